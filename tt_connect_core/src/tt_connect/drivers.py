@@ -1,0 +1,171 @@
+"""Finding a driver by name and building a client's plugin manager.
+
+Lookup order (the SQLAlchemy-dialect way): drivers registered in-process with
+:func:`register_driver` (tests, unpublished drivers), then the built-in
+``paper`` driver, then the ``tt_connect.drivers`` entry-point group. Only the
+named driver is imported. Each client gets its own ``PluginManager`` holding
+that driver plus any extension plugins: there is no global plugin state.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from tt_connect import hookspecs
+from tt_connect.driver_api import DRIVER_API_VERSION, DriverDescription
+from tt_connect.errors import DriverError, UnknownBrokerError
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "LoadedDriver",
+    "available_drivers",
+    "load_driver",
+    "make_plugin_manager",
+    "register_driver",
+    "unregister_driver",
+]
+
+ENTRY_POINT_GROUP = "tt_connect.drivers"
+
+_BUILTINS: dict[str, str] = {"paper": "tt_connect.paper.driver"}
+_registry: dict[str, Callable[[], object] | object] = {}
+_lock = threading.Lock()
+
+_REQUIRED_HOOKS = ("ttc_describe", "ttc_capabilities", "ttc_instrument_source", "ttc_api")
+
+
+@dataclass(frozen=True)
+class LoadedDriver:
+    """A driver plugin object and its description."""
+
+    plugin: object
+    description: DriverDescription
+
+
+def register_driver(name: str, plugin: object) -> None:
+    """Register a driver plugin (module or object with hookimpls) under ``name`` in-process.
+
+    In-process registrations win over built-ins and entry points, so a test can
+    replace any driver.
+    """
+    with _lock:
+        _registry[name.lower()] = plugin
+
+
+def unregister_driver(name: str) -> None:
+    """Remove an in-process registration; unknown names are ignored."""
+    with _lock:
+        _registry.pop(name.lower(), None)
+
+
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    return {ep.name.lower(): ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available_drivers() -> list[str]:
+    """Return the names of every driver that can be loaded, sorted."""
+    with _lock:
+        names = set(_registry)
+    names.update(_BUILTINS)
+    names.update(_entry_points())
+    return sorted(names)
+
+
+def _resolve_plugin(name: str) -> object:
+    key = name.lower()
+    with _lock:
+        if key in _registry:
+            return _registry[key]
+    if key in _BUILTINS:
+        return importlib.import_module(_BUILTINS[key])
+    eps = _entry_points()
+    if key in eps:
+        try:
+            return eps[key].load()
+        except Exception as exc:  # a broken third-party package must not crash with its own error
+            raise DriverError(
+                f"the driver {name!r} is installed but failed to import ({type(exc).__name__}: {exc}); "
+                f"reinstall it: pip install --force-reinstall tt-connect-{key}"
+            ) from None
+    known = ", ".join(available_drivers())
+    raise UnknownBrokerError(
+        f"no tt-connect driver named {name!r} is installed (installed: {known}). "
+        f'Install it with: pip install "tt-connect[{key}]"  (or the third-party package '
+        f"tt-connect-{key})"
+    )
+
+
+def _reject_async_hooks(plugin: object, name: str) -> None:
+    for attr in dir(plugin):
+        if not attr.startswith("ttc_"):
+            continue
+        fn = getattr(plugin, attr, None)
+        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+            raise DriverError(
+                f"driver {name!r} implements hook {attr} with 'async def'; hooks must be plain "
+                "functions that return pure objects (the core does all I/O)",
+                broker=name,
+            )
+
+
+def _check_plugin(plugin: object, name: str) -> DriverDescription:
+    _reject_async_hooks(plugin, name)
+    missing = [hook for hook in _REQUIRED_HOOKS if not callable(getattr(plugin, hook, None))]
+    if missing:
+        raise DriverError(
+            f"driver {name!r} does not implement the required hooks: {', '.join(missing)}",
+            broker=name,
+        )
+    description = plugin.ttc_describe()  # type: ignore[attr-defined]
+    if not isinstance(description, DriverDescription):
+        raise DriverError(f"driver {name!r}: ttc_describe must return a DriverDescription", broker=name)
+    if description.api_version != DRIVER_API_VERSION:
+        raise DriverError(
+            f"driver {name!r} implements driver API version {description.api_version}, but this "
+            f"tt-connect implements version {DRIVER_API_VERSION}; install matching versions "
+            f"(pip install -U tt-connect tt-connect-{name.lower()})",
+            broker=name,
+        )
+    return description
+
+
+def load_driver(name: str) -> LoadedDriver:
+    """Find, import and check the driver called ``name``.
+
+    Raises
+    ------
+    UnknownBrokerError
+        No driver of that name is installed; the message names the package.
+    DriverError
+        The driver breaks the contract (async hooks, API version, missing hooks).
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise UnknownBrokerError(f"broker must be a driver name such as 'paper' or 'zerodha', got {name!r}")
+    plugin = _resolve_plugin(name.strip())
+    if callable(plugin) and not inspect.ismodule(plugin) and not hasattr(plugin, "ttc_describe"):
+        plugin = plugin()  # a factory registered in-process
+    description = _check_plugin(plugin, name)
+    return LoadedDriver(plugin=plugin, description=description)
+
+
+def make_plugin_manager(driver: LoadedDriver, extensions: Iterable[Any] = ()) -> pluggy.PluginManager:
+    """Return a new plugin manager holding ``driver`` and the extension plugins."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    try:
+        pm.register(driver.plugin, name=f"driver:{driver.description.name}")
+        for index, ext in enumerate(extensions):
+            _reject_async_hooks(ext, f"extension #{index}")
+            pm.register(ext)
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise DriverError(f"plugin does not match the hook specifications: {exc}") from None
+    return pm
