@@ -36,6 +36,8 @@ __all__ = [
     "Option",
     "format_strike",
     "get_validator",
+    "instrument_from_key",
+    "parse_instrument",
     "set_validator",
 ]
 
@@ -260,3 +262,67 @@ def instrument_from_key(key: InstrumentKey) -> Instrument:
     else:
         raise InstrumentError(f"unknown instrument kind {kind!r}")
     return built  # type: ignore[no-any-return]
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
+
+
+def _parse_display_date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = text.upper().split("-")
+    if len(parts) == 3 and parts[1] in _MONTHS and parts[0].isdigit() and parts[2].isdigit():
+        try:
+            return _dt.date(int(parts[2]), _MONTHS[parts[1]], int(parts[0]))
+        except ValueError:
+            pass
+    raise InstrumentError(f"cannot read expiry {text!r}; write 2025-01-30 or 30-JAN-2025")
+
+
+def parse_instrument(text: str) -> Instrument:
+    """Build an instrument from its printed form (what ``str(instrument)`` gives).
+
+    ``NSE:RELIANCE`` (an equity, or an index such as ``NSE:NIFTY 50`` when no
+    equity has that name), ``NFO:NIFTY 30-JAN-2025 FUT`` and
+    ``NFO:NIFTY 30-JAN-2025 18000 CE`` (ISO dates are accepted too). Useful in
+    config files and on the command line.
+    """
+    if not isinstance(text, str) or ":" not in text:
+        raise InstrumentError(
+            f"cannot read instrument {text!r}; write EXCHANGE:SYMBOL, e.g. NSE:RELIANCE, "
+            "NFO:NIFTY 30-JAN-2025 FUT or NFO:NIFTY 30-JAN-2025 18000 CE"
+        )
+    exchange_text, rest = text.split(":", 1)
+    exchange = _coerce_exchange(exchange_text.strip())
+    words = rest.split()
+    if not words:
+        raise InstrumentError(f"instrument {text!r} has no symbol")
+    last = words[-1].upper()
+    if last == "FUT" and len(words) == 3:
+        return Future(exchange=exchange, symbol=words[0], expiry=_parse_display_date(words[1]))
+    if last in ("CE", "PE") and len(words) == 4:
+        try:
+            strike = float(words[2])
+        except ValueError:
+            raise InstrumentError(f"cannot read strike {words[2]!r} in {text!r}") from None
+        return Option(
+            exchange=exchange,
+            symbol=words[0],
+            expiry=_parse_display_date(words[1]),
+            strike=strike,
+            option_type=OptionType(last),
+        )
+    symbol = " ".join(words)
+    from tt_connect.errors import InstrumentNotFoundError
+
+    try:
+        return Equity(exchange=exchange, symbol=symbol)
+    except InstrumentNotFoundError:
+        try:
+            return Index(exchange=exchange, symbol=symbol)
+        except InstrumentNotFoundError:
+            pass
+        raise

@@ -1,0 +1,75 @@
+"""Developer sessions: tests, lint, typecheck, conformance, bench, demo.
+
+Every session installs the core and every driver under ``drivers/`` in
+editable mode, so a new driver directory is picked up without editing this file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
+
+ROOT = Path(__file__).parent
+CORE = "./tt_connect_core"
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.23", "aioresponses>=0.7.6"]
+
+
+def drivers() -> list[str]:
+    """Every driver distribution in the repository, as editable install arguments."""
+    found = sorted(p.parent for p in (ROOT / "drivers").glob("*/pyproject.toml"))
+    args: list[str] = []
+    for path in found:
+        args += ["-e", f"./{path.relative_to(ROOT)}[test]"]
+    return args
+
+
+def install_all(session: nox.Session, *extra: str) -> None:
+    session.install("-e", CORE, *drivers(), *extra)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite (core, drivers, conformance)."""
+    install_all(session, *TEST_DEPS)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """Run only the driver conformance suite, for every installed driver."""
+    install_all(session, *TEST_DEPS)
+    session.run("pytest", "-m", "conformance", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the whole repository."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the core."""
+    install_all(session, "mypy>=1.10")
+    session.run("mypy", "--strict", "tt_connect_core/src/tt_connect")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: instrument master, streaming latency, ticker decoders (prints tables + JSON)."""
+    install_all(session, *TEST_DEPS, "kiteconnect")
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        session.run("python", str(script.relative_to(ROOT)), *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Install the core and run the paper-broker demo."""
+    session.install("-e", CORE)
+    session.run("tt-connect", "demo")

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tt_connect.driver_api import (
+    DRIVER_API_VERSION,
+    BrokerApi,
+    Capabilities,
+    DriverConfig,
+    DriverDescription,
+    InstrumentSource,
+    Operation,
+    SegmentCapabilities,
+    Support,
+)
+from tt_connect.drivers import (
+    available_drivers,
+    load_driver,
+    make_plugin_manager,
+    register_driver,
+    unregister_driver,
+)
+from tt_connect.enums import Exchange, OrderType, ProductType, Side, Validity
+from tt_connect.errors import DriverError, UnknownBrokerError, UnsupportedOperationError
+from tt_connect.hookspecs import hookimpl
+
+
+class FakeConfig(DriverConfig, frozen=True, kw_only=True):
+    api_key: str = ""
+    api_secret: str = ""
+
+
+class FakeDriver:
+    def __init__(self, api_version: int = DRIVER_API_VERSION) -> None:
+        self.api_version = api_version
+
+    @hookimpl
+    def ttc_describe(self) -> DriverDescription:
+        return DriverDescription(name="fake", api_version=self.api_version, config_type=FakeConfig)
+
+    @hookimpl
+    def ttc_capabilities(self, config: DriverConfig) -> Capabilities:
+        return Capabilities(operations={Operation.PROFILE: Support.SUPPORTED})
+
+    @hookimpl
+    def ttc_instrument_source(self, config: DriverConfig) -> InstrumentSource:
+        return InstrumentSource(select_sql="SELECT 1")
+
+    @hookimpl
+    def ttc_api(self, config: DriverConfig) -> BrokerApi:
+        return BrokerApi()
+
+
+@pytest.fixture
+def fake_registered() -> Iterator[None]:
+    register_driver("fake", FakeDriver())
+    yield
+    unregister_driver("fake")
+
+
+@pytest.mark.usefixtures("fake_registered")
+def test_in_process_registration_is_found_first_and_listed() -> None:
+    loaded = load_driver("FAKE")
+    assert loaded.description.name == "fake"
+    assert "fake" in available_drivers()
+    assert "paper" in available_drivers()
+
+
+def test_unknown_broker_names_the_package_to_install() -> None:
+    with pytest.raises(UnknownBrokerError, match=r'pip install "tt-connect\[nosuchbroker\]"'):
+        load_driver("nosuchbroker")
+
+
+@pytest.mark.parametrize("name", ["", "   ", None, 42])
+def test_a_broker_name_that_is_not_a_string_is_refused(name: Any) -> None:
+    with pytest.raises(UnknownBrokerError):
+        load_driver(name)
+
+
+def test_api_version_mismatch_is_refused_naming_both_versions() -> None:
+    register_driver("fake", FakeDriver(api_version=DRIVER_API_VERSION + 1))
+    try:
+        with pytest.raises(DriverError, match=f"version {DRIVER_API_VERSION + 1}.*version {DRIVER_API_VERSION}"):
+            load_driver("fake")
+    finally:
+        unregister_driver("fake")
+
+
+def test_async_hook_implementations_are_refused() -> None:
+    class AsyncDriver(FakeDriver):
+        @hookimpl
+        async def ttc_api(self, config: DriverConfig) -> BrokerApi:  # type: ignore[override]
+            return BrokerApi()
+
+    register_driver("fake", AsyncDriver())
+    try:
+        with pytest.raises(DriverError, match="async def"):
+            load_driver("fake")
+    finally:
+        unregister_driver("fake")
+
+
+def test_missing_required_hooks_are_named() -> None:
+    register_driver("fake", SimpleNamespace(ttc_describe=lambda: None))
+    try:
+        with pytest.raises(DriverError, match="ttc_capabilities"):
+            load_driver("fake")
+    finally:
+        unregister_driver("fake")
+
+
+@pytest.mark.usefixtures("fake_registered")
+def test_each_client_gets_its_own_plugin_manager() -> None:
+    loaded = load_driver("fake")
+    pm1 = make_plugin_manager(loaded)
+    pm2 = make_plugin_manager(loaded, extensions=[object()])
+    assert pm1 is not pm2
+    assert len(pm2.get_plugins()) == 2 and len(pm1.get_plugins()) == 1
+
+
+@pytest.mark.usefixtures("fake_registered")
+def test_an_async_extension_hook_is_refused() -> None:
+    class Risk:
+        @hookimpl
+        async def ttc_validate_order(self, broker: str, request: object) -> None:
+            return None
+
+    with pytest.raises(DriverError, match="async def"):
+        make_plugin_manager(load_driver("fake"), extensions=[Risk()])
+
+
+def test_a_template_broker_api_refuses_everything_with_unsupported_operation() -> None:
+    api = BrokerApi()
+    with pytest.raises(UnsupportedOperationError, match="template does not support profile"):
+        api.profile(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("permissive_validator")
+def test_capability_matrix_refuses_what_a_segment_does_not_support() -> None:
+    from tt_connect.instruments import Equity
+    from tt_connect.models import OrderRequest
+
+    caps = Capabilities(
+        operations={Operation.PLACE_ORDER: Support.SUPPORTED},
+        segments=(SegmentCapabilities(exchange=Exchange.NSE, order_types=frozenset({OrderType.MARKET}),
+                                      products=frozenset({ProductType.CNC}),
+                                      validities=frozenset({Validity.DAY})),),
+    )
+    caps.require(Operation.PLACE_ORDER, "fake")
+    with pytest.raises(UnsupportedOperationError, match="does not support gtt"):
+        caps.require(Operation.GTT, "fake")
+    good = OrderRequest(instrument=Equity(exchange=Exchange.NSE, symbol="A"), qty=1, side=Side.BUY,
+                        product=ProductType.CNC, order_type=OrderType.MARKET)
+    caps.require_order(good, "fake")
+    with pytest.raises(UnsupportedOperationError, match="order type LIMIT"):
+        caps.require_order(OrderRequest(instrument=good.instrument, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                        order_type=OrderType.LIMIT, price=1.0), "fake")
+    with pytest.raises(UnsupportedOperationError, match="does not trade on BSE"):
+        caps.require_order(OrderRequest(instrument=Equity(exchange=Exchange.BSE, symbol="A"), qty=1,
+                                        side=Side.BUY, product=ProductType.CNC, order_type=OrderType.MARKET),
+                           "fake")
+
+
+def test_driver_config_repr_hides_secrets() -> None:
+    cfg = FakeConfig(api_key="visible-key", api_secret="hidden-secret-value")
+    assert "hidden-secret-value" not in repr(cfg)
+    assert cfg.secrets() == {"api_key": "visible-key", "api_secret": "hidden-secret-value"}
