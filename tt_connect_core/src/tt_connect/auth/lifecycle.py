@@ -1,0 +1,218 @@
+"""The auth lifecycle: restore, log in, persist, refresh before expiry, renew once when dead.
+
+Drivers describe their login as a sans-I/O generator (see
+``driver_api.LoginFlow``); this module drives it: it sends each yielded request
+unauthenticated, answers TOTP steps with pyotp from the configured secret, and
+hands redirect steps to an interactive catcher when one is configured.
+Concurrent callers share one login (single flight).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as _dt
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+
+import pyotp
+
+from tt_connect.driver_api import AuthKind, AuthSpec, HttpRequest, HttpResponse, NeedRedirect, NeedTotp, Session
+from tt_connect.errors import AuthenticationError, SessionExpiredError, TTConnectError
+from tt_connect.logs import get_logger
+from tt_connect.redact import register_secret
+from tt_connect.timeutil import Clock, SystemClock
+
+__all__ = ["AuthManager", "totp_code"]
+
+_log = get_logger("tt_connect.auth")
+
+
+def totp_code(secret: str, at: _dt.datetime) -> str:
+    """Return the RFC 6238 code of ``secret`` at ``at``."""
+    register_secret(secret)
+    try:
+        return str(pyotp.TOTP(secret.replace(" ", "").upper()).at(at))
+    except Exception:  # binascii.Error and friends: a malformed seed
+        raise AuthenticationError("the configured TOTP secret is not valid base32") from None
+
+
+class AuthManager:
+    """Owns one client's session."""
+
+    def __init__(
+        self,
+        *,
+        broker: str,
+        spec: AuthSpec,
+        store: object,
+        account: str,
+        send: Callable[[HttpRequest], Awaitable[HttpResponse]],
+        clock: Clock | None = None,
+        refresh_margin: float = 300.0,
+        interactive_redirect: Callable[[str], Awaitable[Mapping[str, str]]] | None = None,
+        on_login_required: Callable[[str], object] | None = None,
+        on_event: Callable[[str, dict[str, object]], None] | None = None,
+    ) -> None:
+        self.broker = broker
+        self._spec = spec
+        self._store = store
+        self._account = account
+        self._send = send
+        self._clock: Clock = clock or SystemClock()
+        self._margin = _dt.timedelta(seconds=refresh_margin)
+        self._interactive = interactive_redirect
+        self._on_login_required = on_login_required
+        self._on_event = on_event
+        self._session: Session | None = None
+        self._login: asyncio.Task[Session] | None = None
+        self._refresher: asyncio.Task[None] | None = None
+        self.logins = 0
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _usable(self, session: Session | None) -> bool:
+        return session is not None and self._clock.now() < session.expires_at - self._margin
+
+    def _emit(self, event: str, **details: object) -> None:
+        if self._on_event is not None:
+            self._on_event(event, {"broker": self.broker, **details})
+
+    def headers(self, session: Session) -> Mapping[str, str]:
+        """Return the headers that carry ``session``."""
+        return self._spec.session_headers(session)
+
+    async def session(self) -> Session:
+        """Return a usable session: the current one, the stored one, or a new login."""
+        if self._usable(self._session):
+            assert self._session is not None
+            return self._session
+        if self._session is None:
+            stored = await asyncio.to_thread(self._store.load, self.broker, self._account)  # type: ignore[attr-defined]
+            if self._usable(stored):
+                assert stored is not None
+                self._session = stored
+                self._emit("restored", expires_at=stored.expires_at.isoformat())
+                return stored
+        return await self._login_once(renewed=self._session is not None)
+
+    async def renew(self, dead: Session | None) -> Session:
+        """Replace a session the broker declared dead; concurrent callers share one login."""
+        if self._session is not None and dead is not None and self._session is not dead and \
+                self._session.access_token != dead.access_token and self._usable(self._session):
+            return self._session
+        self._emit("expired")
+        self._session = None
+        await asyncio.to_thread(self._store.delete, self.broker, self._account)  # type: ignore[attr-defined]
+        return await self._login_once(renewed=True)
+
+    async def _login_once(self, *, renewed: bool) -> Session:
+        task = self._login
+        if task is None or task.done():
+            task = self._login = asyncio.ensure_future(self._run_login(renewed))
+        return await asyncio.shield(task)
+
+    def _can_login_silently(self) -> bool:
+        kind = self._spec.login_kind()
+        if kind is AuthKind.PASSWORD_TOTP:
+            return True
+        if kind is AuthKind.OAUTH_REDIRECT:
+            return self._interactive is not None
+        return self._session is None  # a given token: usable once, never renewable
+
+    async def _run_login(self, renewed: bool) -> Session:
+        if not self._can_login_silently():
+            self._login_required()
+        flow = self._spec.login(self._clock.now())
+        reply: object = None
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, HttpRequest):
+                    reply = await self._send(step)
+                elif isinstance(step, NeedTotp):
+                    reply = totp_code(step.secret, self._clock.now())
+                elif isinstance(step, NeedRedirect):
+                    if self._interactive is None:
+                        self._login_required()
+                    assert self._interactive is not None
+                    reply = await self._interactive(step.login_url)
+                else:
+                    raise AuthenticationError(f"{self.broker}: unknown login step {type(step).__name__}",
+                                              broker=self.broker)
+                step = flow.send(reply)  # type: ignore[arg-type]
+        except StopIteration as done:
+            session = done.value
+        except TTConnectError:
+            raise
+        except Exception as exc:  # a driver's parser choking on a login reply
+            raise AuthenticationError(f"{self.broker} login failed: {type(exc).__name__}",
+                                      broker=self.broker) from None
+        if not isinstance(session, Session):
+            raise AuthenticationError(f"{self.broker} login flow returned no session", broker=self.broker)
+        for secret in session.secrets():
+            register_secret(secret)
+        self._session = session
+        self.logins += 1
+        await asyncio.to_thread(self._store.save, session, self._account)  # type: ignore[attr-defined]
+        self._emit("refreshed" if renewed else "login", renewed=renewed, expires_at=session.expires_at.isoformat())
+        return session
+
+    def _login_required(self) -> None:
+        if self._on_login_required is not None:
+            result = self._on_login_required(self.broker)
+            if inspect.isawaitable(result):
+                asyncio.ensure_future(result)
+        raise SessionExpiredError(
+            f"the {self.broker} session has expired and cannot be renewed without you: run "
+            f"`tt-connect login {self.broker}` (or pass a fresh access token)", broker=self.broker)
+
+    # -- background refresh ----------------------------------------------------------------
+
+    def start_refresher(self) -> None:
+        """Renew the session shortly before its declared expiry, in the background."""
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            session = self._session
+            if session is None:
+                return
+            wait = (session.expires_at - self._margin - self._clock.now()).total_seconds()
+            await asyncio.sleep(max(wait, 1.0))
+            if self._session is not session:
+                continue
+            if not self._can_login_silently() or self._spec.login_kind() is not AuthKind.PASSWORD_TOTP:
+                return
+            try:
+                await self._login_once(renewed=True)
+            except TTConnectError as exc:
+                _log.warning("session_refresh_failed", broker=self.broker, error=type(exc).__name__)
+                await asyncio.sleep(60)
+
+    async def logout(self) -> None:
+        """End the session at the broker (where it has an endpoint) and forget it."""
+        session = self._session
+        if session is not None:
+            request = self._spec.logout(session)
+            if request is not None:
+                with contextlib.suppress(TTConnectError):
+                    await self._send(_with_headers(request, self.headers(session)))
+        self._session = None
+        await asyncio.to_thread(self._store.delete, self.broker, self._account)  # type: ignore[attr-defined]
+        self._emit("logout")
+
+    async def close(self) -> None:
+        """Stop the background refresher."""
+        for task in (self._refresher, self._login):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TTConnectError):
+                    await task
+
+
+def _with_headers(request: HttpRequest, headers: Mapping[str, str]) -> HttpRequest:
+    import msgspec
+
+    return msgspec.structs.replace(request, headers={**(request.headers or {}), **headers})

@@ -1,0 +1,303 @@
+"""One broker's instrument catalogue, in memory: resolution, queries and order checks.
+
+Built once per load from the DuckDB rows; every lookup afterwards is a dict
+access, because the stream decoder resolves a token per tick and instrument
+construction validates per call.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from tt_connect.driver_api import BrokerSymbol
+from tt_connect.enums import InstrumentKind
+from tt_connect.errors import InstrumentError, InstrumentNotFoundError, InvalidOrderError
+from tt_connect.instruments import Future, Instrument, InstrumentKey, Option, format_strike, instrument_from_key
+from tt_connect.models import OrderRequest, Quote
+
+__all__ = ["BrokerInstruments", "OptionChain", "OptionChainRow"]
+
+
+class OptionChainRow(msgspec.Struct, frozen=True, kw_only=True):
+    """The call and put at one strike (None where not listed), with quotes when asked."""
+
+    strike: float
+    call: Option | None = None
+    put: Option | None = None
+    call_quote: Quote | None = None
+    put_quote: Quote | None = None
+
+
+class OptionChain(msgspec.Struct, frozen=True, kw_only=True):
+    """Every strike of one expiry of an underlying, ascending."""
+
+    underlying: str
+    expiry: _dt.date
+    rows: tuple[OptionChainRow, ...]
+
+    def with_quotes(self, quotes: dict[Instrument, Quote]) -> OptionChain:
+        """Return a copy whose rows carry the given quotes."""
+        rows = tuple(
+            msgspec.structs.replace(
+                row,
+                call_quote=quotes.get(row.call) if row.call is not None else None,
+                put_quote=quotes.get(row.put) if row.put is not None else None,
+            )
+            for row in self.rows
+        )
+        return msgspec.structs.replace(self, rows=rows)
+
+
+def _expiry(value: object) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InstrumentError(f"expiry must be a date or an ISO date string 'YYYY-MM-DD', got {value!r}")
+
+
+def _symbol(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InstrumentError(f"underlying must be a symbol such as 'NIFTY', got {value!r}")
+    return value.strip().upper()
+
+
+def _off_grid(price: float, tick: float) -> bool:
+    steps = price / tick
+    return abs(steps - round(steps)) > 1e-6
+
+
+class BrokerInstruments:
+    """One broker's catalogue. Satisfies the resolution half of ``DriverContext``."""
+
+    def __init__(self, broker: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        self.broker = broker
+        self._rows: dict[InstrumentKey, tuple[Any, ...]] = {}
+        self._by_token: dict[tuple[str, str], InstrumentKey] = {}
+        self._by_symbol: dict[tuple[str, str], InstrumentKey] = {}
+        self._built: dict[InstrumentKey, Instrument] = {}
+        for row in rows:
+            key: InstrumentKey = row[:6]  # type: ignore[assignment]
+            self._rows[key] = row
+            self._by_token[(row[11], row[8])] = key
+            self._by_symbol[(row[10], row[9])] = key
+        self.keys = self._rows.keys()
+        self._series: dict[tuple[str, str], list[_dt.date]] | None = None
+        self._strikes: dict[tuple[str, _dt.date], list[float]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    # -- resolution ------------------------------------------------------------------------
+
+    def _row(self, instrument: Instrument) -> tuple[Any, ...]:
+        if not isinstance(instrument, Instrument):
+            raise InstrumentError(f"expected an instrument, got {type(instrument).__name__}")
+        row = self._rows.get(instrument.key)
+        if row is None:
+            raise InstrumentNotFoundError(f"{instrument} is not listed by {self.broker}", broker=self.broker)
+        return row
+
+    def instrument(self, key: InstrumentKey) -> Instrument:
+        """Return the (cached) instrument object of a key."""
+        built = self._built.get(key)
+        if built is None:
+            built = self._built[key] = instrument_from_key(key)
+        return built
+
+    def resolve(self, instrument: Instrument) -> BrokerSymbol:
+        row = self._row(instrument)
+        return BrokerSymbol(token=row[8], symbol=row[9], exchange=row[10], segment=row[11],
+                            lot_size=row[6], tick_size=row[7])
+
+    def by_token(self, segment: str, token: str) -> Instrument:
+        key = self._by_token.get((segment, token))
+        if key is None:
+            raise InstrumentNotFoundError(f"{self.broker} lists no token {token} in segment {segment}",
+                                          broker=self.broker)
+        return self.instrument(key)
+
+    def by_symbol(self, exchange: str, symbol: str) -> Instrument:
+        key = self._by_symbol.get((exchange, symbol))
+        if key is None:
+            raise InstrumentNotFoundError(f"{self.broker} lists no {exchange}:{symbol}", broker=self.broker)
+        return self.instrument(key)
+
+    def lot_size(self, instrument: Instrument) -> int:
+        return int(self._row(instrument)[6])
+
+    def tick_size(self, instrument: Instrument) -> float:
+        return float(self._row(instrument)[7])
+
+    # -- suggestions (built on the first miss) ---------------------------------------------
+
+    def _index(self) -> tuple[dict[tuple[str, str], list[_dt.date]], dict[tuple[str, _dt.date], list[float]]]:
+        if self._series is None or self._strikes is None:
+            series: dict[tuple[str, str], set[_dt.date]] = defaultdict(set)
+            strikes: dict[tuple[str, _dt.date], set[float]] = defaultdict(set)
+            for kind, _exchange, symbol, expiry, strike, _opt in self._rows:
+                if expiry is not None:
+                    series[(symbol, kind)].add(expiry)
+                if strike is not None:
+                    strikes[(symbol, expiry)].add(strike)
+            self._series = {k: sorted(v) for k, v in series.items()}
+            self._strikes = {k: sorted(v) for k, v in strikes.items()}
+        return self._series, self._strikes
+
+    def explain_miss(self, instrument: Instrument) -> InstrumentNotFoundError:
+        """Return the error for an unlisted instrument, naming the nearest valid ones."""
+        kind, exchange, symbol, expiry, strike, _opt = instrument.key
+        series, strikes = self._index()
+        if kind in ("FUT", "OPT"):
+            expiries = series.get((symbol, kind))
+            if not expiries:
+                return self._symbol_miss(instrument, symbol)
+            if expiry not in expiries:
+                assert expiry is not None
+                pos = bisect.bisect_left(expiries, expiry)
+                near = expiries[max(pos - 2, 0): pos + 2]
+                names = tuple(d.isoformat() for d in near)
+                return InstrumentNotFoundError(
+                    f"{instrument}: no {symbol} {kind} expires on {expiry.isoformat()}; nearest expiries: "
+                    f"{', '.join(names)}", suggestions=names, broker=self.broker)
+            if kind == "OPT":
+                listed = strikes.get((symbol, expiry), [])
+                assert strike is not None
+                pos = bisect.bisect_left(listed, strike)
+                near_strikes = listed[max(pos - 2, 0): pos + 2]
+                names = tuple(format_strike(s) for s in near_strikes)
+                return InstrumentNotFoundError(
+                    f"{instrument}: strike {format_strike(strike)} is not listed for {symbol} "
+                    f"{expiry.isoformat()}; nearest strikes: {', '.join(names)}",
+                    suggestions=names, broker=self.broker)
+        return self._symbol_miss(instrument, symbol)
+
+    def _symbol_miss(self, instrument: Instrument, symbol: str) -> InstrumentNotFoundError:
+        kind = instrument.key[0]
+        exchange = instrument.key[1]
+        similar = sorted({k[2] for k in self._rows if k[0] == kind and k[1] == exchange and
+                          (k[2].startswith(symbol[:3]) or symbol in k[2])})[:5]
+        hint = f"; similar: {', '.join(similar)}" if similar else ""
+        return InstrumentNotFoundError(f"{instrument} is not in the {self.broker} instrument master{hint}",
+                                       suggestions=tuple(similar), broker=self.broker)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def search(self, text: str, *, limit: int = 20) -> list[Instrument]:
+        """Return instruments whose symbol or name matches ``text``; exact and cash matches first."""
+        if not isinstance(text, str) or not text.strip():
+            raise InstrumentError("search needs some text, e.g. 'RELIANCE' or 'NIFTY'")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+            raise InstrumentError(f"limit must be a positive integer, got {limit!r}")
+        needle = text.strip().upper()
+        rank = {"EQ": 0, "IDX": 1, "FUT": 2, "OPT": 3}
+        hits: list[tuple[int, int, InstrumentKey]] = []
+        for key, row in self._rows.items():
+            symbol = key[2]
+            if symbol == needle:
+                score = 0
+            elif symbol.startswith(needle):
+                score = 1
+            elif needle in symbol or needle in (row[12] or "").upper():
+                score = 2
+            else:
+                continue
+            hits.append((score, rank[key[0]], key))
+        hits.sort(key=lambda h: (h[0], h[1], h[2][2], h[2][3] or _dt.date.min, h[2][4] or 0.0, h[2][5] or ""))
+        return [self.instrument(h[2]) for h in hits[:limit]]
+
+    def expiries(self, underlying: str, *, kind: InstrumentKind = InstrumentKind.OPT) -> list[_dt.date]:
+        """Return the listed expiries, soonest first."""
+        series, _ = self._index()
+        found = series.get((_symbol(underlying), InstrumentKind(kind).value))
+        if not found:
+            raise InstrumentNotFoundError(f"{self.broker} lists no {kind} on {underlying!r}", broker=self.broker)
+        return list(found)
+
+    def strikes(self, underlying: str, expiry: _dt.date | str) -> list[float]:
+        """Return the strikes of one expiry, ascending."""
+        symbol, day = _symbol(underlying), _expiry(expiry)
+        _, strikes = self._index()
+        found = strikes.get((symbol, day))
+        if not found:
+            listed = self.expiries(symbol)
+            raise InstrumentNotFoundError(
+                f"no {symbol} options expire on {day.isoformat()}; listed: "
+                f"{', '.join(d.isoformat() for d in listed[:6])}", broker=self.broker)
+        return list(found)
+
+    def option_chain(self, underlying: str, expiry: _dt.date | str) -> OptionChain:
+        """Return calls and puts by strike for one expiry."""
+        symbol, day = _symbol(underlying), _expiry(expiry)
+        rows = []
+        for strike in self.strikes(symbol, day):
+            legs: dict[str, Option | None] = {}
+            for side in ("CE", "PE"):
+                found = next((k for k in self._option_keys(symbol, day, strike, side)), None)
+                legs[side] = self.instrument(found) if found is not None else None  # type: ignore[assignment]
+            rows.append(OptionChainRow(strike=strike, call=legs["CE"], put=legs["PE"]))
+        return OptionChain(underlying=symbol, expiry=day, rows=tuple(rows))
+
+    def _option_keys(self, symbol: str, day: _dt.date, strike: float, side: str) -> Iterable[InstrumentKey]:
+        for exchange in ("NFO", "BFO", "MCX", "CDS", "BCD"):
+            key = ("OPT", exchange, symbol, day, strike, side)
+            if key in self._rows:
+                yield key
+
+    def futures(self, underlying: str) -> list[Future]:
+        """Return the listed futures, nearest first."""
+        symbol = _symbol(underlying)
+        keys = sorted((k for k in self._rows if k[0] == "FUT" and k[2] == symbol), key=lambda k: k[3])
+        if not keys:
+            raise InstrumentNotFoundError(f"{self.broker} lists no futures on {symbol}", broker=self.broker)
+        return [self.instrument(k) for k in keys]  # type: ignore[misc]
+
+    def nearest_expiry(self, underlying: str, *, kind: InstrumentKind = InstrumentKind.OPT,
+                       on_or_after: _dt.date | None = None) -> _dt.date:
+        """Return the first expiry on or after the given day (the current week's, for weeklies)."""
+        day = on_or_after or _dt.date.today()
+        for expiry in self.expiries(underlying, kind=kind):
+            if expiry >= day:
+                return expiry
+        raise InstrumentNotFoundError(f"no {underlying} {kind} expiry on or after {day}", broker=self.broker)
+
+    def monthly_expiry(self, underlying: str, *, kind: InstrumentKind = InstrumentKind.OPT,
+                       on_or_after: _dt.date | None = None) -> _dt.date:
+        """Return the current monthly expiry: the last listed expiry of the first month with one ahead."""
+        day = on_or_after or _dt.date.today()
+        ahead = [e for e in self.expiries(underlying, kind=kind) if e >= day]
+        if not ahead:
+            raise InstrumentNotFoundError(f"no {underlying} {kind} expiry on or after {day}", broker=self.broker)
+        month = (ahead[0].year, ahead[0].month)
+        return max(e for e in ahead if (e.year, e.month) == month)
+
+    # -- order checks ----------------------------------------------------------------------
+
+    def check_order(self, request: OrderRequest) -> None:
+        """Refuse a quantity off the lot size or a price off the tick size, before sending."""
+        lot = self.lot_size(request.instrument)
+        tick = self.tick_size(request.instrument)
+        if request.qty <= 0 or request.qty % lot:
+            raise InvalidOrderError(
+                f"qty {request.qty} of {request.instrument} is not a multiple of its lot size {lot}",
+                broker=self.broker)
+        for name, price in (("price", request.price), ("trigger_price", request.trigger_price)):
+            if price is not None and _off_grid(price, tick):
+                below = round(int(price / tick) * tick, 4)
+                raise InvalidOrderError(
+                    f"{name} {price} of {request.instrument} is off its tick size {tick} "
+                    f"(e.g. {below} or {round(below + tick, 4)})", broker=self.broker)

@@ -1,0 +1,167 @@
+"""The instrument master: load and refresh per broker, and the active-master validator.
+
+"Active master" with several clients in one process: every broker loaded by
+any client registers its catalogue here. Constructing ``Equity``/``Option``...
+succeeds when *any* registered broker lists the contract, because canonical
+(NSE) naming does not depend on the broker. Each client then resolves the
+instrument against *its own* broker and raises ``InstrumentNotFoundError``
+naming that broker if it does not list it. A reload replaces the broker's
+catalogue atomically; closing a client leaves it registered, so instruments
+already built stay valid and new ones can still be built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable
+
+import msgspec
+
+from tt_connect.driver_api import InstrumentSource
+from tt_connect.errors import InstrumentError, InstrumentNotFoundError, TTConnectError
+from tt_connect.instruments_db.registry import register_catalogue
+from tt_connect.instruments_db.catalogue import BrokerInstruments
+from tt_connect.instruments_db.store import Store
+from tt_connect.timeutil import Clock, SystemClock, last_daily
+
+__all__ = ["InstrumentMaster", "LoadReport"]
+
+
+class LoadReport(msgspec.Struct, frozen=True, kw_only=True):
+    """What a load did."""
+
+    broker: str
+    rows: int
+    loaded_at: _dt.datetime
+    source: str
+    reused: bool
+    stale: bool
+    seconds: float
+
+
+class InstrumentMaster:
+    """A DuckDB-backed master shared by the clients of one process.
+
+    Parameters
+    ----------
+    path
+        Database file; None for the user's cache dir (``$TT_CONNECT_CACHE_DIR`` overrides),
+        ``":memory:"`` for a private in-memory database.
+    clock
+        Decides freshness against the broker's daily publish time.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> None:
+        self._store = Store(path)
+        self._clock: Clock = clock or SystemClock()
+        self._views: dict[str, BrokerInstruments] = {}
+        self._load_locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._inflight: dict[tuple[int, str], asyncio.Task[LoadReport]] = {}
+        if self._store.fallback_reason:
+            from tt_connect.logs import get_logger
+
+            get_logger("tt_connect.instruments").warning("instrument_db_fallback", reason=self._store.fallback_reason)
+
+    @property
+    def path(self) -> str:
+        """Return the database path in use (``:memory:`` after a lock fallback)."""
+        return self._store.path
+
+    def _lock_for(self, broker: str) -> threading.Lock:
+        with self._guard:
+            return self._load_locks.setdefault(broker, threading.Lock())
+
+    def is_fresh(self, broker: str, source: InstrumentSource) -> bool:
+        """Return True when the stored load is newer than the broker's latest daily publish."""
+        last = self._store.last_load(broker)
+        if last is None:
+            return False
+        published = last_daily(self._clock.now(), source.publish_time)
+        return last[0] >= published
+
+    async def load(
+        self,
+        broker: str,
+        source: InstrumentSource,
+        fetch: Callable[[str], Awaitable[bytes]] | None,
+        *,
+        allow_stale: bool = False,
+        force: bool = False,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> LoadReport:
+        """Make the broker's catalogue current and active; concurrent callers share one load."""
+        key = (id(asyncio.get_running_loop()), broker)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._load(broker, source, fetch, allow_stale, force))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _t: self._inflight.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _load(
+        self,
+        broker: str,
+        source: InstrumentSource,
+        fetch: Callable[[str], Awaitable[bytes]] | None,
+        allow_stale: bool,
+        force: bool,
+    ) -> LoadReport:
+        started = time.perf_counter()
+        lock = self._lock_for(broker)
+        await asyncio.to_thread(lock.acquire)
+        try:
+            fresh = not force and await asyncio.to_thread(self.is_fresh, broker, source)
+            stale = False
+            if not fresh:
+                try:
+                    data = await self._obtain(broker, source, fetch)
+                    loaded_at = self._clock.now()
+                    await asyncio.to_thread(self._store.load, broker, source, data, loaded_at)
+                except TTConnectError as exc:
+                    if not (allow_stale and self._store.last_load(broker) is not None):
+                        raise
+                    from tt_connect.logs import get_logger
+
+                    get_logger("tt_connect.instruments").warning(
+                        "instrument_refresh_failed_using_stale", broker=broker, error=str(exc))
+                    stale = True
+            view = await asyncio.to_thread(self._build, broker)
+        finally:
+            lock.release()
+        loaded_at, origin, rows = self._store.last_load(broker) or (self._clock.now(), "", len(view))
+        return LoadReport(broker=broker, rows=rows, loaded_at=loaded_at, source=origin, reused=fresh,
+                          stale=stale, seconds=time.perf_counter() - started)
+
+    async def _obtain(
+        self, broker: str, source: InstrumentSource, fetch: Callable[[str], Awaitable[bytes]] | None
+    ) -> bytes:
+        if source.local is not None:
+            return await asyncio.to_thread(source.local)
+        if source.url is None or fetch is None:
+            raise InstrumentError(f"{broker}: the driver names no instrument source to download", broker=broker)
+        return await fetch(source.url)
+
+    def _build(self, broker: str) -> BrokerInstruments:
+        view = BrokerInstruments(broker, self._store.rows(broker))
+        if not len(view):
+            raise InstrumentNotFoundError(f"{broker}: the instrument master is empty", broker=broker)
+        self._views[broker] = view
+        register_catalogue(view)
+        return view
+
+    def view(self, broker: str) -> BrokerInstruments:
+        """Return the loaded catalogue of a broker."""
+        view = self._views.get(broker)
+        if view is None:
+            raise InstrumentError(f"the {broker} instrument master is not loaded; connect a client first",
+                                  broker=broker)
+        return view
+
+    def close(self) -> None:
+        """Close the database; registered catalogues stay active (instruments remain valid)."""
+        self._store.close()

@@ -1,0 +1,44 @@
+"""The process-wide set of loaded catalogues, and the validator instruments call.
+
+See :mod:`tt_connect.instruments_db.master` for what "active master" means
+with several clients and brokers in one process.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from tt_connect.instruments import Instrument, set_validator
+
+if TYPE_CHECKING:
+    from tt_connect.instruments_db.catalogue import BrokerInstruments
+
+__all__ = ["active_brokers", "register_catalogue"]
+
+_lock = threading.Lock()
+_catalogues: dict[str, BrokerInstruments] = {}
+_ordered: tuple[BrokerInstruments, ...] = ()
+
+
+def _validate(instrument: Instrument) -> None:
+    key = instrument.key
+    catalogues = _ordered
+    for catalogue in catalogues:
+        if key in catalogue:
+            return
+    raise catalogues[0].explain_miss(instrument)
+
+
+def register_catalogue(catalogue: BrokerInstruments) -> None:
+    """Make a broker's (re)loaded catalogue part of the active master."""
+    global _ordered
+    with _lock:
+        _catalogues[catalogue.broker] = catalogue
+        _ordered = tuple(_catalogues.values())
+        set_validator(_validate)
+
+
+def active_brokers() -> list[str]:
+    """Return the brokers whose catalogues validate constructions."""
+    return list(_catalogues)

@@ -1,0 +1,251 @@
+"""The paper driver's translator: canonical requests <-> the paper JSON API.
+
+Pure functions only, exactly like a real broker's driver: builders return
+``Call`` objects, parsers turn paper payloads into canonical models.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from typing import Any
+
+from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse
+from tt_connect.enums import CandleInterval, OrderStatus, OrderType, ProductType, Side, StreamMode, Validity, Variety
+from tt_connect.instruments import Instrument
+from tt_connect.models import (
+    Candle,
+    Depth,
+    DepthLevel,
+    Funds,
+    Holding,
+    ModifyRequest,
+    Order,
+    OrderRequest,
+    Position,
+    Profile,
+    Quote,
+    SegmentFunds,
+    Trade,
+)
+
+__all__ = ["BASE_URL", "PaperApi", "paper_order_to_order", "paper_quote_to_quote"]
+
+BASE_URL = "paper://local"
+SEGMENT = {"EQ": "NSE_EQ"}
+_STATUS = {
+    "OPEN": OrderStatus.OPEN,
+    "TRIGGER_PENDING": OrderStatus.TRIGGER_PENDING,
+    "COMPLETE": OrderStatus.COMPLETE,
+    "CANCELLED": OrderStatus.CANCELLED,
+    "REJECTED": OrderStatus.REJECTED,
+}
+_QUOTE_BATCH = 500
+_HISTORY_DAYS = {CandleInterval.DAY: 2000}
+
+
+def _time(value: Any) -> _dt.datetime | None:
+    if value is None:
+        return None
+    return _dt.datetime.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+
+
+def _instrument(ctx: DriverContext, token: Any) -> Instrument:
+    token = str(token)
+    for segment in ("NSE_EQ", "NFO", "NSE_INDEX"):
+        try:
+            return ctx.by_token(segment, token)
+        except Exception:  # not in this segment
+            continue
+    return ctx.by_token("NSE_EQ", token)
+
+
+def paper_order_to_order(ctx: DriverContext, data: dict[str, Any]) -> Order:
+    """Convert a paper order snapshot."""
+    filled = int(data["filled_qty"])
+    qty = int(data["qty"])
+    status = _STATUS[data["status"]]
+    if status is OrderStatus.OPEN and 0 < filled < qty:
+        status = OrderStatus.PARTIALLY_FILLED
+    return Order(
+        order_id=data["order_id"], instrument=_instrument(ctx, data["token"]), side=Side(data["side"]), qty=qty,
+        order_type=OrderType(data["order_type"]), product=ProductType(data["product"]), status=status,
+        validity=Validity(data["validity"]), variety=Variety(data.get("variety", "REGULAR")),
+        price=float(data["price"]), trigger_price=float(data["trigger_price"]),
+        average_price=float(data["average_price"]), filled_qty=filled,
+        pending_qty=qty - filled - int(data.get("cancelled_qty", 0)) if not status.is_terminal else 0,
+        cancelled_qty=int(data.get("cancelled_qty", 0)), tag=data.get("tag", ""),
+        status_message=data.get("message", ""), exchange_order_id=data.get("exchange_order_id", ""),
+        placed_at=_time(data["placed_at"]), updated_at=_time(data["updated_at"]), raw=data,
+    )
+
+
+def paper_fill_to_trade(ctx: DriverContext, data: dict[str, Any]) -> Trade:
+    return Trade(trade_id=data["trade_id"], order_id=data["order_id"], instrument=_instrument(ctx, data["token"]),
+                 side=Side(data["side"]), qty=int(data["qty"]), price=float(data["price"]),
+                 product=ProductType(data["product"]), traded_at=_time(data["time"]),
+                 exchange_order_id=data.get("exchange_order_id", ""), raw=data)
+
+
+def _levels(levels: Sequence[Sequence[Any]]) -> tuple[DepthLevel, ...]:
+    return tuple(DepthLevel(price=float(p), quantity=int(q), orders=int(n)) for p, q, n in levels)
+
+
+def paper_quote_to_quote(ctx: DriverContext, data: dict[str, Any]) -> Quote:
+    last = float(data["last_price"])
+    close = float(data["close"])
+    return Quote(
+        instrument=_instrument(ctx, data["token"]), last_price=last, last_quantity=int(data["last_quantity"]),
+        volume=int(data["volume"]), open=float(data["open"]), high=float(data["high"]), low=float(data["low"]),
+        close=close, net_change=round(last - close, 4), oi=int(data["oi"]), timestamp=_time(data["timestamp"]),
+        depth=Depth(bids=_levels(data["bids"]), asks=_levels(data["asks"])), raw=data,
+    )
+
+
+class PaperApi(BrokerApi):
+    """Request builders and parsers for the paper JSON API."""
+
+    broker = "paper"
+    tag_max_length = 20
+
+    def unwrap(self, response: HttpResponse) -> Any:
+        payload = response.json()
+        if not isinstance(payload, dict):
+            raise BrokerFailure("reply is not a JSON object", http_status=response.status)
+        if "error" in payload:
+            error = payload["error"]
+            raise BrokerFailure(str(error.get("message", "")), code=error.get("code"),
+                                http_status=response.status, raw=payload)
+        if response.status >= 400 or "data" not in payload:
+            raise BrokerFailure(f"unexpected reply with HTTP {response.status}", http_status=response.status)
+        return payload["data"]
+
+    @staticmethod
+    def _get(endpoint: str, path: str, rate_class: str = "default", **params: str) -> HttpRequest:
+        return HttpRequest(method="GET", url=f"{BASE_URL}/{path}", endpoint=endpoint, rate_class=rate_class,
+                           params=params or None)
+
+    def profile(self, ctx: DriverContext) -> Call[Profile]:
+        def parse(data: Any) -> Profile:
+            return Profile(broker="paper", user_id=data["user_id"], name=data["name"], email=data["email"],
+                           exchanges=tuple(data["exchanges"]), products=tuple(data["products"]), raw=data)
+
+        return Call(self._get("profile", "profile"), parse)
+
+    def funds(self, ctx: DriverContext) -> Call[Funds]:
+        def parse(data: Any) -> Funds:
+            return Funds(equity=SegmentFunds(
+                available_cash=float(data["available_cash"]), available_margin=float(data["available_margin"]),
+                used_margin=float(data["used_margin"]), opening_balance=float(data["opening_balance"]),
+            ), raw=data)
+
+        return Call(self._get("funds", "funds"), parse)
+
+    def holdings(self, ctx: DriverContext) -> Call[list[Holding]]:
+        def parse(data: Any) -> list[Holding]:
+            out = []
+            for item in data:
+                h, last = item["holding"], float(item["last_price"])
+                qty, avg = int(h["quantity"]), float(h["average_price"])
+                out.append(Holding(instrument=_instrument(ctx, h["token"]), quantity=qty, average_price=avg,
+                                   last_price=last, pnl=round((last - avg) * qty, 2), raw=item))
+            return out
+
+        return Call(self._get("holdings", "holdings"), parse)
+
+    def positions(self, ctx: DriverContext) -> Call[list[Position]]:
+        def parse(data: Any) -> list[Position]:
+            out = []
+            for item in data:
+                p, last = item["position"], float(item["last_price"])
+                qty = int(p["quantity"])
+                unrealised = (last - float(p["average_price"])) * qty
+                out.append(Position(
+                    instrument=_instrument(ctx, p["token"]), product=ProductType(p["product"]), quantity=qty,
+                    average_price=float(p["average_price"]), last_price=last,
+                    buy_quantity=int(p["buy_quantity"]), sell_quantity=int(p["sell_quantity"]),
+                    buy_price=float(p["buy_value"]) / p["buy_quantity"] if p["buy_quantity"] else 0.0,
+                    sell_price=float(p["sell_value"]) / p["sell_quantity"] if p["sell_quantity"] else 0.0,
+                    realised_pnl=round(float(p["realised"]), 2), unrealised_pnl=round(unrealised, 2),
+                    pnl=round(float(p["realised"]) + unrealised, 2), raw=item))
+            return out
+
+        return Call(self._get("positions", "positions"), parse)
+
+    def orders(self, ctx: DriverContext) -> Call[list[Order]]:
+        return Call(self._get("orders", "orders"), lambda data: [paper_order_to_order(ctx, o) for o in data])
+
+    def order_history(self, ctx: DriverContext, order_id: str) -> Call[list[Order]]:
+        return Call(self._get("orders.history", f"orders/{order_id}"),
+                    lambda data: [paper_order_to_order(ctx, o) for o in data])
+
+    def trades(self, ctx: DriverContext) -> Call[list[Trade]]:
+        return Call(self._get("trades", "trades"), lambda data: [paper_fill_to_trade(ctx, t) for t in data])
+
+    def order_trades(self, ctx: DriverContext, order_id: str) -> Call[list[Trade]]:
+        return Call(self._get("orders.trades", f"orders/{order_id}/trades"),
+                    lambda data: [paper_fill_to_trade(ctx, t) for t in data])
+
+    def place_order(self, ctx: DriverContext, request: OrderRequest) -> Call[str]:
+        symbol = ctx.resolve(request.instrument)
+        body = {"token": int(symbol.token), "side": request.side.value, "qty": request.qty,
+                "order_type": request.order_type.value, "product": request.product.value,
+                "price": request.price, "trigger_price": request.trigger_price,
+                "validity": request.validity.value, "tag": request.tag}
+        http = HttpRequest(method="POST", url=f"{BASE_URL}/orders", endpoint="orders.place", rate_class="orders",
+                           json=body, is_write=True)
+        return Call(http, lambda data: str(data["order_id"]))
+
+    def modify_order(self, ctx: DriverContext, request: ModifyRequest) -> Call[str]:
+        body = {k: v for k, v in (("qty", request.qty), ("price", request.price),
+                                  ("trigger_price", request.trigger_price),
+                                  ("order_type", request.order_type.value if request.order_type else None))
+                if v is not None}
+        http = HttpRequest(method="PUT", url=f"{BASE_URL}/orders/{request.order_id}", endpoint="orders.modify",
+                           rate_class="orders", json=body, is_write=True)
+        return Call(http, lambda data: str(data["order_id"]))
+
+    def cancel_order(self, ctx: DriverContext, order_id: str, variety: Variety) -> Call[str]:
+        http = HttpRequest(method="DELETE", url=f"{BASE_URL}/orders/{order_id}", endpoint="orders.cancel",
+                           rate_class="orders", is_write=True)
+        return Call(http, lambda data: str(data["order_id"]))
+
+    def quote(self, ctx: DriverContext, instruments: Sequence[Instrument],
+              mode: StreamMode) -> list[Call[dict[Instrument, Quote]]]:
+        calls = []
+        for start in range(0, len(instruments), _QUOTE_BATCH):
+            batch = instruments[start:start + _QUOTE_BATCH]
+            tokens = ",".join(ctx.resolve(i).token for i in batch)
+
+            def parse(data: Any) -> dict[Instrument, Quote]:
+                quotes = (paper_quote_to_quote(ctx, q) for q in data)
+                return {q.instrument: q for q in quotes}
+
+            calls.append(Call(self._get("quote", "quote", "quotes", tokens=tokens), parse))
+        return calls
+
+    def ltp(self, ctx: DriverContext, instruments: Sequence[Instrument]) -> list[Call[dict[Instrument, float]]]:
+        def as_ltp(call: Call[dict[Instrument, Quote]]) -> Call[dict[Instrument, float]]:
+            return Call(call.request, lambda data: {i: q.last_price for i, q in call.parse(data).items()})
+
+        return [as_ltp(c) for c in self.quote(ctx, instruments, StreamMode.LTP)]
+
+    def history(self, ctx: DriverContext, instrument: Instrument, interval: CandleInterval,
+                start: _dt.datetime, end: _dt.datetime, oi: bool) -> list[Call[list[Candle]]]:
+        token = ctx.resolve(instrument).token
+        span = _dt.timedelta(days=_HISTORY_DAYS.get(interval, 60))
+        calls = []
+        cursor = start
+        while cursor < end:
+            stop = min(cursor + span, end)
+
+            def parse(data: Any) -> list[Candle]:
+                return [Candle(timestamp=_dt.datetime.fromisoformat(c[0]) if isinstance(c[0], str) else c[0],
+                               open=c[1], high=c[2], low=c[3], close=c[4], volume=c[5], oi=c[6] if oi else 0)
+                        for c in data]
+
+            calls.append(Call(self._get("history", f"history/{token}", "history", interval=str(interval.seconds),
+                                        **{"from": cursor.isoformat(), "to": stop.isoformat()}), parse))
+            cursor = stop
+        return calls
+

@@ -1,0 +1,597 @@
+"""The paper trading engine: orders, matching, positions, holdings and funds.
+
+Broker-neutral and synchronous (no event loop), so the paper driver hosts it
+in-process and broker emulators host it behind real HTTP servers. It speaks in
+its own tokens and plain strings; translating to canonical models is the
+drivers' job.
+
+Accounting (every identity is tested):
+
+* ``available_margin == available_cash - used_margin``;
+* cash moves with equity delivery (CNC) and option premiums at each fill;
+  futures and intraday (MIS) equity move no cash at fill, their realised P&L
+  is credited when a position is reduced;
+* used margin: MIS equity 20% of value, futures 12% of notional, short options
+  15% of the underlying's notional, plus what open orders block.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import random
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from tt_connect.paper.prices import PriceModel, on_tick_grid
+from tt_connect.paper.universe import UniverseRow
+from tt_connect.timeutil import Clock, SystemClock
+
+__all__ = ["PaperEngine", "PaperFill", "PaperOrder", "PaperPosition", "PaperQuote", "PaperRejection"]
+
+ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL_M")
+SIDES = ("BUY", "SELL")
+CASH_PRODUCTS = ("CNC", "MIS")
+DERIVATIVE_PRODUCTS = ("NRML", "MIS")
+VALIDITIES = ("DAY", "IOC")
+MARGIN_MIS = 0.20
+MARGIN_FUT = 0.12
+MARGIN_SHORT_OPTION = 0.15
+
+
+class PaperRejection(Exception):
+    """The paper broker refuses a request; ``code`` says why."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class PaperOrder(msgspec.Struct, kw_only=True):
+    """An order in the paper book (mutable inside the engine; copies go out)."""
+
+    order_id: str
+    token: int
+    side: str
+    qty: int
+    order_type: str
+    product: str
+    validity: str
+    price: float
+    trigger_price: float
+    status: str
+    tag: str
+    placed_at: _dt.datetime
+    updated_at: _dt.datetime
+    filled_qty: int = 0
+    average_price: float = 0.0
+    cancelled_qty: int = 0
+    message: str = ""
+    exchange_order_id: str = ""
+    variety: str = "REGULAR"
+
+
+class PaperFill(msgspec.Struct, frozen=True, kw_only=True):
+    """One execution."""
+
+    trade_id: str
+    order_id: str
+    token: int
+    side: str
+    qty: int
+    price: float
+    product: str
+    time: _dt.datetime
+    exchange_order_id: str
+
+
+class PaperPosition(msgspec.Struct, kw_only=True):
+    """Net position of one token and product."""
+
+    token: int
+    product: str
+    quantity: int = 0
+    average_price: float = 0.0
+    buy_quantity: int = 0
+    buy_value: float = 0.0
+    sell_quantity: int = 0
+    sell_value: float = 0.0
+    realised: float = 0.0
+
+
+class PaperHolding(msgspec.Struct, kw_only=True):
+    """A delivery holding carried from before today."""
+
+    token: int
+    quantity: int
+    average_price: float
+
+
+class PaperQuote(msgspec.Struct, frozen=True, kw_only=True):
+    """A market snapshot of one token."""
+
+    token: int
+    last_price: float
+    last_quantity: int
+    volume: int
+    open: float
+    high: float
+    low: float
+    close: float
+    oi: int
+    bids: tuple[tuple[float, int, int], ...]
+    asks: tuple[tuple[float, int, int], ...]
+    timestamp: _dt.datetime
+
+
+class _State(msgspec.Struct, kw_only=True):
+    """What persists between runs."""
+
+    cash: float
+    capital: float
+    counter: int
+    orders: list[PaperOrder]
+    fills: list[PaperFill]
+    positions: list[PaperPosition]
+    holdings: list[PaperHolding]
+
+
+Listener = Callable[[str, Any], None]
+
+
+class PaperEngine:
+    """An in-process market and account.
+
+    Parameters
+    ----------
+    rows
+        The universe (see :func:`tt_connect.paper.universe.build_universe`).
+    seed
+        Seeds the price process: the same seed gives the same market.
+    capital
+        Opening cash balance in rupees.
+    clock
+        Wall clock for timestamps and time to expiry.
+    state_file
+        When set, the account is loaded from and saved to this JSON file.
+    """
+
+    def __init__(self, rows: list[UniverseRow], *, seed: int = 7, capital: float = 1_000_000.0,
+                 clock: Clock | None = None, state_file: str | None = None) -> None:
+        self.rows = {row.token: row for row in rows}
+        self.clock: Clock = clock or SystemClock()
+        self.prices = PriceModel(rows, seed)
+        self._rng = random.Random(seed)
+        self._seed = seed
+        self._state_file = state_file
+        self._listeners: list[Listener] = []
+        self._day_ohlc: dict[int, list[float]] = {}
+        self._prev_close: dict[int, float] = {}
+        self.orders: dict[str, PaperOrder] = {}
+        self.history: dict[str, list[PaperOrder]] = {}
+        self.fills: list[PaperFill] = []
+        self.positions: dict[tuple[int, str], PaperPosition] = {}
+        self.holdings: dict[int, PaperHolding] = {}
+        self.capital = capital
+        self.cash = capital
+        self._counter = 0
+        if state_file and Path(state_file).exists():
+            self._restore(Path(state_file))
+        elif not self.holdings:
+            self._seed_holdings()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener("order", PaperOrder)`` on every order state change."""
+        self._listeners.append(listener)
+
+    def unlisten(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, kind: str, payload: Any) -> None:
+        for listener in list(self._listeners):
+            listener(kind, payload)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def row(self, token: int) -> UniverseRow:
+        row = self.rows.get(token)
+        if row is None:
+            raise PaperRejection("NOT_FOUND", f"unknown instrument token {token}", 404)
+        return row
+
+    def ltp(self, token: int) -> float:
+        price = self.prices.fair(token, self.clock.now())
+        ohlc = self._day_ohlc.get(token)
+        if ohlc is None:
+            self._day_ohlc[token] = [price, price, price]
+            self._prev_close[token] = on_tick_grid(price * (1 - self._rng.uniform(-0.01, 0.01)),
+                                                   self.rows[token].tick_size)
+        else:
+            ohlc[1] = max(ohlc[1], price)
+            ohlc[2] = min(ohlc[2], price)
+        return price
+
+    def touch(self, token: int) -> tuple[float, float]:
+        """Return (best bid, best ask) around the current price."""
+        row = self.row(token)
+        last = self.ltp(token)
+        half = self.prices.spread_ticks(token) * row.tick_size
+        bid = max(on_tick_grid(last - half, row.tick_size), row.tick_size)
+        return bid, on_tick_grid(last + half, row.tick_size)
+
+    def quote(self, token: int) -> PaperQuote:
+        """Return a full snapshot with five levels of depth each side."""
+        row = self.row(token)
+        bid, ask = self.touch(token)
+        tick = row.tick_size
+        lot = row.lot_size
+        rng = random.Random((self._seed, token, self._counter, int(self.prices.levels[row.underlying] * 100)).__hash__())
+        bids = tuple((on_tick_grid(bid - i * tick, tick), rng.randrange(1, 40) * lot, rng.randrange(1, 12))
+                     for i in range(5) if bid - i * tick > 0)
+        asks = tuple((on_tick_grid(ask + i * tick, tick), rng.randrange(1, 40) * lot, rng.randrange(1, 12))
+                     for i in range(5))
+        last = self.ltp(token)
+        o, h, low = self._day_ohlc[token]
+        oi = 0 if row.kind in ("EQ", "IDX") else 1000 * lot + (token * 7919) % (500 * lot)
+        return PaperQuote(token=token, last_price=last, last_quantity=lot, volume=self.prices.drift_volume(token)
+                          if row.kind != "IDX" else 0, open=o, high=h, low=low, close=self._prev_close[token],
+                          oi=oi, bids=bids if row.kind != "IDX" else (), asks=asks if row.kind != "IDX" else (),
+                          timestamp=self.clock.now())
+
+    # -- the market moves ------------------------------------------------------------------
+
+    def step(self, seconds: float) -> None:
+        """Advance prices by ``seconds`` and fill or trigger resting orders."""
+        self.prices.step(seconds)
+        for order in list(self.orders.values()):
+            if order.status in ("OPEN", "TRIGGER_PENDING"):
+                self._work(order)
+
+    # -- orders ----------------------------------------------------------------------------
+
+    def _next_id(self) -> str:
+        self._counter += 1
+        return f"{self.clock.now():%y%m%d}{self._counter:08d}"
+
+    def place(self, *, token: int, side: str, qty: int, order_type: str, product: str, price: float = 0.0,
+              trigger_price: float = 0.0, validity: str = "DAY", tag: str = "") -> PaperOrder:
+        """Validate and accept an order; market and marketable orders fill at once."""
+        row = self.row(token)
+        self._validate(row, side, qty, order_type, product, price, trigger_price, validity)
+        now = self.clock.now()
+        order = PaperOrder(order_id=self._next_id(), token=token, side=side, qty=qty, order_type=order_type,
+                           product=product, validity=validity, price=price if order_type in ("LIMIT", "SL") else 0.0,
+                           trigger_price=trigger_price if order_type in ("SL", "SL_M") else 0.0,
+                           status="OPEN", tag=tag, placed_at=now, updated_at=now,
+                           exchange_order_id=f"1{self._counter:015d}")
+        required = self._required_margin(row, order)
+        if required > self.available_margin() + 1e-6:
+            raise PaperRejection(
+                "FUNDS", f"insufficient funds: required {required:,.2f}, available {self.available_margin():,.2f}")
+        if order_type in ("SL", "SL_M"):
+            last = self.ltp(token)
+            if (side == "BUY" and trigger_price <= last) or (side == "SELL" and trigger_price >= last):
+                raise PaperRejection(
+                    "TRIGGER", f"trigger {trigger_price} must be {'above' if side == 'BUY' else 'below'} the "
+                    f"last price {last} for a stop-loss {side.lower()}")
+            order.status = "TRIGGER_PENDING"
+        self.orders[order.order_id] = order
+        self.history[order.order_id] = []
+        self._record(order)
+        self._work(order)
+        if order.validity == "IOC" and order.status in ("OPEN", "TRIGGER_PENDING"):
+            self._finish(order, "CANCELLED", "IOC order not filled at once")
+        self._save()
+        return msgspec.structs.replace(order)
+
+    def _validate(self, row: UniverseRow, side: str, qty: int, order_type: str, product: str,
+                  price: float, trigger_price: float, validity: str) -> None:
+        if row.kind == "IDX":
+            raise PaperRejection("NOT_TRADABLE", f"{row.symbol} is an index and cannot be traded")
+        if side not in SIDES:
+            raise PaperRejection("INPUT", f"side must be BUY or SELL, got {side!r}")
+        if order_type not in ORDER_TYPES:
+            raise PaperRejection("INPUT", f"order type must be one of {ORDER_TYPES}, got {order_type!r}")
+        if validity not in VALIDITIES:
+            raise PaperRejection("INPUT", f"validity must be one of {VALIDITIES}, got {validity!r}")
+        allowed = CASH_PRODUCTS if row.kind == "EQ" else DERIVATIVE_PRODUCTS
+        if product not in allowed:
+            raise PaperRejection("PRODUCT", f"product {product} is not allowed for {row.kind} (use {allowed})")
+        if not isinstance(qty, int) or qty <= 0:
+            raise PaperRejection("BAD_QTY", f"quantity must be a positive integer, got {qty!r}")
+        if qty % row.lot_size:
+            raise PaperRejection("LOT_SIZE", f"quantity {qty} is not a multiple of the lot size {row.lot_size}")
+        if order_type in ("LIMIT", "SL") and not price > 0:
+            raise PaperRejection("INPUT", f"a {order_type} order needs a positive price")
+        if order_type in ("SL", "SL_M") and not trigger_price > 0:
+            raise PaperRejection("INPUT", f"a {order_type} order needs a positive trigger price")
+        for name, value in (("price", price), ("trigger price", trigger_price)):
+            if value and abs(value / row.tick_size - round(value / row.tick_size)) > 1e-6:
+                raise PaperRejection("TICK_SIZE", f"{name} {value} is not a multiple of the tick size {row.tick_size}")
+        if product == "CNC" and side == "SELL":
+            holding = self.holdings.get(row.token)
+            position = self.positions.get((row.token, "CNC"))
+            available = (holding.quantity if holding else 0) + (position.quantity if position else 0)
+            if qty > available:
+                raise PaperRejection("NO_HOLDINGS", f"cannot sell {qty} {row.symbol} for delivery: only "
+                                                    f"{max(available, 0)} held")
+
+    def modify(self, order_id: str, *, qty: int | None = None, price: float | None = None,
+               trigger_price: float | None = None, order_type: str | None = None) -> PaperOrder:
+        """Change an open order; a modification that makes it marketable fills it."""
+        order = self._order(order_id)
+        if order.status not in ("OPEN", "TRIGGER_PENDING"):
+            raise PaperRejection("ORDER_STATE", f"order {order_id} is {order.status} and cannot be modified")
+        row = self.rows[order.token]
+        new_type = order_type or order.order_type
+        new_qty = qty if qty is not None else order.qty
+        new_price = price if price is not None else order.price
+        new_trigger = trigger_price if trigger_price is not None else order.trigger_price
+        if new_qty < order.filled_qty:
+            raise PaperRejection("BAD_QTY", f"cannot reduce quantity below the filled {order.filled_qty}")
+        self._validate(row, order.side, new_qty, new_type, order.product, new_price if new_type in
+                       ("LIMIT", "SL") else 0.0, new_trigger if new_type in ("SL", "SL_M") else 0.0, order.validity)
+        order.qty, order.order_type = new_qty, new_type
+        order.price = new_price if new_type in ("LIMIT", "SL") else 0.0
+        order.trigger_price = new_trigger if new_type in ("SL", "SL_M") else 0.0
+        order.updated_at = self.clock.now()
+        self._record(order)
+        self._work(order)
+        self._save()
+        return msgspec.structs.replace(order)
+
+    def cancel(self, order_id: str) -> PaperOrder:
+        order = self._order(order_id)
+        if order.status not in ("OPEN", "TRIGGER_PENDING"):
+            raise PaperRejection("ORDER_STATE", f"order {order_id} is {order.status} and cannot be cancelled")
+        self._finish(order, "CANCELLED", "cancelled by the user")
+        self._save()
+        return msgspec.structs.replace(order)
+
+    def _order(self, order_id: str) -> PaperOrder:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise PaperRejection("NOT_FOUND", f"order {order_id} not found", 404)
+        return order
+
+    def order_history(self, order_id: str) -> list[PaperOrder]:
+        self._order(order_id)
+        return list(self.history[order_id])
+
+    def _record(self, order: PaperOrder) -> None:
+        snapshot = msgspec.structs.replace(order)
+        self.history[order.order_id].append(snapshot)
+        self._emit("order", snapshot)
+
+    def _finish(self, order: PaperOrder, status: str, message: str) -> None:
+        order.status = status
+        order.message = message
+        if status == "CANCELLED":
+            order.cancelled_qty = order.qty - order.filled_qty
+        order.updated_at = self.clock.now()
+        self._record(order)
+
+    def _work(self, order: PaperOrder) -> None:
+        """Trigger and fill one resting order against the current market."""
+        bid, ask = self.touch(order.token)
+        last = self.ltp(order.token)
+        buy = order.side == "BUY"
+        if order.status == "TRIGGER_PENDING":
+            if (buy and last >= order.trigger_price) or (not buy and last <= order.trigger_price):
+                order.status = "OPEN"
+                order.updated_at = self.clock.now()
+                self._record(order)
+            else:
+                return
+        if order.status != "OPEN":
+            return
+        touch = ask if buy else bid
+        if order.order_type in ("MARKET", "SL_M"):
+            fill_price = touch
+        elif (buy and touch <= order.price) or (not buy and touch >= order.price):
+            fill_price = touch
+        else:
+            return
+        self._fill(order, order.qty - order.filled_qty, fill_price)
+
+    def _fill(self, order: PaperOrder, qty: int, price: float) -> None:
+        row = self.rows[order.token]
+        now = self.clock.now()
+        fill = PaperFill(trade_id=f"T{self._next_id()}", order_id=order.order_id, token=order.token,
+                         side=order.side, qty=qty, price=price, product=order.product, time=now,
+                         exchange_order_id=order.exchange_order_id)
+        self.fills.append(fill)
+        self.prices.trade(order.token, qty)
+        order.average_price = (order.average_price * order.filled_qty + price * qty) / (order.filled_qty + qty)
+        order.filled_qty += qty
+        order.status = "COMPLETE" if order.filled_qty >= order.qty else "OPEN"
+        order.updated_at = now
+        self._book(row, order.product, order.side, qty, price)
+        self._record(order)
+
+    # -- accounting ------------------------------------------------------------------------
+
+    def _moves_cash(self, row: UniverseRow, product: str) -> bool:
+        return row.kind == "OPT" or (row.kind == "EQ" and product == "CNC")
+
+    def _book(self, row: UniverseRow, product: str, side: str, qty: int, price: float) -> None:
+        pos = self.positions.setdefault((row.token, product), PaperPosition(token=row.token, product=product))
+        signed = qty if side == "BUY" else -qty
+        if side == "BUY":
+            pos.buy_quantity += qty
+            pos.buy_value += qty * price
+        else:
+            pos.sell_quantity += qty
+            pos.sell_value += qty * price
+        realised = 0.0
+        if pos.quantity == 0 or (pos.quantity > 0) == (signed > 0):
+            total = abs(pos.quantity) + qty
+            pos.average_price = (pos.average_price * abs(pos.quantity) + price * qty) / total
+            pos.quantity += signed
+        else:
+            closing = min(qty, abs(pos.quantity))
+            direction = 1 if pos.quantity > 0 else -1
+            realised = (price - pos.average_price) * closing * direction
+            pos.quantity += signed
+            if pos.quantity == 0:
+                pos.average_price = 0.0
+            elif (pos.quantity > 0) != (direction > 0):
+                pos.average_price = price  # flipped: the remainder opened at this price
+        pos.realised += realised
+        if self._moves_cash(row, product):
+            self.cash -= (1 if side == "BUY" else -1) * price * qty
+        else:
+            self.cash += realised
+
+    def _position_margin(self, row: UniverseRow, quantity: int, price: float, product: str) -> float:
+        if quantity == 0:
+            return 0.0
+        if row.kind == "FUT":
+            return abs(quantity) * price * MARGIN_FUT
+        if row.kind == "OPT":
+            return abs(quantity) * self.prices.levels[row.underlying] * MARGIN_SHORT_OPTION if quantity < 0 else 0.0
+        if product == "MIS":
+            return abs(quantity) * price * MARGIN_MIS
+        return 0.0
+
+    def _required_margin(self, row: UniverseRow, order: PaperOrder) -> float:
+        """Margin an order adds: zero for the part that reduces an existing position."""
+        pos = self.positions.get((row.token, order.product))
+        held = pos.quantity if pos else 0
+        if order.product == "CNC" and order.side == "SELL":
+            return 0.0
+        signed = order.qty if order.side == "BUY" else -order.qty
+        opening = order.qty if held == 0 or (held > 0) == (signed > 0) else max(order.qty - abs(held), 0)
+        if opening == 0:
+            return 0.0
+        bid, ask = self.touch(row.token)
+        price = order.price or (ask if order.side == "BUY" else bid)
+        if row.kind == "OPT" and order.side == "BUY":
+            return opening * price
+        if row.kind == "EQ" and order.product == "CNC":
+            return opening * price
+        return self._position_margin(row, opening if order.side == "BUY" else -opening, price, order.product)
+
+    def used_margin(self) -> float:
+        used = 0.0
+        for (token, product), pos in self.positions.items():
+            used += self._position_margin(self.rows[token], pos.quantity, self.ltp(token), product)
+        for order in self.orders.values():
+            if order.status in ("OPEN", "TRIGGER_PENDING"):
+                remaining = msgspec.structs.replace(order, qty=order.qty - order.filled_qty)
+                used += self._required_margin(self.rows[order.token], remaining)
+        return round(used, 2)
+
+    def available_margin(self) -> float:
+        return round(self.cash - self.used_margin(), 2)
+
+    def funds(self) -> dict[str, float]:
+        used = self.used_margin()
+        return {"opening_balance": round(self.capital, 2), "available_cash": round(self.cash, 2),
+                "used_margin": used, "available_margin": round(self.cash - used, 2),
+                "realised_pnl": round(sum(p.realised for p in self.positions.values()), 2)}
+
+    def position_rows(self) -> list[tuple[PaperPosition, float]]:
+        """Return every position touched today with its last price."""
+        return [(msgspec.structs.replace(p), self.ltp(p.token)) for p in self.positions.values()]
+
+    def holding_rows(self) -> list[tuple[PaperHolding, float]]:
+        """Return holdings net of today's delivery sales, with last prices."""
+        out = []
+        for token, holding in self.holdings.items():
+            sold = self.positions.get((token, "CNC"))
+            quantity = holding.quantity + min(sold.quantity, 0) if sold else holding.quantity
+            if quantity > 0:
+                out.append((PaperHolding(token=token, quantity=quantity, average_price=holding.average_price),
+                            self.ltp(token)))
+        return out
+
+    def _seed_holdings(self) -> None:
+        by_symbol = {row.symbol: row for row in self.rows.values() if row.kind == "EQ"}
+        for symbol, quantity, discount in (("INFY", 20, 0.92), ("TCS", 10, 0.95), ("HDFCBANK", 15, 0.97)):
+            row = by_symbol.get(symbol)
+            if row is not None:
+                self.holdings[row.token] = PaperHolding(
+                    token=row.token, quantity=quantity, average_price=on_tick_grid(row.base_price * discount,
+                                                                                   row.tick_size))
+
+    # -- history ---------------------------------------------------------------------------
+
+    def candles(self, token: int, interval: int, start: _dt.datetime, end: _dt.datetime) -> list[tuple[Any, ...]]:
+        """Deterministic synthetic candles (timestamp, o, h, l, c, volume, oi) in market hours."""
+        row = self.row(token)
+        out: list[tuple[Any, ...]] = []
+        day = start.date()
+        while day <= end.date():
+            if day.weekday() < 5:
+                out.extend(self._day_candles(row, day, interval, start, end))
+            day += _dt.timedelta(days=1)
+        return out
+
+    def _day_candles(self, row: UniverseRow, day: _dt.date, interval: int, start: _dt.datetime,
+                     end: _dt.datetime) -> list[tuple[Any, ...]]:
+        rng = random.Random(hash((self._seed, row.token, day.toordinal())))
+        days_back = (self.clock.now().date() - day).days
+        drift = random.Random(hash((self._seed, row.token, 7777))).uniform(-0.0004, 0.0006)
+        level = row.base_price * (1 - drift * days_back) * (1 + rng.uniform(-0.01, 0.01))
+        tz = start.tzinfo
+        open_at = _dt.datetime.combine(day, _dt.time(9, 15), tz)
+        minutes = 375
+        step = max(interval // 60, 1)
+        vol = row.volatility / (252 * 375) ** 0.5
+        out = []
+        price = level
+        oi_base = 0 if row.kind in ("EQ", "IDX") else 1000 * row.lot_size
+        for begin in range(0, minutes, step if interval < 86400 else minutes):
+            span = min(step if interval < 86400 else minutes, minutes - begin)
+            o = price
+            hi = lo = o
+            for _ in range(span):
+                price *= 1 + rng.gauss(0, vol)
+                hi, lo = max(hi, price), min(lo, price)
+            stamp = open_at + _dt.timedelta(minutes=begin)
+            if interval >= 86400:
+                stamp = _dt.datetime.combine(day, _dt.time(0, 0), tz)
+            if start <= stamp <= end:
+                tick = row.tick_size
+                out.append((stamp, on_tick_grid(o, tick), on_tick_grid(hi, tick), on_tick_grid(lo, tick),
+                            on_tick_grid(price, tick), 0 if row.kind == "IDX" else rng.randrange(1, 500) * 100,
+                            oi_base + rng.randrange(0, 100) * row.lot_size if oi_base else 0))
+        return out
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def _save(self) -> None:
+        if not self._state_file:
+            return
+        state = _State(cash=self.cash, capital=self.capital, counter=self._counter,
+                       orders=list(self.orders.values()), fills=self.fills,
+                       positions=list(self.positions.values()), holdings=list(self.holdings.values()))
+        target = Path(self._state_file)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".paper-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(msgspec.json.encode(state))
+        os.replace(tmp, target)
+
+    def _restore(self, path: Path) -> None:
+        try:
+            state = msgspec.json.decode(path.read_bytes(), type=_State)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError, json.JSONDecodeError) as exc:
+            raise PaperRejection("STATE", f"cannot read paper state file {path}: {exc}") from None
+        self.cash, self.capital, self._counter = state.cash, state.capital, state.counter
+        self.orders = {o.order_id: o for o in state.orders}
+        self.history = {o.order_id: [msgspec.structs.replace(o)] for o in state.orders}
+        self.fills = state.fills
+        self.positions = {(p.token, p.product): p for p in state.positions}
+        self.holdings = {h.token: h for h in state.holdings}

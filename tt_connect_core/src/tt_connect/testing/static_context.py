@@ -1,0 +1,54 @@
+"""A DriverContext over a fixed list of instruments, for static request/response tests."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+
+from tt_connect.driver_api import BrokerSymbol
+from tt_connect.errors import InstrumentNotFoundError
+from tt_connect.instruments import Instrument
+from tt_connect.timeutil import IST
+
+__all__ = ["StaticContext"]
+
+
+class StaticContext:
+    """Resolves instruments through an explicit mapping; the clock is fixed."""
+
+    def __init__(
+        self,
+        broker: str,
+        listing: Iterable[tuple[Instrument, BrokerSymbol]],
+        now: _dt.datetime | None = None,
+    ) -> None:
+        self.broker = broker
+        self._now = now or _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
+        self._forward: dict[Instrument, BrokerSymbol] = {}
+        self._by_token: dict[tuple[str, str], Instrument] = {}
+        self._by_symbol: dict[tuple[str, str], Instrument] = {}
+        for instrument, symbol in listing:
+            self._forward[instrument] = symbol
+            self._by_token[(symbol.segment, symbol.token)] = instrument
+            self._by_symbol[(symbol.exchange, symbol.symbol)] = instrument
+
+    def resolve(self, instrument: Instrument) -> BrokerSymbol:
+        try:
+            return self._forward[instrument]
+        except KeyError:
+            raise InstrumentNotFoundError(f"{instrument} is not listed", broker=self.broker) from None
+
+    def by_token(self, segment: str, token: str) -> Instrument:
+        try:
+            return self._by_token[(segment, token)]
+        except KeyError:
+            raise InstrumentNotFoundError(f"no instrument with token {segment}:{token}", broker=self.broker) from None
+
+    def by_symbol(self, exchange: str, symbol: str) -> Instrument:
+        try:
+            return self._by_symbol[(exchange, symbol)]
+        except KeyError:
+            raise InstrumentNotFoundError(f"no instrument {exchange}:{symbol}", broker=self.broker) from None
+
+    def now(self) -> _dt.datetime:
+        return self._now

@@ -1,0 +1,95 @@
+"""The default transport: one aiohttp ClientSession per client, created inside the running loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from tt_connect.driver_api import HttpRequest, HttpResponse, WsClosed
+from tt_connect.errors import NetworkError
+
+__all__ = ["AiohttpTransport"]
+
+
+class _AiohttpSocket:
+    """Adapts an aiohttp WebSocket to the engine's WsConnection."""
+
+    def __init__(self, ws: Any) -> None:
+        self._ws = ws
+
+    async def send(self, data: str | bytes) -> None:
+        try:
+            if isinstance(data, bytes):
+                await self._ws.send_bytes(data)
+            else:
+                await self._ws.send_str(data)
+        except (ConnectionError, RuntimeError) as exc:
+            raise WsClosed(str(exc)) from None
+
+    async def receive(self) -> str | bytes:
+        import aiohttp
+
+        msg = await self._ws.receive()
+        if msg.type is aiohttp.WSMsgType.TEXT:
+            return str(msg.data)
+        if msg.type is aiohttp.WSMsgType.BINARY:
+            return bytes(msg.data)
+        raise WsClosed(f"socket closed ({msg.type.name})")
+
+    async def close(self) -> None:
+        await self._ws.close()
+
+
+class AiohttpTransport:
+    """Sends requests over one pooled aiohttp session (keep-alive, per-host limits)."""
+
+    def __init__(self, *, connect_timeout: float = 5.0, limit_per_host: int = 20,
+                 user_agent: str = "tt-connect") -> None:
+        self._connect_timeout = connect_timeout
+        self._limit_per_host = limit_per_host
+        self._user_agent = user_agent
+        self._session: Any = None
+
+    def _client(self) -> Any:
+        import aiohttp
+
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit_per_host=self._limit_per_host),
+                headers={"User-Agent": self._user_agent},
+            )
+        return self._session
+
+    async def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
+        import aiohttp
+
+        kwargs: dict[str, Any] = {"headers": dict(request.headers or {})}
+        if request.params:
+            kwargs["params"] = dict(request.params)
+        if request.form is not None:
+            kwargs["data"] = list(request.form)
+        elif request.json is not None:
+            kwargs["json"] = request.json
+        kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=self._connect_timeout)
+        try:
+            async with self._client().request(request.method, request.url, **kwargs) as resp:
+                body = await resp.read()
+                return HttpResponse(status=resp.status, body=body, headers=dict(resp.headers), url=str(resp.url))
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise NetworkError(f"{request.endpoint}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+
+    async def ws_connect(self, url: str, headers: Mapping[str, str], *, timeout: float) -> _AiohttpSocket:
+        import aiohttp
+
+        try:
+            ws = await self._client().ws_connect(url, headers=dict(headers), timeout=aiohttp.ClientWSTimeout(
+                ws_close=timeout), autoping=True, max_msg_size=0)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            raise NetworkError(f"stream connect failed: {type(exc).__name__}") from None
+        return _AiohttpSocket(ws)
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
