@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import queue
 import threading
@@ -70,10 +71,22 @@ class _LoopThread:
             raise
 
     def stop(self) -> None:
+        if self.loop.is_running() and threading.current_thread() is not self._thread:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(_cancel_leftovers(), self.loop).result(timeout=5)
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(self.loop.stop)
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout=10)
+
+
+async def _cancel_leftovers() -> None:
+    """Cancel what is still scheduled (e.g. an abandoned iteration) so the loop closes cleanly."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _blocking(

@@ -372,18 +372,19 @@ class StreamEngine:
         queue: asyncio.Queue[Tick | OrderUpdate] = asyncio.Queue(maxsize=1)
         sub = await self.subscribe(instruments, mode=mode, on_tick=queue.put,
                                    on_order_update=queue.put if order_updates else None)
+        getter: asyncio.Future[Tick | OrderUpdate] | None = None
+        closed = asyncio.ensure_future(sub.wait_closed())
         try:
             while True:
                 getter = asyncio.ensure_future(queue.get())
-                closed = asyncio.ensure_future(sub.wait_closed())
                 done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
-                closed.cancel()
-                if getter in done:
-                    yield getter.result()
-                else:
-                    getter.cancel()
+                if getter not in done:
                     return
+                yield getter.result()
         finally:
+            for future in (getter, closed):
+                if future is not None and not future.done():
+                    future.cancel()
             await sub.unsubscribe()
 
     async def reconnect(self) -> None:
