@@ -268,7 +268,7 @@ class AsyncTTConnect:
             self._connected = True
 
     async def _open(self) -> None:
-        from tt_connect.transport import RestExecutor
+        from tt_connect.transport import RestExecutor, RetryPolicy
 
         hook = self._pm.hook
         transport = self._user_transport or hook.ttc_transport(config=self._config)
@@ -285,6 +285,9 @@ class AsyncTTConnect:
             error_map=self._error_map,
             limits=hook.ttc_rate_limits(config=self._config),
             auth=None,
+            retry=RetryPolicy(attempts=self._options.retry_attempts, base_delay=self._options.retry_base_delay,
+                              max_delay=self._options.retry_max_delay,
+                              order_lookup_attempts=self._options.order_lookup_attempts),
             timeout=self._options.timeout,
             clock=self._clock,
         )

@@ -63,6 +63,10 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
         ``console`` or ``json``; None leaves logging as the application set it up.
     log_level
         Minimum level of tt-connect's log events.
+    retry_attempts, retry_base_delay, retry_max_delay
+        How reads are retried on transient failures (capped exponential backoff, full jitter).
+    order_lookup_attempts
+        How many times the order book is read for the tag of an order whose outcome was ambiguous.
     """
 
     session_store: Literal["auto", "keyring", "file", "memory"] = "auto"
@@ -72,6 +76,10 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     timeout: float = 10.0
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"
+    retry_attempts: int = 4
+    retry_base_delay: float = 0.25
+    retry_max_delay: float = 5.0
+    order_lookup_attempts: int = 4
 
 
 def _describe_validation_error(exc: msgspec.ValidationError, where: str, fields: tuple[str, ...]) -> str:

@@ -118,7 +118,7 @@ class AuthManager:
             return True
         if kind is AuthKind.OAUTH_REDIRECT:
             return self._interactive is not None
-        return self._session is None  # a given token: usable once, never renewable
+        return self.logins == 0  # a given token: usable once, never renewable
 
     async def _run_login(self, renewed: bool) -> Session:
         if not self._can_login_silently():

@@ -1,0 +1,123 @@
+"""Narrow unit tests: rate limiter windows, order tags, the aiohttp transport's error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from tt_connect.driver_api import HttpRequest, RateClass, RateLimits
+from tt_connect.errors import NetworkError, RateLimitQueueFullError
+from tt_connect.timeutil import IST, ManualClock
+from tt_connect.transport import AiohttpTransport, RateLimiter, make_order_tag
+
+
+class VirtualTime:
+    """A clock whose sleep advances it: rate-limit tests need no real waiting."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock(dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST))
+        self.slept = 0.0
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.clock.advance(seconds)
+        await asyncio.sleep(0)
+
+
+async def test_no_window_is_ever_exceeded() -> None:
+    vt = VirtualTime()
+    limiter = RateLimiter(RateLimits(classes=(RateClass(name="orders", per_second=10, per_minute=200),)),
+                          clock=vt.clock, sleep=vt.sleep)
+    stamps = []
+    for _ in range(450):
+        await limiter.acquire("orders")
+        stamps.append(vt.clock.monotonic())
+    for i, t in enumerate(stamps):
+        assert sum(1 for s in stamps[i:] if s < t + 1.0) <= 10
+        assert sum(1 for s in stamps[i:] if s < t + 60.0) <= 200
+    assert vt.slept >= 120  # 450 calls at 200/min need two full minutes of waiting
+
+
+async def test_unknown_classes_use_the_default_and_no_limits_means_no_waiting() -> None:
+    vt = VirtualTime()
+    limiter = RateLimiter(RateLimits(classes=(RateClass(name="default", per_second=2),)), clock=vt.clock,
+                          sleep=vt.sleep)
+    for _ in range(4):
+        await limiter.acquire("quotes")
+    assert vt.slept >= 1.0
+    free = RateLimiter(None, clock=vt.clock, sleep=vt.sleep)
+    before = vt.slept
+    for _ in range(100):
+        await free.acquire("anything")
+    assert vt.slept == before
+
+
+async def test_an_over_long_queue_fails_fast_and_cancelled_waiters_take_no_slot() -> None:
+    limiter = RateLimiter(RateLimits(classes=(RateClass(name="default", per_second=1, max_queue=3),)))
+    await limiter.acquire("default")
+    waiters = [asyncio.ensure_future(limiter.acquire("default")) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    with pytest.raises(RateLimitQueueFullError):
+        await limiter.acquire("default")
+    for w in waiters:
+        w.cancel()
+    await asyncio.gather(*waiters, return_exceptions=True)
+    bucket = limiter._buckets["default"]
+    assert bucket.waiting == 0 and len(bucket.sent) == 1
+
+
+def test_order_tags_are_unique_and_fit_the_broker() -> None:
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    tags = [make_order_tag(20, alphabet, "strat") for _ in range(50_000)]
+    assert len(set(tags)) == len(tags)
+    assert all(len(t) <= 20 and t.startswith("strat") and set(t) <= set(alphabet) for t in tags)
+    with pytest.raises(ValueError):
+        make_order_tag(10, alphabet, "toolongprefix")
+
+
+@pytest.fixture
+async def echo_server() -> AsyncIterator[str]:
+    """A loopback server that echoes what it received (aioresponses does not support aiohttp 3.14)."""
+
+    async def echo(request: web.Request) -> web.Response:
+        form = [list(pair) for pair in (await request.post()).items()] if request.method == "POST" else []
+        return web.json_response({"form": form, "query": list(request.query.items())},
+                                 headers={"X-Request-Id": "r1"})
+
+    app = web.Application()
+    app.router.add_route("*", "/echo", echo)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/echo"
+    await runner.cleanup()
+
+
+async def test_aiohttp_errors_become_network_errors() -> None:
+    transport = AiohttpTransport()
+    request = HttpRequest(method="GET", url="http://127.0.0.1:9/profile", endpoint="profile")
+    try:
+        with pytest.raises(NetworkError, match="profile"):
+            await transport.send(request, timeout=1)
+    finally:
+        await transport.close()
+
+
+async def test_query_and_repeated_form_keys_reach_the_server(echo_server: str) -> None:
+    transport = AiohttpTransport()
+    try:
+        form = HttpRequest(method="POST", url=echo_server, endpoint="orders.place",
+                           form=[("i", "NSE:INFY"), ("i", "NSE:TCS")], is_write=True)
+        response = await transport.send(form, timeout=2)
+        assert response.json()["form"] == [["i", "NSE:INFY"], ["i", "NSE:TCS"]]
+        assert response.header("x-request-id") == "r1"
+        query = HttpRequest(method="GET", url=echo_server, endpoint="quote", params={"i": "NSE:INFY"})
+        assert (await transport.send(query, timeout=2)).json()["query"] == [["i", "NSE:INFY"]]
+    finally:
+        await transport.close()
