@@ -16,7 +16,7 @@ nox.options.default_venv_backend = "venv"
 
 ROOT = Path(__file__).parent
 CORE = "./tt_connect_core"
-TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.23", "aioresponses>=0.7.6"]
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.23", "pytest-timeout>=2.3"]
 
 
 def drivers() -> list[str]:
