@@ -95,6 +95,7 @@ class BrokerInstruments:
         self.keys = self._rows.keys()
         self._series: dict[tuple[str, str], list[_dt.date]] | None = None
         self._strikes: dict[tuple[str, _dt.date], list[float]] | None = None
+        self._symbols: frozenset[str] | None = None
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -157,6 +158,12 @@ class BrokerInstruments:
             self._series = {k: sorted(v) for k, v in series.items()}
             self._strikes = {k: sorted(v) for k, v in strikes.items()}
         return self._series, self._strikes
+
+    def lists_symbol(self, symbol: str) -> bool:
+        """Return True when any contract of this catalogue has ``symbol``."""
+        if self._symbols is None:
+            self._symbols = frozenset(k[2] for k in self._rows)
+        return symbol in self._symbols
 
     def explain_miss(self, instrument: Instrument) -> InstrumentNotFoundError:
         """Return the error for an unlisted instrument, naming the nearest valid ones."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from tt_connect.errors import InstrumentsNotReadyError
 from tt_connect.instruments import Instrument, set_validator
 
 if TYPE_CHECKING:
@@ -27,7 +28,12 @@ def _validate(instrument: Instrument) -> None:
     for catalogue in catalogues:
         if key in catalogue:
             return
-    raise catalogues[0].explain_miss(instrument)
+    if not catalogues:
+        raise InstrumentsNotReadyError(f"cannot validate {instrument}: no instrument master is loaded")
+    # Explain the miss with the catalogue that lists this symbol, so suggestions make sense.
+    symbol = instrument.symbol
+    best = next((c for c in reversed(catalogues) if c.lists_symbol(symbol)), catalogues[-1])
+    raise best.explain_miss(instrument)
 
 
 def register_catalogue(catalogue: BrokerInstruments) -> None:

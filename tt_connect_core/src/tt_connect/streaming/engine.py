@@ -119,12 +119,18 @@ class _Connection:
         pinger = None
         if spec.ping_interval:
             pinger = asyncio.get_running_loop().create_task(self._ping(socket, spec.ping_interval))
+        loop = asyncio.get_running_loop()
+        stale_after = spec.stale_after
         try:
-            while True:
-                frame = await asyncio.wait_for(socket.receive(), spec.stale_after)
-                engine.dispatch(frame)
+            # One rescheduled deadline instead of wait_for per frame: cheaper, and wait_for on
+            # Python 3.11 can swallow a cancellation that races with a ready frame.
+            async with asyncio.timeout(stale_after) as deadline:
+                while not engine.closing:
+                    frame = await socket.receive()
+                    deadline.reschedule(loop.time() + stale_after)
+                    engine.dispatch(frame)
         except TimeoutError:
-            raise StreamingError(f"no data for {spec.stale_after}s: the feed is stale") from None
+            raise StreamingError(f"no data for {stale_after}s: the feed is stale") from None
         finally:
             if pinger is not None:
                 pinger.cancel()
