@@ -7,8 +7,17 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
-
-from tt_connect import AsyncTTConnect, Equity, Exchange, Future, Option, OptionType, OrderType, ProductType, Side
+from tt_connect import (
+    AsyncTTConnect,
+    Equity,
+    Exchange,
+    Future,
+    Option,
+    OptionType,
+    OrderType,
+    ProductType,
+    Side,
+)
 from tt_connect.enums import CandleInterval, OrderStatus, StreamMode
 from tt_connect.errors import (
     ClientClosedError,
@@ -17,8 +26,8 @@ from tt_connect.errors import (
     InsufficientFundsError,
     InvalidOrderError,
     OrderNotFoundError,
-    UnsupportedOperationError,
     UnknownBrokerError,
+    UnsupportedOperationError,
 )
 from tt_connect.models import Tick
 from tt_connect.testing import eventually

@@ -6,7 +6,6 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-
 from tt_connect import Equity, Exchange, OrderType, ProductType, Side, TTConnect
 from tt_connect.enums import OrderStatus, StreamMode
 from tt_connect.errors import ClientClosedError, InvalidOrderError

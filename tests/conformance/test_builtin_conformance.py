@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from tt_connect.drivers import register_driver, unregister_driver
-from tt_connect.testing import DriverConformance, FaultInjector
-from tt_connect.testing import template_driver
+from tt_connect.testing import DriverConformance, FaultInjector, template_driver
 
 pytestmark = pytest.mark.conformance
 

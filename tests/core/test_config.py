@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tt_connect.config import ClientOptions, load_config, parse_client_options, parse_driver_config
 from tt_connect.driver_api import DriverConfig
 from tt_connect.errors import ConfigurationError

@@ -5,7 +5,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
 from tt_connect.driver_api import (
     DRIVER_API_VERSION,
     BrokerApi,

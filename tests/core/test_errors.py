@@ -3,7 +3,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-
 from tt_connect import errors
 from tt_connect.redact import register_secret
 

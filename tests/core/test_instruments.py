@@ -4,7 +4,6 @@ import datetime as dt
 
 import msgspec
 import pytest
-
 from tt_connect.enums import Exchange, OptionType
 from tt_connect.errors import InstrumentError, InstrumentNotFoundError, InstrumentsNotReadyError
 from tt_connect.instruments import (

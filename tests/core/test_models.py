@@ -4,7 +4,6 @@ import datetime as dt
 
 import msgspec
 import pytest
-
 from tt_connect.enums import Exchange, OrderStatus, OrderType, ProductType, Side, StreamMode
 from tt_connect.instruments import Equity
 from tt_connect.models import (

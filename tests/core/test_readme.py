@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import textwrap
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -49,7 +49,8 @@ def test_readme_instrument_error_snippet_names_suggestions(tmp_path: Path) -> No
 def test_readme_config_file_swap_runs(tmp_path: Path) -> None:
     toml = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)[0]
     (tmp_path / "tt-connect.toml").write_text(toml)
-    code = "from tt_connect import TTConnect\n" + python_blocks()[3] + "\nprint(broker.broker, len(broker.orders()))\nbroker.close()\n"
+    code = "\n".join(["from tt_connect import TTConnect", python_blocks()[3],
+                      "print(broker.broker, len(broker.orders()))", "broker.close()"])
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                             cwd=tmp_path, env={**os.environ, "KITE_API_SECRET": "unused-here"})
     assert result.returncode == 0, result.stderr[-3000:]

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tt_connect import instruments
 from tt_connect.driver_api import InstrumentSource
 from tt_connect.enums import Exchange, InstrumentKind, OrderType, ProductType, Side

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import duckdb
 import pytest
-
 from tt_connect.driver_api import CANONICAL_COLUMNS
 from tt_connect.paper import PAPER_SELECT, PaperEngine, PaperRejection, build_universe, universe_csv
 from tt_connect.paper.universe import expiry_calendar
@@ -42,7 +42,7 @@ def test_universe_has_the_names_expiries_and_grids_traders_expect() -> None:
     assert {r.expiry for r in nifty} == set(weekly) | set(monthly)
     assert {r.lot_size for r in nifty} == {75}
     strikes = sorted({r.strike for r in nifty if r.expiry == weekly[0]})
-    assert {b - a for a, b in zip(strikes, strikes[1:])} == {50.0}
+    assert {b - a for a, b in itertools.pairwise(strikes)} == {50.0}
     assert {r.lot_size for r in rows if r.symbol == "BANKNIFTY"} == {35}
     assert {r.tick_size for r in rows if r.kind == "EQ"} >= {0.05, 1.0}
     assert build_universe(TODAY, seed=7) == rows, "the universe is deterministic"
@@ -69,7 +69,7 @@ def test_same_seed_same_market(clock: ManualClock) -> None:
 
 def test_limit_order_rests_until_the_price_crosses(engine: PaperEngine) -> None:
     t = token(engine, "RELIANCE")
-    bid, ask = engine.touch(t)
+    _bid, ask = engine.touch(t)
     order = engine.place(token=t, side="BUY", qty=1, order_type="LIMIT", product="CNC", price=ask + 0.05)
     assert order.status == "COMPLETE" and order.average_price == ask
     resting = engine.place(token=t, side="SELL", qty=1, order_type="LIMIT", product="CNC",

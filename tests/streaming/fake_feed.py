@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
-
 from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
 from tt_connect.enums import StreamMode
 from tt_connect.models import OrderUpdate, Tick

@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from aiohttp import web
-
-from tests.streaming.fake_feed import SEGMENT, FakeSpec, FeedServer
 from tt_connect import instruments
 from tt_connect.driver_api import BrokerSymbol
 from tt_connect.enums import Exchange, StreamMode
@@ -18,6 +16,8 @@ from tt_connect.models import Tick
 from tt_connect.streaming import StreamEngine
 from tt_connect.testing import StaticContext, eventually
 from tt_connect.transport import AiohttpTransport
+
+from tests.streaming.fake_feed import SEGMENT, FakeSpec, FeedServer
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from aiohttp import web
+from tt_connect.drivers import register_driver, unregister_driver
 
 from tests.transport.fake_broker import PASSWORD, TOTP_SECRET, FakeBrokerServer, FakeDriver
-from tt_connect.drivers import register_driver, unregister_driver
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from typing import Any
 
 import pyotp
 from aiohttp import web
-
 from tt_connect.driver_api import (
     DRIVER_API_VERSION,
     AuthKind,

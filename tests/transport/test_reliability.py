@@ -10,8 +10,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from tests.transport.fake_broker import PASSWORD, TOTP_SECRET, FakeBrokerServer
 from tt_connect import AsyncTTConnect, Equity, Exchange, OrderType, ProductType, Side
 from tt_connect.errors import (
     BrokerUnavailableError,
@@ -20,6 +18,8 @@ from tt_connect.errors import (
     SessionExpiredError,
 )
 from tt_connect.logs import configure_logging
+
+from tests.transport.fake_broker import PASSWORD, TOTP_SECRET, FakeBrokerServer
 
 
 def client(credentials: dict[str, str], **options: object) -> AsyncTTConnect:

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-
 from tt_connect.driver_api import HttpRequest, RateClass, RateLimits
 from tt_connect.errors import NetworkError, RateLimitQueueFullError
 from tt_connect.timeutil import IST, ManualClock

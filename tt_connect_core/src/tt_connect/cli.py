@@ -170,7 +170,7 @@ async def _stream(broker: Any, args: argparse.Namespace) -> None:
         if args.json:
             print(json.dumps(_plain(tick)), flush=True)
         else:
-            print(f"{tick.received_at:%H:%M:%S.%f}  {str(tick.instrument):<36} {tick.last_price:>12,.2f}"
+            print(f"{tick.received_at:%H:%M:%S.%f}  {tick.instrument!s:<36} {tick.last_price:>12,.2f}"
                   f"  vol {tick.volume:,}", flush=True)
         if asyncio.get_running_loop().time() >= deadline or (args.count and count >= args.count):
             break

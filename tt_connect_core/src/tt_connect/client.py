@@ -45,7 +45,7 @@ from tt_connect.errors import (
     TTConnectError,
     UnsupportedOperationError,
 )
-from tt_connect.instruments import Future, Index, Instrument
+from tt_connect.instruments import AnyInstrument, Future, Index, Instrument
 from tt_connect.models import (
     Candle,
     Funds,
@@ -129,10 +129,10 @@ class _Context:
     def resolve(self, instrument: Instrument) -> BrokerSymbol:
         return self._view.resolve(instrument)
 
-    def by_token(self, segment: str, token: str) -> Instrument:
+    def by_token(self, segment: str, token: str) -> AnyInstrument:
         return self._view.by_token(segment, token)
 
-    def by_symbol(self, exchange: str, symbol: str) -> Instrument:
+    def by_symbol(self, exchange: str, symbol: str) -> AnyInstrument:
         return self._view.by_symbol(exchange, symbol)
 
     def now(self) -> _dt.datetime:

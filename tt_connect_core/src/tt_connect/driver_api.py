@@ -36,7 +36,7 @@ from tt_connect.errors import (
     TTConnectError,
     UnsupportedOperationError,
 )
-from tt_connect.instruments import Instrument
+from tt_connect.instruments import AnyInstrument, Instrument
 from tt_connect.models import (
     Candle,
     Funds,
@@ -449,11 +449,11 @@ class DriverContext(Protocol):
         """Return the broker's token and symbol for a canonical instrument."""
         ...
 
-    def by_token(self, segment: str, token: str) -> Instrument:
+    def by_token(self, segment: str, token: str) -> AnyInstrument:
         """Return the instrument behind a broker token (tokens are unique per segment)."""
         ...
 
-    def by_symbol(self, exchange: str, symbol: str) -> Instrument:
+    def by_symbol(self, exchange: str, symbol: str) -> AnyInstrument:
         """Return the instrument behind a broker trading symbol on a broker exchange."""
         ...
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeAlias
+from typing import ClassVar, TypeAlias
 
 import msgspec
 
@@ -241,10 +241,10 @@ class Option(Instrument, frozen=True, kw_only=True, tag="OPT"):
 AnyInstrument: TypeAlias = Equity | Index | Future | Option
 
 
-def instrument_from_key(key: InstrumentKey) -> Instrument:
+def instrument_from_key(key: InstrumentKey) -> AnyInstrument:
     """Build the instrument a master key describes (validated like any construction)."""
     kind, exchange, symbol, expiry, strike, option_type = key
-    built: Any
+    built: AnyInstrument
     if kind == "EQ":
         built = Equity(exchange=Exchange(exchange), symbol=symbol)
     elif kind == "IDX":
@@ -261,7 +261,7 @@ def instrument_from_key(key: InstrumentKey) -> Instrument:
         )
     else:
         raise InstrumentError(f"unknown instrument kind {kind!r}")
-    return built  # type: ignore[no-any-return]
+    return built
 
 
 _MONTHS = {m: i for i, m in enumerate(

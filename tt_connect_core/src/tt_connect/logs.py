@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import IO, Any, Literal
+from typing import Any, Literal, TextIO
 
 import structlog
 
@@ -36,7 +36,7 @@ def redact_processor(_logger: Any, _method: str, event_dict: MutableMapping[str,
 def configure_logging(
     format: Literal["console", "json"] = "console",
     level: str = "INFO",
-    stream: IO[str] | None = None,
+    stream: TextIO | None = None,
 ) -> None:
     """Configure structlog for tt-connect's events (console or JSON lines)."""
     global _threshold

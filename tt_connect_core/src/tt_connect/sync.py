@@ -98,7 +98,7 @@ def _blocking(
     def wrapper(self: TTConnect, *args: P.args, **kwargs: P.kwargs) -> R:
         return self._run(method(self._client, *args, **kwargs))  # type: ignore[arg-type]
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 def _direct(method: Callable[Concatenate[AsyncTTConnect, P], R]) -> Callable[Concatenate[TTConnect, P], R]:
@@ -108,7 +108,7 @@ def _direct(method: Callable[Concatenate[AsyncTTConnect, P], R]) -> Callable[Con
     def wrapper(self: TTConnect, *args: P.args, **kwargs: P.kwargs) -> R:
         return method(self._client, *args, **kwargs)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 class SyncSubscription:

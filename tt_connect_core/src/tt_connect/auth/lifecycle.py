@@ -17,7 +17,16 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import pyotp
 
-from tt_connect.driver_api import AuthKind, AuthSpec, HttpRequest, HttpResponse, NeedRedirect, NeedTotp, Session
+from tt_connect.auth.stores import SessionStore
+from tt_connect.driver_api import (
+    AuthKind,
+    AuthSpec,
+    HttpRequest,
+    HttpResponse,
+    NeedRedirect,
+    NeedTotp,
+    Session,
+)
 from tt_connect.errors import AuthenticationError, SessionExpiredError, TTConnectError
 from tt_connect.logs import get_logger
 from tt_connect.redact import register_secret
@@ -45,7 +54,7 @@ class AuthManager:
         *,
         broker: str,
         spec: AuthSpec,
-        store: object,
+        store: SessionStore,
         account: str,
         send: Callable[[HttpRequest], Awaitable[HttpResponse]],
         clock: Clock | None = None,
@@ -68,6 +77,7 @@ class AuthManager:
         self._login: asyncio.Task[Session] | None = None
         self._refresher: asyncio.Task[None] | None = None
         self.logins = 0
+        self._callbacks: set[asyncio.Future[object]] = set()
 
     # -- state -----------------------------------------------------------------------------
 
@@ -88,7 +98,7 @@ class AuthManager:
             assert self._session is not None
             return self._session
         if self._session is None:
-            stored = await asyncio.to_thread(self._store.load, self.broker, self._account)  # type: ignore[attr-defined]
+            stored = await asyncio.to_thread(self._store.load, self.broker, self._account)
             if self._usable(stored):
                 assert stored is not None
                 self._session = stored
@@ -103,7 +113,7 @@ class AuthManager:
             return self._session
         self._emit("expired")
         self._session = None
-        await asyncio.to_thread(self._store.delete, self.broker, self._account)  # type: ignore[attr-defined]
+        await asyncio.to_thread(self._store.delete, self.broker, self._account)
         return await self._login_once(renewed=True)
 
     async def _login_once(self, *, renewed: bool) -> Session:
@@ -140,7 +150,7 @@ class AuthManager:
                 else:
                     raise AuthenticationError(f"{self.broker}: unknown login step {type(step).__name__}",
                                               broker=self.broker)
-                step = flow.send(reply)  # type: ignore[arg-type]
+                step = flow.send(reply)
         except StopIteration as done:
             session = done.value
         except TTConnectError:
@@ -154,7 +164,7 @@ class AuthManager:
             register_secret(secret)
         self._session = session
         self.logins += 1
-        await asyncio.to_thread(self._store.save, session, self._account)  # type: ignore[attr-defined]
+        await asyncio.to_thread(self._store.save, session, self._account)
         self._emit("refreshed" if renewed else "login", renewed=renewed, expires_at=session.expires_at.isoformat())
         return session
 
@@ -162,7 +172,7 @@ class AuthManager:
         if self._on_login_required is not None:
             result = self._on_login_required(self.broker)
             if inspect.isawaitable(result):
-                asyncio.ensure_future(result)
+                self._callbacks.add(asyncio.ensure_future(result))
         raise SessionExpiredError(
             f"the {self.broker} session has expired and cannot be renewed without you: run "
             f"`tt-connect login {self.broker}` (or pass a fresh access token)", broker=self.broker)
@@ -200,7 +210,7 @@ class AuthManager:
                 with contextlib.suppress(TTConnectError):
                     await self._send(_with_headers(request, self.headers(session)))
         self._session = None
-        await asyncio.to_thread(self._store.delete, self.broker, self._account)  # type: ignore[attr-defined]
+        await asyncio.to_thread(self._store.delete, self.broker, self._account)
         self._emit("logout")
 
     async def close(self) -> None:

@@ -18,7 +18,15 @@ import msgspec
 from tt_connect.driver_api import BrokerSymbol
 from tt_connect.enums import InstrumentKind
 from tt_connect.errors import InstrumentError, InstrumentNotFoundError, InvalidOrderError
-from tt_connect.instruments import Future, Instrument, InstrumentKey, Option, format_strike, instrument_from_key
+from tt_connect.instruments import (
+    AnyInstrument,
+    Future,
+    Instrument,
+    InstrumentKey,
+    Option,
+    format_strike,
+    instrument_from_key,
+)
 from tt_connect.models import OrderRequest, Quote
 
 __all__ = ["BrokerInstruments", "OptionChain", "OptionChainRow"]
@@ -86,9 +94,9 @@ class BrokerInstruments:
         self._rows: dict[InstrumentKey, tuple[Any, ...]] = {}
         self._by_token: dict[tuple[str, str], InstrumentKey] = {}
         self._by_symbol: dict[tuple[str, str], InstrumentKey] = {}
-        self._built: dict[InstrumentKey, Instrument] = {}
+        self._built: dict[InstrumentKey, AnyInstrument] = {}
         for row in rows:
-            key: InstrumentKey = row[:6]  # type: ignore[assignment]
+            key: InstrumentKey = row[:6]
             self._rows[key] = row
             self._by_token[(row[11], row[8])] = key
             self._by_symbol[(row[10], row[9])] = key
@@ -113,11 +121,12 @@ class BrokerInstruments:
             raise InstrumentNotFoundError(f"{instrument} is not listed by {self.broker}", broker=self.broker)
         return row
 
-    def instrument(self, key: InstrumentKey) -> Instrument:
+    def instrument(self, key: InstrumentKey) -> AnyInstrument:
         """Return the (cached) instrument object of a key."""
         built = self._built.get(key)
         if built is None:
-            built = self._built[key] = instrument_from_key(key)
+            built = instrument_from_key(key)
+            self._built[key] = built
         return built
 
     def resolve(self, instrument: Instrument) -> BrokerSymbol:
@@ -125,14 +134,14 @@ class BrokerInstruments:
         return BrokerSymbol(token=row[8], symbol=row[9], exchange=row[10], segment=row[11],
                             lot_size=row[6], tick_size=row[7])
 
-    def by_token(self, segment: str, token: str) -> Instrument:
+    def by_token(self, segment: str, token: str) -> AnyInstrument:
         key = self._by_token.get((segment, token))
         if key is None:
             raise InstrumentNotFoundError(f"{self.broker} lists no token {token} in segment {segment}",
                                           broker=self.broker)
         return self.instrument(key)
 
-    def by_symbol(self, exchange: str, symbol: str) -> Instrument:
+    def by_symbol(self, exchange: str, symbol: str) -> AnyInstrument:
         key = self._by_symbol.get((exchange, symbol))
         if key is None:
             raise InstrumentNotFoundError(f"{self.broker} lists no {exchange}:{symbol}", broker=self.broker)
@@ -153,7 +162,7 @@ class BrokerInstruments:
             for kind, _exchange, symbol, expiry, strike, _opt in self._rows:
                 if expiry is not None:
                     series[(symbol, kind)].add(expiry)
-                if strike is not None:
+                if strike is not None and expiry is not None:
                     strikes[(symbol, expiry)].add(strike)
             self._series = {k: sorted(v) for k, v in series.items()}
             self._strikes = {k: sorted(v) for k, v in strikes.items()}
@@ -167,7 +176,7 @@ class BrokerInstruments:
 
     def explain_miss(self, instrument: Instrument) -> InstrumentNotFoundError:
         """Return the error for an unlisted instrument, naming the nearest valid ones."""
-        kind, exchange, symbol, expiry, strike, _opt = instrument.key
+        kind, _exchange, symbol, expiry, strike, _opt = instrument.key
         series, strikes = self._index()
         if kind in ("FUT", "OPT"):
             expiries = series.get((symbol, kind))
@@ -268,7 +277,7 @@ class BrokerInstruments:
     def futures(self, underlying: str) -> list[Future]:
         """Return the listed futures, nearest first."""
         symbol = _symbol(underlying)
-        keys = sorted((k for k in self._rows if k[0] == "FUT" and k[2] == symbol), key=lambda k: k[3])
+        keys = sorted((k for k in self._rows if k[0] == "FUT" and k[2] == symbol), key=lambda k: k[3] or _dt.date.min)
         if not keys:
             raise InstrumentNotFoundError(f"{self.broker} lists no futures on {symbol}", broker=self.broker)
         return [self.instrument(k) for k in keys]  # type: ignore[misc]

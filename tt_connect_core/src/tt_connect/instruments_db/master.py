@@ -23,8 +23,8 @@ import msgspec
 
 from tt_connect.driver_api import InstrumentSource
 from tt_connect.errors import InstrumentError, InstrumentNotFoundError, TTConnectError
-from tt_connect.instruments_db.registry import register_catalogue
 from tt_connect.instruments_db.catalogue import BrokerInstruments
+from tt_connect.instruments_db.registry import register_catalogue
 from tt_connect.instruments_db.store import Store
 from tt_connect.timeutil import Clock, SystemClock, last_daily
 

@@ -102,7 +102,8 @@ class Store:
             try:
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise ConfigurationError(f"cannot create the instrument cache directory for {target!r}: {exc}") from None
+                raise ConfigurationError(
+                    f"cannot create the instrument cache directory for {target!r}: {exc}") from None
         try:
             self._con = duckdb.connect(target)
         except duckdb.IOException as exc:

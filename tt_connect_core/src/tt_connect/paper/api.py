@@ -11,8 +11,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse
-from tt_connect.enums import CandleInterval, OrderStatus, OrderType, ProductType, Side, StreamMode, Validity, Variety
-from tt_connect.instruments import Instrument
+from tt_connect.enums import (
+    CandleInterval,
+    OrderStatus,
+    OrderType,
+    ProductType,
+    Side,
+    StreamMode,
+    Validity,
+    Variety,
+)
+from tt_connect.instruments import AnyInstrument, Instrument
 from tt_connect.models import (
     Candle,
     Depth,
@@ -47,10 +56,10 @@ _HISTORY_DAYS = {CandleInterval.DAY: 2000}
 def _time(value: Any) -> _dt.datetime | None:
     if value is None:
         return None
-    return _dt.datetime.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+    return _dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _instrument(ctx: DriverContext, token: Any) -> Instrument:
+def _instrument(ctx: DriverContext, token: Any) -> AnyInstrument:
     token = str(token)
     for segment in ("NSE_EQ", "NFO", "NSE_INDEX"):
         try:

@@ -235,7 +235,8 @@ class PaperEngine:
         bid, ask = self.touch(token)
         tick = row.tick_size
         lot = row.lot_size
-        rng = random.Random((self._seed, token, self._counter, int(self.prices.levels[row.underlying] * 100)).__hash__())
+        level = int(self.prices.levels[row.underlying] * 100)
+        rng = random.Random(hash((self._seed, token, self._counter, level)))
         bids = tuple((on_tick_grid(bid - i * tick, tick), rng.randrange(1, 40) * lot, rng.randrange(1, 12))
                      for i in range(5) if bid - i * tick > 0)
         asks = tuple((on_tick_grid(ask + i * tick, tick), rng.randrange(1, 40) * lot, rng.randrange(1, 12))
@@ -396,9 +397,8 @@ class PaperEngine:
         if order.status != "OPEN":
             return
         touch = ask if buy else bid
-        if order.order_type in ("MARKET", "SL_M"):
-            fill_price = touch
-        elif (buy and touch <= order.price) or (not buy and touch >= order.price):
+        marketable = (buy and touch <= order.price) or (not buy and touch >= order.price)
+        if order.order_type in ("MARKET", "SL_M") or marketable:
             fill_price = touch
         else:
             return

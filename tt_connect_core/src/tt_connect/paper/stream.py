@@ -10,7 +10,7 @@ import msgspec
 
 from tt_connect.driver_api import BrokerSymbol, DriverContext, FrameDecoder, Session
 from tt_connect.enums import StreamMode
-from tt_connect.instruments import Instrument
+from tt_connect.instruments import AnyInstrument
 from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
 from tt_connect.paper.api import paper_order_to_order
 
@@ -31,10 +31,10 @@ class PaperDecoder:
 
     def __init__(self, ctx: DriverContext) -> None:
         self._ctx = ctx
-        self._instruments: dict[int, Instrument] = {}
+        self._instruments: dict[int, AnyInstrument] = {}
         self._decode = msgspec.json.Decoder(_Frame).decode
 
-    def _instrument(self, token: int) -> Instrument:
+    def _instrument(self, token: int) -> AnyInstrument:
         found = self._instruments.get(token)
         if found is None:
             for segment in _SEGMENTS:

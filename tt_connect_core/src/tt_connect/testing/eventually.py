@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["eventually", "eventually_sync"]
 
@@ -13,18 +13,18 @@ T = TypeVar("T")
 
 
 async def eventually(
-    probe: Callable[[], T | Awaitable[T]], *, timeout: float = 5.0, interval: float = 0.01, what: str = ""
-) -> T:
+    probe: Callable[[], Any], *, timeout: float = 5.0, interval: float = 0.01, what: str = ""
+) -> Any:
     """Poll ``probe`` until it returns a truthy value (awaiting it if needed); fail after ``timeout``."""
     deadline = time.monotonic() + timeout
-    last: T | None = None
+    last: Any = None
     while True:
         result = probe()
         if isinstance(result, Awaitable):
             result = await result
-        last = result  # type: ignore[assignment]
+        last = result
         if result:
-            return result  # type: ignore[return-value]
+            return result
         if time.monotonic() >= deadline:
             raise AssertionError(f"condition not met within {timeout}s: {what or probe!r} (last: {last!r})")
         await asyncio.sleep(interval)

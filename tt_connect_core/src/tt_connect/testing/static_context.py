@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tt_connect.driver_api import BrokerSymbol
 from tt_connect.errors import InstrumentNotFoundError
-from tt_connect.instruments import Instrument
+from tt_connect.instruments import AnyInstrument, Instrument
 from tt_connect.timeutil import IST
 
 __all__ = ["StaticContext"]
@@ -25,12 +25,12 @@ class StaticContext:
         self.broker = broker
         self._now = now or _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
         self._forward: dict[Instrument, BrokerSymbol] = {}
-        self._by_token: dict[tuple[str, str], Instrument] = {}
-        self._by_symbol: dict[tuple[str, str], Instrument] = {}
+        self._by_token: dict[tuple[str, str], AnyInstrument] = {}
+        self._by_symbol: dict[tuple[str, str], AnyInstrument] = {}
         for instrument, symbol in listing:
             self._forward[instrument] = symbol
-            self._by_token[(symbol.segment, symbol.token)] = instrument
-            self._by_symbol[(symbol.exchange, symbol.symbol)] = instrument
+            self._by_token[(symbol.segment, symbol.token)] = instrument  # type: ignore[assignment]
+            self._by_symbol[(symbol.exchange, symbol.symbol)] = instrument  # type: ignore[assignment]
 
     def resolve(self, instrument: Instrument) -> BrokerSymbol:
         try:
@@ -38,13 +38,13 @@ class StaticContext:
         except KeyError:
             raise InstrumentNotFoundError(f"{instrument} is not listed", broker=self.broker) from None
 
-    def by_token(self, segment: str, token: str) -> Instrument:
+    def by_token(self, segment: str, token: str) -> AnyInstrument:
         try:
             return self._by_token[(segment, token)]
         except KeyError:
             raise InstrumentNotFoundError(f"no instrument with token {segment}:{token}", broker=self.broker) from None
 
-    def by_symbol(self, exchange: str, symbol: str) -> Instrument:
+    def by_symbol(self, exchange: str, symbol: str) -> AnyInstrument:
         try:
             return self._by_symbol[(exchange, symbol)]
         except KeyError:

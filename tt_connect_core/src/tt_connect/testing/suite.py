@@ -283,7 +283,8 @@ class DriverConformance:
             order = await client.order(order_id)
             return order if order.status.is_terminal else None
 
-        return await eventually(filled, timeout=10, what=f"order {order_id} to reach a final state")
+        found: Order = await eventually(filled, timeout=10, what=f"order {order_id} to reach a final state")
+        return found
 
     async def test_market_order_fills_and_carries_our_tag(
         self, client: AsyncTTConnect, liquid_equity: Instrument

@@ -18,8 +18,8 @@ from tt_connect.driver_api import (
     DriverDescription,
     ErrorMap,
     InstrumentSource,
-    RateLimits,
     RateClass,
+    RateLimits,
 )
 from tt_connect.hookspecs import hookimpl
 

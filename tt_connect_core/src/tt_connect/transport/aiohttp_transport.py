@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,7 +75,7 @@ class AiohttpTransport:
             async with self._client().request(request.method, request.url, **kwargs) as resp:
                 body = await resp.read()
                 return HttpResponse(status=resp.status, body=body, headers=dict(resp.headers), url=str(resp.url))
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise NetworkError(f"{request.endpoint}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
 
     async def ws_connect(self, url: str, headers: Mapping[str, str], *, timeout: float) -> _AiohttpSocket:
@@ -85,7 +84,7 @@ class AiohttpTransport:
         try:
             ws = await self._client().ws_connect(url, headers=dict(headers), timeout=aiohttp.ClientWSTimeout(
                 ws_close=timeout), autoping=True, max_msg_size=0)
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise NetworkError(f"stream connect failed: {type(exc).__name__}") from None
         return _AiohttpSocket(ws)
 

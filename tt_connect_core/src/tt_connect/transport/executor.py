@@ -22,7 +22,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, ErrorMap, HttpRequest, HttpResponse, RateLimits, Transport
+from tt_connect.driver_api import (
+    BrokerApi,
+    BrokerFailure,
+    Call,
+    ErrorMap,
+    HttpRequest,
+    HttpResponse,
+    RateLimits,
+    Transport,
+)
 from tt_connect.errors import (
     BrokerRefusedError,
     BrokerUnavailableError,
