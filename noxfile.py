@@ -56,7 +56,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core."""
-    install_all(session, "mypy>=1.10")
+    install_all(session, "mypy>=1.10", *TEST_DEPS)
     session.run("mypy", "--strict", "tt_connect_core/src/tt_connect")
 
 

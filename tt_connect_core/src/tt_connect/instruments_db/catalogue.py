@@ -11,7 +11,7 @@ import bisect
 import datetime as _dt
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -28,6 +28,9 @@ from tt_connect.instruments import (
     instrument_from_key,
 )
 from tt_connect.models import OrderRequest, Quote
+
+if TYPE_CHECKING:
+    from tt_connect.instruments_db.store import Store
 
 __all__ = ["BrokerInstruments", "OptionChain", "OptionChainRow"]
 
@@ -87,38 +90,43 @@ def _off_grid(price: float, tick: float) -> bool:
 
 
 class BrokerInstruments:
-    """One broker's catalogue. Satisfies the resolution half of ``DriverContext``."""
+    """One broker's catalogue. Satisfies the resolution half of ``DriverContext``.
 
-    def __init__(self, broker: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    Only the contracts' keys are held in memory (a set: construction validates
+    against it). Broker details are read from DuckDB on first use and cached, so a
+    100k-row master loads without building 100k Python records.
+    """
+
+    def __init__(self, broker: str, keys: Iterable[tuple[Any, ...]], store: Store) -> None:
         self.broker = broker
-        self._rows: dict[InstrumentKey, tuple[Any, ...]] = {}
+        self._store = store
+        self.keys: frozenset[InstrumentKey] = frozenset(keys)
+        self._details: dict[InstrumentKey, tuple[Any, ...]] = {}
         self._by_token: dict[tuple[str, str], InstrumentKey] = {}
         self._by_symbol: dict[tuple[str, str], InstrumentKey] = {}
         self._built: dict[InstrumentKey, AnyInstrument] = {}
-        for row in rows:
-            key: InstrumentKey = row[:6]
-            self._rows[key] = row
-            self._by_token[(row[11], row[8])] = key
-            self._by_symbol[(row[10], row[9])] = key
-        self.keys = self._rows.keys()
         self._series: dict[tuple[str, str], list[_dt.date]] | None = None
         self._strikes: dict[tuple[str, _dt.date], list[float]] | None = None
         self._symbols: frozenset[str] | None = None
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self.keys)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._rows
+        return key in self.keys
 
     # -- resolution ------------------------------------------------------------------------
 
     def _row(self, instrument: Instrument) -> tuple[Any, ...]:
         if not isinstance(instrument, Instrument):
             raise InstrumentError(f"expected an instrument, got {type(instrument).__name__}")
-        row = self._rows.get(instrument.key)
+        key = instrument.key
+        row = self._details.get(key)
         if row is None:
-            raise InstrumentNotFoundError(f"{instrument} is not listed by {self.broker}", broker=self.broker)
+            row = self._store.detail(self.broker, key) if key in self.keys else None
+            if row is None:
+                raise InstrumentNotFoundError(f"{instrument} is not listed by {self.broker}", broker=self.broker)
+            self._details[key] = row
         return row
 
     def instrument(self, key: InstrumentKey) -> AnyInstrument:
@@ -131,27 +139,31 @@ class BrokerInstruments:
 
     def resolve(self, instrument: Instrument) -> BrokerSymbol:
         row = self._row(instrument)
-        return BrokerSymbol(token=row[8], symbol=row[9], exchange=row[10], segment=row[11],
-                            lot_size=row[6], tick_size=row[7])
+        return BrokerSymbol(token=row[2], symbol=row[3], exchange=row[4], segment=row[5],
+                            lot_size=row[0], tick_size=row[1])
+
+    def _lookup(self, cache: dict[tuple[str, str], InstrumentKey], column: str, first: str,
+                second: str) -> AnyInstrument:
+        key = cache.get((first, second))
+        if key is None:
+            found = self._store.key_by(self.broker, column, first, second)
+            if found is None:
+                what = f"token {second} in segment {first}" if column == "token" else f"{first}:{second}"
+                raise InstrumentNotFoundError(f"{self.broker} lists no {what}", broker=self.broker)
+            key = cache[(first, second)] = found
+        return self.instrument(key)
 
     def by_token(self, segment: str, token: str) -> AnyInstrument:
-        key = self._by_token.get((segment, token))
-        if key is None:
-            raise InstrumentNotFoundError(f"{self.broker} lists no token {token} in segment {segment}",
-                                          broker=self.broker)
-        return self.instrument(key)
+        return self._lookup(self._by_token, "token", segment, token)
 
     def by_symbol(self, exchange: str, symbol: str) -> AnyInstrument:
-        key = self._by_symbol.get((exchange, symbol))
-        if key is None:
-            raise InstrumentNotFoundError(f"{self.broker} lists no {exchange}:{symbol}", broker=self.broker)
-        return self.instrument(key)
+        return self._lookup(self._by_symbol, "symbol", exchange, symbol)
 
     def lot_size(self, instrument: Instrument) -> int:
-        return int(self._row(instrument)[6])
+        return int(self._row(instrument)[0])
 
     def tick_size(self, instrument: Instrument) -> float:
-        return float(self._row(instrument)[7])
+        return float(self._row(instrument)[1])
 
     # -- suggestions (built on the first miss) ---------------------------------------------
 
@@ -159,7 +171,7 @@ class BrokerInstruments:
         if self._series is None or self._strikes is None:
             series: dict[tuple[str, str], set[_dt.date]] = defaultdict(set)
             strikes: dict[tuple[str, _dt.date], set[float]] = defaultdict(set)
-            for kind, _exchange, symbol, expiry, strike, _opt in self._rows:
+            for kind, _exchange, symbol, expiry, strike, _opt in self.keys:
                 if expiry is not None:
                     series[(symbol, kind)].add(expiry)
                 if strike is not None and expiry is not None:
@@ -171,7 +183,7 @@ class BrokerInstruments:
     def lists_symbol(self, symbol: str) -> bool:
         """Return True when any contract of this catalogue has ``symbol``."""
         if self._symbols is None:
-            self._symbols = frozenset(k[2] for k in self._rows)
+            self._symbols = frozenset(k[2] for k in self.keys)
         return symbol in self._symbols
 
     def explain_miss(self, instrument: Instrument) -> InstrumentNotFoundError:
@@ -205,7 +217,7 @@ class BrokerInstruments:
     def _symbol_miss(self, instrument: Instrument, symbol: str) -> InstrumentNotFoundError:
         kind = instrument.key[0]
         exchange = instrument.key[1]
-        similar = sorted({k[2] for k in self._rows if k[0] == kind and k[1] == exchange and
+        similar = sorted({k[2] for k in self.keys if k[0] == kind and k[1] == exchange and
                           (k[2].startswith(symbol[:3]) or symbol in k[2])})[:5]
         hint = f"; similar: {', '.join(similar)}" if similar else ""
         return InstrumentNotFoundError(f"{instrument} is not in the {self.broker} instrument master{hint}",
@@ -219,22 +231,8 @@ class BrokerInstruments:
             raise InstrumentError("search needs some text, e.g. 'RELIANCE' or 'NIFTY'")
         if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
             raise InstrumentError(f"limit must be a positive integer, got {limit!r}")
-        needle = text.strip().upper()
-        rank = {"EQ": 0, "IDX": 1, "FUT": 2, "OPT": 3}
-        hits: list[tuple[int, int, InstrumentKey]] = []
-        for key, row in self._rows.items():
-            symbol = key[2]
-            if symbol == needle:
-                score = 0
-            elif symbol.startswith(needle):
-                score = 1
-            elif needle in symbol or needle in (row[12] or "").upper():
-                score = 2
-            else:
-                continue
-            hits.append((score, rank[key[0]], key))
-        hits.sort(key=lambda h: (h[0], h[1], h[2][2], h[2][3] or _dt.date.min, h[2][4] or 0.0, h[2][5] or ""))
-        return [self.instrument(h[2]) for h in hits[:limit]]
+        found = self._store.search(self.broker, text.strip().upper(), limit)
+        return [self.instrument(key) for key in found]
 
     def expiries(self, underlying: str, *, kind: InstrumentKind = InstrumentKind.OPT) -> list[_dt.date]:
         """Return the listed expiries, soonest first."""
@@ -271,13 +269,13 @@ class BrokerInstruments:
     def _option_keys(self, symbol: str, day: _dt.date, strike: float, side: str) -> Iterable[InstrumentKey]:
         for exchange in ("NFO", "BFO", "MCX", "CDS", "BCD"):
             key = ("OPT", exchange, symbol, day, strike, side)
-            if key in self._rows:
+            if key in self.keys:
                 yield key
 
     def futures(self, underlying: str) -> list[Future]:
         """Return the listed futures, nearest first."""
         symbol = _symbol(underlying)
-        keys = sorted((k for k in self._rows if k[0] == "FUT" and k[2] == symbol), key=lambda k: k[3] or _dt.date.min)
+        keys = sorted((k for k in self.keys if k[0] == "FUT" and k[2] == symbol), key=lambda k: k[3] or _dt.date.min)
         if not keys:
             raise InstrumentNotFoundError(f"{self.broker} lists no futures on {symbol}", broker=self.broker)
         return [self.instrument(k) for k in keys]  # type: ignore[misc]

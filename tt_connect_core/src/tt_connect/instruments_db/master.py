@@ -130,7 +130,7 @@ class InstrumentMaster:
                     get_logger("tt_connect.instruments").warning(
                         "instrument_refresh_failed_using_stale", broker=broker, error=str(exc))
                     stale = True
-            view = await asyncio.to_thread(self._build, broker)
+            view = await asyncio.to_thread(self._build, broker, not fresh and not stale)
         finally:
             lock.release()
         loaded_at, origin, rows = self._store.last_load(broker) or (self._clock.now(), "", len(view))
@@ -146,8 +146,18 @@ class InstrumentMaster:
             raise InstrumentError(f"{broker}: the driver names no instrument source to download", broker=broker)
         return await fetch(source.url)
 
-    def _build(self, broker: str) -> BrokerInstruments:
-        view = BrokerInstruments(broker, self._store.rows(broker))
+    def _build(self, broker: str, loaded: bool) -> BrokerInstruments:
+        # Fetching the key set into Python is GIL-bound; the canonical insert runs inside DuckDB
+        # without the GIL, so the two overlap.
+        canonical = threading.Thread(target=self._store.add_canonical, args=(broker,)) if loaded else None
+        if canonical is not None:
+            canonical.start()
+        try:
+            keys = self._store.keys(broker)
+        finally:
+            if canonical is not None:
+                canonical.join()
+        view = BrokerInstruments(broker, keys, self._store)
         if not len(view):
             raise InstrumentNotFoundError(f"{broker}: the instrument master is empty", broker=broker)
         self._views[broker] = view

@@ -20,14 +20,15 @@ __all__ = ["active_brokers", "register_catalogue"]
 _lock = threading.Lock()
 _catalogues: dict[str, BrokerInstruments] = {}
 _ordered: tuple[BrokerInstruments, ...] = ()
+_keysets: tuple[frozenset[object], ...] = ()
 
 
 def _validate(instrument: Instrument) -> None:
     key = instrument.key
-    catalogues = _ordered
-    for catalogue in catalogues:
-        if key in catalogue:
+    for keys in _keysets:  # plain frozensets: no method call per construction
+        if key in keys:
             return
+    catalogues = _ordered
     if not catalogues:
         raise InstrumentsNotReadyError(f"cannot validate {instrument}: no instrument master is loaded")
     # Explain the miss with the catalogue that lists this symbol, so suggestions make sense.
@@ -38,10 +39,11 @@ def _validate(instrument: Instrument) -> None:
 
 def register_catalogue(catalogue: BrokerInstruments) -> None:
     """Make a broker's (re)loaded catalogue part of the active master."""
-    global _ordered
+    global _ordered, _keysets
     with _lock:
         _catalogues[catalogue.broker] = catalogue
         _ordered = tuple(_catalogues.values())
+        _keysets = tuple(c.keys for c in _ordered)
         set_validator(_validate)
 
 

@@ -15,35 +15,37 @@ from pathlib import Path
 from typing import Any
 
 from tt_connect.driver_api import CANONICAL_COLUMNS, InstrumentSource
-from tt_connect.errors import ConfigurationError, DriverError, InstrumentError
+from tt_connect.errors import ConfigurationError, DriverError, InstrumentError, TTConnectError
 from tt_connect.timeutil import IST
 
 __all__ = ["Store", "default_path"]
 
+SCHEMA_VERSION = 3
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS instruments (
-    canonical_id VARCHAR PRIMARY KEY,
     exchange VARCHAR NOT NULL, segment VARCHAR, kind VARCHAR NOT NULL, symbol VARCHAR NOT NULL,
     underlying VARCHAR, expiry DATE, strike DOUBLE, option_type VARCHAR,
     lot_size INTEGER, tick_size DOUBLE, isin VARCHAR, name VARCHAR
 );
 CREATE TABLE IF NOT EXISTS broker_instruments (
-    broker VARCHAR NOT NULL, canonical_id VARCHAR NOT NULL,
-    broker_token VARCHAR NOT NULL, broker_symbol VARCHAR, broker_exchange VARCHAR, broker_segment VARCHAR,
-    lot_size INTEGER, tick_size DOUBLE
+    broker VARCHAR NOT NULL,
+    exchange VARCHAR NOT NULL, segment VARCHAR, kind VARCHAR NOT NULL, symbol VARCHAR NOT NULL,
+    underlying VARCHAR, expiry DATE, strike DOUBLE, option_type VARCHAR,
+    lot_size INTEGER, tick_size DOUBLE, isin VARCHAR, name VARCHAR,
+    broker_token VARCHAR NOT NULL, broker_symbol VARCHAR, broker_exchange VARCHAR, broker_segment VARCHAR
 );
 CREATE TABLE IF NOT EXISTS loads (
     broker VARCHAR PRIMARY KEY, loaded_at TIMESTAMPTZ NOT NULL, source VARCHAR, row_count BIGINT
 );
 """
 
-# Normalise whatever a driver's SELECT emits: keys carry no expiry/strike/option type
-# where the kind has none, so that they equal ``Instrument.key`` exactly.
+# The canonical id of a contract is its key: (kind, exchange, symbol, expiry, strike, option_type),
+# exactly ``Instrument.key``. Normalise whatever a driver's SELECT emits so that contracts carry no
+# expiry/strike/option type where their kind has none.
 _STAGE = """
-CREATE OR REPLACE TEMP TABLE staged AS
-SELECT *, concat_ws('|', kind, exchange, symbol, coalesce(CAST(expiry AS VARCHAR), ''),
-                    coalesce(CAST(strike AS VARCHAR), ''), coalesce(option_type, '')) AS canonical_id
-FROM (
+INSERT INTO broker_instruments
+SELECT ?, * FROM (
     SELECT upper(CAST(exchange AS VARCHAR)) AS exchange, CAST(segment AS VARCHAR) AS segment,
            upper(CAST(kind AS VARCHAR)) AS kind, upper(trim(CAST(symbol AS VARCHAR))) AS symbol,
            upper(trim(CAST(underlying AS VARCHAR))) AS underlying,
@@ -63,16 +65,23 @@ WHERE kind IN ('EQ', 'IDX', 'FUT', 'OPT') AND symbol IS NOT NULL AND broker_toke
   AND exchange IN ('NSE', 'BSE', 'NFO', 'BFO', 'CDS', 'BCD', 'MCX')
   AND (kind <> 'OPT' OR (strike > 0 AND option_type IN ('CE', 'PE') AND expiry IS NOT NULL))
   AND (kind <> 'FUT' OR expiry IS NOT NULL)
-QUALIFY row_number() OVER (PARTITION BY canonical_id ORDER BY broker_token) = 1
 """
 
-_INDEX = """
-SELECT i.kind, i.exchange, i.symbol, i.expiry, i.strike, i.option_type,
-       b.lot_size, b.tick_size, b.broker_token, b.broker_symbol, b.broker_exchange, b.broker_segment,
-       i.name, i.isin
-FROM broker_instruments b JOIN instruments i USING (canonical_id)
-WHERE b.broker = ?
-"""
+_KEY = "kind, exchange, symbol, expiry, strike, option_type"
+_MATCH = ("i.kind = s.kind AND i.exchange = s.exchange AND i.symbol = s.symbol AND i.expiry IS NOT DISTINCT FROM "
+          "s.expiry AND i.strike IS NOT DISTINCT FROM s.strike AND i.option_type IS NOT DISTINCT FROM s.option_type")
+_KEYS = f"SELECT {_KEY} FROM broker_instruments WHERE broker = ?"
+_DETAIL = """SELECT lot_size, tick_size, broker_token, broker_symbol, broker_exchange, broker_segment, name
+    FROM broker_instruments WHERE broker = ? AND kind = ? AND exchange = ? AND symbol = ?
+    AND expiry IS NOT DISTINCT FROM ? AND strike IS NOT DISTINCT FROM ? AND option_type IS NOT DISTINCT FROM ?"""
+_BY_TOKEN = f"SELECT {_KEY} FROM broker_instruments WHERE broker = ? AND broker_segment = ? AND broker_token = ?"
+_BY_SYMBOL = f"SELECT {_KEY} FROM broker_instruments WHERE broker = ? AND broker_exchange = ? AND broker_symbol = ?"
+_SEARCH = f"""SELECT {_KEY} FROM broker_instruments WHERE broker = ?
+  AND (symbol ILIKE ? OR symbol ILIKE ? OR symbol ILIKE ? OR name ILIKE ?)
+ORDER BY CASE WHEN upper(symbol) = upper(?) THEN 0 WHEN symbol ILIKE ? THEN 1 ELSE 2 END,
+         CASE kind WHEN 'EQ' THEN 0 WHEN 'IDX' THEN 1 WHEN 'FUT' THEN 2 ELSE 3 END,
+         symbol, expiry, strike, option_type
+LIMIT ?"""
 
 
 def default_path() -> Path:
@@ -113,7 +122,18 @@ class Store:
             target = ":memory:"
         self.path = target
         with self._lock:
+            self._migrate()
             self._con.execute(_SCHEMA)
+
+    def _migrate(self) -> None:
+        """A cache from another schema version is dropped: it is only a cache of the brokers' files."""
+        self._con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+        row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
+        if row is None or row[0] != SCHEMA_VERSION:
+            for table in ("instruments", "broker_instruments", "loads"):
+                self._con.execute(f"DROP TABLE IF EXISTS {table}")
+            self._con.execute("DELETE FROM schema_version")
+            self._con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
 
     def last_load(self, broker: str) -> tuple[_dt.datetime, str, int] | None:
         """Return (loaded_at, source, rows) of the broker's stored load, if any."""
@@ -142,71 +162,99 @@ class Store:
             quoted = tmp.replace("'", "''")
             select = source.select_sql.replace("{source}", f"{reader}('{quoted}'{options})")
             with self._lock:
-                cur = self._con.cursor()
-                try:
-                    self._stage(cur, broker, select)
-                    count = self._swap(cur, broker, source, loaded_at)
-                finally:
-                    cur.close()
-            return count
+                return self._replace(broker, select, source, loaded_at)
         finally:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
 
+    def _replace(self, broker: str, select: str, source: InstrumentSource, loaded_at: _dt.datetime) -> int:
+        import duckdb
+
+        cur = self._con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute("DELETE FROM broker_instruments WHERE broker = ?", [broker])
+                cur.execute(_STAGE.format(select=select), [broker])
+                count = int(cur.execute("SELECT count(*) FROM broker_instruments WHERE broker = ?",
+                                        [broker]).fetchone()[0])
+                cur.execute("INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?)",
+                            [broker, loaded_at, source.url or "local", count])
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        except duckdb.Error as exc:
+            raise self._explain(cur, broker, select, exc) from None
+        finally:
+            cur.close()
+        return count
+
     @staticmethod
-    def _stage(cur: Any, broker: str, select: str) -> None:
+    def _explain(cur: Any, broker: str, select: str, exc: Exception) -> TTConnectError:
+        """Turn a failed load into a driver error (missing columns) or an unreadable-file error."""
         import duckdb
 
         try:
             columns = {c[0] for c in cur.execute(f"DESCRIBE ({select})").fetchall()}
-        except duckdb.Error as exc:
-            raise InstrumentError(f"{broker}: the instrument file could not be read: {exc}", broker=broker) from None
+        except duckdb.Error:
+            return InstrumentError(f"{broker}: the instrument file could not be read: {exc}", broker=broker)
         missing = [c for c in CANONICAL_COLUMNS if c not in columns]
         if missing:
-            raise DriverError(
-                f"{broker}: the instrument SELECT does not emit {', '.join(missing)}", broker=broker
-            )
-        try:
-            cur.execute(_STAGE.format(select=select))
-        except duckdb.Error as exc:
-            raise InstrumentError(f"{broker}: the instrument file could not be mapped: {exc}", broker=broker) from None
+            return DriverError(f"{broker}: the instrument SELECT does not emit {', '.join(missing)}", broker=broker)
+        return InstrumentError(f"{broker}: the instrument file could not be mapped: {exc}", broker=broker)
 
-    @staticmethod
-    def _swap(cur: Any, broker: str, source: InstrumentSource, loaded_at: _dt.datetime) -> int:
-        cur.execute("BEGIN TRANSACTION")
+    def add_canonical(self, broker: str) -> None:
+        """Add the broker's contracts that no broker listed before to the canonical table."""
+        with self._lock:
+            cur = self._con.cursor()
         try:
-            cur.execute("DELETE FROM broker_instruments WHERE broker = ?", [broker])
             cur.execute(
-                """INSERT OR IGNORE INTO instruments
-                   SELECT canonical_id, exchange, segment, kind, symbol, underlying, expiry, strike,
-                          option_type, lot_size, tick_size, isin, name FROM staged"""
-            )
-            cur.execute(
-                """INSERT INTO broker_instruments
-                   SELECT ?, canonical_id, broker_token, broker_symbol, broker_exchange, broker_segment,
-                          lot_size, tick_size FROM staged""",
+                f"""INSERT INTO instruments
+                   SELECT exchange, segment, kind, symbol, underlying, expiry, strike, option_type,
+                          lot_size, tick_size, isin, name FROM broker_instruments s
+                   WHERE broker = ? AND NOT EXISTS (SELECT 1 FROM instruments i WHERE {_MATCH})""",
                 [broker],
             )
-            count = int(cur.execute("SELECT count(*) FROM staged").fetchone()[0])
-            cur.execute("INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?)",
-                        [broker, loaded_at, source.url or "local", count])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("DROP TABLE IF EXISTS staged")
-        return count
+        finally:
+            cur.close()
 
-    def rows(self, broker: str) -> list[tuple[Any, ...]]:
-        """Return the broker's index rows (key columns, sizes, broker ids, name, ISIN)."""
+    def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         with self._lock:
             cur = self._con.cursor()
             try:
-                return cur.execute(_INDEX, [broker]).fetchall()
+                return cur.execute(sql, params).fetchall()
             finally:
                 cur.close()
+
+    def keys(self, broker: str) -> list[tuple[Any, ...]]:
+        """Return the broker's contracts as ``Instrument.key`` tuples (the validation index).
+
+        Runs on its own cursor without the store lock, so it overlaps ``add_canonical``.
+        """
+        cur = self._con.cursor()
+        try:
+            return cur.execute(_KEYS, [broker]).fetchall()
+        finally:
+            cur.close()
+
+    def detail(self, broker: str, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """Return (lot, tick, token, symbol, exchange, segment, name) of one contract."""
+        found = self._query(_DETAIL, [broker, *key])
+        return found[0] if found else None
+
+    def key_by(self, broker: str, column: str, first: str, second: str) -> tuple[Any, ...] | None:
+        """Return the key of the contract with a broker (segment, token) or (exchange, symbol)."""
+        sql = _BY_TOKEN if column == "token" else _BY_SYMBOL
+        found = self._query(sql, [broker, first, second])
+        return found[0] if found else None
+
+    def search(self, broker: str, text: str, limit: int) -> list[tuple[Any, ...]]:
+        """Return keys whose symbol or name matches, exact and cash matches first."""
+        prefix, contains = text + "%", "%" + text + "%"
+        return self._query(_SEARCH, [broker, text, prefix, contains, contains, text, prefix, limit])
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,38 @@
+"""Kite's instrument CSV -> canonical columns, as one DuckDB SELECT.
+
+Used by the benchmark until the zerodha driver ships its own mapping (issue "Zerodha driver").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tt_connect.driver_api import InstrumentSource
+
+KITE_SELECT = """
+SELECT exchange,
+       segment,
+       CASE WHEN segment = 'INDICES' THEN 'IDX'
+            WHEN instrument_type = 'EQ' THEN 'EQ'
+            WHEN instrument_type = 'FUT' THEN 'FUT'
+            WHEN instrument_type IN ('CE', 'PE') THEN 'OPT' END AS kind,
+       CASE WHEN instrument_type IN ('FUT', 'CE', 'PE') THEN name ELSE tradingsymbol END AS symbol,
+       CASE WHEN instrument_type IN ('FUT', 'CE', 'PE') THEN name ELSE tradingsymbol END AS underlying,
+       TRY_CAST(expiry AS DATE) AS expiry,
+       TRY_CAST(strike AS DOUBLE) AS strike,
+       CASE WHEN instrument_type IN ('CE', 'PE') THEN instrument_type END AS option_type,
+       TRY_CAST(lot_size AS INTEGER) AS lot_size,
+       TRY_CAST(tick_size AS DOUBLE) AS tick_size,
+       NULL AS isin,
+       name,
+       instrument_token AS broker_token,
+       tradingsymbol AS broker_symbol,
+       exchange AS broker_exchange,
+       segment AS broker_segment
+FROM {source}
+"""
+
+
+def kite_source(local: bytes) -> InstrumentSource:
+    return InstrumentSource(select_sql=KITE_SELECT, format="csv", local=lambda: local,
+                            read_options="header=true, all_varchar=true", publish_time=dt.time(8, 30))
