@@ -178,8 +178,9 @@ class Store:
             try:
                 cur.execute("DELETE FROM broker_instruments WHERE broker = ?", [broker])
                 cur.execute(_STAGE.format(select=select), [broker])
-                count = int(cur.execute("SELECT count(*) FROM broker_instruments WHERE broker = ?",
-                                        [broker]).fetchone()[0])
+                counted = cur.execute("SELECT count(*) FROM broker_instruments WHERE broker = ?",
+                                      [broker]).fetchone()
+                count = int(counted[0]) if counted else 0
                 cur.execute("INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?)",
                             [broker, loaded_at, source.url or "local", count])
                 cur.execute("COMMIT")
