@@ -323,7 +323,8 @@ async def _demo(args: argparse.Namespace) -> None:
 async def _login(args: argparse.Namespace) -> None:
     from tt_connect.client import AsyncTTConnect
 
-    client = AsyncTTConnect.from_config(args.config) if args.config else AsyncTTConnect(args.login_broker)
+    client = (AsyncTTConnect.from_config(args.config, interactive_login=True) if args.config
+              else AsyncTTConnect(args.login_broker, interactive_login=True))
     async with client as broker:
         profile = await broker.profile()
     print(f"logged in to {broker.broker} as {profile.user_id}; the session is stored for reuse")

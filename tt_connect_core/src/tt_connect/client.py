@@ -302,6 +302,7 @@ class AsyncTTConnect:
                 send=self._executor.send_unauthenticated,
                 clock=self._clock,
                 on_login_required=self._on_login_required,
+                interactive_redirect=self._redirect_catcher(),
                 on_event=self._session_event,
             )
             self._executor.attach_auth(self._auth)
@@ -317,6 +318,15 @@ class AsyncTTConnect:
         await master.load(self._name, source, fetch, allow_stale=self._options.allow_stale_instruments)
         self._view = master.view(self._name)
         self._ctx = _Context(self._name, self._view, self._clock)
+
+    def _redirect_catcher(self) -> Callable[[str], Awaitable[Mapping[str, str]]] | None:
+        """The browser-login catcher, when asked for and the driver names a redirect URL."""
+        redirect_url = getattr(self._config, "redirect_url", None)
+        if not self._options.interactive_login or not isinstance(redirect_url, str):
+            return None
+        from tt_connect.redirect_listener import make_redirect_catcher
+
+        return make_redirect_catcher(redirect_url)
 
     def _account_key(self) -> str:
         """A stable, non-secret name for the credentials, so two accounts never share a session."""

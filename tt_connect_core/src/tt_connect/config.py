@@ -67,6 +67,9 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
         How reads are retried on transient failures (capped exponential backoff, full jitter).
     order_lookup_attempts
         How many times the order book is read for the tag of an order whose outcome was ambiguous.
+    interactive_login
+        Allow a browser login: open the broker's login page and catch its redirect on the
+        driver's ``redirect_url`` (127.0.0.1). Used by ``tt-connect login``; leave off on servers.
     """
 
     session_store: Literal["auto", "keyring", "file", "memory"] = "auto"
@@ -80,6 +83,7 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     retry_base_delay: float = 0.25
     retry_max_delay: float = 5.0
     order_lookup_attempts: int = 4
+    interactive_login: bool = False
 
 
 def _describe_validation_error(exc: msgspec.ValidationError, where: str, fields: tuple[str, ...]) -> str:

@@ -8,9 +8,11 @@ loop touches the ~100k rows on the way in.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import os
 import tempfile
 import threading
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +72,10 @@ WHERE kind IN ('EQ', 'IDX', 'FUT', 'OPT') AND symbol IS NOT NULL AND broker_toke
 _KEY = "kind, exchange, symbol, expiry, strike, option_type"
 _MATCH = ("i.kind = s.kind AND i.exchange = s.exchange AND i.symbol = s.symbol AND i.expiry IS NOT DISTINCT FROM "
           "s.expiry AND i.strike IS NOT DISTINCT FROM s.strike AND i.option_type IS NOT DISTINCT FROM s.option_type")
-_KEYS = f"SELECT {_KEY} FROM broker_instruments WHERE broker = ?"
+# One row per series (every strike of an expiry in a list): a few thousand rows cross into
+# Python instead of ~100k, and the series' shared values are one object each.
+_SERIES = """SELECT kind, exchange, symbol, expiry, option_type, list(strike) FROM broker_instruments
+WHERE broker = ? GROUP BY ALL"""
 _DETAIL = """SELECT lot_size, tick_size, broker_token, broker_symbol, broker_exchange, broker_segment, name
     FROM broker_instruments WHERE broker = ? AND kind = ? AND exchange = ? AND symbol = ?
     AND expiry IS NOT DISTINCT FROM ? AND strike IS NOT DISTINCT FROM ? AND option_type IS NOT DISTINCT FROM ?"""
@@ -230,15 +235,24 @@ class Store:
             finally:
                 cur.close()
 
-    def keys(self, broker: str) -> list[tuple[Any, ...]]:
+    def keys(self, broker: str) -> frozenset[tuple[Any, ...]]:
         """Return the broker's contracts as ``Instrument.key`` tuples (the validation index).
 
-        Runs on its own cursor without the store lock, so it overlaps ``add_canonical``.
+        Runs on its own cursor without the store lock, so it overlaps ``add_canonical``. The
+        tuples are made in C (zip over repeated series values); the cyclic GC is paused meanwhile
+        because ~100k fresh tuples would otherwise trigger repeated full collections.
         """
         cur = self._con.cursor()
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            return cur.execute(_KEYS, [broker]).fetchall()
+            series = cur.execute(_SERIES, [broker]).fetchall()
+            return frozenset(chain.from_iterable(
+                zip(repeat(kind), repeat(exchange), repeat(symbol), repeat(expiry), strikes, repeat(option_type))
+                for kind, exchange, symbol, expiry, option_type, strikes in series))
         finally:
+            if collecting:
+                gc.enable()
             cur.close()
 
     def detail(self, broker: str, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
