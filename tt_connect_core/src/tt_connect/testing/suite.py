@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tt_connect.client import AsyncTTConnect
-from tt_connect.driver_api import BrokerApi, Call, DriverContext, HttpResponse, Operation, Support
+from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpResponse, Operation, Support
 from tt_connect.enums import CandleInterval, OrderStatus, OrderType, ProductType, Side, StreamMode
 from tt_connect.errors import InvalidOrderError, OrderStatusUnknownError, UnsupportedOperationError
 from tt_connect.instruments import Instrument
@@ -67,14 +67,16 @@ class RequestCase:
 class ResponseCase:
     """A recorded broker payload -> the canonical result the driver must produce.
 
-    ``expected`` is the value compared with ``==``, or a callable that asserts.
+    ``expected`` is the value compared with ``==``, or a callable that asserts. An error
+    reply sets ``error_code``: ``unwrap`` must raise ``BrokerFailure`` with that code.
     """
 
     name: str
     build: Callable[[BrokerApi, DriverContext], Call[Any] | Sequence[Call[Any]]]
     body: bytes
-    expected: Any
+    expected: Any = None
     status: int = 200
+    error_code: str | None = None
 
 
 class FaultInjector(Protocol):
@@ -227,7 +229,13 @@ class DriverConformance:
         assert static_context is not None, "response cases need a static_context fixture"
         for case in response_cases:
             call = _first(case.build(client_api, static_context))
-            payload = client_api.unwrap(HttpResponse(status=case.status, body=case.body))
+            reply = HttpResponse(status=case.status, body=case.body)
+            if case.error_code is not None:
+                with pytest.raises(BrokerFailure) as failure:
+                    client_api.unwrap(reply)
+                assert failure.value.code == case.error_code, case.name
+                continue
+            payload = client_api.unwrap(reply)
             result = call.parse(payload)
             if callable(case.expected) and not isinstance(case.expected, type):
                 case.expected(result)
