@@ -46,7 +46,7 @@ def test_stream_prints_ticks_and_stops(capsys: pytest.CaptureFixture[str]) -> No
     [
         (("funds", "--broker", "nosuch"), "tt-connect[nosuch]"),
         (("quote", "RELIANCE"), "EXCHANGE:SYMBOL"),
-        (("quote", "NSE:NOTASTOCK"), "not in the paper instrument master"),
+        (("quote", "NSE:NOTASTOCK"), "is not in the instrument master"),
         (("emulate", "nosuch"), "no emulator"),
     ],
 )

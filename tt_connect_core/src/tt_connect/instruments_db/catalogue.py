@@ -1,8 +1,11 @@
-"""One broker's instrument catalogue, in memory: resolution, queries and order checks.
+"""One broker's instrument catalogue: resolution, queries and order checks.
 
-Built once per load from the DuckDB rows; every lookup afterwards is a dict
-access, because the stream decoder resolves a token per tick and instrument
-construction validates per call.
+Each load builds the set of contract keys that construction validates against.
+A contract's broker details (token, trading symbol, lot and tick size) are read
+from DuckDB the first time it is used and kept in dicts, so a 100k-row master
+loads quickly and repeated lookups are dict hits. ``resolve`` records the
+token -> contract entry a subscription will need, so the stream decoder's
+per-tick ``by_token`` never reaches the database for a subscribed contract.
 """
 
 from __future__ import annotations
@@ -127,6 +130,9 @@ class BrokerInstruments:
             if row is None:
                 raise InstrumentNotFoundError(f"{instrument} is not listed by {self.broker}", broker=self.broker)
             self._details[key] = row
+            # What a client resolves it then subscribes to: the decoder's by_token hits memory.
+            self._by_token[(row[5], row[2])] = key
+            self._by_symbol[(row[4], row[3])] = key
         return row
 
     def instrument(self, key: InstrumentKey) -> AnyInstrument:
@@ -146,6 +152,8 @@ class BrokerInstruments:
                 second: str) -> AnyInstrument:
         key = cache.get((first, second))
         if key is None:
+            if not isinstance(first, str) or not isinstance(second, str):
+                raise InstrumentError(f"{column} lookups take two strings, got {first!r}, {second!r}")
             found = self._store.key_by(self.broker, column, first, second)
             if found is None:
                 what = f"token {second} in segment {first}" if column == "token" else f"{first}:{second}"

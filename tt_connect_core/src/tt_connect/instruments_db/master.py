@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import inspect
 import os
 import threading
 import time
@@ -22,13 +23,22 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from tt_connect.driver_api import InstrumentSource
-from tt_connect.errors import InstrumentError, InstrumentNotFoundError, TTConnectError
+from tt_connect.errors import DriverError, InstrumentError, InstrumentNotFoundError, TTConnectError
 from tt_connect.instruments_db.catalogue import BrokerInstruments
 from tt_connect.instruments_db.registry import register_catalogue
 from tt_connect.instruments_db.store import Store
 from tt_connect.timeutil import Clock, SystemClock, last_daily
 
 __all__ = ["InstrumentMaster", "LoadReport"]
+
+
+def _takes_progress(fetch: Callable[..., object]) -> bool:
+    """Return True when ``fetch`` accepts a ``progress`` keyword (the client's downloader does)."""
+    try:
+        parameters = inspect.signature(fetch).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "progress" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 class LoadReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,6 +72,7 @@ class InstrumentMaster:
         self._load_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._inflight: dict[tuple[int, str], asyncio.Task[LoadReport]] = {}
+        self._built_at: dict[str, _dt.datetime] = {}
         if self._store.fallback_reason:
             from tt_connect.logs import get_logger
 
@@ -94,11 +105,22 @@ class InstrumentMaster:
         force: bool = False,
         progress: Callable[[int, int | None], None] | None = None,
     ) -> LoadReport:
-        """Make the broker's catalogue current and active; concurrent callers share one load."""
+        """Make the broker's catalogue current and active; concurrent callers share one load.
+
+        ``progress(bytes_done, bytes_total_or_None)`` is handed to ``fetch`` as a ``progress``
+        keyword when ``fetch`` accepts one; otherwise (and for a driver's local source) it is
+        called once with the whole size. Callers that join a load already under way share
+        its download and its progress reports.
+        """
+        if not isinstance(broker, str) or not broker.strip():
+            raise InstrumentError(f"broker must be a driver name such as 'zerodha', got {broker!r}")
+        if not isinstance(source, InstrumentSource):
+            raise InstrumentError(f"{broker}: source must be the driver's InstrumentSource, "
+                                  f"got {type(source).__name__}", broker=broker)
         key = (id(asyncio.get_running_loop()), broker)
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._load(broker, source, fetch, allow_stale, force))
+            task = asyncio.ensure_future(self._load(broker, source, fetch, allow_stale, force, progress))
             self._inflight[key] = task
             task.add_done_callback(lambda _t: self._inflight.pop(key, None))
         return await asyncio.shield(task)
@@ -110,6 +132,7 @@ class InstrumentMaster:
         fetch: Callable[[str], Awaitable[bytes]] | None,
         allow_stale: bool,
         force: bool,
+        progress: Callable[[int, int | None], None] | None,
     ) -> LoadReport:
         started = time.perf_counter()
         lock = self._lock_for(broker)
@@ -119,7 +142,7 @@ class InstrumentMaster:
             stale = False
             if not fresh:
                 try:
-                    data = await self._obtain(broker, source, fetch)
+                    data = await self._obtain(broker, source, fetch, progress)
                     loaded_at = self._clock.now()
                     await asyncio.to_thread(self._store.load, broker, source, data, loaded_at)
                 except TTConnectError as exc:
@@ -130,21 +153,52 @@ class InstrumentMaster:
                     get_logger("tt_connect.instruments").warning(
                         "instrument_refresh_failed_using_stale", broker=broker, error=str(exc))
                     stale = True
-            view = await asyncio.to_thread(self._build, broker, not fresh and not stale)
+            last = await asyncio.to_thread(self._store.last_load, broker)
+            current = self._views.get(broker)
+            replaced = not fresh and not stale
+            if not replaced and current is not None and last is not None and self._built_at.get(broker) == last[0]:
+                register_catalogue(current)  # this very load is already in memory (another client's)
+            else:
+                current = await asyncio.to_thread(self._build, broker, replaced)
+                if last is not None:
+                    self._built_at[broker] = last[0]
         finally:
             lock.release()
-        loaded_at, origin, rows = self._store.last_load(broker) or (self._clock.now(), "", len(view))
+        loaded_at, origin, rows = last or (self._clock.now(), "", len(current))
         return LoadReport(broker=broker, rows=rows, loaded_at=loaded_at, source=origin, reused=fresh,
                           stale=stale, seconds=time.perf_counter() - started)
 
     async def _obtain(
-        self, broker: str, source: InstrumentSource, fetch: Callable[[str], Awaitable[bytes]] | None
+        self,
+        broker: str,
+        source: InstrumentSource,
+        fetch: Callable[[str], Awaitable[bytes]] | None,
+        progress: Callable[[int, int | None], None] | None,
     ) -> bytes:
-        if source.local is not None:
-            return await asyncio.to_thread(source.local)
-        if source.url is None or fetch is None:
-            raise InstrumentError(f"{broker}: the driver names no instrument source to download", broker=broker)
-        return await fetch(source.url)
+        """Return the master file's bytes; any failure surfaces as a TTConnectError."""
+        try:
+            if source.local is not None:
+                data = await asyncio.to_thread(source.local)
+            elif source.url is None or fetch is None:
+                raise InstrumentError(f"{broker}: the driver names no instrument source to download",
+                                      broker=broker)
+            elif progress is not None and _takes_progress(fetch):
+                data = await fetch(source.url, progress=progress)  # type: ignore[call-arg]
+                progress = None  # the download reported its own
+            else:
+                data = await fetch(source.url)
+        except TTConnectError:
+            raise
+        except Exception as exc:
+            raise InstrumentError(f"{broker}: getting the instrument master failed: {exc!r}; check the "
+                                  "network, or pass allow_stale_instruments to keep the last one",
+                                  broker=broker) from exc
+        if not isinstance(data, bytes):
+            raise DriverError(f"{broker}: the instrument source produced {type(data).__name__}, not bytes",
+                              broker=broker)
+        if progress is not None:
+            progress(len(data), len(data))
+        return data
 
     def _build(self, broker: str, loaded: bool) -> BrokerInstruments:
         # Fetching the key set into Python is GIL-bound; the canonical insert runs inside DuckDB

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from tt_connect.errors import InstrumentsNotReadyError
+from tt_connect.errors import InstrumentNotFoundError, InstrumentsNotReadyError
 from tt_connect.instruments import Instrument, set_validator
 
 if TYPE_CHECKING:
@@ -33,8 +33,14 @@ def _validate(instrument: Instrument) -> None:
         raise InstrumentsNotReadyError(f"cannot validate {instrument}: no instrument master is loaded")
     # Explain the miss with the catalogue that lists this symbol, so suggestions make sense.
     symbol = instrument.symbol
-    best = next((c for c in reversed(catalogues) if c.lists_symbol(symbol)), catalogues[-1])
-    raise best.explain_miss(instrument)
+    best = next((c for c in reversed(catalogues) if c.lists_symbol(symbol)), None)
+    if best is not None:
+        raise best.explain_miss(instrument)
+    similar = sorted({s for c in catalogues for s in c.explain_miss(instrument).suggestions})[:5]
+    hint = f"; similar: {', '.join(similar)}" if similar else ""
+    brokers = ", ".join(c.broker for c in catalogues)
+    raise InstrumentNotFoundError(f"{instrument} is not in the instrument master (loaded: {brokers}){hint}",
+                                  suggestions=tuple(similar))
 
 
 def register_catalogue(catalogue: BrokerInstruments) -> None:

@@ -228,10 +228,18 @@ class Store:
             cur.close()
 
     def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        import duckdb
+
         with self._lock:
-            cur = self._con.cursor()
+            try:
+                cur = self._con.cursor()
+            except duckdb.Error:
+                raise InstrumentError("the instrument master was closed; create a new client to look up "
+                                      "contracts it has not resolved before") from None
             try:
                 return cur.execute(sql, params).fetchall()
+            except duckdb.Error as exc:
+                raise InstrumentError(f"instrument lookup failed: {exc}") from None
             finally:
                 cur.close()
 
