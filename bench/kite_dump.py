@@ -23,7 +23,8 @@ def _last_thursday(year: int, month: int) -> dt.date:
 
 
 def _monthlies(n: int) -> list[dt.date]:
-    out, year, month = [], TODAY.year, TODAY.month
+    out: list[dt.date] = []
+    year, month = TODAY.year, TODAY.month
     while len(out) < n:
         out.append(_last_thursday(year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -77,19 +78,19 @@ def generate(target_rows: int = 95_000, seed: int = 1) -> bytes:
                 "FUT", f"{seg}-FUT", exchange)
         for expiry in sorted(set(monthly) | set(weeks)):
             for i in range(-100, 101):
-                strike = spot + i * step
+                strike: float = spot + i * step
                 for kind in ("CE", "PE"):
                     add(_option_symbol(name, expiry, expiry in monthly, strike, kind), name, 0.0,
                         expiry.isoformat(), strike, 0.05, lot, kind, f"{seg}-OPT", exchange)
     for name in stocks[:180]:
         spot = rng.choice((250, 500, 1000, 1500, 2500, 4000))
-        step = spot / 100
+        stock_step = spot / 100
         lot = rng.choice((250, 500, 700, 1000, 1500))
         for expiry in monthly:
             add(f"{name}{expiry:%y}{MONTHS[expiry.month - 1]}FUT", name, spot, expiry.isoformat(), 0, 0.05, lot,
                 "FUT", "NFO-FUT", "NFO")
             for i in range(-20, 21):
-                strike = spot + i * step
+                strike = spot + i * stock_step
                 for kind in ("CE", "PE"):
                     add(_option_symbol(name, expiry, True, strike, kind), name, 0.0, expiry.isoformat(), strike,
                         0.05, lot, kind, "NFO-OPT", "NFO")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tt_connect import instruments
 from tt_connect.driver_api import InstrumentSource
-from tt_connect.enums import Exchange, InstrumentKind, OrderType, ProductType, Side
+from tt_connect.enums import Exchange, InstrumentKind, OptionType, OrderType, ProductType, Side
 from tt_connect.errors import InstrumentError, InstrumentNotFoundError, InvalidOrderError, NetworkError
 from tt_connect.instruments import Equity, Future, Option
 from tt_connect.instruments_db import InstrumentMaster
@@ -72,7 +72,8 @@ async def test_load_maps_rows_and_builds_a_catalogue(clock: ManualClock) -> None
     report = await master.load("a", source(), Fetcher(ROWS_A))
     assert (report.rows, report.reused, report.stale) == (8, False, False)
     view = master.view("a")
-    call = Option(exchange=Exchange.NFO, symbol="NIFTY", expiry="2025-01-30", strike=18000, option_type="CE")
+    call = Option(exchange=Exchange.NFO, symbol="NIFTY", expiry=dt.date(2025, 1, 30),
+                  strike=18000, option_type=OptionType.CE)
     assert view.resolve(call).token == "3" and view.resolve(call).segment == "NFO-OPT"
     # tokens collide across segments: (segment, token) tells them apart
     assert view.by_token("NSE", "1") == Equity(exchange=Exchange.NSE, symbol="RELIANCE")
@@ -116,10 +117,11 @@ async def test_construction_validates_and_names_the_nearest_contracts(clock: Man
     master = InstrumentMaster(":memory:", clock=clock)
     await master.load("a", source(), Fetcher(ROWS_A))
     with pytest.raises(InstrumentNotFoundError) as strike:
-        Option(exchange=Exchange.NFO, symbol="NIFTY", expiry="2025-01-30", strike=18050, option_type="CE")
+        Option(exchange=Exchange.NFO, symbol="NIFTY", expiry=dt.date(2025, 1, 30),
+               strike=18050, option_type=OptionType.CE)
     assert strike.value.suggestions == ("18000", "18100")
     with pytest.raises(InstrumentNotFoundError) as expiry:
-        Future(exchange=Exchange.NFO, symbol="NIFTY", expiry="2025-01-29")
+        Future(exchange=Exchange.NFO, symbol="NIFTY", expiry=dt.date(2025, 1, 29))
     assert "2025-01-30" in expiry.value.suggestions
     with pytest.raises(InstrumentNotFoundError, match="similar: RELIANCE"):
         Equity(exchange=Exchange.NSE, symbol="RELIANC")
@@ -165,7 +167,7 @@ async def test_check_order_refuses_lot_and_tick_violations(clock: ManualClock) -
     master = InstrumentMaster(":memory:", clock=clock)
     await master.load("a", source(), Fetcher(ROWS_A))
     view = master.view("a")
-    fut = Future(exchange=Exchange.NFO, symbol="NIFTY", expiry="2025-01-30")
+    fut = Future(exchange=Exchange.NFO, symbol="NIFTY", expiry=dt.date(2025, 1, 30))
     ok = OrderRequest(instrument=fut, qty=150, side=Side.BUY, product=ProductType.NRML,
                       order_type=OrderType.LIMIT, price=18000.05)
     view.check_order(ok)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from tt_connect.instruments import (
     instrument_from_key,
 )
 from tt_connect.models import OrderRequest, Quote
+from tt_connect.timeutil import IST
 
 if TYPE_CHECKING:
     from tt_connect.instruments_db.store import Store
@@ -87,6 +87,25 @@ def _symbol(value: object) -> str:
     return value.strip().upper()
 
 
+_DERIVATIVE_EXCHANGES = ("NFO", "BFO", "MCX", "CDS", "BCD")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, str) and value.upper() in InstrumentKind.__members__.values():
+        return InstrumentKind(value.upper()).value
+    raise InstrumentError(f"kind must be one of {', '.join(k.value for k in InstrumentKind)}, got {value!r}")
+
+
+def _on_or_after(value: object) -> _dt.date:
+    if value is None:
+        return _dt.datetime.now(IST).date()  # expiries are exchange (IST) dates
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    raise InstrumentError(f"on_or_after must be a date, got {value!r}")
+
+
 def _off_grid(price: float, tick: float) -> bool:
     steps = price / tick
     return abs(steps - round(steps)) > 1e-6
@@ -108,8 +127,8 @@ class BrokerInstruments:
         self._by_token: dict[tuple[str, str], InstrumentKey] = {}
         self._by_symbol: dict[tuple[str, str], InstrumentKey] = {}
         self._built: dict[InstrumentKey, AnyInstrument] = {}
-        self._series: dict[tuple[str, str], list[_dt.date]] | None = None
-        self._strikes: dict[tuple[str, _dt.date], list[float]] | None = None
+        self._expiries: dict[tuple[str, str], list[_dt.date]] = {}
+        self._strikes: dict[tuple[str, _dt.date], list[float]] = {}
         self._symbols: frozenset[str] | None = None
 
     def __len__(self) -> int:
@@ -173,20 +192,30 @@ class BrokerInstruments:
     def tick_size(self, instrument: Instrument) -> float:
         return float(self._row(instrument)[1])
 
-    # -- suggestions (built on the first miss) ---------------------------------------------
+    # -- series (expiries of an underlying, strikes of an expiry), cached per series ---------
 
-    def _index(self) -> tuple[dict[tuple[str, str], list[_dt.date]], dict[tuple[str, _dt.date], list[float]]]:
-        if self._series is None or self._strikes is None:
-            series: dict[tuple[str, str], set[_dt.date]] = defaultdict(set)
-            strikes: dict[tuple[str, _dt.date], set[float]] = defaultdict(set)
-            for kind, _exchange, symbol, expiry, strike, _opt in self.keys:
-                if expiry is not None:
-                    series[(symbol, kind)].add(expiry)
-                if strike is not None and expiry is not None:
-                    strikes[(symbol, expiry)].add(strike)
-            self._series = {k: sorted(v) for k, v in series.items()}
-            self._strikes = {k: sorted(v) for k, v in strikes.items()}
-        return self._series, self._strikes
+    def _series(self, symbol: str, kind: str) -> list[_dt.date]:
+        """Return the sorted expiries of one underlying and kind: one query, then memory."""
+        found = self._expiries.get((symbol, kind))
+        if found is None:
+            try:
+                found = self._store.expiries(self.broker, symbol, kind)
+            except InstrumentError:  # the database was closed; the key set still knows
+                found = sorted({k[3] for k in self.keys if k[2] == symbol and k[0] == kind and k[3] is not None})
+            self._expiries[(symbol, kind)] = found
+        return found
+
+    def _strikes_of(self, symbol: str, expiry: _dt.date) -> list[float]:
+        """Return the sorted option strikes of one expiry: one query, then memory."""
+        found = self._strikes.get((symbol, expiry))
+        if found is None:
+            try:
+                found = self._store.strikes(self.broker, symbol, expiry)
+            except InstrumentError:
+                found = sorted({k[4] for k in self.keys
+                                if k[2] == symbol and k[3] == expiry and k[0] == "OPT" and k[4] is not None})
+            self._strikes[(symbol, expiry)] = found
+        return found
 
     def lists_symbol(self, symbol: str) -> bool:
         """Return True when any contract of this catalogue has ``symbol``."""
@@ -197,9 +226,8 @@ class BrokerInstruments:
     def explain_miss(self, instrument: Instrument) -> InstrumentNotFoundError:
         """Return the error for an unlisted instrument, naming the nearest valid ones."""
         kind, _exchange, symbol, expiry, strike, _opt = instrument.key
-        series, strikes = self._index()
         if kind in ("FUT", "OPT"):
-            expiries = series.get((symbol, kind))
+            expiries = self._series(symbol, kind)
             if not expiries:
                 return self._symbol_miss(instrument, symbol)
             if expiry not in expiries:
@@ -211,7 +239,7 @@ class BrokerInstruments:
                     f"{instrument}: no {symbol} {kind} expires on {expiry.isoformat()}; nearest expiries: "
                     f"{', '.join(names)}", suggestions=names, broker=self.broker)
             if kind == "OPT":
-                listed = strikes.get((symbol, expiry), [])
+                listed = self._strikes_of(symbol, expiry)
                 assert strike is not None
                 pos = bisect.bisect_left(listed, strike)
                 near_strikes = listed[max(pos - 2, 0): pos + 2]
@@ -244,8 +272,7 @@ class BrokerInstruments:
 
     def expiries(self, underlying: str, *, kind: InstrumentKind = InstrumentKind.OPT) -> list[_dt.date]:
         """Return the listed expiries, soonest first."""
-        series, _ = self._index()
-        found = series.get((_symbol(underlying), InstrumentKind(kind).value))
+        found = self._series(_symbol(underlying), _kind(kind))
         if not found:
             raise InstrumentNotFoundError(f"{self.broker} lists no {kind} on {underlying!r}", broker=self.broker)
         return list(found)
@@ -253,8 +280,7 @@ class BrokerInstruments:
     def strikes(self, underlying: str, expiry: _dt.date | str) -> list[float]:
         """Return the strikes of one expiry, ascending."""
         symbol, day = _symbol(underlying), _expiry(expiry)
-        _, strikes = self._index()
-        found = strikes.get((symbol, day))
+        found = self._strikes_of(symbol, day)
         if not found:
             listed = self.expiries(symbol)
             raise InstrumentNotFoundError(
@@ -275,7 +301,7 @@ class BrokerInstruments:
         return OptionChain(underlying=symbol, expiry=day, rows=tuple(rows))
 
     def _option_keys(self, symbol: str, day: _dt.date, strike: float, side: str) -> Iterable[InstrumentKey]:
-        for exchange in ("NFO", "BFO", "MCX", "CDS", "BCD"):
+        for exchange in _DERIVATIVE_EXCHANGES:
             key = ("OPT", exchange, symbol, day, strike, side)
             if key in self.keys:
                 yield key
@@ -283,7 +309,8 @@ class BrokerInstruments:
     def futures(self, underlying: str) -> list[Future]:
         """Return the listed futures, nearest first."""
         symbol = _symbol(underlying)
-        keys = sorted((k for k in self.keys if k[0] == "FUT" and k[2] == symbol), key=lambda k: k[3] or _dt.date.min)
+        keys = [key for expiry in self._series(symbol, "FUT") for exchange in _DERIVATIVE_EXCHANGES
+                if (key := ("FUT", exchange, symbol, expiry, None, None)) in self.keys]
         if not keys:
             raise InstrumentNotFoundError(f"{self.broker} lists no futures on {symbol}", broker=self.broker)
         return [self.instrument(k) for k in keys]  # type: ignore[misc]
@@ -291,7 +318,7 @@ class BrokerInstruments:
     def nearest_expiry(self, underlying: str, *, kind: InstrumentKind = InstrumentKind.OPT,
                        on_or_after: _dt.date | None = None) -> _dt.date:
         """Return the first expiry on or after the given day (the current week's, for weeklies)."""
-        day = on_or_after or _dt.date.today()
+        day = _on_or_after(on_or_after)
         for expiry in self.expiries(underlying, kind=kind):
             if expiry >= day:
                 return expiry
@@ -300,7 +327,7 @@ class BrokerInstruments:
     def monthly_expiry(self, underlying: str, *, kind: InstrumentKind = InstrumentKind.OPT,
                        on_or_after: _dt.date | None = None) -> _dt.date:
         """Return the current monthly expiry: the last listed expiry of the first month with one ahead."""
-        day = on_or_after or _dt.date.today()
+        day = _on_or_after(on_or_after)
         ahead = [e for e in self.expiries(underlying, kind=kind) if e >= day]
         if not ahead:
             raise InstrumentNotFoundError(f"no {underlying} {kind} expiry on or after {day}", broker=self.broker)
@@ -311,6 +338,9 @@ class BrokerInstruments:
 
     def check_order(self, request: OrderRequest) -> None:
         """Refuse a quantity off the lot size or a price off the tick size, before sending."""
+        if not isinstance(request, OrderRequest):
+            raise InvalidOrderError(f"check_order takes an OrderRequest, got {type(request).__name__}",
+                                    broker=self.broker)
         lot = self.lot_size(request.instrument)
         tick = self.tick_size(request.instrument)
         if request.qty <= 0 or request.qty % lot:

@@ -81,6 +81,10 @@ _DETAIL = """SELECT lot_size, tick_size, broker_token, broker_symbol, broker_exc
     AND expiry IS NOT DISTINCT FROM ? AND strike IS NOT DISTINCT FROM ? AND option_type IS NOT DISTINCT FROM ?"""
 _BY_TOKEN = f"SELECT {_KEY} FROM broker_instruments WHERE broker = ? AND broker_segment = ? AND broker_token = ?"
 _BY_SYMBOL = f"SELECT {_KEY} FROM broker_instruments WHERE broker = ? AND broker_exchange = ? AND broker_symbol = ?"
+_EXPIRIES = """SELECT DISTINCT expiry FROM broker_instruments
+WHERE broker = ? AND symbol = ? AND kind = ? AND expiry IS NOT NULL ORDER BY expiry"""
+_STRIKES = """SELECT DISTINCT strike FROM broker_instruments
+WHERE broker = ? AND symbol = ? AND expiry = ? AND kind = 'OPT' ORDER BY strike"""
 _SEARCH = f"""SELECT {_KEY} FROM broker_instruments WHERE broker = ?
   AND (symbol ILIKE ? OR symbol ILIKE ? OR symbol ILIKE ? OR name ILIKE ?)
 ORDER BY CASE WHEN upper(symbol) = upper(?) THEN 0 WHEN symbol ILIKE ? THEN 1 ELSE 2 END,
@@ -273,6 +277,14 @@ class Store:
         sql = _BY_TOKEN if column == "token" else _BY_SYMBOL
         found = self._query(sql, [broker, first, second])
         return found[0] if found else None
+
+    def expiries(self, broker: str, symbol: str, kind: str) -> list[_dt.date]:
+        """Return the distinct expiries of one underlying and kind, soonest first."""
+        return [r[0] for r in self._query(_EXPIRIES, [broker, symbol, kind])]
+
+    def strikes(self, broker: str, symbol: str, expiry: _dt.date) -> list[float]:
+        """Return the distinct option strikes of one expiry, ascending."""
+        return [r[0] for r in self._query(_STRIKES, [broker, symbol, expiry])]
 
     def search(self, broker: str, text: str, limit: int) -> list[tuple[Any, ...]]:
         """Return keys whose symbol or name matches, exact and cash matches first."""
