@@ -140,7 +140,11 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
 
     @property
     def key(self) -> InstrumentKey:
-        """Return the tuple the instrument master indexes this contract under."""
+        """Return the tuple the instrument master indexes this contract under.
+
+        Enum members enter as their plain ``_value_`` strings: hashing an Enum runs Python
+        code, hashing a str does not, and this tuple is hashed on every construction.
+        """
         raise NotImplementedError  # pragma: no cover - every concrete class overrides it
 
     @property
@@ -161,7 +165,7 @@ class Equity(Instrument, frozen=True, kw_only=True, tag="EQ"):
 
     @property
     def key(self) -> InstrumentKey:
-        return ("EQ", self.exchange, self.symbol, None, None, None)
+        return ("EQ", self.exchange._value_, self.symbol, None, None, None)
 
     def __str__(self) -> str:
         return f"{self.exchange}:{self.symbol}"
@@ -179,7 +183,7 @@ class Index(Instrument, frozen=True, kw_only=True, tag="IDX"):
 
     @property
     def key(self) -> InstrumentKey:
-        return ("IDX", self.exchange, self.symbol, None, None, None)
+        return ("IDX", self.exchange._value_, self.symbol, None, None, None)
 
     def __str__(self) -> str:
         return f"{self.exchange}:{self.symbol}"
@@ -199,7 +203,7 @@ class Future(Instrument, frozen=True, kw_only=True, tag="FUT"):
 
     @property
     def key(self) -> InstrumentKey:
-        return ("FUT", self.exchange, self.symbol, self.expiry, None, None)
+        return ("FUT", self.exchange._value_, self.symbol, self.expiry, None, None)
 
     def __str__(self) -> str:
         return f"{self.exchange}:{self.symbol} {self.expiry:%d-%b-%Y}".upper() + " FUT"
@@ -229,7 +233,7 @@ class Option(Instrument, frozen=True, kw_only=True, tag="OPT"):
 
     @property
     def key(self) -> InstrumentKey:
-        return ("OPT", self.exchange, self.symbol, self.expiry, self.strike, self.option_type)
+        return ("OPT", self.exchange._value_, self.symbol, self.expiry, self.strike, self.option_type._value_)
 
     def __str__(self) -> str:
         return (
