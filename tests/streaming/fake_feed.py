@@ -1,4 +1,12 @@
-"""A fake binary market feed on 127.0.0.1 and the StreamSpec that speaks it."""
+"""A tiny fake broker feed on 127.0.0.1 and the StreamSpec that speaks it.
+
+The protocol: the client sends JSON text ``{"sub": [tokens], "mode": "FULL"}``,
+``{"unsub": [tokens]}`` and ``"ping"``; the server pushes binary frames of
+``PACKET`` records (token, price in paise, server send time) for every
+subscribed token, and JSON text ``{"order": {...}}`` order updates. The session's
+access token travels in the URL query (``?token=``) so tests can see which
+session a socket was opened with.
+"""
 
 from __future__ import annotations
 
@@ -9,108 +17,130 @@ import struct
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import WSMsgType, web
 from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
-from tt_connect.enums import StreamMode
-from tt_connect.models import OrderUpdate, Tick
+from tt_connect.enums import OrderStatus, OrderType, ProductType, Side, StreamMode
+from tt_connect.instruments import AnyInstrument
+from tt_connect.models import Order, OrderUpdate, Tick
 
-PACKET = struct.Struct(">IqQ")  # token, price in paise, server send time (ns)
+PACKET = struct.Struct(">IqQ")  # token, price in paise, server send time (perf_counter_ns)
 SEGMENT = "FAKE"
 
 
 @dataclass
+class ServerSocket:
+    """What the server knows about one client socket."""
+
+    ws: web.WebSocketResponse
+    token: str
+    subscribed: dict[int, str] = field(default_factory=dict)
+    pings: int = 0
+
+
+@dataclass
 class FeedServer:
-    """Pushes one packet per subscribed token every ``interval`` seconds on every socket."""
+    """Pushes one frame with a packet per subscribed token every ``interval`` seconds, per socket."""
 
     interval: float = 0.005
-    sockets: list[web.WebSocketResponse] = field(default_factory=list)
-    subscriptions: list[dict[int, str]] = field(default_factory=list)
-    connections_opened: int = 0
     silent: bool = False
     url: str = ""
+    opened: list[ServerSocket] = field(default_factory=list)
+
+    @property
+    def live(self) -> list[ServerSocket]:
+        """Return the sockets still open, oldest first."""
+        return [s for s in self.opened if not s.ws.closed]
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self.connections_opened += 1
-        subscribed: dict[int, str] = {}
-        self.sockets.append(ws)
-        self.subscriptions.append(subscribed)
-        pusher = asyncio.get_running_loop().create_task(self._push(ws, subscribed))
+        socket = ServerSocket(ws=ws, token=request.query.get("token", ""))
+        self.opened.append(socket)
+        pusher = asyncio.get_running_loop().create_task(self._push(socket))
         try:
             async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    data = json.loads(msg.data)
-                    if "sub" in data:
-                        subscribed.update({int(t): data["mode"] for t in data["sub"]})
-                    elif "unsub" in data:
-                        for t in data["unsub"]:
-                            subscribed.pop(int(t), None)
+                if msg.type is not WSMsgType.TEXT:
+                    continue
+                if msg.data == "ping":
+                    socket.pings += 1
+                    continue
+                data = json.loads(msg.data)
+                if "sub" in data:
+                    socket.subscribed.update({int(t): data["mode"] for t in data["sub"]})
+                elif "unsub" in data:
+                    for t in data["unsub"]:
+                        socket.subscribed.pop(int(t), None)
         finally:
             pusher.cancel()
-            if ws in self.sockets:
-                self.sockets.remove(ws)
         return ws
 
-    async def _push(self, ws: web.WebSocketResponse, subscribed: dict[int, str]) -> None:
+    async def _push(self, socket: ServerSocket) -> None:
         price = 100_00
-        while not ws.closed:
+        while not socket.ws.closed:
             await asyncio.sleep(self.interval)
-            if self.silent or not subscribed:
+            if self.silent or not socket.subscribed:
                 continue
             price += 5
-            frame = b"".join(PACKET.pack(t, price, time.perf_counter_ns()) for t in list(subscribed))
+            frame = b"".join(PACKET.pack(t, price, time.perf_counter_ns()) for t in list(socket.subscribed))
             try:
-                await ws.send_bytes(frame)
+                await socket.ws.send_bytes(frame)
             except (ConnectionError, RuntimeError):
                 return
 
-    async def kill_all(self) -> None:
-        for ws in list(self.sockets):
-            await ws.close()
+    async def push_order_update(self, order_id: str, token: int, status: str = "OPEN") -> None:
+        """Send an order update on the oldest live socket (the fake's "connection #0")."""
+        await self.live[0].ws.send_str(json.dumps({"order": {"id": order_id, "token": token, "status": status}}))
 
-    def live(self) -> list[dict[int, str]]:
-        return [s for ws, s in zip(self.sockets, self.subscriptions[-len(self.sockets):] if self.sockets else [])]
+    async def kill_all(self) -> None:
+        for socket in self.live:
+            await socket.ws.close()
 
 
 class FakeDecoder:
+    """Binary packets -> ticks, JSON text -> order updates; instruments via ``ctx.by_token``."""
+
     def __init__(self, ctx: DriverContext) -> None:
         self._ctx = ctx
-        self._cache: dict[int, Any] = {}
+        self._instruments: dict[int, AnyInstrument] = {}
+
+    def _instrument(self, token: int) -> AnyInstrument:
+        instrument = self._instruments.get(token)
+        if instrument is None:
+            instrument = self._instruments[token] = self._ctx.by_token(SEGMENT, str(token))
+        return instrument
 
     def decode(self, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
         if isinstance(frame, str):
-            return []
-        out: list[Tick | OrderUpdate] = []
-        for token, paise, _sent in PACKET.iter_unpack(frame):
-            instrument = self._cache.get(token)
-            if instrument is None:
-                instrument = self._cache[token] = self._ctx.by_token(SEGMENT, str(token))
-            out.append(Tick(instrument=instrument, mode=StreamMode.LTP, last_price=paise / 100,
-                            received_at=received_at))
-        return out
+            order = json.loads(frame)["order"]
+            return [OrderUpdate(received_at=received_at, order=Order(
+                order_id=order["id"], instrument=self._instrument(order["token"]), side=Side.BUY, qty=1,
+                order_type=OrderType.MARKET, product=ProductType.CNC, status=OrderStatus(order["status"])))]
+        return [Tick(instrument=self._instrument(token), mode=StreamMode.LTP, last_price=paise / 100,
+                     volume=sent_ns, received_at=received_at)
+                for token, paise, sent_ns in PACKET.iter_unpack(frame)]
 
 
 class FakeSpec:
-    ping_interval: float | None = None
-    carries_order_updates = False
+    """The fake feed's StreamSpec; limits and timings are set per test."""
 
-    def __init__(self, url: str, per_connection: int = 100, connections: int = 3, stale_after: float = 5.0):
+    def __init__(self, url: str, *, per_connection: int = 100, connections: int = 3, stale_after: float = 5.0,
+                 ping_interval: float | None = None, carries_order_updates: bool = False) -> None:
         self._url = url
         self.max_instruments_per_connection = per_connection
         self.max_connections = connections
         self.stale_after = stale_after
+        self.ping_interval = ping_interval
+        self.carries_order_updates = carries_order_updates
 
     def url(self, session: Session | None) -> str:
-        return self._url
+        return f"{self._url}?token={session.access_token if session else ''}"
 
     def headers(self, session: Session | None) -> Mapping[str, str]:
         return {}
 
     def ping(self) -> str | bytes | None:
-        return None
+        return "ping"
 
     def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
         return [json.dumps({"sub": [s.token for s in symbols], "mode": mode.value})]

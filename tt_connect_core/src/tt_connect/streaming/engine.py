@@ -1,28 +1,31 @@
-"""The streaming engine: driver-agnostic sockets that reconnect, resubscribe and shard.
+"""The streaming engine: one subscribe interface over reconnecting, sharded sockets.
 
-The engine owns connections; the driver's ``StreamSpec`` only says what to
-send and how to decode. Each connection runs one task: connect (with the
-current session), subscribe everything assigned to it with its modes, read
-frames until the socket dies or goes stale, then back off (capped
-exponential, full jitter) and do it again. Instruments are assigned to the
-first connection with room; past ``max_connections`` x
-``max_instruments_per_connection`` a subscription is refused.
+The engine owns the sockets; the driver's ``StreamSpec`` only says what to
+send and how to decode. Subscribers ask for instruments in a mode; the
+engine merges their wishes (each instrument is subscribed once on the wire,
+in the highest mode anyone asked for), places every instrument on the first
+connection with room (past ``max_connections x max_instruments_per_connection``
+it refuses), and sends only the difference whenever the wishes change.
+Decoded ticks are routed to the subscribers of their instrument; order
+updates to every subscriber that asked for them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import datetime as _dt
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
-from tt_connect.driver_api import BrokerSymbol, DriverContext, Session, StreamSpec, Transport, WsClosed
+from tt_connect.driver_api import BrokerSymbol, DriverContext, Session, StreamSpec, Transport
 from tt_connect.enums import StreamMode
-from tt_connect.errors import StreamingError, SubscriptionLimitError, TTConnectError
+from tt_connect.errors import StreamingError, SubscriptionLimitError
 from tt_connect.instruments import Instrument
 from tt_connect.logs import get_logger
 from tt_connect.models import OrderUpdate, Tick
+from tt_connect.streaming.backoff import full_jitter
+from tt_connect.streaming.connection import FeedConnection
+from tt_connect.streaming.inputs import checked_handler, checked_instruments, checked_mode
 from tt_connect.streaming.subscriber import OrderUpdateHandler, StreamStats, Subscription, TickHandler
 from tt_connect.timeutil import Clock, SystemClock
 
@@ -32,130 +35,44 @@ _log = get_logger("tt_connect.streaming")
 _RANK = {StreamMode.LTP: 0, StreamMode.QUOTE: 1, StreamMode.FULL: 2}
 
 
-class _Connection:
-    """One socket and the instruments assigned to it."""
-
-    def __init__(self, engine: StreamEngine, index: int) -> None:
-        self.engine = engine
-        self.index = index
-        self.modes: dict[Instrument, StreamMode] = {}
-        self.symbols: dict[Instrument, BrokerSymbol] = {}
-        self.socket: Any = None
-        self.connected = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._run(), name=f"tt-connect-stream-{self.index}")
-
-    async def send_all(self, messages: Sequence[str | bytes]) -> None:
-        socket = self.socket
-        if socket is None or not self.connected.is_set():
-            return  # the next (re)connect sends the full state
-        try:
-            for message in messages:
-                await socket.send(message)
-        except (WsClosed, TTConnectError):
-            await self.drop()
-
-    def subscribe_messages(self) -> list[str | bytes]:
-        by_mode: dict[StreamMode, list[BrokerSymbol]] = {}
-        for instrument, mode in self.modes.items():
-            by_mode.setdefault(mode, []).append(self.symbols[instrument])
-        spec = self.engine.spec
-        messages: list[str | bytes] = []
-        for mode, symbols in by_mode.items():
-            messages.extend(spec.subscribe(symbols, mode))
-        return messages
-
-    async def drop(self) -> None:
-        socket, self.socket = self.socket, None
-        self.connected.clear()
-        if socket is not None:
-            with contextlib.suppress(Exception):
-                await socket.close()
-
-    async def _run(self) -> None:
-        engine = self.engine
-        failures = 0
-        first = True
-        while not engine.closing:
-            try:
-                session = await engine.session()
-                socket = await engine.transport.ws_connect(
-                    engine.spec.url(session), engine.spec.headers(session), timeout=10.0)
-            except asyncio.CancelledError:
-                raise
-            except TTConnectError as exc:
-                failures += 1
-                engine.report(exc)
-                await asyncio.sleep(engine.backoff(failures))
-                continue
-            self.socket = socket
-            if not first:
-                engine.reconnects += 1
-            first = False
-            try:
-                for message in self.subscribe_messages():
-                    await socket.send(message)
-                self.connected.set()
-                failures = 0
-                await self._read(socket)
-            except asyncio.CancelledError:
-                await self.drop()
-                raise
-            except (WsClosed, TTConnectError, TimeoutError) as exc:
-                _log.info("stream_disconnected", broker=engine.broker, connection=self.index,
-                          reason=type(exc).__name__)
-            await self.drop()
-            if engine.closing:
-                return
-            failures += 1
-            await asyncio.sleep(engine.backoff(failures))
-
-    async def _read(self, socket: Any) -> None:
-        engine = self.engine
-        spec = engine.spec
-        pinger = None
-        if spec.ping_interval:
-            pinger = asyncio.get_running_loop().create_task(self._ping(socket, spec.ping_interval))
-        loop = asyncio.get_running_loop()
-        stale_after = spec.stale_after
-        try:
-            # One rescheduled deadline instead of wait_for per frame: cheaper, and wait_for on
-            # Python 3.11 can swallow a cancellation that races with a ready frame.
-            async with asyncio.timeout(stale_after) as deadline:
-                while not engine.closing:
-                    frame = await socket.receive()
-                    deadline.reschedule(loop.time() + stale_after)
-                    engine.dispatch(frame)
-        except TimeoutError:
-            raise StreamingError(f"no data for {stale_after}s: the feed is stale") from None
-        finally:
-            if pinger is not None:
-                pinger.cancel()
-
-    async def _ping(self, socket: Any, interval: float) -> None:
-        message = self.engine.spec.ping()
-        if message is None:
-            return
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await socket.send(message)
-            except (WsClosed, TTConnectError):
-                return
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-        await self.drop()
-
-
 class StreamEngine:
-    """Streams one client's subscriptions over as many sockets as needed."""
+    """Stream one client's subscriptions over as many sockets as the broker needs.
+
+    Parameters
+    ----------
+    broker
+        Driver name, for errors and logs.
+    spec
+        The driver's stream description (URL, messages, decoder, limits).
+    transport
+        Opens the sockets (aiohttp for real brokers, in-process for paper).
+    ctx
+        Resolves instruments to broker tokens; lent to the driver's decoder.
+    session
+        Returns the current session; called on every (re)connect.
+    clock
+        Source of ``received_at`` (a manual clock in tests).
+    backoff_base, backoff_max
+        First and largest reconnect delay bound, in seconds (full jitter below them).
+    on_tick_observer
+        Called with every decoded tick before routing (extension plugins' fan-out).
+    on_error
+        Called with errors that do not stop the stream: a handler that raised,
+        an undecodable frame, a failed connect, an order-update overflow.
+    connect_timeout
+        Seconds allowed for one socket to open.
+    ready_timeout
+        Longest ``subscribe`` waits for its sockets to be up. A broker that is down does not
+        make ``subscribe`` fail: the connection keeps retrying and ``stats.connections`` shows it.
+    max_order_updates
+        Order updates a subscriber may have waiting before new ones are dropped.
+
+    Examples
+    --------
+    >>> engine = StreamEngine(broker="zerodha", spec=spec, transport=transport, ctx=ctx,
+    ...                       session=auth.session)  # doctest: +SKIP
+    >>> sub = await engine.subscribe([infy], on_tick=print, mode=StreamMode.LTP)  # doctest: +SKIP
+    """
 
     def __init__(
         self,
@@ -170,95 +87,66 @@ class StreamEngine:
         backoff_max: float = 30.0,
         on_tick_observer: Callable[[Tick], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        connect_timeout: float = 10.0,
+        ready_timeout: float = 5.0,
+        max_order_updates: int = 10_000,
     ) -> None:
         self.broker = broker
-        self.spec = spec
-        self.transport = transport
-        self.ctx = ctx
-        self.session = session
+        self._spec = spec
+        self._transport = transport
+        self._ctx = ctx
+        self._session = session
         self._clock: Clock = clock or SystemClock()
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
+        self._rng = random.Random()
         self._observer = on_tick_observer
         self._on_error = on_error
+        self._connect_timeout = connect_timeout
+        self._ready_timeout = ready_timeout
+        self._max_order_updates = max_order_updates
         self._decoder = spec.decoder(ctx)
-        self._connections: list[_Connection] = []
-        self._owner: dict[Instrument, _Connection] = {}
+        self._connections: list[FeedConnection] = []
+        self._owner: dict[Instrument, FeedConnection] = {}
         self._subscribers: list[Subscription] = []
+        self._routes: dict[Instrument, tuple[Subscription, ...]] = {}
+        self._update_routes: tuple[Subscription, ...] = ()
         self._lock = asyncio.Lock()
-        self.closing = False
-        self.reconnects = 0
+        self._closed = False
+        self._reconnects = 0
         self._received = 0
-        self._last_tick_at: Any = None
+        self._last_tick_at: _dt.datetime | None = None
+        self._retired = (0, 0, 0)  # delivered, conflated, dropped of subscribers that left
 
-    # -- bookkeeping -----------------------------------------------------------------------
-
-    def backoff(self, failures: int) -> float:
-        return random.uniform(0, min(self._backoff_max, self._backoff_base * 2 ** min(failures, 16)))
-
-    def report(self, exc: BaseException) -> None:
-        _log.warning("stream_error", broker=self.broker, error=type(exc).__name__, detail=str(exc))
-        if self._on_error is not None:
-            self._on_error(exc)
+    # -- counters --------------------------------------------------------------------------
 
     @property
     def stats(self) -> StreamStats:
-        """Return the feed's counters, summed over subscribers."""
-        subs = [s.stats for s in self._subscribers]
+        """Return the feed's counters; delivery counters are summed over every subscriber so far."""
+        delivered, conflated, dropped = self._retired
+        for sub in self._subscribers:
+            counters = sub.stats
+            delivered += counters.ticks_delivered
+            conflated += counters.conflated
+            dropped += counters.dropped
         return StreamStats(
-            ticks_received=self._received,
-            ticks_delivered=sum(s.ticks_delivered for s in subs),
-            conflated=sum(s.conflated for s in subs),
-            dropped=sum(s.dropped for s in subs),
-            reconnects=self.reconnects,
-            connections=self.live_connections,
-            last_tick_at=self._last_tick_at,
-        )
+            ticks_received=self._received, ticks_delivered=delivered, conflated=conflated, dropped=dropped,
+            reconnects=self._reconnects, connections=self.live_connections, last_tick_at=self._last_tick_at)
+
+    @property
+    def reconnects(self) -> int:
+        """Return how many times a socket was re-established."""
+        return self._reconnects
 
     @property
     def live_connections(self) -> int:
         """Return how many sockets are connected right now."""
         return sum(1 for c in self._connections if c.connected.is_set())
 
-    def _wanted(self) -> dict[Instrument, StreamMode]:
-        wanted: dict[Instrument, StreamMode] = {}
-        for sub in self._subscribers:
-            for instrument in sub.instruments:
-                current = wanted.get(instrument)
-                if current is None or _RANK[sub.mode] > _RANK[current]:
-                    wanted[instrument] = sub.mode
-        return wanted
-
-    def _connection(self, index: int) -> _Connection:
-        while len(self._connections) <= index:
-            self._connections.append(_Connection(self, len(self._connections)))
-        return self._connections[index]
-
-    # -- dispatch (hot path) ---------------------------------------------------------------
-
-    def dispatch(self, frame: str | bytes) -> None:
-        try:
-            events = self._decoder.decode(frame, self._clock.now())
-        except Exception as exc:  # a frame the decoder cannot read: skip it, keep the feed
-            self.report(StreamingError(f"undecodable frame ({type(exc).__name__})", broker=self.broker))
-            return
-        if not events:
-            return
-        subscribers = self._subscribers
-        observer = self._observer
-        for event in events:
-            if isinstance(event, Tick):
-                self._received += 1
-                self._last_tick_at = event.received_at
-                if observer is not None:
-                    observer(event)
-                instrument = event.instrument
-                for sub in subscribers:
-                    if instrument in sub.instruments:
-                        sub.offer_tick(event)
-            elif isinstance(event, OrderUpdate):
-                for sub in subscribers:
-                    sub.offer_update(event)
+    @property
+    def closed(self) -> bool:
+        """Return True once :meth:`close` was called."""
+        return self._closed
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -270,121 +158,115 @@ class StreamEngine:
         on_tick: TickHandler | None = None,
         on_order_update: OrderUpdateHandler | None = None,
     ) -> Subscription:
-        """Add a subscriber; instruments new to the feed are subscribed on the socket."""
-        if self.closing:
-            raise StreamingError("the stream is closed", broker=self.broker)
-        if not isinstance(mode, StreamMode):
-            raise StreamingError(f"mode must be a StreamMode, got {mode!r}")
-        for item in instruments:
-            if not isinstance(item, Instrument):
-                raise StreamingError(f"not an instrument: {item!r}")
-        if not instruments and on_order_update is None:
-            raise StreamingError("subscribe needs instruments, or an order-update handler")
-        if on_order_update is not None and not self.spec.carries_order_updates:
-            raise StreamingError(f"{self.broker}'s stream carries no order updates", broker=self.broker)
-        symbols = {i: self.ctx.resolve(i) for i in instruments}
+        """Add a subscriber and return its handle once its sockets are up.
+
+        Handlers may be plain functions or ``async def`` coroutines; both are called on the
+        event loop, one event at a time, in arrival order. A slow handler gets the latest tick
+        per instrument (see :class:`StreamStats`); a handler that raises is reported through
+        ``on_error`` and keeps receiving events.
+
+        Raises
+        ------
+        StreamingError
+            Bad input, order updates from a broker whose stream has none, or a closed engine.
+        SubscriptionLimitError
+            The broker's connections cannot carry that many instruments.
+        InstrumentNotFoundError
+            An instrument the broker does not list.
+        """
+        self._check_open()
+        items = checked_instruments(instruments, "subscribe")
+        mode = checked_mode(mode)
+        on_tick = checked_handler(on_tick, "on_tick")
+        on_order_update = checked_handler(on_order_update, "on_order_update")
+        if not items and on_order_update is None:
+            raise StreamingError("subscribe needs at least one instrument (or an on_order_update handler)",
+                                 broker=self.broker)
+        if items and on_tick is None:
+            raise StreamingError("subscribe needs on_tick to receive the ticks of these instruments",
+                                 broker=self.broker)
+        if on_order_update is not None and not self._spec.carries_order_updates:
+            raise StreamingError(
+                f"{self.broker}'s stream carries no order updates; poll broker.orders() instead",
+                broker=self.broker)
+        symbols = {instrument: self._ctx.resolve(instrument) for instrument in items}
         async with self._lock:
-            wanted = self._wanted()
-            new = [i for i in instruments if i not in wanted]
-            capacity = self.spec.max_connections * self.spec.max_instruments_per_connection
-            if len(wanted) + len(new) > capacity:
+            self._check_open()
+            before = self._wanted()
+            total = len(before.keys() | symbols.keys())
+            capacity = self._spec.max_connections * self._spec.max_instruments_per_connection
+            if total > capacity:
                 raise SubscriptionLimitError(
-                    f"{len(wanted) + len(new)} instruments exceed {self.broker}'s limit of {capacity} "
-                    f"({self.spec.max_connections} connections x {self.spec.max_instruments_per_connection})",
+                    f"{total} instruments exceed {self.broker}'s limit of {capacity} "
+                    f"({self._spec.max_connections} connections x {self._spec.max_instruments_per_connection} "
+                    "instruments); unsubscribe some first",
                     broker=self.broker)
-            sub = Subscription(self, frozenset(instruments), mode, on_tick, on_order_update, self.report)
+            sub = Subscription(self, items, mode, on_tick, on_order_update,
+                               report=self._report, max_order_updates=self._max_order_updates)
             self._subscribers.append(sub)
-            await self._apply(symbols, self._wanted(), wanted)
-            if on_order_update is not None:
-                self._connection(0).start()
-            involved = {self._owner[i] for i in instruments}
+            self._reroute()
+            await self._apply(before, self._wanted(), symbols)
+            involved = {self._owner[i] for i in items}
             if on_order_update is not None:
                 involved.add(self._connection(0))
         await self._until_live(involved)
         return sub
 
-    async def _until_live(self, connections: set[_Connection], timeout: float = 5.0) -> None:
-        """Return once the sockets are up, so nothing that happens after subscribe() is missed.
+    async def unsubscribe(self, instruments: Sequence[Instrument]) -> None:
+        """Stop these instruments for every subscriber.
 
-        A broker that is down does not make subscribe() fail: the connection keeps retrying
-        in the background and ``stats.connections`` shows it.
+        A subscriber left with no instruments (and no order-update handler) ends, so its
+        ``wait_closed`` returns.
         """
-        waits = [asyncio.ensure_future(c.connected.wait()) for c in connections if not c.connected.is_set()]
-        if not waits:
+        drop = frozenset(checked_instruments(instruments, "unsubscribe"))
+        if self._closed or not drop:
             return
-        _, pending = await asyncio.wait(waits, timeout=timeout)
-        for task in pending:
-            task.cancel()
-
-    async def _apply(self, symbols: dict[Instrument, BrokerSymbol], after: dict[Instrument, StreamMode],
-                     before: dict[Instrument, StreamMode]) -> None:
-        """Send the socket-level difference between two wanted states."""
-        changes: dict[_Connection, dict[StreamMode, list[BrokerSymbol]]] = {}
-        for instrument, mode in after.items():
-            if before.get(instrument) == mode:
-                continue
-            conn = self._owner.get(instrument)
-            if conn is None:
-                conn = self._place()
-                self._owner[instrument] = conn
-                conn.symbols[instrument] = symbols.get(instrument) or self.ctx.resolve(instrument)
-            conn.modes[instrument] = mode
-            changes.setdefault(conn, {}).setdefault(mode, []).append(conn.symbols[instrument])
-        removed: dict[_Connection, list[BrokerSymbol]] = {}
-        for instrument in before.keys() - after.keys():
-            conn = self._owner.pop(instrument)
-            conn.modes.pop(instrument, None)
-            removed.setdefault(conn, []).append(conn.symbols.pop(instrument))
-        for conn, gone in removed.items():
-            await conn.send_all(self.spec.unsubscribe(gone))
-        for conn, by_mode in changes.items():
-            conn.start()
-            for mode, group in by_mode.items():
-                await conn.send_all(self.spec.subscribe(group, mode))
-
-    def _place(self) -> _Connection:
-        limit = self.spec.max_instruments_per_connection
-        for index in range(self.spec.max_connections):
-            conn = self._connection(index)
-            if len(conn.modes) < limit:
-                return conn
-        raise SubscriptionLimitError(f"every {self.broker} connection is full", broker=self.broker)
+        async with self._lock:
+            before = self._wanted()
+            for sub in list(self._subscribers):
+                if not sub.instruments & drop:
+                    continue
+                sub.narrow(drop)
+                if not sub.instruments and not sub.wants_order_updates:
+                    await self._retire(sub)
+            self._reroute()
+            await self._apply(before, self._wanted(), {})
 
     async def remove(self, sub: Subscription) -> None:
+        """End one subscriber (what :meth:`Subscription.unsubscribe` calls)."""
         async with self._lock:
             if sub not in self._subscribers:
                 return
             before = self._wanted()
-            self._subscribers.remove(sub)
-            await sub._stop()
-            await self._apply({}, self._wanted(), before)
-
-    async def unsubscribe(self, instruments: Sequence[Instrument]) -> None:
-        """Stop these instruments for every subscriber."""
-        drop = frozenset(instruments)
-        async with self._lock:
-            before = self._wanted()
-            for sub in list(self._subscribers):
-                sub.instruments = sub.instruments - drop
-                if not sub.instruments and not sub.wants_updates:
-                    self._subscribers.remove(sub)
-                    await sub._stop()
-            await self._apply({}, self._wanted(), before)
+            await self._retire(sub)
+            self._reroute()
+            await self._apply(before, self._wanted(), {})
 
     async def stream(
         self, instruments: Sequence[Instrument], *, mode: StreamMode = StreamMode.FULL, order_updates: bool = False
-    ) -> AsyncIterator[Tick | OrderUpdate]:
-        """Iterate over events; the subscription ends when the iteration does."""
-        queue: asyncio.Queue[Tick | OrderUpdate] = asyncio.Queue(maxsize=1)
-        sub = await self.subscribe(instruments, mode=mode, on_tick=queue.put,
-                                   on_order_update=queue.put if order_updates else None)
-        getter: asyncio.Future[Tick | OrderUpdate] | None = None
+    ) -> AsyncGenerator[Tick | OrderUpdate, None]:
+        """Iterate over ticks (and order updates); the subscription ends with the iteration.
+
+        Break out of the loop or close the iterator (``contextlib.aclosing``) to unsubscribe.
+        Conflation applies while the loop body is busy.
+
+        Examples
+        --------
+        >>> async for tick in engine.stream([infy], mode=StreamMode.LTP):  # doctest: +SKIP
+        ...     print(tick.last_price)
+        """
+        # A one-slot hand-off: the subscriber's delivery task waits on it, so while the loop
+        # body is busy, ticks conflate in the subscriber instead of piling up here.
+        handoff: asyncio.Queue[Tick | OrderUpdate] = asyncio.Queue(maxsize=1)
+        sub = await self.subscribe(instruments, mode=mode, on_tick=handoff.put,
+                                   on_order_update=handoff.put if order_updates else None)
         closed = asyncio.ensure_future(sub.wait_closed())
+        getter: asyncio.Future[Tick | OrderUpdate] | None = None
         try:
             while True:
-                getter = asyncio.ensure_future(queue.get())
-                done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
-                if getter not in done:
+                getter = asyncio.ensure_future(handoff.get())
+                await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
                     return
                 yield getter.result()
         finally:
@@ -394,15 +276,164 @@ class StreamEngine:
             await sub.unsubscribe()
 
     async def reconnect(self) -> None:
-        """Drop every socket so each reconnects with the current session (after a re-login)."""
-        for conn in self._connections:
-            await conn.drop()
+        """Reconnect every socket now with the current session (after a re-login), resubscribing all."""
+        async with self._lock:
+            for conn in self._connections:
+                await conn.restart()
 
     async def close(self) -> None:
-        """Stop every socket and subscriber; no task is left behind."""
-        self.closing = True
-        for sub in list(self._subscribers):
-            await sub._stop()
-        self._subscribers.clear()
+        """Stop every subscriber and socket; no task is left behind. Idempotent."""
+        self._closed = True
+        async with self._lock:
+            for sub in list(self._subscribers):
+                await self._retire(sub)
+            self._reroute()
+            for conn in self._connections:
+                await conn.stop()
+
+    # -- dispatch (hot path) ---------------------------------------------------------------
+
+    def _dispatch(self, frame: str | bytes) -> bool:
+        """Decode one frame and queue its events; return True if any subscriber got work."""
+        try:
+            events = self._decoder.decode(frame, self._clock.now())
+        except Exception as exc:  # a frame the decoder cannot read: skip it, keep the feed
+            # Only the exception's type: a frame (e.g. an order update) may carry account details.
+            self._report(StreamingError(f"undecodable frame skipped ({type(exc).__name__})", broker=self.broker))
+            return False
+        queued = False
+        routes = self._routes
+        observer = self._observer
+        for event in events:
+            if isinstance(event, Tick):
+                self._received += 1
+                self._last_tick_at = event.received_at
+                if observer is not None:
+                    try:
+                        observer(event)
+                    except Exception as exc:  # an extension's bug must not stop the feed
+                        self._report(exc)
+                for sub in routes.get(event.instrument, ()):
+                    queued = sub.offer_tick(event) or queued
+            elif isinstance(event, OrderUpdate):
+                for sub in self._update_routes:
+                    queued = sub.offer_update(event) or queued
+        return queued
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StreamingError("this stream is closed; create a new client to stream again", broker=self.broker)
+
+    def _report(self, exc: BaseException) -> None:
+        _log.warning("stream_error", broker=self.broker, error=type(exc).__name__, detail=str(exc))
+        if self._on_error is not None:
+            try:
+                self._on_error(exc)
+            except Exception as nested:  # the error callback itself failed: log, never raise into the feed
+                _log.error("stream_on_error_failed", broker=self.broker, error=type(nested).__name__)
+
+    def _backoff(self, failures: int) -> float:
+        return full_jitter(failures, base=self._backoff_base, cap=self._backoff_max, rng=self._rng)
+
+    def _count_reconnect(self) -> None:
+        self._reconnects += 1
+
+    def _wanted(self) -> dict[Instrument, StreamMode]:
+        """Return every instrument some subscriber wants, in the highest mode asked for."""
+        wanted: dict[Instrument, StreamMode] = {}
+        for sub in self._subscribers:
+            for instrument in sub.ordered:
+                current = wanted.get(instrument)
+                if current is None or _RANK[sub.mode] > _RANK[current]:
+                    wanted[instrument] = sub.mode
+        return wanted
+
+    def _wants_order_updates(self) -> bool:
+        return any(sub.wants_order_updates for sub in self._subscribers)
+
+    def _reroute(self) -> None:
+        """Rebuild the instrument -> subscribers index the hot path reads."""
+        routes: dict[Instrument, list[Subscription]] = {}
+        for sub in self._subscribers:
+            for instrument in sub.ordered:
+                routes.setdefault(instrument, []).append(sub)
+        self._routes = {instrument: tuple(subs) for instrument, subs in routes.items()}
+        self._update_routes = tuple(s for s in self._subscribers if s.wants_order_updates)
+
+    async def _retire(self, sub: Subscription) -> None:
+        self._subscribers.remove(sub)
+        counters = sub.stats
+        delivered, conflated, dropped = self._retired
+        self._retired = (delivered + counters.ticks_delivered, conflated + counters.conflated,
+                         dropped + counters.dropped)
+        await sub.stop()
+
+    def _connection(self, index: int) -> FeedConnection:
+        while len(self._connections) <= index:
+            self._connections.append(FeedConnection(
+                len(self._connections), spec=self._spec, transport=self._transport, session=self._session,
+                dispatch=self._dispatch, report=self._report, backoff=self._backoff,
+                on_reconnect=self._count_reconnect, connect_timeout=self._connect_timeout))
+        return self._connections[index]
+
+    def _place(self) -> FeedConnection:
+        limit = self._spec.max_instruments_per_connection
+        for index in range(self._spec.max_connections):
+            conn = self._connection(index)
+            if len(conn.modes) < limit:
+                return conn
+        raise SubscriptionLimitError(f"every {self.broker} connection is full", broker=self.broker)
+
+    async def _apply(self, before: dict[Instrument, StreamMode], after: dict[Instrument, StreamMode],
+                     symbols: dict[Instrument, BrokerSymbol]) -> None:
+        """Send the socket-level difference between two wanted states, then start or stop sockets."""
+        removed: dict[FeedConnection, list[BrokerSymbol]] = {}
+        for instrument in [i for i in before if i not in after]:
+            conn = self._owner.pop(instrument)
+            del conn.modes[instrument]
+            removed.setdefault(conn, []).append(conn.symbols.pop(instrument))
+        changed: dict[FeedConnection, dict[StreamMode, list[BrokerSymbol]]] = {}
+        for instrument, mode in after.items():
+            if before.get(instrument) == mode:
+                continue
+            owner = self._owner.get(instrument)
+            if owner is None:
+                owner = self._owner[instrument] = self._place()
+                owner.symbols[instrument] = symbols.get(instrument) or self._ctx.resolve(instrument)
+            owner.modes[instrument] = mode
+            changed.setdefault(owner, {}).setdefault(mode, []).append(owner.symbols[instrument])
+        for conn, gone in removed.items():
+            await conn.send(self._spec.unsubscribe(gone))
+        for conn, by_mode in changed.items():
+            for mode, group in by_mode.items():
+                await conn.send(self._spec.subscribe(group, mode))
+        await self._start_or_stop_sockets()
+
+    async def _start_or_stop_sockets(self) -> None:
+        """Keep open exactly the sockets that carry something.
+
+        Connection #0 stays open while anyone wants order updates, even with no instruments.
+        """
+        updates = self._spec.carries_order_updates and self._wants_order_updates()
+        if updates:
+            self._connection(0)
         for conn in self._connections:
-            await conn.stop()
+            if conn.modes or (conn.index == 0 and updates):
+                conn.start()
+            elif conn.running:
+                _log.info("stream_connection_idle_closed", broker=self.broker, connection=conn.index)
+                await conn.stop()
+
+    async def _until_live(self, connections: set[FeedConnection]) -> None:
+        """Wait (bounded) until the sockets are up, so nothing sent after subscribe() is missed."""
+        waits = [asyncio.ensure_future(c.connected.wait()) for c in connections if not c.connected.is_set()]
+        if not waits:
+            return
+        _, pending = await asyncio.wait(waits, timeout=self._ready_timeout)
+        for waiter in pending:
+            waiter.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+            _log.warning("stream_not_yet_connected", broker=self.broker, waiting=len(pending))
