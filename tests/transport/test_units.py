@@ -87,8 +87,12 @@ async def echo_server() -> AsyncIterator[str]:
         return web.json_response({"form": form, "query": list(request.query.items())},
                                  headers={"X-Request-Id": "r1"})
 
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://127.0.0.1:1/callback?request_token=t1")
+
     app = web.Application()
     app.router.add_route("*", "/echo", echo)
+    app.router.add_get("/redirect", redirect)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -118,5 +122,17 @@ async def test_query_and_repeated_form_keys_reach_the_server(echo_server: str) -
         assert response.header("x-request-id") == "r1"
         query = HttpRequest(method="GET", url=echo_server, endpoint="quote", params={"i": "NSE:INFY"})
         assert (await transport.send(query, timeout=2)).json()["query"] == [["i", "NSE:INFY"]]
+    finally:
+        await transport.close()
+
+
+async def test_a_redirect_is_returned_as_is_when_the_request_says_so(echo_server: str) -> None:
+    target = echo_server.replace("/echo", "/redirect")
+    transport = AiohttpTransport()
+    try:
+        held = HttpRequest(method="GET", url=target, endpoint="login.step", authenticated=False,
+                           follow_redirects=False)
+        reply = await transport.send(held, timeout=2)
+        assert reply.status == 302 and reply.header("location") == "http://127.0.0.1:1/callback?request_token=t1"
     finally:
         await transport.close()

@@ -160,6 +160,9 @@ class HttpRequest(msgspec.Struct, frozen=True, kw_only=True):
     headers: Mapping[str, str] | None = None
     is_write: bool = False
     authenticated: bool = True
+    follow_redirects: bool = True
+    """False: return a 3xx reply as is (its ``Location`` header), e.g. for a login step
+    whose redirect target is a local URL nobody serves."""
 
     @property
     def encoding(self) -> Encoding:

@@ -71,6 +71,7 @@ class AiohttpTransport:
         elif request.json is not None:
             kwargs["json"] = request.json
         kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=self._connect_timeout)
+        kwargs["allow_redirects"] = request.follow_redirects
         try:
             async with self._client().request(request.method, request.url, **kwargs) as resp:
                 body = await resp.read()
