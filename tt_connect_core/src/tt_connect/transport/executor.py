@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
 from tt_connect.driver_api import (
     BrokerApi,
     BrokerFailure,
@@ -123,11 +125,7 @@ class RestExecutor:
         await self._limiter.acquire(request.rate_class, request.cost)
         if session is not None and self._auth is not None:
             headers = {**(request.headers or {}), **self._auth.headers(session)}
-            request = HttpRequest(
-                method=request.method, url=request.url, endpoint=request.endpoint, rate_class=request.rate_class,
-                cost=request.cost, params=request.params, form=request.form, json=request.json, headers=headers,
-                is_write=request.is_write, authenticated=request.authenticated,
-            )
+            request = msgspec.structs.replace(request, headers=headers)
         started = time.perf_counter()
         request_id = uuid.uuid4().hex[:12]
         try:

@@ -1,0 +1,258 @@
+"""KiteTicker: subscribe messages and the binary frame decoder (the hot path).
+
+A binary frame is ``uint16 count`` then, per packet, ``uint16 length`` and the
+packet (big-endian). The length says the kind: 8 LTP, 28/32 index quote/full,
+44 quote, 184 full (with 5+5 depth levels of 12 bytes). A 1-byte frame is the
+server's heartbeat. Prices are integers in the segment's minor unit; the
+segment is the low byte of the token (reference 1.14).
+
+Each packet kind is read by ONE precompiled ``struct.Struct.unpack_from``
+(the full packet, depth included, in a single call); the token -> (instrument,
+divisor) lookup is cached per decoder, so a steady-state tick costs a dict hit.
+Text frames carry order updates (``{"type": "order", "data": {...}}``) and errors.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
+from tt_connect.enums import StreamMode
+from tt_connect.errors import InstrumentError, SessionExpiredError, StreamingError
+from tt_connect.instruments import AnyInstrument
+from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
+from tt_connect.timeutil import IST
+
+from tt_connect_zerodha.api import kite_order_to_order
+from tt_connect_zerodha.config import ZerodhaConfig
+
+__all__ = ["DIVISORS", "SEGMENT_CANDIDATES", "KiteDecoder", "KiteStreamSpec"]
+
+# Kite segment code (token & 0xFF) -> the instrument-master segments its tokens live in.
+SEGMENT_CANDIDATES: dict[int, tuple[str, ...]] = {
+    1: ("NSE",),
+    2: ("NFO-OPT", "NFO-FUT"),
+    3: ("CDS-FUT", "CDS-OPT"),
+    4: ("BSE",),
+    5: ("BFO-OPT", "BFO-FUT"),
+    6: ("BCD-FUT", "BCD-OPT"),
+    7: ("MCX-FUT", "MCX-OPT"),
+    8: ("MCXSX",),
+    9: ("INDICES",),
+}
+DIVISORS: dict[int, float] = {3: 10_000_000.0, 6: 10_000.0, 12: 10_000.0}
+"""Price divisors that differ from 100: CDS 10^7, BCD and NCO 10^4."""
+
+_MODE_NAMES = {StreamMode.LTP: "ltp", StreamMode.QUOTE: "quote", StreamMode.FULL: "full"}
+
+_U16 = struct.Struct(">H")
+_LTP = struct.Struct(">II")
+_INDEX_QUOTE = struct.Struct(">7I")
+_INDEX_FULL = struct.Struct(">8I")
+_QUOTE = struct.Struct(">11I")
+_FULL = struct.Struct(">16I" + "IIH2x" * 10)
+assert _FULL.size == 184 and _QUOTE.size == 44 and _INDEX_FULL.size == 32 and _INDEX_QUOTE.size == 28
+
+_LTP_MODE, _QUOTE_MODE, _FULL_MODE = StreamMode.LTP, StreamMode.QUOTE, StreamMode.FULL
+_TIME_CACHE_LIMIT = 4096
+_MISSING: Any = object()
+
+
+class _TextFrame(msgspec.Struct):
+    type: str = ""
+    data: Any = None
+
+
+class KiteDecoder:
+    """Turns KiteTicker frames into canonical Ticks and OrderUpdates."""
+
+    def __init__(self, ctx: DriverContext) -> None:
+        self._ctx = ctx
+        self._known: dict[int, tuple[AnyInstrument, float] | None] = {}
+        self._times: dict[int, _dt.datetime] = {}
+        self._decode_text = msgspec.json.Decoder(_TextFrame).decode
+
+    def _lookup(self, token: int) -> tuple[AnyInstrument, float] | None:
+        """Resolve a token once; a token no segment knows is remembered as None and skipped."""
+        code = token & 0xFF
+        found: tuple[AnyInstrument, float] | None = None
+        for segment in SEGMENT_CANDIDATES.get(code, ()):
+            try:
+                instrument = self._ctx.by_token(segment, str(token))
+            except InstrumentError:
+                continue
+            found = (instrument, DIVISORS.get(code, 100.0))
+            break
+        self._known[token] = found
+        return found
+
+    def _time(self, epoch: int) -> _dt.datetime | None:
+        if not epoch:
+            return None
+        cached = self._times.get(epoch)
+        if cached is None:
+            if len(self._times) >= _TIME_CACHE_LIMIT:
+                self._times.clear()
+            cached = self._times[epoch] = _dt.datetime.fromtimestamp(epoch, IST)
+        return cached
+
+    def decode(self, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
+        """Decode one WebSocket message; heartbeats and unknown tokens yield nothing."""
+        if isinstance(frame, str):
+            return self._text(frame, received_at)
+        size = len(frame)
+        if size < 4:
+            return []
+        # Hot loop: every name it touches is a local (a global or attribute lookup per field adds up).
+        known, times, lookup, to_time = self._known, self._times, self._lookup, self._time
+        tick, level, book = Tick, DepthLevel, Depth
+        full, quote, ltp, header = _FULL.unpack_from, _QUOTE.unpack_from, _LTP.unpack_from, _U16.unpack_from
+        out: list[Tick | OrderUpdate] = []
+        append = out.append
+        count = header(frame, 0)[0]
+        offset = 2
+        for _ in range(count):
+            if offset + 2 > size:
+                break
+            length = header(frame, offset)[0]
+            start = offset + 2
+            offset = start + length
+            if offset > size:
+                raise StreamingError(f"truncated Kite frame: packet of {length} bytes at {start} in {size}")
+            if length == 184:
+                v = full(frame, start)
+                entry = known.get(v[0], _MISSING)
+                if entry is _MISSING:
+                    entry = lookup(v[0])
+                if entry is None:
+                    continue
+                instrument, div = entry
+                last, close = v[1] / div, v[10] / div
+                depth = book(
+                    bids=(level(price=v[17] / div, quantity=v[16], orders=v[18]),
+                          level(price=v[20] / div, quantity=v[19], orders=v[21]),
+                          level(price=v[23] / div, quantity=v[22], orders=v[24]),
+                          level(price=v[26] / div, quantity=v[25], orders=v[27]),
+                          level(price=v[29] / div, quantity=v[28], orders=v[30])),
+                    asks=(level(price=v[32] / div, quantity=v[31], orders=v[33]),
+                          level(price=v[35] / div, quantity=v[34], orders=v[36]),
+                          level(price=v[38] / div, quantity=v[37], orders=v[39]),
+                          level(price=v[41] / div, quantity=v[40], orders=v[42]),
+                          level(price=v[44] / div, quantity=v[43], orders=v[45])))
+                if v[12] or v[13] or v[14]:
+                    append(tick(
+                        instrument=instrument, mode=_FULL_MODE, last_price=last, received_at=received_at,
+                        last_quantity=v[2], average_price=v[3] / div, volume=v[4], buy_quantity=v[5],
+                        sell_quantity=v[6], open=v[7] / div, high=v[8] / div, low=v[9] / div, close=close,
+                        change=last - close if close else 0.0, oi=v[12], oi_day_high=v[13], oi_day_low=v[14],
+                        last_trade_time=times.get(v[11]) or to_time(v[11]),
+                        exchange_timestamp=times.get(v[15]) or to_time(v[15]), depth=depth))
+                else:  # cash-market packets carry no open interest: leave those fields at their default 0
+                    append(tick(
+                        instrument=instrument, mode=_FULL_MODE, last_price=last, received_at=received_at,
+                        last_quantity=v[2], average_price=v[3] / div, volume=v[4], buy_quantity=v[5],
+                        sell_quantity=v[6], open=v[7] / div, high=v[8] / div, low=v[9] / div, close=close,
+                        change=last - close if close else 0.0,
+                        last_trade_time=times.get(v[11]) or to_time(v[11]),
+                        exchange_timestamp=times.get(v[15]) or to_time(v[15]), depth=depth))
+            elif length == 8:
+                token, price = ltp(frame, start)
+                entry = known.get(token, _MISSING)
+                if entry is _MISSING:
+                    entry = lookup(token)
+                if entry is not None:
+                    append(tick(instrument=entry[0], mode=_LTP_MODE, last_price=price / entry[1],
+                                received_at=received_at))
+            elif length == 44:
+                v = quote(frame, start)
+                entry = known.get(v[0], _MISSING)
+                if entry is _MISSING:
+                    entry = lookup(v[0])
+                if entry is None:
+                    continue
+                instrument, div = entry
+                last, close = v[1] / div, v[10] / div
+                append(tick(
+                    instrument=instrument, mode=_QUOTE_MODE, last_price=last, received_at=received_at,
+                    last_quantity=v[2], average_price=v[3] / div, volume=v[4], buy_quantity=v[5],
+                    sell_quantity=v[6], open=v[7] / div, high=v[8] / div, low=v[9] / div, close=close,
+                    change=last - close if close else 0.0))
+            elif length == 28 or length == 32:
+                v = (_INDEX_FULL if length == 32 else _INDEX_QUOTE).unpack_from(frame, start)
+                entry = known.get(v[0], _MISSING)
+                if entry is _MISSING:
+                    entry = lookup(v[0])
+                if entry is None:
+                    continue
+                instrument, div = entry
+                last, close = v[1] / div, v[5] / div
+                append(tick(
+                    instrument=instrument, mode=_FULL_MODE if length == 32 else _QUOTE_MODE, last_price=last,
+                    received_at=received_at, high=v[2] / div, low=v[3] / div, open=v[4] / div, close=close,
+                    change=last - close if close else 0.0,
+                    exchange_timestamp=to_time(v[7]) if length == 32 else None))
+        return out
+
+    def _text(self, frame: str, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
+        message = self._decode_text(frame)
+        if message.type == "order" and isinstance(message.data, Mapping):
+            order = kite_order_to_order(self._ctx, message.data)
+            return [OrderUpdate(order=order, received_at=received_at, raw=message.data)]
+        if message.type == "error":
+            raise StreamingError(f"Kite stream error: {message.data}", broker="zerodha")
+        return []
+
+
+class KiteStreamSpec:
+    """The Zerodha :class:`~tt_connect.driver_api.StreamSpec` (``wss://ws.kite.trade``)."""
+
+    max_instruments_per_connection = 3000
+    max_connections = 3
+    stale_after = 7.0
+    """The server sends a 1-byte heartbeat when idle; the official Go client gives up after 5 s of silence."""
+    ping_interval: float | None = None
+    carries_order_updates = True
+
+    def __init__(self, config: ZerodhaConfig) -> None:
+        self._config = config
+
+    def url(self, session: Session | None) -> str:
+        """Return ``ws_url?api_key=..&access_token=..``."""
+        if session is None:
+            raise SessionExpiredError("the Kite stream needs a logged-in session", broker="zerodha")
+        query = urlencode({"api_key": self._config.api_key, "access_token": session.access_token})
+        return f"{self._config.ws_url}?{query}"
+
+    def headers(self, session: Session | None) -> Mapping[str, str]:
+        return {"X-Kite-Version": "3"}
+
+    def ping(self) -> str | bytes | None:
+        """Kite's server sends heartbeats; the client sends none."""
+        return None
+
+    @staticmethod
+    def _tokens(symbols: Sequence[BrokerSymbol]) -> list[int]:
+        try:
+            return [int(symbol.token) for symbol in symbols]
+        except ValueError:
+            raise StreamingError("a Kite instrument token must be numeric", broker="zerodha") from None
+
+    def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
+        """Return the subscribe message and the mode message for these tokens."""
+        tokens = self._tokens(symbols)
+        if not tokens:
+            return []
+        return [msgspec.json.encode({"a": "subscribe", "v": tokens}).decode(),
+                msgspec.json.encode({"a": "mode", "v": [_MODE_NAMES[mode], tokens]}).decode()]
+
+    def unsubscribe(self, symbols: Sequence[BrokerSymbol]) -> list[str | bytes]:
+        tokens = self._tokens(symbols)
+        return [msgspec.json.encode({"a": "unsubscribe", "v": tokens}).decode()] if tokens else []
+
+    def decoder(self, ctx: DriverContext) -> KiteDecoder:
+        return KiteDecoder(ctx)
