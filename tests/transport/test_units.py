@@ -78,6 +78,13 @@ def test_order_tags_are_unique_and_fit_the_broker() -> None:
         make_order_tag(10, alphabet, "toolongprefix")
 
 
+FILE = bytes(range(256)) * 1200  # 300 KB
+
+
+async def _file(request: web.Request) -> web.Response:
+    return web.Response(body=FILE, content_type="text/csv")
+
+
 @pytest.fixture
 async def echo_server() -> AsyncIterator[str]:
     """A loopback server that echoes what it received (aioresponses does not support aiohttp 3.14)."""
@@ -93,6 +100,7 @@ async def echo_server() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_route("*", "/echo", echo)
     app.router.add_get("/redirect", redirect)
+    app.router.add_get("/file", _file)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -136,3 +144,36 @@ async def test_a_redirect_is_returned_as_is_when_the_request_says_so(echo_server
         assert reply.status == 302 and reply.header("location") == "http://127.0.0.1:1/callback?request_token=t1"
     finally:
         await transport.close()
+
+
+async def test_a_download_reports_progress_to_the_end(echo_server: str) -> None:
+    transport = AiohttpTransport()
+    seen: list[tuple[int, int | None]] = []
+    try:
+        request = HttpRequest(method="GET", url=echo_server.replace("/echo", "/file"), endpoint="instruments")
+        reply = await transport.download(request, timeout=5, progress=lambda d, t: seen.append((d, t)))
+    finally:
+        await transport.close()
+    assert reply.body == FILE
+    assert seen[0] == (0, len(FILE)) and seen[-1] == (len(FILE), len(FILE))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 2
+
+
+def test_the_cli_progress_bar_draws_only_on_a_terminal() -> None:
+    import io
+
+    from tt_connect.cli import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = ProgressBar("instruments", screen)
+    bar(0, 1_000_000)
+    bar(500_000, 1_000_000)
+    bar(1_000_000, 1_000_000)
+    assert "[###############...............]" in screen.getvalue() and screen.getvalue().endswith("\n")
+    quiet = io.StringIO()
+    ProgressBar("instruments", quiet)(10, 100)
+    assert quiet.getvalue() == ""

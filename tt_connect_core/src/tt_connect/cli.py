@@ -89,15 +89,40 @@ def _emit(args: argparse.Namespace, value: Any, columns: Sequence[str], title: s
 # -- client ------------------------------------------------------------------------------
 
 
+class ProgressBar:
+    """A one-line download bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, label: str, stream: Any = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        if total:
+            filled = int(30 * done / total)
+            line = f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done / 1e6:6.1f}/{total / 1e6:.1f} MB"
+        else:
+            line = f"\r{self.label} {done / 1e6:6.1f} MB"
+        self.stream.write(line)
+        self.shown = True
+        if total and done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
 def _client(args: argparse.Namespace) -> Any:
     from tt_connect.client import AsyncTTConnect
 
+    bar = ProgressBar("instruments")
     if args.config:
-        return AsyncTTConnect.from_config(args.config)
+        return AsyncTTConnect.from_config(args.config, on_download_progress=bar)
     config_file = "tt-connect.toml"
     if args.broker is None and os.path.exists(config_file):
-        return AsyncTTConnect.from_config(config_file)
-    return AsyncTTConnect(args.broker or "paper")
+        return AsyncTTConnect.from_config(config_file, on_download_progress=bar)
+    return AsyncTTConnect(args.broker or "paper", on_download_progress=bar)
 
 
 def _with_client(

@@ -160,6 +160,9 @@ class AsyncTTConnect:
         Replace the network (tests use :class:`tt_connect.transport.MockTransport`).
     clock
         Replace the clock (tests).
+    on_download_progress
+        Called as ``(bytes_done, bytes_total_or_None)`` while the instrument master downloads
+        (the CLI draws a progress bar with it).
     **options
         :class:`~tt_connect.config.ClientOptions`: ``session_store``, ``instruments_db``,
         ``allow_stale_instruments``, ``timeout``, ``log_format``...
@@ -179,6 +182,7 @@ class AsyncTTConnect:
         on_login_required: Callable[[str], object] | None = None,
         transport: Transport | None = None,
         clock: Clock | None = None,
+        on_download_progress: Callable[[int, int | None], None] | None = None,
         **options: Any,
     ) -> None:
         self._closed = False
@@ -192,6 +196,7 @@ class AsyncTTConnect:
         self._pm = make_plugin_manager(driver, extensions)
         self._clock: Clock = clock or SystemClock()
         self._on_login_required = on_login_required
+        self._on_download_progress = on_download_progress
         self._user_transport = transport
         hook = self._pm.hook
         self._capabilities: Capabilities = self._require(hook.ttc_capabilities(config=self._config), "ttc_capabilities")
@@ -312,10 +317,11 @@ class AsyncTTConnect:
         source = self._require(hook.ttc_instrument_source(config=self._config), "ttc_instrument_source")
         executor = self._executor
 
-        async def fetch(url: str) -> bytes:
-            return await executor.fetch_bytes(url, authenticated=source.authenticated)
+        async def fetch(url: str, progress: Callable[[int, int | None], None] | None = None) -> bytes:
+            return await executor.fetch_bytes(url, authenticated=source.authenticated, progress=progress)
 
-        await master.load(self._name, source, fetch, allow_stale=self._options.allow_stale_instruments)
+        await master.load(self._name, source, fetch, allow_stale=self._options.allow_stale_instruments,
+                          progress=self._on_download_progress)
         self._view = master.view(self._name)
         self._ctx = _Context(self._name, self._view, self._clock)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tt_connect.driver_api import HttpRequest, HttpResponse, WsClosed
@@ -78,6 +78,29 @@ class AiohttpTransport:
                 return HttpResponse(status=resp.status, body=body, headers=dict(resp.headers), url=str(resp.url))
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise NetworkError(f"{request.endpoint}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+
+    async def download(
+        self, request: HttpRequest, *, timeout: float, progress: Callable[[int, int | None], None]
+    ) -> HttpResponse:
+        """GET a large file in chunks, reporting ``progress(bytes_done, total_or_None)``."""
+        import aiohttp
+
+        try:
+            async with self._client().get(request.url, headers=dict(request.headers or {}),
+                                          timeout=aiohttp.ClientTimeout(total=timeout,
+                                                                        connect=self._connect_timeout)) as resp:
+                total = resp.content_length
+                chunks: list[bytes] = []
+                done = 0
+                progress(0, total)
+                async for chunk in resp.content.iter_chunked(1 << 16):
+                    chunks.append(chunk)
+                    done += len(chunk)
+                    progress(done, total)
+                return HttpResponse(status=resp.status, body=b"".join(chunks), headers=dict(resp.headers),
+                                    url=str(resp.url))
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise NetworkError(f"{request.endpoint}: {type(exc).__name__}") from None
 
     async def ws_connect(self, url: str, headers: Mapping[str, str], *, timeout: float) -> _AiohttpSocket:
         import aiohttp

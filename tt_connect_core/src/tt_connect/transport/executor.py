@@ -267,7 +267,16 @@ class RestExecutor:
         while True:
             try:
                 session = await self._session() if authenticated else None
-                response = await self._send(request, session)
+                if progress is not None and self._auth is not None and session is not None:
+                    request = msgspec.structs.replace(
+                        request, headers={**(request.headers or {}), **self._auth.headers(session)})
+                download = getattr(self._transport, "download", None)
+                if progress is not None and download is not None:
+                    # Transports that can stream report progress chunk by chunk.
+                    await self._limiter.acquire(request.rate_class, request.cost)
+                    response = await download(request, timeout=max(self._timeout, 120.0), progress=progress)
+                else:
+                    response = await self._send(request, session)
                 if response.status >= 500 or response.status == 429:
                     raise BrokerUnavailableError(f"instrument download failed with HTTP {response.status}",
                                                  broker=self.broker, http_status=response.status)
