@@ -34,6 +34,7 @@ __all__ = [
     "Instrument",
     "InstrumentKey",
     "Option",
+    "coerce_expiry",
     "format_strike",
     "get_validator",
     "instrument_from_key",
@@ -90,7 +91,8 @@ def _coerce_symbol(value: object) -> str:
     return value.strip().upper()
 
 
-def _coerce_expiry(value: object) -> _dt.date:
+def coerce_expiry(value: object) -> _dt.date:
+    """Read an expiry given as a ``date``, a ``datetime`` or an ISO string; InstrumentError otherwise."""
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -198,7 +200,7 @@ class Future(Instrument, frozen=True, kw_only=True, tag="FUT"):
     def __post_init__(self) -> None:
         _SETATTR(self, "exchange", _coerce_exchange(self.exchange))
         _SETATTR(self, "symbol", _coerce_symbol(self.symbol))
-        _SETATTR(self, "expiry", _coerce_expiry(self.expiry))
+        _SETATTR(self, "expiry", coerce_expiry(self.expiry))
         _check(self)
 
     @property
@@ -226,7 +228,7 @@ class Option(Instrument, frozen=True, kw_only=True, tag="OPT"):
     def __post_init__(self) -> None:
         _SETATTR(self, "exchange", _coerce_exchange(self.exchange))
         _SETATTR(self, "symbol", _coerce_symbol(self.symbol))
-        _SETATTR(self, "expiry", _coerce_expiry(self.expiry))
+        _SETATTR(self, "expiry", coerce_expiry(self.expiry))
         _SETATTR(self, "strike", _coerce_strike(self.strike))
         _SETATTR(self, "option_type", _coerce_option_type(self.option_type))
         _check(self)

@@ -26,6 +26,7 @@ from tt_connect.instruments import (
     Instrument,
     InstrumentKey,
     Option,
+    coerce_expiry,
     format_strike,
     instrument_from_key,
 )
@@ -66,19 +67,6 @@ class OptionChain(msgspec.Struct, frozen=True, kw_only=True):
             for row in self.rows
         )
         return msgspec.structs.replace(self, rows=rows)
-
-
-def _expiry(value: object) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise InstrumentError(f"expiry must be a date or an ISO date string 'YYYY-MM-DD', got {value!r}")
 
 
 def _symbol(value: object) -> str:
@@ -279,7 +267,7 @@ class BrokerInstruments:
 
     def strikes(self, underlying: str, expiry: _dt.date | str) -> list[float]:
         """Return the strikes of one expiry, ascending."""
-        symbol, day = _symbol(underlying), _expiry(expiry)
+        symbol, day = _symbol(underlying), coerce_expiry(expiry)
         found = self._strikes_of(symbol, day)
         if not found:
             listed = self.expiries(symbol)
@@ -290,7 +278,7 @@ class BrokerInstruments:
 
     def option_chain(self, underlying: str, expiry: _dt.date | str) -> OptionChain:
         """Return calls and puts by strike for one expiry."""
-        symbol, day = _symbol(underlying), _expiry(expiry)
+        symbol, day = _symbol(underlying), coerce_expiry(expiry)
         rows = []
         for strike in self.strikes(symbol, day):
             legs: dict[str, Option | None] = {}
