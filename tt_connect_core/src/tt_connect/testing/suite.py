@@ -32,7 +32,7 @@ import datetime as _dt
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -98,9 +98,7 @@ def _fields(call: Call[Any]) -> dict[str, str]:
     for source in (request.params or {}, dict(request.form or ()), request.json or {}):
         if isinstance(source, Mapping):
             found.update({str(k): str(v) for k, v in source.items()})
-    query = urlsplit(request.url).query
-    for pair in query.split("&") if query else ():
-        key, _, value = pair.partition("=")
+    for key, value in parse_qsl(urlsplit(request.url).query, keep_blank_values=True):
         found.setdefault(key, value)
     return found
 

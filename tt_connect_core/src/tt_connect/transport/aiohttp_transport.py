@@ -54,8 +54,11 @@ class AiohttpTransport:
         import aiohttp
 
         if self._session is None or self._session.closed:
+            # unsafe=True keeps cookies set by IP-addressed hosts (an emulator on 127.0.0.1): login flows
+            # that ride on a web session (Kite's web login) need them; named hosts behave as before.
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit_per_host=self._limit_per_host),
+                cookie_jar=aiohttp.CookieJar(unsafe=True),
                 headers={"User-Agent": self._user_agent},
             )
         return self._session

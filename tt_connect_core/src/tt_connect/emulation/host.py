@@ -1,0 +1,396 @@
+"""The broker-neutral half of every emulator: a paper market behind a real aiohttp server.
+
+A driver's emulator subclasses :class:`EmulatorHost` and adds only its wire
+protocol: routes, error envelopes, rate classes, stream frames. The host owns
+what every broker shares: the :class:`~tt_connect.paper.engine.PaperEngine`,
+the clock, access tokens, injected faults, 429s, the market loop that steps
+prices and pushes frames, and running on 127.0.0.1 in a background thread (so
+synchronous SDKs and async clients alike can talk to it) or in the foreground
+for ``tt-connect emulate``.
+"""
+
+from __future__ import annotations
+
+import abc
+import argparse
+import asyncio
+import contextlib
+import datetime as _dt
+import enum
+import json
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar, Self
+
+from aiohttp import WSMsgType, web
+
+from tt_connect.emulation.faults import Faults, RateWindow
+from tt_connect.emulation.sessions import SessionBook
+from tt_connect.paper.engine import PaperEngine, PaperOrder, PaperRejection
+from tt_connect.paper.universe import build_universe
+from tt_connect.timeutil import IST, Clock, SystemClock
+
+__all__ = ["EmulatorHost", "ErrorKind", "StreamClient"]
+
+_STREAM_QUEUE = 10_000
+
+
+class ErrorKind(enum.Enum):
+    """Broker-neutral reasons a request fails; each emulator renders them in its own envelope."""
+
+    AUTH = "auth"
+    INPUT = "input"
+    ORDER = "order"
+    FUNDS = "funds"
+    NOT_FOUND = "not_found"
+    PERMISSION = "permission"
+    RATE_LIMIT = "rate_limit"
+    SERVER = "server"
+
+
+_REJECTION_KINDS: dict[str, ErrorKind] = {
+    "FUNDS": ErrorKind.FUNDS,
+    "NOT_FOUND": ErrorKind.NOT_FOUND,
+    "ORDER_STATE": ErrorKind.ORDER,
+    "NO_HOLDINGS": ErrorKind.ORDER,
+    "NOT_TRADABLE": ErrorKind.ORDER,
+}
+
+
+class _DropConnection(Exception):
+    """Raised by a handler that acted on a request and must now vanish without replying."""
+
+
+class StreamClient:
+    """One open streaming socket: its subscriptions and an ordered outbox."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request, user_id: str) -> None:
+        self.ws = ws
+        self.user_id = user_id
+        self.subscriptions: dict[int, str] = {}
+        """Emulator token -> the protocol's mode name."""
+        self.state: dict[str, Any] = {}
+        """Protocol-specific per-socket state (an emulator keeps what it needs here)."""
+        self._transport = request.transport
+        self._outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue(_STREAM_QUEUE)
+        self.dropped_frames = 0
+
+    def push(self, frame: str | bytes) -> None:
+        """Queue a frame; a full outbox (a client that stopped reading) drops it, as brokers do."""
+        try:
+            self._outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.dropped_frames += 1
+
+    def kill(self) -> None:
+        """Abort the TCP connection with no close handshake: what a network failure looks like."""
+        if self._transport is not None:
+            self._transport.abort()
+
+    async def _write(self) -> None:
+        while True:
+            frame = await self._outbox.get()
+            if frame is None or self.ws.closed:
+                return
+            try:
+                if isinstance(frame, bytes):
+                    await self.ws.send_bytes(frame)
+                else:
+                    await self.ws.send_str(frame)
+            except (ConnectionError, RuntimeError):
+                return
+
+    def _stop_writer(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self._outbox.put_nowait(None)
+
+
+class EmulatorHost(abc.ABC):
+    """Base of a broker emulator. Subclasses implement the ``abstract`` protocol methods.
+
+    Parameters
+    ----------
+    port
+        TCP port on 127.0.0.1; 0 picks a free one.
+    clock
+        The emulator's wall clock (token expiry, timestamps, TOTP checks); a
+        test passes a :class:`~tt_connect.timeutil.ManualClock` to jump past
+        the daily expiry.
+    seed
+        Seeds the paper market and universe.
+    tick_interval
+        Seconds between market steps (and stream frames).
+    enforce_rate_limits
+        Answer 429 when a rate class is exceeded.
+    """
+
+    broker: ClassVar[str] = ""
+    daily_expiry: ClassVar[_dt.time] = _dt.time(6, 0)
+
+    def __init__(self, *, port: int = 0, clock: Clock | None = None, seed: int = 7, tick_interval: float = 0.2,
+                 enforce_rate_limits: bool = True) -> None:
+        self.port = port
+        self.clock: Clock = clock or SystemClock()
+        self.tick_interval = tick_interval
+        self.enforce_rate_limits = enforce_rate_limits
+        today = self.clock.now().astimezone(IST).date()
+        self.engine = PaperEngine(build_universe(today, seed), seed=seed, clock=self.clock)
+        self.sessions = SessionBook(self.clock, self.daily_expiry)
+        self.faults = Faults(self.sessions.expire_all, self._kill_streams_threadsafe)
+        self.streams: set[StreamClient] = set()
+        self.requests_served = 0
+        self.rate_limited = 0
+        self._windows: dict[str, Sequence[RateWindow]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._market: asyncio.Task[None] | None = None
+        self._stopped: asyncio.Event | None = None
+
+    # -- the protocol a subclass provides ---------------------------------------------------
+
+    @abc.abstractmethod
+    def add_routes(self, app: web.Application) -> None:
+        """Register the broker's REST, login and streaming routes."""
+
+    @abc.abstractmethod
+    def error_response(self, kind: ErrorKind, message: str, status: int) -> web.Response:
+        """Render a failure in the broker's error envelope."""
+
+    @abc.abstractmethod
+    def announcement(self) -> dict[str, Any]:
+        """The first stdout line: URLs and test credentials, so scripts and SDKs can find the emulator."""
+
+    def rate_limits(self) -> Mapping[str, Sequence[RateWindow]]:
+        """Rate class -> its windows (per second, per minute...); override to publish the broker's limits."""
+        return {}
+
+    def rate_class(self, request: web.Request) -> str | None:
+        """The rate class a request counts against, or None for unlimited routes."""
+        return None
+
+    def is_api_request(self, request: web.Request) -> bool:
+        """Whether injected HTTP failures apply to this request (login pages and sockets are spared)."""
+        return True
+
+    @abc.abstractmethod
+    async def publish(self, client: StreamClient) -> None:
+        """Push one market frame (or a heartbeat) to one socket; called every ``tick_interval``."""
+
+    def order_frame(self, order: PaperOrder, client: StreamClient) -> str | bytes | None:
+        """Render an order update for a socket, or None when this socket does not carry them."""
+        return None
+
+    @abc.abstractmethod
+    async def on_stream_message(self, client: StreamClient, message: str | bytes) -> None:
+        """Handle one message a client sent on its socket (subscribe, mode, ping...)."""
+
+    # -- helpers for subclasses -------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_base_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def rejection_response(self, rejection: PaperRejection) -> web.Response:
+        """Render a paper-engine refusal through the broker's envelope."""
+        kind = _REJECTION_KINDS.get(rejection.code, ErrorKind.INPUT)
+        status = 404 if kind is ErrorKind.NOT_FOUND else (400 if rejection.status < 500 else rejection.status)
+        return self.error_response(kind, rejection.message, status)
+
+    def drop_if_asked(self) -> None:
+        """Call right after acting on an order: raise so the connection closes with no reply."""
+        if self.faults.take_drop():
+            raise _DropConnection
+
+    async def serve_stream(self, request: web.Request, user_id: str, *,
+                           heartbeat: float | None = None) -> web.WebSocketResponse:
+        """Upgrade ``request`` and run the socket until either side closes it."""
+        ws = web.WebSocketResponse(heartbeat=heartbeat, max_msg_size=4 * 1024 * 1024)
+        await ws.prepare(request)
+        client = StreamClient(ws, request, user_id)
+        self.streams.add(client)
+        writer = asyncio.get_running_loop().create_task(client._write())
+        try:
+            await self.publish(client)
+            async for message in ws:
+                if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    await self.on_stream_message(client, message.data)
+                elif message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self.streams.discard(client)
+            client._stop_writer()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer, 2.0)
+        return ws
+
+    # -- middleware -------------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request,
+                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        self.requests_served += 1
+        if self.is_api_request(request):
+            failure = self.faults.take_failure()
+            if failure is not None:
+                kind = ErrorKind.RATE_LIMIT if failure == 429 else ErrorKind.SERVER
+                return self.error_response(kind, f"injected failure (HTTP {failure})", failure)
+            if self.enforce_rate_limits:
+                name = self.rate_class(request)
+                windows = self._windows.get(name, ()) if name else ()
+                if not all(window.admit() for window in windows):
+                    self.rate_limited += 1
+                    return self.error_response(ErrorKind.RATE_LIMIT, "Too many requests", 429)
+        try:
+            return await handler(request)
+        except _DropConnection:
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError from None
+        except PaperRejection as rejection:
+            return self.rejection_response(rejection)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def _on_engine_event(self, kind: str, payload: Any) -> None:
+        if kind != "order":
+            return
+        for client in list(self.streams):
+            frame = self.order_frame(payload, client)
+            if frame is not None:
+                client.push(frame)
+
+    async def _market_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_interval)
+            self.engine.step(self.tick_interval)
+            for client in list(self.streams):
+                await self.publish(client)
+
+    def _kill_streams(self) -> None:
+        for client in list(self.streams):
+            client.kill()
+
+    def _kill_streams_threadsafe(self) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        if threading.current_thread() is self._thread:
+            self._kill_streams()
+        else:
+            loop.call_soon_threadsafe(self._kill_streams)
+
+    async def start_serving(self) -> None:
+        """Bind and serve on the running loop (the CLI's path; tests use :meth:`start`)."""
+        self._loop = asyncio.get_running_loop()
+        self._windows = dict(self.rate_limits())
+        app = web.Application(middlewares=[self._middleware])
+        self.add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        server = site._server
+        if self.port == 0 and server is not None:
+            sockets: Sequence[Any] = getattr(server, "sockets", ())
+            self.port = int(sockets[0].getsockname()[1])
+        self.engine.listen(self._on_engine_event)
+        self._market = self._loop.create_task(self._market_loop(), name=f"{self.broker}-emulator-market")
+
+    async def stop_serving(self) -> None:
+        self.engine.unlisten(self._on_engine_event)
+        if self._market is not None:
+            self._market.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._market
+        for client in list(self.streams):
+            with contextlib.suppress(Exception):
+                await client.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def start(self) -> Self:
+        """Serve from a background thread; return once the port is bound."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            self._stopped = asyncio.Event()
+            try:
+                loop.run_until_complete(self.start_serving())
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_until_complete(self._stopped.wait())
+                loop.run_until_complete(self.stop_serving())
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name=f"{self.broker}-emulator", daemon=True)
+        self._thread.start()
+        if not ready.wait(30):
+            raise RuntimeError(f"the {self.broker} emulator did not start within 30 s")
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop the background server and wait for its thread."""
+        loop, stopped = self._loop, self._stopped
+        if loop is not None and stopped is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stopped.set)
+        if self._thread is not None:
+            self._thread.join(15)
+            self._thread = None
+
+    def call(self, function: Callable[[], Any]) -> Any:
+        """Run ``function`` on the emulator's loop thread and return its result (engine access from tests)."""
+        loop = self._loop
+        if loop is None:
+            raise RuntimeError("the emulator is not running")
+
+        async def run() -> Any:
+            return function()
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(10)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- command line -----------------------------------------------------------------------
+
+    @classmethod
+    def main(cls, argv: Sequence[str] | None = None) -> None:
+        """``tt-connect emulate <broker>``: print the announcement line, then serve until interrupted."""
+        parser = argparse.ArgumentParser(prog=f"tt-connect emulate {cls.broker}")
+        parser.add_argument("--port", type=int, default=0)
+        parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
+        args = parser.parse_args(argv)
+        host = cls(port=args.port, enforce_rate_limits=not args.no_rate_limits)
+
+        async def serve() -> None:
+            await host.start_serving()
+            print(json.dumps(host.announcement()), flush=True)
+            print(f"{cls.broker} emulator on {host.base_url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await host.stop_serving()
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve())
