@@ -1,0 +1,160 @@
+"""The conformance suite for the Zerodha driver: static tiers over the official mocks, behaviour on the emulator."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import mock_bytes
+from tt_connect.enums import CandleInterval, Exchange, OrderStatus, OrderType, ProductType, Side, StreamMode, Variety
+from tt_connect.instruments import Equity, Index
+from tt_connect.models import Candle, Funds, Holding, ModifyRequest, Order, OrderRequest, Position, Profile, Trade
+from tt_connect.testing import DriverConformance, FaultInjector, RequestCase, ResponseCase
+from tt_connect.timeutil import IST
+from tt_connect_zerodha.emulator import KiteEmulator
+from zerodha_fakes import FakeContext
+
+pytestmark = pytest.mark.conformance
+
+
+
+def _sbin() -> Equity:
+    return Equity(exchange=Exchange.NSE, symbol="SBIN")
+
+
+def _limit_order() -> OrderRequest:
+    return OrderRequest(instrument=_sbin(), qty=10, side=Side.BUY, product=ProductType.CNC,
+                        order_type=OrderType.LIMIT, price=420.5, tag="conformancetag1")
+
+
+def _ist(*parts: int) -> _dt.datetime:
+    return _dt.datetime(*parts, tzinfo=IST)  # type: ignore[misc]
+
+
+def _check(kind: type, count: int | None = None) -> Any:
+    def check(result: Any) -> None:
+        items = result if isinstance(result, list) else [result]
+        assert all(isinstance(item, kind) for item in items), result
+        if count is not None:
+            assert len(items) == count
+    return check
+
+
+def _check_orders(orders: list[Order]) -> None:
+    assert len(orders) == 10
+    assert {o.status for o in orders} >= {OrderStatus.CANCELLED, OrderStatus.COMPLETE}
+    assert all(o.placed_at is not None and o.placed_at.tzinfo is not None for o in orders)
+
+
+def _check_quote(quotes: dict[Any, Any]) -> None:
+    (quote,) = quotes.values()
+    assert quote.last_price == 1412.95 and quote.depth is not None
+
+
+def _check_candles_with_oi(candles: list[Candle]) -> None:
+    assert len(candles) == 6 and candles[0].oi == 13667775
+    assert candles[0].timestamp == _ist(2019, 12, 4, 9, 15)
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[KiteEmulator]:
+    with KiteEmulator(tick_interval=0.05) as running:
+        yield running
+
+
+class TestZerodhaConformance(DriverConformance):
+    broker = "zerodha"
+
+    @pytest.fixture
+    def static_context(self, ctx: FakeContext) -> FakeContext:
+        return ctx
+
+    @pytest.fixture
+    def static_config(self) -> dict[str, Any]:
+        return {"api_key": "kitefront", "api_url": "https://api.kite.trade"}
+
+    @pytest.fixture
+    def request_cases(self) -> list[RequestCase]:
+        start, end = _ist(2025, 1, 1, 9, 15), _ist(2025, 1, 3, 15, 30)
+        return [
+            RequestCase(name="place_order limit", build=lambda api, ctx: api.place_order(ctx, _limit_order()),
+                        method="POST", path="/orders/regular", encoding="form",
+                        params={"tradingsymbol": "SBIN", "exchange": "NSE", "transaction_type": "BUY",
+                                "quantity": "10", "order_type": "LIMIT", "product": "CNC", "price": "420.5",
+                                "tag": "conformancetag1"}),
+            RequestCase(name="modify", build=lambda api, ctx: api.modify_order(
+                            ctx, ModifyRequest(order_id="151220000000000", variety=Variety.REGULAR, qty=5)),
+                        method="PUT", path="/orders/regular/151220000000000", params={"quantity": "5"}),
+            RequestCase(name="cancel", build=lambda api, ctx: api.cancel_order(ctx, "151220000000000",
+                                                                                Variety.AMO),
+                        method="DELETE", path="/orders/amo/151220000000000"),
+            RequestCase(name="quote", build=lambda api, ctx: api.quote(ctx, [_sbin()], StreamMode.FULL),
+                        method="GET", path="/quote", params={"i": "NSE:SBIN"}),
+            RequestCase(name="ltp of an index", build=lambda api, ctx: api.ltp(
+                            ctx, [Index(exchange=Exchange.NSE, symbol="NIFTY 50")]),
+                        method="GET", path="/quote/ltp"),
+            RequestCase(name="history", build=lambda api, ctx: api.history(ctx, _sbin(), CandleInterval.MINUTE_1,
+                                                                           start, end, True),
+                        method="GET", path="/instruments/historical/779521/minute",
+                        params={"from": "2025-01-01 09:15:00", "oi": "1"}),
+        ]
+
+    @pytest.fixture
+    def response_cases(self) -> list[ResponseCase]:
+        def case(name: str, build: Any, file: str, expected: Any) -> ResponseCase:
+            return ResponseCase(name=name, build=build, body=mock_bytes(file), expected=expected)
+
+        start, end = _ist(2019, 12, 4, 9, 15), _ist(2019, 12, 4, 9, 20)
+        return [
+            case("profile", lambda a, c: a.profile(c), "profile.json", _check(Profile)),
+            case("margins", lambda a, c: a.funds(c), "margins.json", _check(Funds)),
+            case("holdings", lambda a, c: a.holdings(c), "holdings.json", _check(Holding)),
+            case("positions", lambda a, c: a.positions(c), "positions.json", _check(Position)),
+            case("orders", lambda a, c: a.orders(c), "orders.json", _check_orders),
+            case("order history", lambda a, c: a.order_history(c, "171229000724687"), "order_info.json",
+                 _check(Order)),
+            case("trades", lambda a, c: a.trades(c), "trades.json", _check(Trade)),
+            case("order trades", lambda a, c: a.order_trades(c, "200000000000000"), "order_trades.json",
+                 _check(Trade, 1)),
+            case("place", lambda a, c: a.place_order(c, _limit_order()), "order_response.json", "151220000000000"),
+            case("modify", lambda a, c: a.modify_order(c, ModifyRequest(order_id="151220000000000",
+                                                                        variety=Variety.REGULAR, qty=5)),
+                 "order_modify.json", "151220000000000"),
+            case("cancel", lambda a, c: a.cancel_order(c, "151220000000000", Variety.REGULAR), "order_cancel.json",
+                 "151220000000000"),
+            case("quote", lambda a, c: a.quote(c, [Equity(exchange=Exchange.NSE, symbol="INFY")], StreamMode.FULL),
+                 "quote.json", _check_quote),
+            case("ltp", lambda a, c: a.ltp(c, [Equity(exchange=Exchange.NSE, symbol="INFY")]), "ltp.json",
+                 {Equity(exchange=Exchange.NSE, symbol="INFY"): 1074.35}),
+            case("history with oi", lambda a, c: a.history(c, _sbin(), CandleInterval.MINUTE_1, start, end, True),
+                 "historical_oi.json", _check_candles_with_oi),
+            ResponseCase(name="token exception", build=lambda a, c: a.profile(c), status=403,
+                         body=b'{"status": "error", "message": "Incorrect `api_key` or `access_token`.", '
+                              b'"data": null, "error_type": "TokenException"}', error_code="TokenException"),
+        ]
+
+    @pytest.fixture
+    def client_options(self, emulator: KiteEmulator) -> dict[str, Any]:
+        config = emulator.driver_config(web_login=True, user_id=emulator.user_id, password=emulator.password,
+                                        totp_secret=emulator.totp_secret)
+        return {"config": config, "instruments_db": ":memory:", "session_store": "memory"}
+
+    @pytest.fixture
+    def faults(self, emulator: KiteEmulator) -> FaultInjector:
+        return emulator.faults
+
+
+def test_emulator_orders_reach_the_conformance_client_as_kite_statuses(emulator: KiteEmulator) -> None:
+    """The emulator writes Kite's spelling (``TRIGGER PENDING``) that the driver maps back."""
+    from tt_connect_zerodha.emulator.wire import kite_order
+
+    token = emulator.listing.by_symbol[("NSE", "RELIANCE")]
+    last = emulator.call(lambda: emulator.engine.ltp(token))
+    order = emulator.call(lambda: emulator.engine.place(token=token, side="BUY", qty=1, order_type="SL_M",
+                                                        product="CNC", trigger_price=round(last * 1.2, 1)))
+    row = kite_order(emulator.listing, order, user_id="ZE1234", variety="regular")
+    assert row["status"] == "TRIGGER PENDING" and row["order_type"] == "SL-M"
+    assert row["pending_quantity"] == 1 and row["instrument_token"] & 0xFF == 1
+    emulator.call(lambda: emulator.engine.cancel(order.order_id))
