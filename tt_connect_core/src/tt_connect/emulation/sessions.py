@@ -71,6 +71,12 @@ class SessionBook:
             return None
         return issued.user_id
 
+    def live(self) -> int:
+        """How many tokens would be accepted now."""
+        with self._lock:
+            tokens = list(self._tokens)
+        return sum(self.user_of(token) is not None for token in tokens)
+
     def revoke(self, token: str) -> bool:
         """Invalidate one token (logout); return whether it existed."""
         with self._lock:
