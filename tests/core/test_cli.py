@@ -19,7 +19,8 @@ def test_drivers_lists_paper_with_its_capability_matrix(capsys: pytest.CaptureFi
     assert code == 0
     paper = next(d for d in json.loads(out) if d["name"] == "paper")
     assert paper["operations"]["place_order"] == "supported"
-    assert paper["operations"]["gtt"] == "unsupported"
+    assert paper["operations"]["gtt"] == "supported"
+    assert paper["operations"]["logout"] == "unsupported"
     assert {s["exchange"] for s in paper["segments"]} == {"NSE", "NFO"}
 
 

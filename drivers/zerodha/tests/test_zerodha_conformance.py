@@ -8,9 +8,37 @@ from typing import Any
 
 import pytest
 from conftest import mock_bytes
-from tt_connect.enums import CandleInterval, Exchange, OrderStatus, OrderType, ProductType, Side, StreamMode, Variety
-from tt_connect.instruments import Equity, Index
-from tt_connect.models import Candle, Funds, Holding, ModifyRequest, Order, OrderRequest, Position, Profile, Trade
+from tt_connect.enums import (
+    CandleInterval,
+    Exchange,
+    GttStatus,
+    GttType,
+    OptionType,
+    OrderStatus,
+    OrderType,
+    ProductType,
+    Side,
+    StreamMode,
+    Variety,
+)
+from tt_connect.instruments import Equity, Index, Option
+from tt_connect.models import (
+    BasketMargin,
+    Candle,
+    ConvertRequest,
+    Funds,
+    Gtt,
+    GttLeg,
+    GttRequest,
+    Holding,
+    MarginRequirement,
+    ModifyRequest,
+    Order,
+    OrderRequest,
+    Position,
+    Profile,
+    Trade,
+)
 from tt_connect.testing import DriverConformance, FaultInjector, RequestCase, ResponseCase
 from tt_connect.timeutil import IST
 from tt_connect_zerodha.emulator import KiteEmulator
@@ -58,6 +86,35 @@ def _check_candles_with_oi(candles: list[Candle]) -> None:
     assert candles[0].timestamp == _ist(2019, 12, 4, 9, 15)
 
 
+def _gtt() -> GttRequest:
+    leg = GttLeg(trigger_price=702.0, side=Side.BUY, qty=1, product=ProductType.CNC, price=702.5)
+    return GttRequest(instrument=_sbin(), legs=(leg,), last_price=798.0)
+
+
+def _convert() -> ConvertRequest:
+    return ConvertRequest(instrument=_sbin(), side=Side.BUY, qty=1, from_product=ProductType.MIS,
+                          to_product=ProductType.CNC)
+
+
+def _check_gtts(gtts: list[Gtt]) -> None:
+    assert [g.type for g in gtts] == [GttType.SINGLE, GttType.OCO]
+    single, oco = gtts
+    assert single.status is GttStatus.ACTIVE and single.legs[0].trigger_price == 702
+    assert single.legs[0].price == 702.5 and single.instrument == Equity(exchange=Exchange.NSE, symbol="INFY")
+    assert oco.status is GttStatus.TRIGGERED and [leg.trigger_price for leg in oco.legs] == [102.0, 103.7]
+
+
+def _check_order_margin(margins: list[MarginRequirement]) -> None:
+    (margin,) = margins
+    assert margin.instrument == Equity(exchange=Exchange.NSE, symbol="INFY")
+    assert margin.total == 1498 and margin.var == 1498 and margin.charges == 1.79255122
+
+
+def _check_basket(basket: BasketMargin) -> None:
+    assert basket.initial.total == 96504.975 and basket.final.total < basket.initial.total
+    assert len(basket.orders) == 2 and all(m.instrument is not None for m in basket.orders)
+
+
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[KiteEmulator]:
     with KiteEmulator(tick_interval=0.05) as running:
@@ -69,6 +126,10 @@ class TestZerodhaConformance(DriverConformance):
 
     @pytest.fixture
     def static_context(self, ctx: FakeContext) -> FakeContext:
+        ctx.add(Equity(exchange=Exchange.NSE, symbol="RAIN"), "3926273", "RAIN", "NSE", "NSE")
+        for strike, token in ((20600, "12219650"), (20700, "12220162")):
+            ctx.add(Option(exchange=Exchange.NFO, symbol="NIFTY", expiry=_dt.date(2023, 7, 27), strike=strike,
+                           option_type=OptionType.CE), token, f"NIFTY23JUL{strike}CE", "NFO", "NFO-OPT")
         return ctx
 
     @pytest.fixture
@@ -95,6 +156,15 @@ class TestZerodhaConformance(DriverConformance):
             RequestCase(name="ltp of an index", build=lambda api, ctx: api.ltp(
                             ctx, [Index(exchange=Exchange.NSE, symbol="NIFTY 50")]),
                         method="GET", path="/quote/ltp"),
+            RequestCase(name="gtt place", build=lambda api, ctx: api.place_gtt(ctx, _gtt()), method="POST",
+                        path="/gtt/triggers", encoding="form", params={"type": "single"}),
+            RequestCase(name="convert", build=lambda api, ctx: api.convert_position(ctx, _convert()), method="PUT",
+                        path="/portfolio/positions", encoding="form",
+                        params={"old_product": "MIS", "new_product": "CNC", "position_type": "day",
+                                "tradingsymbol": "SBIN"}),
+            RequestCase(name="basket margins", build=lambda api, ctx: api.basket_margin(ctx, [_limit_order()]),
+                        method="POST", path="/margins/basket", encoding="json",
+                        params={"consider_positions": "true"}),
             RequestCase(name="history", build=lambda api, ctx: api.history(ctx, _sbin(), CandleInterval.MINUTE_1,
                                                                            start, end, True),
                         method="GET", path="/instruments/historical/779521/minute",
@@ -130,6 +200,16 @@ class TestZerodhaConformance(DriverConformance):
                  {Equity(exchange=Exchange.NSE, symbol="INFY"): 1074.35}),
             case("history with oi", lambda a, c: a.history(c, _sbin(), CandleInterval.MINUTE_1, start, end, True),
                  "historical_oi.json", _check_candles_with_oi),
+            case("gtt list", lambda a, c: a.gtts(c), "gtt_get_orders.json", _check_gtts),
+            case("gtt one", lambda a, c: a.gtt(c, "123"), "gtt_get_order.json", _check(Gtt)),
+            case("gtt place", lambda a, c: a.place_gtt(c, _gtt()), "gtt_place_order.json", "123"),
+            case("gtt modify", lambda a, c: a.modify_gtt(c, "123", _gtt()), "gtt_modify_order.json", "123"),
+            case("gtt delete", lambda a, c: a.cancel_gtt(c, "123"), "gtt_delete_order.json", "123"),
+            case("order margins", lambda a, c: a.order_margins(c, [_limit_order()]), "order_margins.json",
+                 _check_order_margin),
+            case("basket margins", lambda a, c: a.basket_margin(c, [_limit_order()]), "basket_margins.json",
+                 _check_basket),
+            case("convert", lambda a, c: a.convert_position(c, _convert()), "convert_position.json", True),
             ResponseCase(name="token exception", build=lambda a, c: a.profile(c), status=403,
                          body=b'{"status": "error", "message": "Incorrect `api_key` or `access_token`.", '
                               b'"data": null, "error_type": "TokenException"}', error_code="TokenException"),

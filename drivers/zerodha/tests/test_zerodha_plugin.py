@@ -45,7 +45,7 @@ def test_capabilities_decide_every_operation() -> None:
     assert set(caps.operations) == set(Operation)
     assert caps.support(Operation.PLACE_ORDER) is Support.SUPPORTED
     assert caps.support(Operation.ORDER_UPDATES) is Support.SUPPORTED
-    assert caps.support(Operation.GTT) is Support.UNSUPPORTED
+    assert all(caps.support(op) is Support.SUPPORTED for op in Operation)
     assert caps.stream_modes == frozenset(StreamMode)
     nfo = caps.segment(Exchange.NFO)
     assert nfo is not None and Variety.ICEBERG in nfo.varieties

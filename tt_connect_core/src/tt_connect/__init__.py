@@ -33,6 +33,10 @@ _EXPORTS: dict[str, str] = {
     "StreamMode": "tt_connect.enums",
     "Validity": "tt_connect.enums",
     "Variety": "tt_connect.enums",
+    "GttStatus": "tt_connect.enums",
+    "GttType": "tt_connect.enums",
+    "GttLeg": "tt_connect.models",
+    "OrderRequest": "tt_connect.models",
     "TTConnectError": "tt_connect.errors",
 }
 
@@ -43,6 +47,8 @@ if TYPE_CHECKING:
     from tt_connect.enums import (
         CandleInterval,
         Exchange,
+        GttStatus,
+        GttType,
         InstrumentKind,
         OptionType,
         OrderStatus,
@@ -55,6 +61,7 @@ if TYPE_CHECKING:
     )
     from tt_connect.errors import TTConnectError
     from tt_connect.instruments import Equity, Future, Index, Instrument, Option
+    from tt_connect.models import GttLeg, OrderRequest
     from tt_connect.sync import TTConnect
 
 

@@ -47,9 +47,13 @@ from tt_connect.errors import (
 )
 from tt_connect.instruments import AnyInstrument, Future, Index, Instrument
 from tt_connect.models import (
+    BasketMargin,
     Candle,
     Funds,
+    Gtt,
+    GttLeg,
     Holding,
+    MarginRequirement,
     ModifyRequest,
     Order,
     OrderRequest,
@@ -641,6 +645,90 @@ class AsyncTTConnect:
         result = await self._one(Operation.CANCEL_ORDER, lambda ctx: self._api.cancel_order(ctx, oid, kind))
         self._pm.hook.ttc_order_event(broker=self._name, event="cancelled", order=None, order_id=result)
         return result
+
+    # -- GTT triggers, margins, conversion ------------------------------------------------
+
+    async def place_gtt(self, instrument: Instrument, legs: GttLeg | Sequence[GttLeg],
+                        last_price: float | None = None) -> str:
+        """Create a good-till-triggered order; return its trigger id.
+
+        One leg is a single trigger; two legs are an OCO (a stop-loss below and
+        a target above the market, one cancels the other). ``last_price`` is the
+        reference the broker checks triggers against; it is read with
+        :meth:`ltp` when not given.
+
+        Examples
+        --------
+        >>> await broker.place_gtt(infy, GttLeg(trigger_price=1400, side=Side.BUY, qty=5,  # doctest: +SKIP
+        ...                                     product=ProductType.CNC, price=1401))
+        """
+        request = await self._gtt_request(instrument, legs, last_price)
+        return await self._one(Operation.GTT, lambda ctx: self._api.place_gtt(ctx, request))
+
+    async def modify_gtt(self, gtt_id: str, instrument: Instrument, legs: GttLeg | Sequence[GttLeg],
+                         last_price: float | None = None) -> str:
+        """Replace an active GTT's triggers and orders; return its trigger id."""
+        gid = self._order_id(gtt_id)
+        request = await self._gtt_request(instrument, legs, last_price)
+        return await self._one(Operation.GTT, lambda ctx: self._api.modify_gtt(ctx, gid, request))
+
+    async def cancel_gtt(self, gtt_id: str) -> str:
+        """Delete a GTT; return its trigger id."""
+        gid = self._order_id(gtt_id)
+        return await self._one(Operation.GTT, lambda ctx: self._api.cancel_gtt(ctx, gid))
+
+    async def gtts(self) -> list[Gtt]:
+        """Return the account's GTT triggers (active and recently ended)."""
+        return await self._one(Operation.GTT, self._api.gtts)
+
+    async def gtt(self, gtt_id: str) -> Gtt:
+        """Return one GTT trigger."""
+        gid = self._order_id(gtt_id)
+        return await self._one(Operation.GTT, lambda ctx: self._api.gtt(ctx, gid))
+
+    async def _gtt_request(self, instrument: Instrument, legs: object, last_price: float | None) -> Any:
+        from tt_connect.gtt_checks import checked_gtt
+
+        self._capabilities.require(Operation.GTT, self._name)
+        if last_price is None and isinstance(instrument, Instrument) and not isinstance(instrument, Index):
+            last_price = (await self.ltp(instrument))[instrument]
+        request = checked_gtt(instrument, legs, last_price if last_price is not None else 0.0)
+        for leg in request.legs:
+            self._catalogue().check_order(OrderRequest(
+                instrument=request.instrument, qty=leg.qty, side=leg.side, product=leg.product,
+                order_type=leg.order_type, price=leg.price, trigger_price=leg.trigger_price))
+        return request
+
+    def _margin_orders(self, orders: object) -> list[OrderRequest]:
+        if isinstance(orders, OrderRequest):
+            orders = [orders]
+        if not isinstance(orders, Sequence) or not orders or \
+                not all(isinstance(o, OrderRequest) for o in orders):
+            raise InvalidOrderError("margins take a non-empty list of OrderRequest(instrument=..., qty=..., ...)")
+        for order in orders:
+            self._catalogue().check_order(order)
+        return list(orders)
+
+    async def order_margins(self, orders: OrderRequest | Sequence[OrderRequest]) -> list[MarginRequirement]:
+        """Return what each order would block, on its own, and its charges."""
+        checked = self._margin_orders(orders)
+        return await self._one(Operation.MARGINS, lambda ctx: self._api.order_margins(ctx, checked))
+
+    async def basket_margin(self, orders: Sequence[OrderRequest]) -> BasketMargin:
+        """Return what the orders would block together (``final`` includes the hedge benefit)."""
+        checked = self._margin_orders(orders)
+        return await self._one(Operation.MARGINS, lambda ctx: self._api.basket_margin(ctx, checked))
+
+    async def convert_position(self, instrument: Instrument, side: Side, qty: int, from_product: ProductType,
+                               to_product: ProductType, overnight: bool = False) -> bool:
+        """Move ``qty`` of a position to another product (MIS to CNC before the square-off, say)."""
+        from tt_connect.gtt_checks import checked_convert
+
+        request = checked_convert(instrument, _coerce_enum(Side, side, "side"), qty,
+                                  _coerce_enum(ProductType, from_product, "from_product"),
+                                  _coerce_enum(ProductType, to_product, "to_product"), overnight)
+        self._catalogue().lot_size(request.instrument)  # an unknown contract fails here, before sending
+        return await self._one(Operation.CONVERT_POSITION, lambda ctx: self._api.convert_position(ctx, request))
 
     # -- market data -----------------------------------------------------------------------
 

@@ -38,9 +38,14 @@ from tt_connect.errors import (
 )
 from tt_connect.instruments import AnyInstrument, Instrument
 from tt_connect.models import (
+    BasketMargin,
     Candle,
+    ConvertRequest,
     Funds,
+    Gtt,
+    GttRequest,
     Holding,
+    MarginRequirement,
     ModifyRequest,
     Order,
     OrderRequest,
@@ -668,6 +673,37 @@ class BrokerApi:
     ) -> list[Call[list[Candle]]]:
         """Return one call per date-range chunk the broker allows; the core concatenates."""
         raise self._unsupported("history")
+
+    # GTT triggers (Operation.GTT)
+
+    def place_gtt(self, ctx: DriverContext, request: GttRequest) -> Call[str]:
+        """Return the call that creates a GTT; it parses to the broker's trigger id."""
+        raise self._unsupported("gtt")
+
+    def modify_gtt(self, ctx: DriverContext, gtt_id: str, request: GttRequest) -> Call[str]:
+        raise self._unsupported("gtt")
+
+    def cancel_gtt(self, ctx: DriverContext, gtt_id: str) -> Call[str]:
+        raise self._unsupported("gtt")
+
+    def gtts(self, ctx: DriverContext) -> Call[list[Gtt]]:
+        raise self._unsupported("gtt")
+
+    def gtt(self, ctx: DriverContext, gtt_id: str) -> Call[Gtt]:
+        raise self._unsupported("gtt")
+
+    # margin calculator (Operation.MARGINS) and conversion (Operation.CONVERT_POSITION)
+
+    def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
+        """Return the call that prices each order on its own."""
+        raise self._unsupported("margins")
+
+    def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
+        """Return the call that prices the orders together (with hedge benefit)."""
+        raise self._unsupported("margins")
+
+    def convert_position(self, ctx: DriverContext, request: ConvertRequest) -> Call[bool]:
+        raise self._unsupported("convert_position")
 
 
 # -- streaming ---------------------------------------------------------------------------

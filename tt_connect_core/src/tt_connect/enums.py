@@ -11,6 +11,8 @@ from enum import StrEnum
 __all__ = [
     "CandleInterval",
     "Exchange",
+    "GttStatus",
+    "GttType",
     "InstrumentKind",
     "OptionType",
     "OrderStatus",
@@ -134,6 +136,25 @@ class OrderStatus(StrEnum):
     def is_terminal(self) -> bool:
         """Return True when the order can no longer change."""
         return self in (OrderStatus.COMPLETE, OrderStatus.CANCELLED, OrderStatus.REJECTED)
+
+
+class GttType(StrEnum):
+    """A good-till-triggered order: one trigger, or two (stop-loss and target, one cancels the other)."""
+
+    SINGLE = "SINGLE"
+    OCO = "OCO"
+
+
+class GttStatus(StrEnum):
+    """State of a GTT trigger."""
+
+    ACTIVE = "ACTIVE"
+    TRIGGERED = "TRIGGERED"
+    DISABLED = "DISABLED"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+    DELETED = "DELETED"
 
 
 class CandleInterval(StrEnum):

@@ -18,6 +18,8 @@ from typing import Any
 import msgspec
 
 from tt_connect.enums import (
+    GttStatus,
+    GttType,
     OrderStatus,
     OrderType,
     ProductType,
@@ -31,11 +33,17 @@ from tt_connect.timeutil import IST
 
 __all__ = [
     "IST",
+    "BasketMargin",
     "Candle",
+    "ConvertRequest",
     "Depth",
     "DepthLevel",
     "Funds",
+    "Gtt",
+    "GttLeg",
+    "GttRequest",
     "Holding",
+    "MarginRequirement",
     "ModifyRequest",
     "Order",
     "OrderRequest",
@@ -310,6 +318,77 @@ class Candle(msgspec.Struct, frozen=True, kw_only=True):
     close: float
     volume: int
     oi: int = 0
+
+
+# -- GTT, margins, conversion ----------------------------------------------------------
+
+
+class GttLeg(msgspec.Struct, frozen=True, kw_only=True):
+    """One trigger of a GTT and the order it places when the last price crosses it."""
+
+    trigger_price: float
+    side: Side
+    qty: int
+    product: ProductType
+    order_type: OrderType = OrderType.LIMIT
+    price: float | None = None
+
+
+class GttRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A canonical GTT as drivers receive it: one leg is SINGLE, two legs are OCO (lower trigger first)."""
+
+    instrument: InstrumentT
+    legs: tuple[GttLeg, ...]
+    last_price: float
+
+    @property
+    def type(self) -> GttType:
+        return GttType.OCO if len(self.legs) == 2 else GttType.SINGLE
+
+
+class Gtt(Model, frozen=True, kw_only=True):
+    """A GTT trigger as the broker holds it."""
+
+    gtt_id: str
+    instrument: InstrumentT
+    type: GttType
+    status: GttStatus
+    legs: tuple[GttLeg, ...]
+    created_at: _dt.datetime | None = None
+    updated_at: _dt.datetime | None = None
+    expires_at: _dt.datetime | None = None
+
+
+class MarginRequirement(Model, frozen=True, kw_only=True):
+    """What an order (or a basket, with ``instrument`` None) blocks, and what it costs in charges."""
+
+    instrument: InstrumentT | None = None
+    total: float
+    span: float = 0.0
+    exposure: float = 0.0
+    option_premium: float = 0.0
+    var: float = 0.0
+    charges: float = 0.0
+
+
+class BasketMargin(Model, frozen=True, kw_only=True):
+    """Margins of several orders together: ``final`` includes the hedge benefit, ``initial`` does not."""
+
+    initial: MarginRequirement
+    final: MarginRequirement
+    orders: tuple[MarginRequirement, ...] = ()
+
+
+class ConvertRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """Move ``qty`` of an open position from one product to another (intraday to delivery, say)."""
+
+    instrument: InstrumentT
+    side: Side
+    qty: int
+    from_product: ProductType
+    to_product: ProductType
+    overnight: bool = False
+    """True for a position carried from an earlier day (Kite's ``position_type=overnight``)."""
 
 
 def instrument_type_union() -> Any:

@@ -19,11 +19,16 @@ from tt_connect.enums import CandleInterval, StreamMode, Validity, Variety
 from tt_connect.errors import BrokerUnavailableError, InputError, InvalidOrderError
 from tt_connect.instruments import AnyInstrument, Instrument, format_strike
 from tt_connect.models import (
+    BasketMargin,
     Candle,
+    ConvertRequest,
     Depth,
     DepthLevel,
     Funds,
+    Gtt,
+    GttRequest,
     Holding,
+    MarginRequirement,
     ModifyRequest,
     Order,
     OrderRequest,
@@ -50,6 +55,14 @@ from tt_connect_zerodha.mapping import (
     order_type_to_kite,
     product_to_kite,
     variety_to_kite,
+)
+from tt_connect_zerodha.triggers import (
+    convert_form,
+    gtt_form,
+    kite_basket_to_basket,
+    kite_gtt_to_gtt,
+    kite_margin_to_margin,
+    margin_body,
 )
 
 __all__ = [
@@ -446,6 +459,50 @@ class ZerodhaApi(BrokerApi):
             if chunk_end >= end:
                 return calls
             chunk_start = chunk_end + _dt.timedelta(seconds=1)
+
+    # -- GTT, margins, conversion (see triggers.py) -----------------------------------------
+
+    def _gtt_write(self, method: str, path: str, endpoint: str,
+                   form: list[tuple[str, str]] | None = None) -> Call[str]:
+        http = HttpRequest(method=method, url=f"{self._api}{path}", endpoint=endpoint, form=form, is_write=True)
+        return Call(http, lambda payload: str(_object(payload, "GTT").get("trigger_id")))
+
+    def place_gtt(self, ctx: DriverContext, request: GttRequest) -> Call[str]:
+        """Build ``POST /gtt/triggers``; parses to the trigger id."""
+        return self._gtt_write("POST", "/gtt/triggers", "gtt.place",
+                               gtt_form(ctx.resolve(request.instrument), request))
+
+    def modify_gtt(self, ctx: DriverContext, gtt_id: str, request: GttRequest) -> Call[str]:
+        return self._gtt_write("PUT", f"/gtt/triggers/{_path_id(gtt_id)}", "gtt.modify",
+                               gtt_form(ctx.resolve(request.instrument), request))
+
+    def cancel_gtt(self, ctx: DriverContext, gtt_id: str) -> Call[str]:
+        return self._gtt_write("DELETE", f"/gtt/triggers/{_path_id(gtt_id)}", "gtt.delete")
+
+    def gtts(self, ctx: DriverContext) -> Call[list[Gtt]]:
+        return Call(self._get("/gtt/triggers", "gtt.list"), self._list(ctx, kite_gtt_to_gtt, "GTT triggers"))
+
+    def gtt(self, ctx: DriverContext, gtt_id: str) -> Call[Gtt]:
+        return Call(self._get(f"/gtt/triggers/{_path_id(gtt_id)}", "gtt.get"),
+                    lambda payload: kite_gtt_to_gtt(ctx, _object(payload, "GTT")))
+
+    def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
+        """Build ``POST /margins/orders`` (JSON)."""
+        http = HttpRequest(method="POST", url=f"{self._api}/margins/orders", endpoint="margins.orders",
+                           json=margin_body(ctx, requests))
+        return Call(http, lambda payload: [kite_margin_to_margin(ctx, row) for row in _rows(payload, "margins")])
+
+    def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
+        """Build ``POST /margins/basket?consider_positions=true`` (JSON)."""
+        http = HttpRequest(method="POST", url=f"{self._api}/margins/basket", endpoint="margins.basket",
+                           params={"consider_positions": "true"}, json=margin_body(ctx, requests))
+        return Call(http, lambda payload: kite_basket_to_basket(ctx, _object(payload, "basket margins")))
+
+    def convert_position(self, ctx: DriverContext, request: ConvertRequest) -> Call[bool]:
+        """Build ``PUT /portfolio/positions`` (form)."""
+        http = HttpRequest(method="PUT", url=f"{self._api}/portfolio/positions", endpoint="positions.convert",
+                           form=convert_form(ctx.resolve(request.instrument), request), is_write=True)
+        return Call(http, lambda payload: payload is True)
 
 
 def _ist(moment: _dt.datetime) -> _dt.datetime:

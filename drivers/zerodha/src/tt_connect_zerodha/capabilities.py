@@ -11,7 +11,8 @@ SUPPORTED_OPERATIONS: frozenset[Operation] = frozenset({
     Operation.PROFILE, Operation.FUNDS, Operation.HOLDINGS, Operation.POSITIONS, Operation.ORDERS,
     Operation.ORDER_HISTORY, Operation.TRADES, Operation.ORDER_TRADES, Operation.PLACE_ORDER,
     Operation.MODIFY_ORDER, Operation.CANCEL_ORDER, Operation.QUOTE, Operation.LTP, Operation.HISTORY,
-    Operation.STREAM, Operation.ORDER_UPDATES, Operation.LOGOUT,
+    Operation.STREAM, Operation.ORDER_UPDATES, Operation.LOGOUT, Operation.GTT, Operation.MARGINS,
+    Operation.CONVERT_POSITION,
 })
 
 _ALL_ORDER_TYPES = frozenset(OrderType)

@@ -13,6 +13,8 @@ from typing import Any
 from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse
 from tt_connect.enums import (
     CandleInterval,
+    GttStatus,
+    GttType,
     OrderStatus,
     OrderType,
     ProductType,
@@ -23,11 +25,17 @@ from tt_connect.enums import (
 )
 from tt_connect.instruments import AnyInstrument, Instrument
 from tt_connect.models import (
+    BasketMargin,
     Candle,
+    ConvertRequest,
     Depth,
     DepthLevel,
     Funds,
+    Gtt,
+    GttLeg,
+    GttRequest,
     Holding,
+    MarginRequirement,
     ModifyRequest,
     Order,
     OrderRequest,
@@ -258,3 +266,82 @@ class PaperApi(BrokerApi):
             cursor = stop
         return calls
 
+
+    # -- GTT, margins, conversion --------------------------------------------------------
+
+    def _gtt_body(self, ctx: DriverContext, request: GttRequest) -> dict[str, Any]:
+        return {"token": int(ctx.resolve(request.instrument).token), "last_price": request.last_price,
+                "legs": [{"trigger_price": leg.trigger_price, "side": leg.side.value, "qty": leg.qty,
+                          "product": leg.product.value, "order_type": leg.order_type.value,
+                          "price": leg.price or 0.0} for leg in request.legs]}
+
+    def _write(self, method: str, path: str, endpoint: str, body: Any = None) -> HttpRequest:
+        return HttpRequest(method=method, url=f"{BASE_URL}/{path}", endpoint=endpoint, json=body, is_write=True)
+
+    def place_gtt(self, ctx: DriverContext, request: GttRequest) -> Call[str]:
+        return Call(self._write("POST", "gtt", "gtt.place", self._gtt_body(ctx, request)),
+                    lambda data: str(data["gtt_id"]))
+
+    def modify_gtt(self, ctx: DriverContext, gtt_id: str, request: GttRequest) -> Call[str]:
+        return Call(self._write("PUT", f"gtt/{gtt_id}", "gtt.modify", self._gtt_body(ctx, request)),
+                    lambda data: str(data["gtt_id"]))
+
+    def cancel_gtt(self, ctx: DriverContext, gtt_id: str) -> Call[str]:
+        return Call(self._write("DELETE", f"gtt/{gtt_id}", "gtt.delete"), lambda data: str(data["gtt_id"]))
+
+    def gtts(self, ctx: DriverContext) -> Call[list[Gtt]]:
+        return Call(self._get("gtt.list", "gtt"), lambda data: [paper_gtt_to_gtt(ctx, g) for g in data])
+
+    def gtt(self, ctx: DriverContext, gtt_id: str) -> Call[Gtt]:
+        return Call(self._get("gtt.get", f"gtt/{gtt_id}"), lambda data: paper_gtt_to_gtt(ctx, data))
+
+    def _margin_body(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> dict[str, Any]:
+        return {"orders": [{"token": int(ctx.resolve(r.instrument).token), "side": r.side.value, "qty": r.qty,
+                            "order_type": r.order_type.value, "product": r.product.value,
+                            "price": r.price or 0.0, "trigger_price": r.trigger_price or 0.0} for r in requests]}
+
+    def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
+        http = HttpRequest(method="POST", url=f"{BASE_URL}/margins/orders", endpoint="margins.orders",
+                           json=self._margin_body(ctx, requests))
+        return Call(http, lambda data: [paper_margin_to_margin(ctx, m) for m in data])
+
+    def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
+        http = HttpRequest(method="POST", url=f"{BASE_URL}/margins/basket", endpoint="margins.basket",
+                           json=self._margin_body(ctx, requests))
+
+        def parse(data: Any) -> BasketMargin:
+            return BasketMargin(initial=paper_margin_to_margin(ctx, data["initial"]),
+                                final=paper_margin_to_margin(ctx, data["final"]),
+                                orders=tuple(paper_margin_to_margin(ctx, m) for m in data["orders"]), raw=data)
+
+        return Call(http, parse)
+
+    def convert_position(self, ctx: DriverContext, request: ConvertRequest) -> Call[bool]:
+        body = {"token": int(ctx.resolve(request.instrument).token), "side": request.side.value, "qty": request.qty,
+                "from_product": request.from_product.value, "to_product": request.to_product.value}
+        return Call(self._write("PUT", "positions", "positions.convert", body), lambda data: bool(data))
+
+
+_GTT_STATUS = {"active": GttStatus.ACTIVE, "triggered": GttStatus.TRIGGERED, "deleted": GttStatus.DELETED,
+               "expired": GttStatus.EXPIRED}
+
+
+def paper_gtt_to_gtt(ctx: DriverContext, data: dict[str, Any]) -> Gtt:
+    """Convert a paper GTT."""
+    legs = tuple(GttLeg(trigger_price=float(leg["trigger_price"]), side=Side(leg["side"]), qty=int(leg["qty"]),
+                        product=ProductType(leg["product"]), order_type=OrderType(leg["order_type"]),
+                        price=float(leg["price"]) if leg.get("price") else None) for leg in data["legs"])
+    return Gtt(gtt_id=str(data["gtt_id"]), instrument=_instrument(ctx, data["token"]),
+               type=GttType.OCO if data["kind"] == "two-leg" else GttType.SINGLE,
+               status=_GTT_STATUS.get(data["status"], GttStatus.DISABLED), legs=legs,
+               created_at=_time(data.get("created_at")), updated_at=_time(data.get("updated_at")),
+               expires_at=_time(data.get("expires_at")), raw=data)
+
+
+def paper_margin_to_margin(ctx: DriverContext, data: dict[str, Any]) -> MarginRequirement:
+    """Convert a paper margin line (an order's, or a basket's total without a token)."""
+    token = data.get("token")
+    return MarginRequirement(instrument=_instrument(ctx, token) if token else None, total=float(data["total"]),
+                             span=float(data.get("span", 0.0)), exposure=float(data.get("exposure", 0.0)),
+                             option_premium=float(data.get("option_premium", 0.0)), var=float(data.get("var", 0.0)),
+                             charges=float(data.get("charges", 0.0)), raw=data)

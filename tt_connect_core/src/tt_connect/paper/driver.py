@@ -92,7 +92,7 @@ _SUPPORTED = (
     Operation.PROFILE, Operation.FUNDS, Operation.HOLDINGS, Operation.POSITIONS, Operation.ORDERS,
     Operation.ORDER_HISTORY, Operation.TRADES, Operation.ORDER_TRADES, Operation.PLACE_ORDER,
     Operation.MODIFY_ORDER, Operation.CANCEL_ORDER, Operation.QUOTE, Operation.LTP, Operation.HISTORY,
-    Operation.STREAM, Operation.ORDER_UPDATES,
+    Operation.STREAM, Operation.ORDER_UPDATES, Operation.GTT, Operation.MARGINS, Operation.CONVERT_POSITION,
 )
 
 

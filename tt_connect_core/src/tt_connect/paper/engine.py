@@ -29,6 +29,7 @@ from typing import Any
 import msgspec
 
 from tt_connect.paper.prices import PriceModel, on_tick_grid
+from tt_connect.paper.triggers import GttBook
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import Clock, SystemClock
 
@@ -182,6 +183,7 @@ class PaperEngine:
         self.capital = capital
         self.cash = capital
         self._counter = 0
+        self.triggers = GttBook(self)
         if state_file and Path(state_file).exists():
             self._restore(Path(state_file))
         elif not self.holdings:
@@ -257,6 +259,7 @@ class PaperEngine:
         for order in list(self.orders.values()):
             if order.status in ("OPEN", "TRIGGER_PENDING"):
                 self._work(order)
+        self.triggers.evaluate()
 
     # -- orders ----------------------------------------------------------------------------
 
@@ -418,6 +421,42 @@ class PaperEngine:
         order.updated_at = now
         self._book(row, order.product, order.side, qty, price)
         self._record(order)
+
+    def convert(self, *, token: int, side: str, qty: int, from_product: str, to_product: str) -> None:
+        """Move ``qty`` of today's position to another product; cash follows the products' rules."""
+        row = self.row(token)
+        allowed = CASH_PRODUCTS if row.kind == "EQ" else DERIVATIVE_PRODUCTS
+        if from_product not in allowed or to_product not in allowed or from_product == to_product:
+            raise PaperRejection("PRODUCT", f"cannot convert {row.symbol} from {from_product} to {to_product} "
+                                            f"(products: {allowed})")
+        source = self.positions.get((token, from_product))
+        held = source.quantity if source else 0
+        wanted = qty if side == "BUY" else -qty
+        if qty <= 0 or held == 0 or (held > 0) != (wanted > 0) or abs(held) < qty:
+            raise PaperRejection("ORDER_STATE", f"no {side.lower()} position of {qty} {row.symbol} in "
+                                                f"{from_product} to convert (open: {held})")
+        assert source is not None
+        price = source.average_price
+        target = self.positions.setdefault((token, to_product), PaperPosition(token=token, product=to_product))
+        total = abs(target.quantity) + qty
+        target.average_price = (target.average_price * abs(target.quantity) + price * qty) / total
+        target.quantity += wanted
+        for pos, sign in ((source, -1), (target, 1)):
+            if side == "BUY":
+                pos.buy_quantity += sign * qty
+                pos.buy_value += sign * qty * price
+            else:
+                pos.sell_quantity += sign * qty
+                pos.sell_value += sign * qty * price
+        source.quantity -= wanted
+        if source.quantity == 0:
+            source.average_price = 0.0
+        moves_from, moves_to = self._moves_cash(row, from_product), self._moves_cash(row, to_product)
+        if moves_to and not moves_from:
+            self.cash -= wanted * price
+        elif moves_from and not moves_to:
+            self.cash += wanted * price
+        self._save()
 
     # -- accounting ------------------------------------------------------------------------
 

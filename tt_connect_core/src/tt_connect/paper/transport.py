@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 import msgspec
 
 from tt_connect.driver_api import HttpRequest, HttpResponse, WsClosed
+from tt_connect.paper import margins
 from tt_connect.paper.engine import PaperEngine, PaperOrder, PaperRejection
+from tt_connect.paper.triggers import PaperGttLeg
 
 __all__ = ["PaperSocket", "PaperTransport"]
 
@@ -111,6 +113,15 @@ class PaperTransport:
             ("DELETE", "orders/*"): lambda r, a: {"order_id": self.engine.cancel(a[0]).order_id},
             ("GET", "quote"): self._quote,
             ("GET", "history/*"): self._history,
+            ("POST", "gtt"): lambda r, a: {"gtt_id": self.engine.triggers.place(*self._gtt(r)).gtt_id},
+            ("PUT", "gtt/*"): lambda r, a: {"gtt_id": self.engine.triggers.modify(a[0], *self._gtt(r)[1:]).gtt_id},
+            ("DELETE", "gtt/*"): lambda r, a: {"gtt_id": self.engine.triggers.delete(a[0]).gtt_id},
+            ("GET", "gtt"): lambda r, a: list(self.engine.triggers.gtts.values()),
+            ("GET", "gtt/*"): lambda r, a: self.engine.triggers.get(a[0]),
+            ("POST", "margins/orders"): lambda r, a: [margins.order_margin(self.engine, o)
+                                                      for o in self._margin_orders(r)],
+            ("POST", "margins/basket"): lambda r, a: margins.basket_margin(self.engine, self._margin_orders(r)),
+            ("PUT", "positions"): self._convert,
         }
 
     # -- REST ------------------------------------------------------------------------------
@@ -133,6 +144,22 @@ class PaperTransport:
         order = self.engine.modify(args[0], qty=body.get("qty"), price=body.get("price"),
                                    trigger_price=body.get("trigger_price"), order_type=body.get("order_type"))
         return {"order_id": order.order_id}
+
+    @staticmethod
+    def _gtt(request: HttpRequest) -> tuple[int, list[PaperGttLeg], float]:
+        body = request.json or {}
+        legs = [msgspec.convert(leg, PaperGttLeg) for leg in body["legs"]]
+        return int(body["token"]), legs, float(body["last_price"])
+
+    @staticmethod
+    def _margin_orders(request: HttpRequest) -> list[margins.MarginOrder]:
+        return [msgspec.convert(o, margins.MarginOrder) for o in (request.json or {})["orders"]]
+
+    def _convert(self, request: HttpRequest, args: list[str]) -> Any:
+        body = request.json or {}
+        self.engine.convert(token=int(body["token"]), side=str(body["side"]), qty=int(body["qty"]),
+                            from_product=str(body["from_product"]), to_product=str(body["to_product"]))
+        return True
 
     def _quote(self, request: HttpRequest, args: list[str]) -> Any:
         tokens = [int(t) for t in str((request.params or {}).get("tokens", "")).split(",") if t]
@@ -175,7 +202,7 @@ class PaperTransport:
             return _ok(handler(request, args))
         except PaperRejection as exc:
             return _error(exc.code, exc.message, exc.status)
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, msgspec.ValidationError) as exc:
             return _error("INPUT", f"bad request: {type(exc).__name__}: {exc}", 400)
 
     # -- streaming -------------------------------------------------------------------------

@@ -38,10 +38,19 @@ import pytest
 
 from tt_connect.client import AsyncTTConnect
 from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpResponse, Operation, Support
-from tt_connect.enums import CandleInterval, OrderStatus, OrderType, ProductType, Side, StreamMode
+from tt_connect.enums import (
+    CandleInterval,
+    GttStatus,
+    GttType,
+    OrderStatus,
+    OrderType,
+    ProductType,
+    Side,
+    StreamMode,
+)
 from tt_connect.errors import InvalidOrderError, OrderStatusUnknownError, UnsupportedOperationError
 from tt_connect.instruments import Instrument
-from tt_connect.models import Funds, Order, OrderUpdate, Profile, Quote, Tick
+from tt_connect.models import Funds, GttLeg, Order, OrderRequest, OrderUpdate, Profile, Quote, Tick
 from tt_connect.testing.eventually import eventually
 
 __all__ = ["DriverConformance", "FaultInjector", "RequestCase", "ResponseCase"]
@@ -410,6 +419,76 @@ class DriverConformance:
                              what="an order update for the new order")
         finally:
             await sub.unsubscribe()
+
+    async def test_a_gtt_can_be_placed_listed_modified_and_deleted(
+        self, client: AsyncTTConnect, liquid_equity: Instrument
+    ) -> None:
+        if not self._supports(client, Operation.GTT):
+            with pytest.raises(UnsupportedOperationError):
+                await client.gtts()
+            return
+        tick = client.tick_size(liquid_equity)
+        last = (await client.ltp(liquid_equity))[liquid_equity]
+
+        def grid(x: float) -> float:
+            return round(round(x / tick) * tick, 2)
+
+        single = GttLeg(trigger_price=grid(last * 0.9), side=Side.BUY, qty=1, product=ProductType.CNC,
+                        price=grid(last * 0.9))
+        gtt_id = await client.place_gtt(liquid_equity, single, last_price=last)
+        placed = await client.gtt(gtt_id)
+        assert placed.instrument == liquid_equity and placed.type is GttType.SINGLE
+        assert placed.status is GttStatus.ACTIVE and placed.legs[0].trigger_price == pytest.approx(grid(last * 0.9))
+        assert gtt_id in {g.gtt_id for g in await client.gtts()}
+        stop = GttLeg(trigger_price=grid(last * 0.8), side=Side.SELL, qty=1, product=ProductType.CNC,
+                      price=grid(last * 0.8))
+        target = GttLeg(trigger_price=grid(last * 1.2), side=Side.SELL, qty=1, product=ProductType.CNC,
+                        price=grid(last * 1.2))
+        await client.modify_gtt(gtt_id, liquid_equity, [target, stop], last_price=last)
+        modified = await client.gtt(gtt_id)
+        assert modified.type is GttType.OCO
+        assert [leg.trigger_price for leg in modified.legs] == pytest.approx([grid(last * 0.8), grid(last * 1.2)])
+        await client.cancel_gtt(gtt_id)
+        assert (await client.gtt(gtt_id)).status in (GttStatus.DELETED, GttStatus.CANCELLED)
+
+    async def test_margins_price_an_order_before_it_is_placed(
+        self, client: AsyncTTConnect, liquid_equity: Instrument
+    ) -> None:
+        equity: Any = liquid_equity
+        order = OrderRequest(instrument=equity, qty=2, side=Side.BUY, product=ProductType.MIS,
+                             order_type=OrderType.MARKET)
+        if not self._supports(client, Operation.MARGINS):
+            with pytest.raises(UnsupportedOperationError):
+                await client.order_margins([order])
+            return
+        (margin,) = await client.order_margins([order])
+        last = (await client.ltp(liquid_equity))[liquid_equity]
+        assert margin.instrument == liquid_equity
+        assert 0 < margin.total <= 2 * last * 1.05 and margin.charges >= 0
+        opposite = OrderRequest(instrument=equity, qty=2, side=Side.SELL, product=ProductType.MIS,
+                                order_type=OrderType.MARKET)
+        basket = await client.basket_margin([order, opposite])
+        assert basket.initial.total >= basket.final.total >= 0 and len(basket.orders) == 2
+
+    async def test_an_intraday_position_converts_to_delivery(
+        self, client: AsyncTTConnect, liquid_equity: Instrument
+    ) -> None:
+        if not self._supports(client, Operation.CONVERT_POSITION):
+            with pytest.raises(UnsupportedOperationError):
+                await client.convert_position(liquid_equity, Side.BUY, 1, ProductType.MIS, ProductType.CNC)
+            return
+        order_id = await client.place_order(instrument=liquid_equity, qty=3, side=Side.BUY,
+                                            product=ProductType.MIS, order_type=OrderType.MARKET)
+        assert (await self._fill(client, order_id)).status is OrderStatus.COMPLETE
+
+        def held(positions: Sequence[Any], product: ProductType) -> int:
+            return sum(p.quantity for p in positions if p.instrument == liquid_equity and p.product is product)
+
+        before = await client.positions()
+        assert await client.convert_position(liquid_equity, Side.BUY, 3, ProductType.MIS, ProductType.CNC)
+        after = await client.positions()
+        assert held(after, ProductType.MIS) == held(before, ProductType.MIS) - 3
+        assert held(after, ProductType.CNC) == held(before, ProductType.CNC) + 3
 
     # -- tier 3 with faults ----------------------------------------------------------------
 

@@ -25,6 +25,8 @@ import pyotp
 from aiohttp import web
 from tt_connect.emulation import EmulatorHost, ErrorKind, RateWindow, StreamClient, verify_totp
 from tt_connect.paper.engine import PaperOrder
+from tt_connect.paper.margins import MarginOrder, basket_margin, order_margin
+from tt_connect.paper.triggers import PaperGtt, PaperGttLeg
 from tt_connect.timeutil import IST, Clock
 
 from tt_connect_zerodha.emulator.frames import HEARTBEAT, frame, index_packet, market_packet
@@ -37,6 +39,7 @@ from tt_connect_zerodha.emulator.wire import (
     kite_position,
     kite_postback,
     kite_quote,
+    kite_time,
     kite_trade,
 )
 
@@ -191,6 +194,17 @@ class KiteEmulator(EmulatorHost):
         r.add_post("/orders/{variety}", self._api(self._place))
         r.add_put("/orders/{variety}/{order_id}", self._api(self._modify))
         r.add_delete("/orders/{variety}/{order_id}", self._api(self._cancel))
+        r.add_post("/gtt/triggers", self._api(self._place_gtt))
+        r.add_get("/gtt/triggers", self._api(lambda req, form: [self._gtt(g) for g in
+                                                                self.engine.triggers.gtts.values()]))
+        r.add_get("/gtt/triggers/{gtt_id}", self._api(
+            lambda req, form: self._gtt(self.engine.triggers.get(req.match_info["gtt_id"]))))
+        r.add_put("/gtt/triggers/{gtt_id}", self._api(self._modify_gtt))
+        r.add_delete("/gtt/triggers/{gtt_id}", self._api(
+            lambda req, form: {"trigger_id": int(self.engine.triggers.delete(req.match_info["gtt_id"]).gtt_id)}))
+        r.add_post("/margins/orders", self._json_api(self._order_margins))
+        r.add_post("/margins/basket", self._json_api(self._basket_margins))
+        r.add_put("/portfolio/positions", self._api(self._convert))
         r.add_get("/quote", self._api(lambda req, form: self._quotes(req, "quote")))
         r.add_get("/quote/ohlc", self._api(lambda req, form: self._quotes(req, "ohlc")))
         r.add_get("/quote/ltp", self._api(lambda req, form: self._quotes(req, "ltp")))
@@ -210,6 +224,23 @@ class KiteEmulator(EmulatorHost):
                 self._user(request)
                 form = await request.post() if request.method in ("POST", "PUT") else {}
                 return _ok(handler(request, form))
+            except _Refusal as refusal:
+                return self.error_response(refusal.kind, refusal.message,
+                                           refusal.status or _ERRORS[refusal.kind][1])
+        return run
+
+    def _json_api(self, handler: Any) -> Any:
+        """Like :meth:`_api` for the endpoints that take a JSON body (the margin calculator)."""
+        async def run(request: web.Request) -> web.Response:
+            try:
+                self._user(request)
+                try:
+                    body = msgspec.json.decode(await request.read())
+                except msgspec.DecodeError:
+                    raise _Refusal(ErrorKind.INPUT, "Invalid JSON body.") from None
+                if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+                    raise _Refusal(ErrorKind.INPUT, "The body must be a list of orders.")
+                return _ok(handler(body))
             except _Refusal as refusal:
                 return self.error_response(refusal.kind, refusal.message,
                                            refusal.status or _ERRORS[refusal.kind][1])
@@ -405,6 +436,116 @@ class KiteEmulator(EmulatorHost):
         if order_id not in self.engine.orders:
             raise _Refusal(ErrorKind.NOT_FOUND, "Couldn't find that `order_id`.")
         return {"order_id": self.engine.cancel(order_id).order_id}
+
+    # -- GTT, margins, conversion -----------------------------------------------------------
+
+    def _token(self, exchange: object, symbol: object) -> int:
+        token = self.listing.by_symbol.get((str(exchange), str(symbol)))
+        if token is None:
+            raise _Refusal(ErrorKind.INPUT, "Invalid `tradingsymbol`.")
+        return token
+
+    def _gtt_legs(self, form: Mapping[str, Any]) -> tuple[int, list[PaperGttLeg], float]:
+        try:
+            condition = msgspec.json.decode(str(form.get("condition", "")))
+            orders = msgspec.json.decode(str(form.get("orders", "")))
+            triggers = [float(t) for t in condition["trigger_values"]]
+            last_price = float(condition["last_price"])
+            kind = str(form.get("type", ""))
+        except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+            raise _Refusal(ErrorKind.INPUT, "Invalid `condition` or `orders`.") from None
+        if kind not in ("single", "two-leg") or len(triggers) != (2 if kind == "two-leg" else 1) \
+                or len(orders) != len(triggers):
+            raise _Refusal(ErrorKind.INPUT, "Invalid `type`: single takes one trigger, two-leg takes two.")
+        token = self._token(condition.get("exchange"), condition.get("tradingsymbol"))
+        legs = []
+        for trigger, order in zip(triggers, orders):
+            order_type = KITE_ORDER_TYPES.get(str(order.get("order_type")))
+            if order_type not in ("LIMIT", "MARKET"):
+                raise _Refusal(ErrorKind.INPUT, "GTT orders are LIMIT or MARKET.")
+            legs.append(PaperGttLeg(trigger_price=trigger, side=str(order.get("transaction_type")),
+                                    qty=int(order.get("quantity") or 0), product=str(order.get("product")),
+                                    order_type=order_type, price=float(order.get("price") or 0)))
+        return token, legs, last_price
+
+    def _gtt(self, gtt: PaperGtt) -> dict[str, Any]:
+        identity = self.listing.identity(gtt.token)
+        orders = []
+        for leg in gtt.legs:
+            orders.append({"exchange": identity["exchange"], "tradingsymbol": identity["tradingsymbol"],
+                           "product": leg.product, "order_type": leg.order_type,
+                           "transaction_type": leg.side, "quantity": leg.qty, "price": leg.price, "result": None})
+        if gtt.order_ids and gtt.status == "triggered":
+            fired = self.engine.orders.get(gtt.order_ids[-1])
+            if fired is not None:
+                index = next((i for i, leg in enumerate(gtt.legs) if leg.side == fired.side and
+                              leg.qty == fired.qty), 0)
+                orders[index]["result"] = {"order_result": {"status": "success", "order_id": fired.order_id,
+                                                            "rejection_reason": ""},
+                                           "timestamp": kite_time(fired.placed_at)}
+        return {"id": int(gtt.gtt_id), "user_id": self.user_id, "parent_trigger": None, "type": gtt.kind,
+                "created_at": kite_time(gtt.created_at), "updated_at": kite_time(gtt.updated_at),
+                "expires_at": kite_time(gtt.expires_at), "status": gtt.status,
+                "condition": {"exchange": identity["exchange"], "last_price": gtt.last_price,
+                              "tradingsymbol": identity["tradingsymbol"],
+                              "trigger_values": [leg.trigger_price for leg in gtt.legs],
+                              "instrument_token": identity["instrument_token"]},
+                "orders": orders, "meta": {}}
+
+    def _place_gtt(self, request: web.Request, form: Mapping[str, Any]) -> dict[str, int]:
+        return {"trigger_id": int(self.engine.triggers.place(*self._gtt_legs(form)).gtt_id)}
+
+    def _modify_gtt(self, request: web.Request, form: Mapping[str, Any]) -> dict[str, int]:
+        token, legs, last_price = self._gtt_legs(form)
+        gtt_id = request.match_info["gtt_id"]
+        if self.engine.triggers.get(gtt_id).token != token:
+            raise _Refusal(ErrorKind.INPUT, "A GTT's instrument cannot be changed.")
+        return {"trigger_id": int(self.engine.triggers.modify(gtt_id, legs, last_price).gtt_id)}
+
+    def _margin_orders(self, body: list[dict[str, Any]]) -> list[MarginOrder]:
+        orders = []
+        for item in body:
+            order_type = KITE_ORDER_TYPES.get(str(item.get("order_type")))
+            if order_type is None:
+                raise _Refusal(ErrorKind.INPUT, "Invalid `order_type`.")
+            orders.append(MarginOrder(token=self._token(item.get("exchange"), item.get("tradingsymbol")),
+                                      side=str(item.get("transaction_type")), qty=int(item.get("quantity") or 0),
+                                      order_type=order_type, product=str(item.get("product")),
+                                      price=float(item.get("price") or 0),
+                                      trigger_price=float(item.get("trigger_price") or 0)))
+        return orders
+
+    def _margin_line(self, line: Mapping[str, Any], token: int | None) -> dict[str, Any]:
+        identity = self.listing.identity(token) if token is not None else {"tradingsymbol": "", "exchange": ""}
+        charges = line["charges"]
+        return {"type": "equity" if token is not None else "", "tradingsymbol": identity["tradingsymbol"],
+                "exchange": identity["exchange"], "span": line.get("span", 0), "exposure": line.get("exposure", 0),
+                "option_premium": line.get("option_premium", 0), "additional": 0, "bo": 0, "cash": 0,
+                "var": line.get("var", 0), "pnl": {"realised": 0, "unrealised": 0}, "leverage": 1,
+                "charges": {"transaction_tax": 0, "transaction_tax_type": "stt", "exchange_turnover_charge": 0,
+                            "sebi_turnover_charge": 0, "brokerage": 0, "stamp_duty": 0,
+                            "gst": {"igst": 0, "cgst": 0, "sgst": 0, "total": 0}, "total": charges},
+                "total": line["total"]}
+
+    def _order_margins(self, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [self._margin_line(order_margin(self.engine, o), o.token) for o in self._margin_orders(body)]
+
+    def _basket_margins(self, body: list[dict[str, Any]]) -> dict[str, Any]:
+        orders = self._margin_orders(body)
+        basket = basket_margin(self.engine, orders)
+        return {"initial": self._margin_line(basket["initial"], None),
+                "final": self._margin_line(basket["final"], None),
+                "orders": [self._margin_line(line, o.token) for line, o in zip(basket["orders"], orders)],
+                "charges": self._margin_line(basket["initial"], None)["charges"]}
+
+    def _convert(self, request: web.Request, form: Mapping[str, Any]) -> bool:
+        quantity = self._number(form, "quantity", int)
+        if quantity is None:
+            raise _Refusal(ErrorKind.INPUT, "Missing `quantity`.")
+        self.engine.convert(token=self._token(form.get("exchange"), form.get("tradingsymbol")),
+                            side=str(form.get("transaction_type", "")), qty=quantity,
+                            from_product=str(form.get("old_product", "")), to_product=str(form.get("new_product", "")))
+        return True
 
     # -- market data ------------------------------------------------------------------------
 
