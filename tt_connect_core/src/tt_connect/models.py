@@ -237,15 +237,19 @@ class OrderUpdate(Model, frozen=True, kw_only=True):
 # -- market data -------------------------------------------------------------------------
 
 
-class DepthLevel(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """One price level of the order book."""
+class DepthLevel(msgspec.Struct, frozen=True, gc=False):
+    """One price level of the order book.
+
+    Positional construction ``DepthLevel(price, quantity, orders)`` is allowed
+    (the stream decoders' hot path); the order of fields never changes.
+    """
 
     price: float
     quantity: int
     orders: int = 0
 
 
-class Depth(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class Depth(msgspec.Struct, frozen=True, gc=False):
     """Best bids and asks (usually five levels each), best first."""
 
     bids: tuple[DepthLevel, ...] = ()
@@ -277,13 +281,19 @@ class Quote(Model, frozen=True, kw_only=True):
     depth: Depth | None = None
 
 
-class Tick(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class Tick(msgspec.Struct, frozen=True, gc=False):
     """One streamed market-data update.
 
     Fields beyond ``last_price`` are filled according to ``mode``: LTP carries
     the price only; QUOTE adds OHLC, volume, quantities and OI; FULL adds
     ``depth`` and the exchange timestamp. ``received_at`` is when tt-connect
     read the frame, for latency accounting.
+
+    Application code builds ticks by keyword. Stream decoders may pass the
+    fields positionally, in the order below, because a positional msgspec
+    construction costs a sixth of a keyword one (0.18 against 1.1 µs) and a
+    decoder builds tens of thousands a second. So the order is part of the
+    driver contract: fields are only ever appended, with defaults.
     """
 
     instrument: InstrumentT

@@ -134,40 +134,30 @@ class KiteDecoder:
                 instrument, div = entry
                 last, close = v[1] / div, v[10] / div
                 depth = book(
-                    bids=(level(price=v[17] / div, quantity=v[16], orders=v[18]),
-                          level(price=v[20] / div, quantity=v[19], orders=v[21]),
-                          level(price=v[23] / div, quantity=v[22], orders=v[24]),
-                          level(price=v[26] / div, quantity=v[25], orders=v[27]),
-                          level(price=v[29] / div, quantity=v[28], orders=v[30])),
-                    asks=(level(price=v[32] / div, quantity=v[31], orders=v[33]),
-                          level(price=v[35] / div, quantity=v[34], orders=v[36]),
-                          level(price=v[38] / div, quantity=v[37], orders=v[39]),
-                          level(price=v[41] / div, quantity=v[40], orders=v[42]),
-                          level(price=v[44] / div, quantity=v[43], orders=v[45])))
-                if v[12] or v[13] or v[14]:
-                    append(tick(
-                        instrument=instrument, mode=_FULL_MODE, last_price=last, received_at=received_at,
-                        last_quantity=v[2], average_price=v[3] / div, volume=v[4], buy_quantity=v[5],
-                        sell_quantity=v[6], open=v[7] / div, high=v[8] / div, low=v[9] / div, close=close,
-                        change=last - close if close else 0.0, oi=v[12], oi_day_high=v[13], oi_day_low=v[14],
-                        last_trade_time=times.get(v[11]) or to_time(v[11]),
-                        exchange_timestamp=times.get(v[15]) or to_time(v[15]), depth=depth))
-                else:  # cash-market packets carry no open interest: leave those fields at their default 0
-                    append(tick(
-                        instrument=instrument, mode=_FULL_MODE, last_price=last, received_at=received_at,
-                        last_quantity=v[2], average_price=v[3] / div, volume=v[4], buy_quantity=v[5],
-                        sell_quantity=v[6], open=v[7] / div, high=v[8] / div, low=v[9] / div, close=close,
-                        change=last - close if close else 0.0,
-                        last_trade_time=times.get(v[11]) or to_time(v[11]),
-                        exchange_timestamp=times.get(v[15]) or to_time(v[15]), depth=depth))
+                    (level(v[17] / div, v[16], v[18]),
+                     level(v[20] / div, v[19], v[21]),
+                     level(v[23] / div, v[22], v[24]),
+                     level(v[26] / div, v[25], v[27]),
+                     level(v[29] / div, v[28], v[30])),
+                    (level(v[32] / div, v[31], v[33]),
+                     level(v[35] / div, v[34], v[36]),
+                     level(v[38] / div, v[37], v[39]),
+                     level(v[41] / div, v[40], v[42]),
+                     level(v[44] / div, v[43], v[45])))
+                # Positional Tick(...): instrument, mode, last_price, received_at, last_quantity, average_price,
+                # volume, buy_quantity, sell_quantity, open, high, low, close, change, oi, oi_day_high,
+                # oi_day_low, last_trade_time, exchange_timestamp, depth (see models.Tick).
+                append(tick(instrument, _FULL_MODE, last, received_at, v[2], v[3] / div, v[4], v[5], v[6],
+                            v[7] / div, v[8] / div, v[9] / div, close, last - close if close else 0.0,
+                            v[12], v[13], v[14], times.get(v[11]) or to_time(v[11]),
+                            times.get(v[15]) or to_time(v[15]), depth))
             elif length == 8:
                 token, price = ltp(frame, start)
                 entry = known.get(token, _MISSING)
                 if entry is _MISSING:
                     entry = lookup(token)
                 if entry is not None:
-                    append(tick(instrument=entry[0], mode=_LTP_MODE, last_price=price / entry[1],
-                                received_at=received_at))
+                    append(tick(entry[0], _LTP_MODE, price / entry[1], received_at))
             elif length == 44:
                 v = quote(frame, start)
                 entry = known.get(v[0], _MISSING)
@@ -177,11 +167,8 @@ class KiteDecoder:
                     continue
                 instrument, div = entry
                 last, close = v[1] / div, v[10] / div
-                append(tick(
-                    instrument=instrument, mode=_QUOTE_MODE, last_price=last, received_at=received_at,
-                    last_quantity=v[2], average_price=v[3] / div, volume=v[4], buy_quantity=v[5],
-                    sell_quantity=v[6], open=v[7] / div, high=v[8] / div, low=v[9] / div, close=close,
-                    change=last - close if close else 0.0))
+                append(tick(instrument, _QUOTE_MODE, last, received_at, v[2], v[3] / div, v[4], v[5], v[6],
+                            v[7] / div, v[8] / div, v[9] / div, close, last - close if close else 0.0))
             elif length == 28 or length == 32:
                 v = (_INDEX_FULL if length == 32 else _INDEX_QUOTE).unpack_from(frame, start)
                 entry = known.get(v[0], _MISSING)
