@@ -207,12 +207,16 @@ class EmulatorHost(abc.ABC):
         if self.faults.take_drop():
             raise _DropConnection
 
-    async def serve_stream(self, request: web.Request, user_id: str, *,
-                           heartbeat: float | None = None) -> web.WebSocketResponse:
-        """Upgrade ``request`` and run the socket until either side closes it."""
+    async def serve_stream(self, request: web.Request, user_id: str, *, heartbeat: float | None = None,
+                           state: Mapping[str, Any] | None = None) -> web.WebSocketResponse:
+        """Upgrade ``request`` and run the socket until either side closes it.
+
+        ``state`` seeds :attr:`StreamClient.state` (say, which of the broker's sockets this is).
+        """
         ws = web.WebSocketResponse(heartbeat=heartbeat, max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
         client = StreamClient(ws, request, user_id)
+        client.state.update(state or {})
         self.streams.add(client)
         writer = asyncio.get_running_loop().create_task(client._write())
         try:

@@ -267,6 +267,31 @@ class PaperEngine:
         self._counter += 1
         return f"{self.clock.now():%y%m%d}{self._counter:08d}"
 
+    def place_or_reject(self, *, token: int, side: str, qty: int, order_type: str, product: str,
+                        price: float = 0.0, trigger_price: float = 0.0, validity: str = "DAY",
+                        tag: str = "") -> PaperOrder:
+        """Like :meth:`place`, but a refusal becomes a REJECTED order in the book, with its reason.
+
+        That is how most brokers report risk refusals (funds, lot size, holdings):
+        the placement call succeeds and the order shows up rejected. An unknown
+        instrument still raises.
+        """
+        try:
+            return self.place(token=token, side=side, qty=qty, order_type=order_type, product=product, price=price,
+                              trigger_price=trigger_price, validity=validity, tag=tag)
+        except PaperRejection as rejection:
+            if rejection.code == "NOT_FOUND":
+                raise
+            now = self.clock.now()
+            order = PaperOrder(order_id=self._next_id(), token=token, side=side, qty=qty, order_type=order_type,
+                               product=product, validity=validity, price=price, trigger_price=trigger_price,
+                               status="REJECTED", tag=tag, placed_at=now, updated_at=now, message=rejection.message)
+            self.orders[order.order_id] = order
+            self.history[order.order_id] = []
+            self._record(order)
+            self._save()
+            return msgspec.structs.replace(order)
+
     def place(self, *, token: int, side: str, qty: int, order_type: str, product: str, price: float = 0.0,
               trigger_price: float = 0.0, validity: str = "DAY", tag: str = "") -> PaperOrder:
         """Validate and accept an order; market and marketable orders fill at once."""
@@ -601,7 +626,8 @@ class PaperEngine:
             stamp = open_at + _dt.timedelta(minutes=begin)
             if interval >= 86400:
                 stamp = _dt.datetime.combine(day, _dt.time(0, 0), tz)
-            if start <= stamp <= end:
+            daily = interval >= 86400
+            if (start.date() <= day <= end.date()) if daily else (start <= stamp <= end):
                 tick = row.tick_size
                 out.append((stamp, on_tick_grid(o, tick), on_tick_grid(hi, tick), on_tick_grid(lo, tick),
                             on_tick_grid(price, tick), 0 if row.kind == "IDX" else rng.randrange(1, 500) * 100,
