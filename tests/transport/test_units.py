@@ -41,6 +41,18 @@ async def test_no_window_is_ever_exceeded() -> None:
     assert vt.slept >= 120  # 450 calls at 200/min need two full minutes of waiting
 
 
+async def test_an_hourly_cap_holds_back_the_call_past_it_for_the_rest_of_the_hour() -> None:
+    vt = VirtualTime()
+    limiter = RateLimiter(RateLimits(classes=(RateClass(name="orders", per_second=20, per_hour=50),)),
+                          clock=vt.clock, sleep=vt.sleep)
+    for _ in range(50):
+        await limiter.acquire("orders")
+    burst = vt.slept
+    assert burst < 5  # 50 calls at 20/s
+    await limiter.acquire("orders")
+    assert vt.slept >= 3600 - burst - 1e-6, "the 51st call must wait for the first to leave the hour"
+
+
 async def test_unknown_classes_use_the_default_and_no_limits_means_no_waiting() -> None:
     vt = VirtualTime()
     limiter = RateLimiter(RateLimits(classes=(RateClass(name="default", per_second=2),)), clock=vt.clock,

@@ -575,6 +575,8 @@ class RateClass(msgspec.Struct, frozen=True, kw_only=True):
     per_minute: float | None = None
     per_day: float | None = None
     max_queue: int = 1000
+    per_hour: float | None = None
+    """SmartAPI publishes hourly caps; without this window they had to be approximated per day."""
     """Calls allowed to wait for a slot before RateLimitQueueFullError is raised."""
 
 

@@ -1,7 +1,7 @@
 """Client-side rate limiting per rate class: sliding windows that are never exceeded.
 
 Each class keeps the send times of its recent calls per window (second,
-minute, day). A caller waits until every window has room; waits are
+minute, hour, day). A caller waits until every window has room; waits are
 cancellation-safe (a cancelled waiter takes no slot) and bounded: past
 ``max_queue`` waiters the call fails with ``RateLimitQueueFullError`` instead
 of growing an unbounded backlog.
@@ -19,7 +19,7 @@ from tt_connect.timeutil import Clock, SystemClock
 
 __all__ = ["RateLimiter"]
 
-_WINDOWS = (("per_second", 1.0), ("per_minute", 60.0), ("per_day", 86400.0))
+_WINDOWS = (("per_second", 1.0), ("per_minute", 60.0), ("per_hour", 3600.0), ("per_day", 86400.0))
 
 
 class _Bucket:
