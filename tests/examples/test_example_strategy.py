@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -33,20 +34,34 @@ def _write_config(path: Path, broker: str, sections: dict[str, dict[str, Any]]) 
 
 
 @pytest.fixture(scope="module")
-def kite() -> Iterator[Any]:
-    emulator_module = pytest.importorskip("tt_connect_zerodha.emulator")
-    with emulator_module.KiteEmulator(tick_interval=0.1) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def brokers(kite: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    """Every broker section of one config file, and the environment holding its secrets."""
-    zerodha = {k: v for k, v in kite.driver_config().items() if k != "api_secret"}
-    zerodha.update(web_login=True, user_id=kite.user_id, api_secret="$KITE_API_SECRET",
-                   password="$KITE_PASSWORD", totp_secret="$KITE_TOTP_SECRET")
-    env = {"KITE_API_SECRET": kite.api_secret, "KITE_PASSWORD": kite.password, "KITE_TOTP_SECRET": kite.totp_secret}
-    return {"paper": {"seed": 11}, "zerodha": zerodha}, env
+def brokers() -> Iterator[tuple[dict[str, dict[str, Any]], dict[str, str]]]:
+    """Every broker section of one config file (an emulator behind each), and the env holding its secrets."""
+    sections: dict[str, dict[str, Any]] = {"paper": {"seed": 11}}
+    env: dict[str, str] = {}
+    with contextlib.ExitStack() as running:
+        try:
+            from tt_connect_zerodha.emulator import KiteEmulator
+        except ImportError:
+            pass
+        else:
+            kite = running.enter_context(KiteEmulator(tick_interval=0.1))
+            zerodha = {k: v for k, v in kite.driver_config().items() if k != "api_secret"}
+            zerodha.update(web_login=True, user_id=kite.user_id, api_secret="$KITE_API_SECRET",
+                           password="$KITE_PASSWORD", totp_secret="$KITE_TOTP_SECRET")
+            sections["zerodha"] = zerodha
+            env.update(KITE_API_SECRET=kite.api_secret, KITE_PASSWORD=kite.password,
+                       KITE_TOTP_SECRET=kite.totp_secret)
+        try:
+            from tt_connect_angelone.emulator import SmartApiEmulator
+        except ImportError:
+            pass
+        else:
+            angel = running.enter_context(SmartApiEmulator(tick_interval=0.1))
+            angelone = {k: v for k, v in angel.driver_config().items() if k not in ("pin", "totp_secret")}
+            angelone.update(pin="$ANGEL_PIN", totp_secret="$ANGEL_TOTP_SECRET")
+            sections["angelone"] = angelone
+            env.update(ANGEL_PIN=angel.pin, ANGEL_TOTP_SECRET=angel.totp_secret)
+        yield sections, env
 
 
 def _run(config: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -57,10 +72,12 @@ def _run(config: Path, env: dict[str, str]) -> dict[str, Any]:
     return summary
 
 
-@pytest.mark.parametrize("broker", ["paper", "zerodha"])
+@pytest.mark.parametrize("broker", ["paper", "zerodha", "angelone"])
 def test_the_same_strategy_trades_and_ends_flat_on_each_broker(
         broker: str, brokers: tuple[dict[str, dict[str, Any]], dict[str, str]], tmp_path: Path) -> None:
     sections, env = brokers
+    if broker not in sections:
+        pytest.skip(f"the {broker} driver is not installed")
     config = tmp_path / "tt-connect.toml"
     _write_config(config, broker, sections)
     summary = _run(config, env)

@@ -1,0 +1,14 @@
+"""AngelOne SmartAPI driver for tt-connect.
+
+The driver only translates: canonical requests to SmartAPI's JSON REST calls,
+SmartAPI's envelopes and SmartWebSocketV2 binary ticks back to canonical models.
+Install it and ``TTConnect("angelone", {...})`` finds it through its entry point.
+"""
+
+from __future__ import annotations
+
+from tt_connect_angelone.config import AngelOneConfig
+
+__all__ = ["AngelOneConfig", "__version__"]
+
+__version__ = "0.1.0"

@@ -1,0 +1,241 @@
+"""SmartAPI sessions, sans-I/O: the login flows as generators, session headers, renewal and logout.
+
+Two ways to a session, picked by :meth:`AngelAuth.login_kind`:
+
+* ``pin`` and ``totp_secret`` set -> :attr:`AuthKind.PASSWORD_TOTP`: ``loginByPassword``
+  with the client code, the PIN and a fresh TOTP (reference 2.2.2). No browser, so
+  the core renews the session silently every day.
+* ``access_token`` given -> :attr:`AuthKind.ACCESS_TOKEN`: checked once against
+  ``getProfile``; never renewed.
+
+Expiry: AngelOne staff say clients must log in every day and give no clock time;
+sessions are commonly reported to end around midnight IST (reference 2.2.4,
+time [UNVERIFIED]). A session therefore expires at the earlier of the next
+00:00 IST and the JWT's own ``exp`` claim, when it has one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+from collections.abc import Generator, Mapping
+from typing import Any
+
+import msgspec
+from tt_connect.driver_api import (
+    AuthKind,
+    HttpRequest,
+    HttpResponse,
+    LoginFlow,
+    LoginReply,
+    LoginStep,
+    NeedTotp,
+    Session,
+)
+from tt_connect.errors import AuthenticationError, SessionExpiredError, TTConnectError
+from tt_connect.redact import register_secret
+from tt_connect.timeutil import IST, next_daily
+
+from tt_connect_angelone.config import AngelOneConfig
+from tt_connect_angelone.limits import LOGIN, PROFILE
+
+__all__ = [
+    "ANGEL_SESSION_END",
+    "BROKER",
+    "LOGIN_PATH",
+    "LOGOUT_PATH",
+    "PROFILE_PATH",
+    "RENEW_PATH",
+    "AngelAuth",
+    "angel_tokens_to_session",
+    "jwt_expiry",
+    "smartapi_headers",
+]
+
+BROKER = "angelone"
+ANGEL_SESSION_END = _dt.time(0, 0)
+"""Daily end of a SmartAPI session (reference 2.2.4: "login everyday"; midnight IST commonly reported)."""
+LOGIN_PATH = "/rest/auth/angelbroking/user/v1/loginByPassword"
+RENEW_PATH = "/rest/auth/angelbroking/jwt/v1/generateTokens"
+PROFILE_PATH = "/rest/secure/angelbroking/user/v1/getProfile"
+LOGOUT_PATH = "/rest/secure/angelbroking/user/v1/logout"
+
+
+def smartapi_headers(config: AngelOneConfig) -> dict[str, str]:
+    """Return the headers SmartAPI requires on every REST call, Authorization aside (reference 2.2.1)."""
+    return {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-UserType": "USER",
+        "X-SourceID": "WEB",
+        "X-ClientLocalIP": config.client_local_ip,
+        "X-ClientPublicIP": config.client_public_ip,
+        "X-MACAddress": config.mac_address,
+        "X-PrivateKey": config.api_key,
+    }
+
+
+def _bare_jwt(token: str) -> str:
+    """Drop a ``Bearer `` prefix: smartapi-python hands out JWTs with it (reference 2.2.2)."""
+    return token[7:].strip() if token[:7].lower() == "bearer " else token.strip()
+
+
+def jwt_expiry(token: str) -> _dt.datetime | None:
+    """Return the ``exp`` claim of a JWT (not verified: only the broker can), or None when it has none."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = msgspec.json.decode(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)):
+        return None
+    return _dt.datetime.fromtimestamp(exp, IST)
+
+
+def _expiry(token: str, created: _dt.datetime) -> _dt.datetime:
+    daily = next_daily(created, ANGEL_SESSION_END)
+    claimed = jwt_expiry(token)
+    return min(daily, claimed) if claimed is not None and claimed > created else daily
+
+
+def angel_tokens_to_session(data: Mapping[str, Any], user_id: str, now: _dt.datetime) -> Session:
+    """Turn the ``data`` of a login or renewal reply (jwtToken, refreshToken, feedToken) into a Session."""
+    jwt = data.get("jwtToken")
+    if not isinstance(jwt, str) or not jwt.strip():
+        raise AuthenticationError("AngelOne's login reply carries no jwtToken", broker=BROKER)
+    jwt = _bare_jwt(jwt)
+    refresh = data.get("refreshToken")
+    feed = data.get("feedToken")
+    for secret in (jwt, refresh, feed):
+        if isinstance(secret, str):
+            register_secret(secret)
+    created = now.astimezone(IST)
+    return Session(broker=BROKER, user_id=user_id, access_token=jwt, created_at=created,
+                   expires_at=_expiry(jwt, created),
+                   refresh_token=refresh if isinstance(refresh, str) else "",
+                   feed_token=feed if isinstance(feed, str) else "")
+
+
+def _envelope_data(reply: LoginReply, what: str) -> Any:
+    """Return ``data`` of a successful SmartAPI reply to a login step, or raise AuthenticationError."""
+    if not isinstance(reply, HttpResponse):
+        raise AuthenticationError(f"AngelOne {what}: expected an HTTP reply, got {type(reply).__name__}",
+                                  broker=BROKER)
+    try:
+        body = reply.json()
+    except TTConnectError:
+        raise AuthenticationError(f"AngelOne {what} failed: HTTP {reply.status} with a body that is not JSON",
+                                  broker=BROKER, http_status=reply.status) from None
+    if not isinstance(body, Mapping):
+        raise AuthenticationError(f"AngelOne {what} failed: HTTP {reply.status}", broker=BROKER,
+                                  http_status=reply.status)
+    ok = body.get("status") in (True, "true") and body.get("success", True) not in (False, "false")
+    if ok and reply.status < 400:
+        return body.get("data")
+    message = body.get("message") or f"HTTP {reply.status}"
+    code = body.get("errorcode") or body.get("errorCode") or None
+    cls = SessionExpiredError if code in ("AG8001", "AG8002", "AG8003") or reply.status == 401 \
+        else AuthenticationError
+    raise cls(f"AngelOne {what} failed: {message}", broker=BROKER, code=code if isinstance(code, str) else None,
+              http_status=reply.status, raw=dict(body))
+
+
+class AngelAuth:
+    """The AngelOne :class:`~tt_connect.driver_api.AuthSpec`."""
+
+    def __init__(self, config: AngelOneConfig) -> None:
+        self._config = config
+        self._api = config.api_url.rstrip("/")
+        for secret in config.secrets().values():
+            register_secret(secret)
+
+    # -- what the core asks ----------------------------------------------------------------
+
+    def login_kind(self) -> AuthKind:
+        """Return how the configured credentials log in (PIN + TOTP wins: it renews silently)."""
+        if self._config.pin and self._config.totp_secret:
+            return AuthKind.PASSWORD_TOTP
+        return AuthKind.ACCESS_TOKEN
+
+    def login(self, now: _dt.datetime) -> LoginFlow:
+        """Return a fresh login flow for the configured credentials."""
+        if self.login_kind() is AuthKind.PASSWORD_TOTP:
+            return self._password_login(now)
+        return self._given_token(now)
+
+    def session_headers(self, session: Session) -> Mapping[str, str]:
+        """Return every SmartAPI header plus ``Authorization: Bearer <jwt>``."""
+        return self._headers_for(session.access_token)
+
+    def logout(self, session: Session) -> HttpRequest:
+        """Return ``POST .../user/v1/logout`` with the client code (reference 2.2.4)."""
+        return HttpRequest(method="POST", url=f"{self._api}{LOGOUT_PATH}", endpoint="user.logout",
+                           rate_class=LOGIN, json={"clientcode": session.user_id or self._config.client_code},
+                           headers=smartapi_headers(self._config), is_write=True)
+
+    def refresh(self, session: Session, now: _dt.datetime) -> LoginFlow:
+        """Return a flow renewing ``session`` with ``generateTokens`` and its refresh token (reference 2.2.4).
+
+        Not part of the core contract yet: a cheaper renewal than a full login when the
+        refresh token is still valid. ``{"refreshToken": ...}`` is the body AngelOne staff document.
+        """
+        if not session.refresh_token:
+            raise SessionExpiredError("this AngelOne session has no refresh token; log in again", broker=BROKER)
+        return self._renew(session, now)
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _headers_for(self, jwt: str) -> dict[str, str]:
+        return {**smartapi_headers(self._config), "Authorization": f"Bearer {_bare_jwt(jwt)}"}
+
+    def login_request(self, totp: str) -> HttpRequest:
+        """Return the ``loginByPassword`` POST: client code, PIN (as ``password``) and the TOTP."""
+        cfg = self._config
+        return HttpRequest(method="POST", url=f"{self._api}{LOGIN_PATH}", endpoint="auth.login", rate_class=LOGIN,
+                           json={"clientcode": cfg.client_code, "password": cfg.pin, "totp": totp},
+                           headers=smartapi_headers(cfg), authenticated=False)
+
+    def _password_login(self, now: _dt.datetime) -> LoginFlow:
+        code = yield NeedTotp(secret=self._config.totp_secret)
+        if not isinstance(code, str) or not code.strip():
+            raise AuthenticationError("no TOTP code was computed for the AngelOne login", broker=BROKER)
+        reply = yield self.login_request(code.strip())
+        data = _envelope_data(reply, "login (loginByPassword)")
+        if not isinstance(data, Mapping):
+            raise AuthenticationError("AngelOne's login reply has no data object", broker=BROKER)
+        return angel_tokens_to_session(data, self._config.client_code, now)
+
+    def _given_token(self, now: _dt.datetime) -> LoginFlow:
+        token = _bare_jwt(self._config.access_token)
+        register_secret(token)
+        reply = yield HttpRequest(method="GET", url=f"{self._api}{PROFILE_PATH}", endpoint="user.profile",
+                                  rate_class=PROFILE, headers=self._headers_for(token), authenticated=False)
+        try:
+            data = _envelope_data(reply, "access token check (getProfile)")
+        except SessionExpiredError as exc:
+            raise SessionExpiredError(
+                "the configured AngelOne access_token is no longer valid (sessions last one day): pass "
+                "today's token, or set pin and totp_secret for the automatic login",
+                broker=BROKER, code=exc.code, http_status=exc.http_status) from None
+        user_id = data.get("clientcode") if isinstance(data, Mapping) else None
+        created = now.astimezone(IST)
+        return Session(broker=BROKER, user_id=str(user_id or self._config.client_code), access_token=token,
+                       created_at=created, expires_at=_expiry(token, created), feed_token=self._config.feed_token)
+
+    def _renew(self, session: Session, now: _dt.datetime) -> Generator[LoginStep, LoginReply, Session]:
+        reply = yield HttpRequest(method="POST", url=f"{self._api}{RENEW_PATH}", endpoint="auth.renew",
+                                  rate_class=LOGIN, json={"refreshToken": session.refresh_token},
+                                  headers=self._headers_for(session.access_token), authenticated=False)
+        data = _envelope_data(reply, "token renewal (generateTokens)")
+        if not isinstance(data, Mapping):
+            raise AuthenticationError("AngelOne's renewal reply has no data object", broker=BROKER)
+        renewed = angel_tokens_to_session(data, session.user_id, now)
+        if not renewed.refresh_token or not renewed.feed_token:
+            renewed = msgspec.structs.replace(renewed, refresh_token=renewed.refresh_token or session.refresh_token,
+                                              feed_token=renewed.feed_token or session.feed_token)
+        return renewed

@@ -1,0 +1,48 @@
+"""What the AngelOne driver can do, per operation and per exchange.
+
+Unsupported, on purpose: GTT, the margin calculator and position conversion (not
+in the core contract for this driver yet); the order-update socket (a separate
+socket whose message format the reference could not confirm, 2.13.5); TTL
+validity, iceberg and cover orders (SmartAPI has none of them).
+"""
+
+from __future__ import annotations
+
+from tt_connect.driver_api import Capabilities, Operation, SegmentCapabilities, Support
+from tt_connect.enums import Exchange, OrderType, ProductType, StreamMode, Validity, Variety
+
+__all__ = ["SUPPORTED_OPERATIONS", "angel_capabilities"]
+
+SUPPORTED_OPERATIONS: frozenset[Operation] = frozenset({
+    Operation.PROFILE, Operation.FUNDS, Operation.HOLDINGS, Operation.POSITIONS, Operation.ORDERS,
+    Operation.ORDER_HISTORY, Operation.TRADES, Operation.ORDER_TRADES, Operation.PLACE_ORDER,
+    Operation.MODIFY_ORDER, Operation.CANCEL_ORDER, Operation.QUOTE, Operation.LTP, Operation.HISTORY,
+    Operation.STREAM, Operation.LOGOUT,
+})
+
+_ORDER_TYPES = frozenset(OrderType)
+_VALIDITIES = frozenset({Validity.DAY, Validity.IOC})
+_VARIETIES = frozenset({Variety.REGULAR, Variety.AMO})
+
+
+def _segment(exchange: Exchange, products: frozenset[ProductType]) -> SegmentCapabilities:
+    return SegmentCapabilities(exchange=exchange, order_types=_ORDER_TYPES, products=products,
+                               validities=_VALIDITIES, varieties=_VARIETIES)
+
+
+def angel_capabilities() -> Capabilities:
+    """Return the capability matrix; operations not listed are unsupported, never "unknown"."""
+    operations = {op: (Support.SUPPORTED if op in SUPPORTED_OPERATIONS else Support.UNSUPPORTED)
+                  for op in Operation}
+    # CARRYFORWARD is refused on cash segments (reference 2.11); DELIVERY has no meaning for F&O.
+    cash = frozenset({ProductType.CNC, ProductType.MIS})
+    derivatives = frozenset({ProductType.NRML, ProductType.MIS})
+    return Capabilities(
+        operations=operations,
+        segments=(
+            _segment(Exchange.NSE, cash), _segment(Exchange.BSE, cash),
+            _segment(Exchange.NFO, derivatives), _segment(Exchange.BFO, derivatives),
+            _segment(Exchange.CDS, derivatives), _segment(Exchange.MCX, derivatives),
+        ),
+        stream_modes=frozenset(StreamMode),
+    )

@@ -1,0 +1,237 @@
+"""Paper state rendered as SmartAPI payloads: the scrip master, orders, trades, portfolio, quotes.
+
+SmartAPI quirks reproduced on purpose, because drivers must survive them:
+numbers often arrive as strings, order times read ``20-Oct-2020 13:10:59``,
+statuses are lowercase OMS words, the scrip master carries strikes and tick
+sizes in paise, and tokens are numeric strings unique per exchange segment.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from tt_connect.paper.engine import PaperEngine, PaperFill, PaperHolding, PaperOrder, PaperPosition, PaperQuote
+from tt_connect.paper.universe import UniverseRow
+from tt_connect.timeutil import IST
+
+__all__ = [
+    "ANGEL_ORDER_TYPES",
+    "ANGEL_PRODUCTS",
+    "AngelListing",
+    "angel_holding",
+    "angel_order",
+    "angel_position",
+    "angel_quote",
+    "angel_rms",
+    "angel_time",
+    "angel_trade",
+]
+
+ANGEL_ORDER_TYPES = {"MARKET": "MARKET", "LIMIT": "LIMIT", "STOPLOSS_LIMIT": "SL", "STOPLOSS_MARKET": "SL_M"}
+"""SmartAPI ordertype -> the paper engine's order type."""
+_PAPER_ORDER_TYPES = {paper: angel for angel, paper in ANGEL_ORDER_TYPES.items()}
+ANGEL_PRODUCTS = {"DELIVERY": "CNC", "INTRADAY": "MIS", "CARRYFORWARD": "NRML"}
+"""SmartAPI producttype -> the paper engine's product."""
+_PAPER_PRODUCTS = {paper: angel for angel, paper in ANGEL_PRODUCTS.items()}
+_STATUSES = {"OPEN": "open", "TRIGGER_PENDING": "trigger pending", "COMPLETE": "complete",
+             "CANCELLED": "cancelled", "REJECTED": "rejected"}
+_INDEX_NAMES = {"NIFTY 50": "Nifty 50", "NIFTY BANK": "Nifty Bank", "NIFTY FIN SERVICE": "Nifty Fin Service"}
+"""How SmartAPI's scrip master spells the NSE indices (mixed case)."""
+_INDEX_TOKENS = {"NIFTY 50": "99926000", "NIFTY BANK": "99926009", "NIFTY FIN SERVICE": "99926037"}
+EXCHANGE_TYPES = {"NSE": 1, "NFO": 2, "BSE": 3, "BFO": 4, "MCX": 5, "NCDEX": 7, "CDS": 13}
+"""REST exchange -> the WebSocket's exchangeType."""
+
+
+def angel_time(moment: _dt.datetime | None) -> str:
+    """SmartAPI's order-book time text (IST): ``25-Nov-2026 10:15:02``; empty when unknown."""
+    return moment.astimezone(IST).strftime("%d-%b-%Y %H:%M:%S") if moment else ""
+
+
+def _expiry(day: _dt.date | None) -> str:
+    return day.strftime("%d%b%Y").upper() if day else ""
+
+
+def _money(value: float) -> str:
+    return f"{value:.2f}"
+
+
+class AngelListing:
+    """The paper universe as SmartAPI lists it: tokens, trading symbols, the scrip master."""
+
+    def __init__(self, engine: PaperEngine) -> None:
+        self.engine = engine
+        self.angel_token: dict[int, str] = {}
+        self.by_token: dict[tuple[str, str], int] = {}
+        self.by_symbol: dict[tuple[str, str], int] = {}
+        self.symbol: dict[int, str] = {}
+        for row in engine.rows.values():
+            token = _INDEX_TOKENS.get(row.symbol, str(1000 + row.token * 7))
+            symbol = self._symbol(row)
+            self.angel_token[row.token] = token
+            self.by_token[(row.exchange, token)] = row.token
+            self.by_symbol[(row.exchange, symbol)] = row.token
+            self.symbol[row.token] = symbol
+
+    @staticmethod
+    def _symbol(row: UniverseRow) -> str:
+        if row.kind == "EQ":
+            return f"{row.symbol}-EQ"
+        if row.kind == "IDX":
+            return _INDEX_NAMES.get(row.symbol, row.symbol)
+        assert row.expiry is not None
+        stamp = row.expiry.strftime("%d%b%y").upper()
+        if row.kind == "FUT":
+            return f"{row.underlying}{stamp}FUT"
+        return f"{row.underlying}{stamp}{row.strike:g}{row.option_type}"
+
+    def row(self, token: int) -> UniverseRow:
+        return self.engine.rows[token]
+
+    def exchange_type(self, token: int) -> int:
+        return EXCHANGE_TYPES[self.engine.rows[token].exchange]
+
+    def identity(self, token: int) -> dict[str, str]:
+        """The instrument fields most SmartAPI rows carry."""
+        return {"tradingsymbol": self.symbol[token], "exchange": self.engine.rows[token].exchange,
+                "symboltoken": self.angel_token[token]}
+
+    def scrip_master(self) -> list[dict[str, str]]:
+        """``OpenAPIScripMaster.json``: every value a string, strikes and tick sizes in paise."""
+        out = []
+        for row in self.engine.rows.values():
+            kind = _instrument_type(row)
+            out.append({
+                "token": self.angel_token[row.token], "symbol": self.symbol[row.token],
+                "name": row.underlying if row.kind != "EQ" else row.symbol, "expiry": _expiry(row.expiry),
+                "strike": f"{row.strike * 100:.6f}" if row.strike is not None else "-1.000000",
+                "lotsize": str(row.lot_size),
+                "instrumenttype": kind, "exch_seg": row.exchange,
+                "tick_size": f"{row.tick_size * 100:.6f}" if row.kind != "IDX" else "0.000000",
+            })
+        return out
+
+
+def _instrument_type(row: UniverseRow) -> str:
+    """The master's ``instrumenttype``: '' for cash, AMXIDX for indices, FUT/OPT + IDX/STK for derivatives."""
+    if row.kind == "EQ":
+        return ""
+    if row.kind == "IDX":
+        return "AMXIDX"
+    on_index = row.underlying in ("NIFTY", "BANKNIFTY", "FINNIFTY")
+    return ("FUT" if row.kind == "FUT" else "OPT") + ("IDX" if on_index else "STK")
+
+
+def angel_order(listing: AngelListing, order: PaperOrder, *, variety: str, unique_id: str) -> dict[str, Any]:
+    """One order of ``getOrderBook`` / ``details``: numbers partly as strings, as SmartAPI sends them."""
+    row = listing.row(order.token)
+    pending = 0 if order.status in ("COMPLETE", "CANCELLED", "REJECTED") else order.qty - order.filled_qty
+    status = _STATUSES.get(order.status, order.status.lower())
+    return {
+        "variety": variety, "ordertype": _PAPER_ORDER_TYPES.get(order.order_type, order.order_type),
+        "producttype": _PAPER_PRODUCTS.get(order.product, order.product), "duration": order.validity,
+        "price": order.price, "triggerprice": order.trigger_price, "quantity": str(order.qty),
+        "disclosedquantity": "0", "squareoff": 0.0, "stoploss": 0.0, "trailingstoploss": 0.0,
+        **listing.identity(order.token), "transactiontype": order.side,
+        "instrumenttype": _instrument_type(row),
+        "strikeprice": row.strike if row.strike is not None else -1.0, "optiontype": row.option_type or "",
+        "expirydate": _expiry(row.expiry), "lotsize": str(row.lot_size), "cancelsize": str(order.cancelled_qty),
+        "averageprice": round(order.average_price, 2), "filledshares": str(order.filled_qty),
+        "unfilledshares": str(pending), "orderid": order.order_id, "text": order.message
+        if order.status in ("REJECTED", "CANCELLED") else "", "status": status, "orderstatus": status,
+        "updatetime": angel_time(order.updated_at), "exchtime": angel_time(order.placed_at),
+        "exchorderupdatetime": angel_time(order.updated_at), "fillid": "", "filltime": "", "parentorderid": "",
+        "ordertag": order.tag, "uniqueorderid": unique_id, "exchangeorderid": order.exchange_order_id,
+    }
+
+
+def angel_trade(listing: AngelListing, fill: PaperFill) -> dict[str, Any]:
+    """One fill of ``getTradeBook``."""
+    row = listing.row(fill.token)
+    return {
+        "exchange": row.exchange, "producttype": _PAPER_PRODUCTS.get(fill.product, fill.product),
+        "tradingsymbol": listing.symbol[fill.token], "instrumenttype": "",
+        "symbolgroup": "EQ" if row.kind == "EQ" else "XX", "strikeprice": str(row.strike or -1),
+        "optiontype": row.option_type or "", "expirydate": _expiry(row.expiry), "marketlot": str(row.lot_size),
+        "precision": "2", "multiplier": "-1", "tradevalue": _money(fill.qty * fill.price),
+        "transactiontype": fill.side, "fillprice": fill.price, "fillsize": str(fill.qty), "orderid": fill.order_id,
+        "fillid": fill.trade_id, "filltime": fill.time.astimezone(IST).strftime("%H:%M:%S"),
+    }
+
+
+def angel_position(listing: AngelListing, position: PaperPosition, last: float) -> dict[str, Any]:
+    """One row of ``getPosition``: a flat list, every value a string."""
+    row = listing.row(position.token)
+    buy_avg = position.buy_value / position.buy_quantity if position.buy_quantity else 0.0
+    sell_avg = position.sell_value / position.sell_quantity if position.sell_quantity else 0.0
+    unrealised = (last - position.average_price) * position.quantity if position.quantity else 0.0
+    return {
+        **listing.identity(position.token), "producttype": _PAPER_PRODUCTS.get(position.product, position.product),
+        "symbolname": row.underlying, "instrumenttype": "", "priceden": "1.00", "pricenum": "1.00",
+        "genden": "1.00", "gennum": "1.00", "precision": "2", "multiplier": "-1",
+        "boardlotsize": str(row.lot_size), "buyqty": str(position.buy_quantity),
+        "sellqty": str(position.sell_quantity), "buyamount": _money(position.buy_value),
+        "sellamount": _money(position.sell_value), "symbolgroup": "EQ" if row.kind == "EQ" else "XX",
+        "strikeprice": str(row.strike or -1), "optiontype": row.option_type or "", "expirydate": _expiry(row.expiry),
+        "lotsize": str(row.lot_size), "cfbuyqty": "0", "cfsellqty": "0", "cfbuyamount": "0.00",
+        "cfsellamount": "0.00", "buyavgprice": _money(buy_avg), "sellavgprice": _money(sell_avg),
+        "avgnetprice": _money(position.average_price), "netvalue": _money(position.sell_value - position.buy_value),
+        "netqty": str(position.quantity), "totalbuyvalue": _money(position.buy_value),
+        "totalsellvalue": _money(position.sell_value), "cfbuyavgprice": "0.00", "cfsellavgprice": "0.00",
+        "totalbuyavgprice": _money(buy_avg), "totalsellavgprice": _money(sell_avg),
+        "netprice": _money(position.average_price), "ltp": _money(last),
+        "realised": _money(position.realised), "unrealised": _money(unrealised),
+        "pnl": _money(position.realised + unrealised),
+    }
+
+
+def angel_holding(listing: AngelListing, holding: PaperHolding, last: float, close: float) -> dict[str, Any]:
+    """One row of ``getHolding``."""
+    row = listing.row(holding.token)
+    pnl = (last - holding.average_price) * holding.quantity
+    invested = holding.average_price * holding.quantity
+    return {
+        **listing.identity(holding.token), "isin": row.isin, "t1quantity": 0,
+        "realisedquantity": holding.quantity, "quantity": holding.quantity, "authorisedquantity": 0,
+        "product": "DELIVERY", "collateralquantity": None, "collateraltype": None, "haircut": 0.0,
+        "averageprice": holding.average_price, "ltp": last, "close": close, "profitandloss": round(pnl, 2),
+        "pnlpercentage": round(pnl / invested * 100, 2) if invested else 0.0,
+    }
+
+
+def angel_rms(engine: PaperEngine) -> dict[str, str]:
+    """``getRMS``: every figure a string."""
+    funds = engine.funds()
+    return {
+        "net": _money(funds["available_margin"]), "availablecash": _money(funds["available_cash"]),
+        "availableintradaypayin": "0.00", "availablelimitmargin": "0.00", "collateral": "0.00",
+        "m2munrealized": "0.00", "m2mrealized": _money(funds["realised_pnl"]),
+        "utiliseddebits": _money(funds["used_margin"]), "utilisedspan": "0.00",
+        "utilisedoptionpremium": "0.00", "utilisedholdingsales": "0.00", "utilisedexposure": "0.00",
+        "utilisedturnover": "0.00", "utilisedpayout": "0.00",
+    }
+
+
+def angel_quote(listing: AngelListing, quote: PaperQuote, mode: str) -> dict[str, Any]:
+    """One ``fetched`` item of ``market/v1/quote`` in ``LTP``, ``OHLC`` or ``FULL`` mode (camelCase keys)."""
+    identity = {"exchange": listing.row(quote.token).exchange, "tradingSymbol": listing.symbol[quote.token],
+                "symbolToken": listing.angel_token[quote.token], "ltp": quote.last_price}
+    if mode == "LTP":
+        return identity
+    ohlc = {"open": quote.open, "high": quote.high, "low": quote.low, "close": quote.close}
+    if mode == "OHLC":
+        return {**identity, **ohlc}
+    band = 0.2 if listing.row(quote.token).kind == "EQ" else 0.5
+    stamp = quote.timestamp.astimezone(IST).strftime("%d-%b-%Y %H:%M:%S")
+    return {
+        **identity, **ohlc, "lastTradeQty": quote.last_quantity, "exchFeedTime": stamp, "exchTradeTime": stamp,
+        "netChange": round(quote.last_price - quote.close, 2),
+        "percentChange": round((quote.last_price - quote.close) / quote.close * 100, 2) if quote.close else 0.0,
+        "avgPrice": round((quote.high + quote.low + quote.last_price) / 3, 2), "tradeVolume": quote.volume,
+        "opnInterest": quote.oi, "lowerCircuit": round(quote.close * (1 - band), 2),
+        "upperCircuit": round(quote.close * (1 + band), 2), "totBuyQuan": sum(q for _, q, _ in quote.bids),
+        "totSellQuan": sum(q for _, q, _ in quote.asks), "52WeekLow": round(quote.low * 0.7, 2),
+        "52WeekHigh": round(quote.high * 1.3, 2),
+        "depth": {"buy": [{"price": p, "quantity": q, "orders": n} for p, q, n in quote.bids],
+                  "sell": [{"price": p, "quantity": q, "orders": n} for p, q, n in quote.asks]},
+    }

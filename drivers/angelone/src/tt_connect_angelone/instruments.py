@@ -1,0 +1,113 @@
+"""AngelOne's scrip master (one JSON array) -> canonical rows, as one DuckDB SELECT.
+
+Every field of a record is a string (reference 2.12): ``token``, ``symbol``
+(the trading symbol: ``SBIN-EQ``, ``NIFTY30JAN2524000CE``, ``Nifty 50``), ``name``
+(the underlying: ``SBIN``, ``NIFTY``), ``expiry`` (``30JAN2025``), ``strike`` and
+``tick_size`` in paise (x10^7 for currency), ``lotsize``, ``instrumenttype``
+(``''`` cash, ``AMXIDX``/``INDEX`` index, ``OPTIDX``/``OPTSTK``/``FUTIDX``/``FUTSTK``/
+``FUTCOM``/``OPTCUR``...) and ``exch_seg`` (``NSE``, ``NFO``, ``BSE``, ``BFO``, ``CDS``,
+``MCX``...).
+
+Canonical mapping:
+
+* index rows -> kind IDX named the NSE way, the upper-cased symbol (``Nifty 50`` ->
+  ``NIFTY 50``, ``Nifty Bank`` -> ``NIFTY BANK``), with ``name`` (``NIFTY``) as underlying;
+* NSE cash rows carry their series as a suffix (``SBIN-EQ``, ``IDEA-BE``): the canonical
+  symbol is the NSE name without it. A name listed in several series (``-EQ`` and the
+  block-deal ``-BL``, say) keeps ONE row, the most ordinary series (EQ, BE, BZ, SM, ST,
+  IV, RR); other series (bonds, T-bills, ...) are not equities and are left out;
+* derivatives take ``name`` as symbol and underlying; the option type is the symbol's
+  ``CE``/``PE`` tail (the master has no column for it); strike and tick are rescaled;
+* ``broker_token`` = token, ``broker_symbol`` = symbol, ``broker_exchange`` =
+  ``broker_segment`` = exch_seg (tokens are unique per exch_seg; the feed decoder maps
+  its exchange-type codes back to these segments).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from tt_connect.driver_api import InstrumentSource
+
+__all__ = ["ANGEL_PUBLISH_TIME", "ANGEL_READ_OPTIONS", "ANGEL_SELECT", "EQUITY_SERIES", "angel_instrument_source"]
+
+ANGEL_PUBLISH_TIME = _dt.time(8, 30)
+"""The master's refresh time is undocumented (reference 2.12); it is regenerated before the open."""
+
+EQUITY_SERIES: tuple[str, ...] = ("EQ", "BE", "BZ", "SM", "ST", "IV", "RR")
+"""NSE series that are tradable shares/units, most ordinary first (the de-duplication order)."""
+
+_SERIES_RANK = "CASE series " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(EQUITY_SERIES)) + " END"
+_SERIES_LIST = ", ".join(f"'{s}'" for s in EQUITY_SERIES)
+_DERIVATIVE_SEGMENTS = "'NFO', 'BFO', 'CDS', 'MCX'"
+
+ANGEL_SELECT = f"""
+WITH raw AS (
+    SELECT token, trim(symbol) AS sym, upper(trim(name)) AS nm, expiry, strike, lotsize, tick_size,
+           upper(trim(coalesce(instrumenttype, ''))) AS itype, upper(trim(exch_seg)) AS seg
+    FROM {{source}}
+),
+classified AS (
+    SELECT *,
+           CASE WHEN itype IN ('AMXIDX', 'INDEX') THEN 'IDX'
+                WHEN seg IN ({_DERIVATIVE_SEGMENTS}) AND starts_with(itype, 'OPT') THEN 'OPT'
+                WHEN seg IN ({_DERIVATIVE_SEGMENTS}) AND starts_with(itype, 'FUT') THEN 'FUT'
+                WHEN itype = '' AND seg IN ('NSE', 'BSE') THEN 'EQ' END AS kind,
+           CASE WHEN seg = 'NSE' AND itype = '' THEN regexp_extract(sym, '-([A-Z0-9]+)$', 1) END AS series,
+           CASE WHEN seg = 'CDS' THEN 10000000.0 ELSE 100.0 END AS scale
+    FROM raw
+),
+canonical AS (
+    SELECT *,
+           CASE WHEN kind = 'IDX' THEN upper(sym)
+                WHEN kind = 'EQ' AND seg = 'NSE' THEN left(sym, length(sym) - length(series) - 1)
+                WHEN kind = 'EQ' THEN upper(sym)
+                ELSE nm END AS canonical_symbol,
+           CASE WHEN kind = 'OPT' THEN right(sym, 2) END AS opt_type,
+           CASE WHEN kind IN ('FUT', 'OPT') THEN try_strptime(expiry, '%d%b%Y')::DATE END AS expiry_date,
+           CASE WHEN kind = 'OPT' THEN TRY_CAST(strike AS DOUBLE) / scale END AS strike_value
+    FROM classified
+    WHERE kind IS NOT NULL AND (seg <> 'NSE' OR kind <> 'EQ' OR series IN ({_SERIES_LIST}))
+),
+shaped AS (
+    SELECT seg AS exchange,
+           CASE kind WHEN 'IDX' THEN seg || '_INDEX' WHEN 'EQ' THEN seg || '_EQ' ELSE seg END AS segment,
+           kind,
+           canonical_symbol AS symbol,
+           CASE WHEN kind = 'IDX' THEN coalesce(nullif(nm, ''), canonical_symbol)
+                WHEN kind = 'EQ' THEN canonical_symbol ELSE nm END AS underlying,
+           expiry_date AS expiry,
+           strike_value AS strike,
+           opt_type AS option_type,
+           TRY_CAST(lotsize AS INTEGER) AS lot_size,
+           TRY_CAST(tick_size AS DOUBLE) / scale AS tick_size,
+           CAST(NULL AS VARCHAR) AS isin,
+           CASE WHEN kind = 'IDX' THEN sym ELSE coalesce(nullif(nm, ''), canonical_symbol) END AS name,
+           trim(token) AS broker_token,
+           sym AS broker_symbol,
+           seg AS broker_exchange,
+           seg AS broker_segment,
+           coalesce({_SERIES_RANK}, 0) AS series_rank
+    FROM canonical
+    WHERE canonical_symbol <> ''
+)
+-- Only equities can collide (one NSE name in several series); de-duplicating just them keeps
+-- the window off the ~140k derivative rows.
+SELECT * EXCLUDE (series_rank) FROM shaped WHERE kind <> 'EQ'
+UNION ALL
+SELECT * EXCLUDE (series_rank) FROM shaped WHERE kind = 'EQ'
+QUALIFY row_number() OVER (PARTITION BY exchange, symbol ORDER BY series_rank, broker_token) = 1
+"""
+
+ANGEL_READ_OPTIONS = (
+    "format='array', columns={token: 'VARCHAR', symbol: 'VARCHAR', name: 'VARCHAR', expiry: 'VARCHAR', "
+    "strike: 'VARCHAR', lotsize: 'VARCHAR', instrumenttype: 'VARCHAR', exch_seg: 'VARCHAR', "
+    "tick_size: 'VARCHAR'}"
+)
+"""The master as an array of string fields, typed up front so DuckDB does not sniff ~150k records."""
+
+
+def angel_instrument_source(instruments_url: str) -> InstrumentSource:
+    """Return where AngelOne's master is downloaded from (public, no auth) and its canonical SELECT."""
+    return InstrumentSource(select_sql=ANGEL_SELECT, format="json", url=instruments_url,
+                            read_options=ANGEL_READ_OPTIONS, publish_time=ANGEL_PUBLISH_TIME, authenticated=False)

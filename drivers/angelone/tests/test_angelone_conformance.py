@@ -1,0 +1,138 @@
+"""The conformance suite for the AngelOne driver: static tiers over the hand-built fixtures,
+behaviour and faults on the SmartAPI emulator."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
+from tt_connect.enums import CandleInterval, OrderStatus, OrderType, ProductType, Side, StreamMode, Variety
+from tt_connect.models import Funds, Holding, ModifyRequest, Order, OrderRequest, Position, Profile, Trade
+from tt_connect.testing import DriverConformance, FaultInjector, RequestCase, ResponseCase
+from tt_connect.timeutil import IST
+from tt_connect_angelone.emulator import SmartApiEmulator
+
+pytestmark = pytest.mark.conformance
+
+SECURE = "/rest/secure/angelbroking"
+
+
+def _limit_order() -> OrderRequest:
+    return OrderRequest(instrument=sbin(), qty=10, side=Side.BUY, product=ProductType.CNC,
+                        order_type=OrderType.LIMIT, price=590.5, tag="conformancetag1")
+
+
+def _stop_order() -> OrderRequest:
+    return OrderRequest(instrument=nifty_call(), qty=75, side=Side.SELL, product=ProductType.NRML,
+                        order_type=OrderType.SL_M, trigger_price=101.5, tag="conformancetag1")
+
+
+def _check(kind: type, count: int | None = None) -> Any:
+    def check(result: Any) -> None:
+        items = result if isinstance(result, list) else [result]
+        assert all(isinstance(item, kind) for item in items), result
+        if count is not None:
+            assert len(items) == count
+    return check
+
+
+def _check_orders(orders: list[Order]) -> None:
+    assert [o.status for o in orders] == [OrderStatus.COMPLETE, OrderStatus.TRIGGER_PENDING,
+                                          OrderStatus.PARTIALLY_FILLED, OrderStatus.REJECTED]
+    assert orders[0].tag == "ttc0a1b2c3d4e5"
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[SmartApiEmulator]:
+    with SmartApiEmulator(tick_interval=0.05) as running:
+        yield running
+
+
+class TestAngelOneConformance(DriverConformance):
+    broker = "angelone"
+
+    @pytest.fixture
+    def client_options(self, emulator: SmartApiEmulator) -> dict[str, Any]:
+        return {"config": emulator.driver_config(), "instruments_db": ":memory:", "session_store": "memory"}
+
+    @pytest.fixture
+    def faults(self, emulator: SmartApiEmulator) -> FaultInjector:
+        return emulator.faults
+
+    @pytest.fixture
+    def static_context(self, ctx: FakeContext) -> FakeContext:
+        return ctx
+
+    @pytest.fixture
+    def static_config(self) -> dict[str, Any]:
+        return {"api_key": "smartkey", "client_code": "A123456", "pin": "1234", "totp_secret": "JBSWY3DPEHPK3PXP",
+                "api_url": "https://apiconnect.angelone.in"}
+
+    @pytest.fixture
+    def request_cases(self, permissive_validator: None) -> list[RequestCase]:
+        start, end = _dt.datetime(2025, 1, 1, 9, 15, tzinfo=IST), _dt.datetime(2025, 1, 3, 15, 30, tzinfo=IST)
+        return [
+            RequestCase(name="place_order limit", build=lambda api, ctx: api.place_order(ctx, _limit_order()),
+                        method="POST", path=f"{SECURE}/order/v1/placeOrder", encoding="json",
+                        params={"variety": "NORMAL", "tradingsymbol": "SBIN-EQ", "symboltoken": "3045",
+                                "exchange": "NSE", "transactiontype": "BUY", "ordertype": "LIMIT",
+                                "producttype": "DELIVERY", "duration": "DAY", "price": "590.5", "quantity": "10",
+                                "ordertag": "conformancetag1"}),
+            RequestCase(name="place_order stop-market option", build=lambda api, ctx: api.place_order(
+                            ctx, _stop_order()),
+                        method="POST", path=f"{SECURE}/order/v1/placeOrder", encoding="json",
+                        params={"variety": "STOPLOSS", "ordertype": "STOPLOSS_MARKET", "triggerprice": "101.5",
+                                "producttype": "CARRYFORWARD", "exchange": "NFO", "ordertag": "conformancetag1"}),
+            RequestCase(name="cancel", build=lambda api, ctx: api.cancel_order(ctx, "250106000000102",
+                                                                                Variety.AMO),
+                        method="POST", path=f"{SECURE}/order/v1/cancelOrder",
+                        params={"variety": "AMO", "orderid": "250106000000102"}),
+            RequestCase(name="order book", build=lambda api, ctx: api.orders(ctx), method="GET",
+                        path=f"{SECURE}/order/v1/getOrderBook", encoding="none"),
+            RequestCase(name="quote", build=lambda api, ctx: api.quote(ctx, [sbin()], StreamMode.FULL),
+                        method="POST", path=f"{SECURE}/market/v1/quote", encoding="json", params={"mode": "FULL"}),
+            RequestCase(name="history", build=lambda api, ctx: api.history(ctx, sbin(), CandleInterval.MINUTE_5,
+                                                                           start, end, False),
+                        method="POST", path=f"{SECURE}/historical/v1/getCandleData",
+                        params={"interval": "FIVE_MINUTE", "fromdate": "2025-01-01 09:15",
+                                "todate": "2025-01-03 15:30", "symboltoken": "3045"}),
+        ]
+
+    @pytest.fixture
+    def response_cases(self, permissive_validator: None) -> list[ResponseCase]:
+        def case(name: str, build: Any, file: str, expected: Any) -> ResponseCase:
+            return ResponseCase(name=name, build=build, body=fixture_bytes(file), expected=expected)
+
+        return [
+            case("profile", lambda a, c: a.profile(c), "profile.json", _check(Profile)),
+            case("funds", lambda a, c: a.funds(c), "rms.json", _check(Funds)),
+            case("holdings", lambda a, c: a.holdings(c), "holdings.json", _check(Holding, 2)),
+            case("positions", lambda a, c: a.positions(c), "positions.json", _check(Position, 2)),
+            case("orders", lambda a, c: a.orders(c), "order_book.json", _check_orders),
+            case("empty orders", lambda a, c: a.orders(c), "order_book_empty.json", []),
+            case("trades", lambda a, c: a.trades(c), "trade_book.json", _check(Trade, 2)),
+            case("place", lambda a, c: a.place_order(c, _limit_order()), "place_order.json", "250106000000101"),
+            case("cancel", lambda a, c: a.cancel_order(c, "250106000000102", Variety.REGULAR), "cancel_order.json",
+                 "250106000000102"),
+            case("ltp", lambda a, c: a.ltp(c, [sbin()]), "quote_ltp.json", {sbin(): 612.4}),
+            ResponseCase(name="expired token", build=lambda a, c: a.profile(c),
+                         body=fixture_bytes("error_invalid_token.json"), status=401, error_code="AG8001"),
+            ResponseCase(name="bad totp", build=lambda a, c: a.profile(c),
+                         body=fixture_bytes("error_invalid_totp.json"), error_code="AB1050"),
+            ResponseCase(name="invalid parameters", build=lambda a, c: a.orders(c),
+                         body=fixture_bytes("error_invalid_parameters.json"), error_code="AB1007"),
+        ]
+
+
+def test_modify_request_case_after_the_order_is_known(ctx: FakeContext) -> None:
+    """Modify is stateful (see api.py), so it is checked here rather than as a static RequestCase."""
+    from tt_connect.driver_api import HttpResponse
+    from tt_connect_angelone.api import AngelOneApi
+
+    api = AngelOneApi()
+    api.orders(ctx).parse(api.unwrap(HttpResponse(status=200, body=fixture_bytes("order_book.json"))))
+    request = api.modify_order(ctx, ModifyRequest(order_id="250106000000101", qty=5)).request
+    assert request.json is not None and (request.json["quantity"], request.json["price"]) == ("5", "590.5")

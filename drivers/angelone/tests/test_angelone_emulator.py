@@ -1,0 +1,234 @@
+"""The SmartAPI emulator speaks SmartAPI: the official smartapi-python client works against it."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pyotp
+import pytest
+from tt_connect.timeutil import IST, ManualClock
+from tt_connect_angelone.emulator import SmartApiEmulator
+
+
+@pytest.fixture
+def emulator() -> Iterator[SmartApiEmulator]:
+    with SmartApiEmulator(tick_interval=0.05) as running:
+        yield running
+
+
+def _official_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """Import smartapi-python without letting it reach the internet.
+
+    On import it asks api.ipify.org for the public IP (and ignores the answer);
+    a test must only talk to 127.0.0.1, so that one call fails locally. It also
+    writes a ``logs/`` folder into the working directory, hence ``tmp_path``.
+    """
+    requests = pytest.importorskip("requests")
+    pytest.importorskip("logzero")
+    pytest.importorskip("websocket")
+
+    def offline(url: str, *args: Any, **kwargs: Any) -> Any:
+        raise requests.ConnectionError(f"tests are offline: {url} not contacted")
+
+    monkeypatch.chdir(tmp_path)
+    with monkeypatch.context() as patch:
+        patch.setattr(requests, "get", offline)
+        sdk = pytest.importorskip("SmartApi")
+        from SmartApi.smartWebSocketV2 import SmartWebSocketV2
+    return sdk.SmartConnect, SmartWebSocketV2
+
+
+def _headers(emulator: SmartApiEmulator, token: str | None = None) -> dict[str, str]:
+    headers = {"Content-Type": "application/json", "Accept": "application/json", "X-UserType": "USER",
+               "X-SourceID": "WEB", "X-ClientLocalIP": "127.0.0.1", "X-ClientPublicIP": "127.0.0.1",
+               "X-MACAddress": "00:00:00:00:00:00", "X-PrivateKey": emulator.api_key}
+    if token is not False:
+        headers["Authorization"] = f"Bearer {token or emulator.access_token}"
+    return headers
+
+
+async def _call(emulator: SmartApiEmulator, method: str, path: str, body: Any = None,
+                token: str | None = None) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.request(
+            method, f"{emulator.base_url}{path}", json=body, headers=_headers(emulator, token)) as reply:
+        return reply.status, await reply.json(content_type=None)
+
+
+SECURE = "/rest/secure/angelbroking"
+
+
+def test_the_official_smartapi_client_trades_and_streams_on_the_emulator(
+        emulator: SmartApiEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    smart_connect, smart_websocket = _official_sdk(monkeypatch, tmp_path)
+    found = emulator.announcement()
+    api = smart_connect(api_key=found["api_key"], root=found["api_url"])
+    session = api.generateSession(found["client_code"], found["pin"], pyotp.TOTP(found["totp_secret"]).now())
+    assert session["status"] is True and session["data"]["clientcode"] == emulator.client_code
+
+    token, symbol = emulator.listing.angel_token[1], emulator.listing.symbol[1]
+    order_id = api.placeOrder({"variety": "NORMAL", "tradingsymbol": symbol, "symboltoken": token,
+                               "transactiontype": "BUY", "exchange": "NSE", "ordertype": "MARKET",
+                               "producttype": "INTRADAY", "duration": "DAY", "quantity": "3"})
+    book = {o["orderid"]: o for o in api.orderBook()["data"]}
+    assert book[order_id]["status"] == "complete" and book[order_id]["tradingsymbol"] == symbol
+    positions = {p["tradingsymbol"]: p for p in api.position()["data"]}
+    assert positions[symbol]["netqty"] == "3" and positions[symbol]["producttype"] == "INTRADAY"
+
+    ticks: list[dict[str, Any]] = []
+    feed = smart_websocket(session["data"]["jwtToken"], found["api_key"], found["client_code"],
+                           session["data"]["feedToken"])
+    feed.ROOT_URI = found["ws_url"]
+    feed.on_open = lambda ws: feed.subscribe("ttc1", feed.SNAP_QUOTE, [{"exchangeType": 1, "tokens": [token]}])
+    feed.on_data = lambda ws, message: ticks.append(message)
+    feed.on_error = lambda *args: None
+    feed.on_close = lambda *args: None
+    thread = threading.Thread(target=feed.connect, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not ticks and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        feed.close_connection()
+        thread.join(5)
+    assert ticks, "no tick reached the official SmartWebSocketV2 client"
+    tick = ticks[0]
+    assert tick["token"] == token and tick["subscription_mode_val"] == "SNAP_QUOTE"
+    assert tick["last_traded_price"] > 0 and len(tick["best_5_buy_data"]) == 5
+    assert tick["best_5_buy_data"][0]["price"] < tick["best_5_sell_data"][0]["price"]
+
+
+def test_login_checks_pin_totp_and_api_key(emulator: SmartApiEmulator, monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    smart_connect, _ = _official_sdk(monkeypatch, tmp_path)
+    api = smart_connect(api_key=emulator.api_key, root=emulator.base_url)
+    wrong_totp = api.generateSession(emulator.client_code, emulator.pin, "000000")
+    assert wrong_totp["status"] is False and wrong_totp["errorcode"] == "AB1050"
+    wrong_pin = api.generateSession(emulator.client_code, "9" + emulator.pin[1:] if emulator.pin[0] != "9"
+                                    else "1" + emulator.pin[1:], pyotp.TOTP(emulator.totp_secret).now())
+    assert wrong_pin["status"] is False
+    stranger = smart_connect(api_key="not-the-key", root=emulator.base_url)
+    refused = stranger.generateSession(emulator.client_code, emulator.pin, pyotp.TOTP(emulator.totp_secret).now())
+    assert refused["status"] is False and refused["errorcode"] == "AB1034"
+
+
+async def test_token_errors_use_the_gateway_envelope_and_refresh_renews(emulator: SmartApiEmulator) -> None:
+    status, body = await _call(emulator, "GET", f"{SECURE}/user/v1/getProfile", token="forged")
+    assert status == 401 and body == {"success": False, "message": "Invalid Token", "errorCode": "AG8001",
+                                      "data": ""}
+    status, body = await _call(emulator, "POST", "/rest/auth/angelbroking/jwt/v1/generateTokens",
+                               {"refreshToken": emulator.refresh_token})
+    assert status == 200 and set(body["data"]) == {"jwtToken", "refreshToken", "feedToken"}
+    status, body = await _call(emulator, "GET", f"{SECURE}/user/v1/getProfile", token=body["data"]["jwtToken"])
+    assert body["data"]["clientcode"] == emulator.client_code
+    status, body = await _call(emulator, "POST", "/rest/auth/angelbroking/jwt/v1/generateTokens",
+                               {"refreshToken": emulator.refresh_token})
+    assert body["status"] is False and body["errorcode"] == "AB8050", "a refresh token works once"
+
+
+async def test_sessions_end_at_midnight_ist_on_the_emulator_clock() -> None:
+    clock = ManualClock(_dt.datetime(2026, 11, 25, 23, 59, tzinfo=IST))
+    with SmartApiEmulator(clock=clock) as emulator:
+        status, _ = await _call(emulator, "GET", f"{SECURE}/user/v1/getRMS")
+        assert status == 200
+        clock.advance(61)
+        status, body = await _call(emulator, "GET", f"{SECURE}/user/v1/getRMS")
+        assert status == 401 and body["errorCode"] == "AG8001"
+
+
+async def test_risk_refusals_are_accepted_then_shown_rejected_with_a_reason(emulator: SmartApiEmulator) -> None:
+    token, symbol = emulator.listing.angel_token[1], emulator.listing.symbol[1]
+    order = {"variety": "NORMAL", "tradingsymbol": symbol, "symboltoken": token, "transactiontype": "BUY",
+             "exchange": "NSE", "ordertype": "MARKET", "producttype": "DELIVERY", "duration": "DAY",
+             "quantity": "100000"}
+    status, body = await _call(emulator, "POST", f"{SECURE}/order/v1/placeOrder", order)
+    assert status == 200 and body["status"] is True
+    unique = body["data"]["uniqueorderid"]
+    _, details = await _call(emulator, "GET", f"{SECURE}/order/v1/details/{unique}")
+    assert details["data"]["status"] == "rejected" and "insufficient funds" in details["data"]["text"]
+    stop_in_normal = {**order, "ordertype": "STOPLOSS_MARKET"}
+    status, body = await _call(emulator, "POST", f"{SECURE}/order/v1/placeOrder", stop_in_normal)
+    assert status == 200 and body["status"] is False and body["errorcode"] == "AB1007"
+
+
+async def test_quotes_are_capped_at_fifty_tokens_and_report_unknown_ones() -> None:
+    with SmartApiEmulator(enforce_rate_limits=False) as emulator:
+        await _check_quotes(emulator)
+
+
+async def _check_quotes(emulator: SmartApiEmulator) -> None:
+    tokens = [emulator.listing.angel_token[t] for t in range(1, 4)] + ["424242"]
+    status, body = await _call(emulator, "POST", f"{SECURE}/market/v1/quote",
+                               {"mode": "FULL", "exchangeTokens": {"NSE": tokens}})
+    assert status == 200 and len(body["data"]["fetched"]) == 3
+    assert body["data"]["unfetched"][0]["symbolToken"] == "424242"
+    assert {"opnInterest", "depth", "52WeekHigh", "tradeVolume"} <= set(body["data"]["fetched"][0])
+    many = [emulator.listing.angel_token[t] for t in range(1, 52)]
+    _, body = await _call(emulator, "POST", f"{SECURE}/market/v1/quote",
+                          {"mode": "LTP", "exchangeTokens": {"NSE": many}})
+    assert body["status"] is False and body["errorcode"] == "AB1007" and "50" in body["message"]
+
+
+async def test_a_second_quote_within_a_second_is_answered_429(emulator: SmartApiEmulator) -> None:
+    request = {"mode": "LTP", "exchangeTokens": {"NSE": [emulator.listing.angel_token[1]]}}
+    statuses = [(await _call(emulator, "POST", f"{SECURE}/market/v1/quote", request))[0] for _ in range(3)]
+    assert statuses[0] == 200 and 429 in statuses and emulator.rate_limited >= 1
+
+
+async def test_candles_respect_the_per_interval_range(emulator: SmartApiEmulator) -> None:
+    token = emulator.listing.angel_token[1]
+    request = {"exchange": "NSE", "symboltoken": token, "interval": "ONE_DAY",
+               "fromdate": "2026-10-01 09:15", "todate": "2026-11-20 15:30"}
+    _, body = await _call(emulator, "POST", f"{SECURE}/historical/v1/getCandleData", request)
+    stamps = [row[0] for row in body["data"]]
+    assert stamps == sorted(stamps) and stamps[0].startswith("2026-10-01T") and stamps[0].endswith("+05:30")
+    _, body = await _call(emulator, "POST", f"{SECURE}/historical/v1/getCandleData",
+                          {**request, "interval": "ONE_MINUTE"})
+    assert body["errorcode"] == "AB1004" and "30 days" in body["message"]
+
+
+def test_the_feed_packs_little_endian_ticks_at_the_documented_sizes(emulator: SmartApiEmulator) -> None:
+    from tt_connect_angelone.emulator.frames import LTP, QUOTE, SNAP_QUOTE, tick_frame
+
+    quote = emulator.call(lambda: emulator.engine.quote(1))
+    sizes = {mode: len(tick_frame(mode, 1, "1007", 9, quote)) for mode in (LTP, QUOTE, SNAP_QUOTE)}
+    assert sizes == {LTP: 51, QUOTE: 123, SNAP_QUOTE: 379}
+    frame = tick_frame(SNAP_QUOTE, 2, "1007", 9, quote)
+    assert frame[0] == 3 and frame[1] == 2 and frame[2:27].rstrip(b"\0") == b"1007"
+    assert struct.unpack_from("<q", frame, 43)[0] == round(quote.last_price * 100)
+
+
+def test_the_scrip_master_lists_every_contract_as_strings(emulator: SmartApiEmulator) -> None:
+    rows = emulator.listing.scrip_master()
+    assert len(rows) == len(emulator.engine.rows)
+    assert all(isinstance(v, str) for row in rows for v in row.values())
+    nifty = next(r for r in rows if r["symbol"] == "Nifty 50")
+    assert nifty["token"] == "99926000" and nifty["instrumenttype"] == "AMXIDX"
+    option = next(r for r in rows if r["instrumenttype"] == "OPTIDX")
+    assert option["symbol"].endswith(("CE", "PE")) and float(option["strike"]) >= 100_000
+    assert len(option["expiry"]) == 9 and option["tick_size"] == "5.000000"
+
+
+def test_tt_connect_emulate_angelone_prints_one_json_line_first() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "tt_connect.cli", "emulate", "angelone"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        found = json.loads(process.stdout.readline())
+        for key in ("api_url", "ws_url", "order_ws_url", "instruments_url", "api_key", "client_code", "pin",
+                    "totp_secret", "access_token", "refresh_token", "feed_token"):
+            assert found[key], key
+        assert found["api_url"].startswith("http://127.0.0.1:")
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -1,0 +1,144 @@
+"""Static response cases: hand-built SmartAPI payloads (see fixtures/README.md) -> canonical models."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import pytest
+from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
+from tt_connect.driver_api import HttpResponse
+from tt_connect.enums import (
+    CandleInterval,
+    Exchange,
+    OrderStatus,
+    OrderType,
+    ProductType,
+    Side,
+    StreamMode,
+    Validity,
+    Variety,
+)
+from tt_connect.errors import BrokerUnavailableError
+from tt_connect.instruments import Equity, Index
+from tt_connect.models import DepthLevel
+from tt_connect.timeutil import IST
+from tt_connect_angelone.api import AngelOneApi
+
+pytestmark = pytest.mark.usefixtures("permissive_validator")
+
+
+@pytest.fixture
+def api() -> AngelOneApi:
+    return AngelOneApi()
+
+
+def _payload(api: AngelOneApi, name: str) -> Any:
+    return api.unwrap(HttpResponse(status=200, body=fixture_bytes(name)))
+
+
+def test_profile_names_the_client(api: AngelOneApi, ctx: FakeContext) -> None:
+    profile = api.profile(ctx).parse(_payload(api, "profile.json"))
+    assert (profile.broker, profile.user_id, profile.name) == ("angelone", "A123456", "ASHA RAO")
+    assert profile.exchanges == ("NSE", "BSE", "NFO", "MCX") and "DELIVERY" in profile.products
+
+
+def test_rms_strings_become_equity_funds(api: AngelOneApi, ctx: FakeContext) -> None:
+    funds = api.funds(ctx).parse(_payload(api, "rms.json"))
+    assert funds.equity.available_margin == 98250.5 and funds.equity.available_cash == 100000.0
+    assert funds.equity.used_margin == 1749.5 and funds.commodity is None and funds.raw["net"] == "98250.5000"
+
+
+def test_holdings_attach_instruments_by_token(api: AngelOneApi, ctx: FakeContext) -> None:
+    first, second = api.holdings(ctx).parse(_payload(api, "holdings.json"))
+    assert first.instrument == sbin() and (first.quantity, first.average_price, first.last_price) == (10, 590.25, 612.4)
+    assert first.isin == "INE062A01020" and first.pnl == 221 and first.day_change == pytest.approx(43.0)
+    assert second.t1_quantity == 2 and second.instrument == Equity(exchange=Exchange.NSE, symbol="RELIANCE")
+
+
+def test_positions_are_signed_and_keep_carried_forward_quantity(api: AngelOneApi, ctx: FakeContext) -> None:
+    option, short = api.positions(ctx).parse(_payload(api, "positions.json"))
+    assert option.instrument == nifty_call() and option.product is ProductType.NRML
+    assert (option.quantity, option.buy_quantity, option.sell_quantity, option.overnight_quantity) == (75, 150, 75, 75)
+    assert option.pnl == 1912.5 and option.realised_pnl == 750 and option.last_price == 125.5
+    assert short.quantity == -5 and short.product is ProductType.MIS and short.multiplier == -1
+
+
+def test_order_book_maps_statuses_types_and_times(api: AngelOneApi, ctx: FakeContext) -> None:
+    complete, stop, partial, rejected = api.orders(ctx).parse(_payload(api, "order_book.json"))
+    assert complete.status is OrderStatus.COMPLETE and complete.tag == "ttc0a1b2c3d4e5"
+    assert complete.placed_at == _dt.datetime(2025, 1, 6, 9, 20, 10, tzinfo=IST)
+    assert complete.exchange_order_id == "1100000012345678" and complete.average_price == 590.25
+    assert (stop.status, stop.order_type, stop.side, stop.price, stop.trigger_price) == (
+        OrderStatus.TRIGGER_PENDING, OrderType.SL, Side.SELL, 605.0, 604.0)
+    assert stop.variety is Variety.REGULAR and stop.validity is Validity.DAY
+    assert partial.status is OrderStatus.PARTIALLY_FILLED and (partial.filled_qty, partial.pending_qty) == (75, 75)
+    assert partial.instrument == nifty_call() and partial.product is ProductType.NRML
+    assert rejected.status is OrderStatus.REJECTED and rejected.status_message == "Adapter is Logged Off"
+    assert rejected.placed_at == _dt.datetime(2025, 1, 6, 10, 5, tzinfo=IST)
+
+
+def test_an_empty_order_book_arrives_as_null_and_parses_to_nothing(api: AngelOneApi, ctx: FakeContext) -> None:
+    assert api.orders(ctx).parse(_payload(api, "order_book_empty.json")) == []
+
+
+def test_order_history_by_order_id_keeps_only_that_order(api: AngelOneApi, ctx: FakeContext) -> None:
+    (order,) = api.order_history(ctx, "250106000000102").parse(_payload(api, "order_book.json"))
+    assert order.order_id == "250106000000102"
+    (single,) = api.order_history(ctx, "8d1e0f6c-4b1a-4a9b-9c1e-0a3b2c1d4e5f").parse(
+        _payload(api, "order_details.json"))
+    assert single.status is OrderStatus.OPEN and single.order_id == "250106000000101"
+
+
+def test_trades_take_todays_date_for_their_fill_time(api: AngelOneApi, ctx: FakeContext) -> None:
+    equity_fill, option_fill = api.trades(ctx).parse(_payload(api, "trade_book.json"))
+    assert (equity_fill.trade_id, equity_fill.order_id, equity_fill.qty, equity_fill.price) == (
+        "51012345", "250106000000101", 10, 590.25)
+    assert equity_fill.traded_at == _dt.datetime(2025, 1, 6, 9, 20, 11, tzinfo=IST)
+    assert option_fill.instrument == nifty_call() and option_fill.product is ProductType.NRML
+    (only,) = api.order_trades(ctx, "250106000000103").parse(_payload(api, "trade_book.json"))
+    assert only.trade_id == "61012346"
+
+
+def test_order_writes_parse_to_the_order_id(api: AngelOneApi, ctx: FakeContext) -> None:
+    cancel = api.cancel_order(ctx, "250106000000102", Variety.REGULAR)
+    assert cancel.parse(_payload(api, "cancel_order.json")) == "250106000000102"
+
+
+def test_full_quote_keys_by_our_instruments_with_depth(api: AngelOneApi, ctx: FakeContext) -> None:
+    (call,) = api.quote(ctx, [sbin(), nifty_call()], StreamMode.FULL)
+    quotes = call.parse(_payload(api, "quote_full.json"))
+    assert set(quotes) == {sbin(), nifty_call()}
+    quote = quotes[sbin()]
+    assert (quote.last_price, quote.volume, quote.close, quote.net_change) == (612.4, 3556150, 608.1, 4.3)
+    assert quote.depth is not None and quote.depth.bids[0] == DepthLevel(612.35, 511, 2)
+    assert quote.timestamp == _dt.datetime(2025, 1, 6, 10, 0, 1, tzinfo=IST)
+    assert quotes[nifty_call()].oi == 4567800
+    (plain,) = api.quote(ctx, [sbin()], StreamMode.QUOTE)
+    assert plain.parse(_payload(api, "quote_full.json"))[sbin()].depth is None
+
+
+def test_ltp_maps_each_fetched_token_back(api: AngelOneApi, ctx: FakeContext) -> None:
+    nifty = Index(exchange=Exchange.NSE, symbol="NIFTY 50")
+    (call,) = api.ltp(ctx, [sbin(), nifty])
+    assert call.parse(_payload(api, "quote_ltp.json")) == {sbin(): 612.4, nifty: 23616.05}
+
+
+def test_candles_are_ist_aware(api: AngelOneApi, ctx: FakeContext) -> None:
+    start = _dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST)
+    (call,) = api.history(ctx, sbin(), CandleInterval.MINUTE_1, start,
+                          start + _dt.timedelta(minutes=3), oi=False)
+    candles = call.parse(_payload(api, "candles.json"))
+    assert [c.timestamp.minute for c in candles] == [15, 16, 17] and candles[0].timestamp.utcoffset() == \
+        _dt.timedelta(hours=5, minutes=30)
+    assert (candles[2].close, candles[2].volume) == (612.0, 120004)
+
+
+def test_a_malformed_payload_is_a_broker_error_not_a_key_error(api: AngelOneApi, ctx: FakeContext) -> None:
+    with pytest.raises(BrokerUnavailableError):
+        api.orders(ctx).parse({"unexpected": "object"})
+    with pytest.raises(BrokerUnavailableError):
+        api.funds(ctx).parse([1, 2])
+    with pytest.raises(BrokerUnavailableError):
+        api.orders(ctx).parse([{"orderid": "1", "exchange": "NSE", "symboltoken": "3045", "transactiontype": "HOLD",
+                                "ordertype": "LIMIT", "producttype": "DELIVERY"}])
