@@ -712,7 +712,8 @@ class AsyncTTConnect:
     async def order_margins(self, orders: OrderRequest | Sequence[OrderRequest]) -> list[MarginRequirement]:
         """Return what each order would block, on its own, and its charges."""
         checked = self._margin_orders(orders)
-        return await self._one(Operation.MARGINS, lambda ctx: self._api.order_margins(ctx, checked))
+        batches = await self._many(Operation.MARGINS, lambda ctx: self._api.order_margins(ctx, checked))
+        return [margin for batch in batches for margin in batch]
 
     async def basket_margin(self, orders: Sequence[OrderRequest]) -> BasketMargin:
         """Return what the orders would block together (``final`` includes the hedge benefit)."""

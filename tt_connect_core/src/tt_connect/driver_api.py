@@ -696,8 +696,9 @@ class BrokerApi:
 
     # margin calculator (Operation.MARGINS) and conversion (Operation.CONVERT_POSITION)
 
-    def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
-        """Return the call that prices each order on its own."""
+    def order_margins(self, ctx: DriverContext,
+                      requests: Sequence[OrderRequest]) -> list[Call[list[MarginRequirement]]]:
+        """Return the calls that price each order on its own (one per batch the broker allows, in order)."""
         raise self._unsupported("margins")
 
     def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:

@@ -486,11 +486,12 @@ class ZerodhaApi(BrokerApi):
         return Call(self._get(f"/gtt/triggers/{_path_id(gtt_id)}", "gtt.get"),
                     lambda payload: kite_gtt_to_gtt(ctx, _object(payload, "GTT")))
 
-    def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
-        """Build ``POST /margins/orders`` (JSON)."""
+    def order_margins(self, ctx: DriverContext,
+                      requests: Sequence[OrderRequest]) -> list[Call[list[MarginRequirement]]]:
+        """Build ``POST /margins/orders`` (JSON): Kite prices a whole list in one request."""
         http = HttpRequest(method="POST", url=f"{self._api}/margins/orders", endpoint="margins.orders",
                            json=margin_body(ctx, requests))
-        return Call(http, lambda payload: [kite_margin_to_margin(ctx, row) for row in _rows(payload, "margins")])
+        return [Call(http, lambda payload: [kite_margin_to_margin(ctx, row) for row in _rows(payload, "margins")])]
 
     def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
         """Build ``POST /margins/basket?consider_positions=true`` (JSON)."""

@@ -300,10 +300,11 @@ class PaperApi(BrokerApi):
                             "order_type": r.order_type.value, "product": r.product.value,
                             "price": r.price or 0.0, "trigger_price": r.trigger_price or 0.0} for r in requests]}
 
-    def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
+    def order_margins(self, ctx: DriverContext,
+                      requests: Sequence[OrderRequest]) -> list[Call[list[MarginRequirement]]]:
         http = HttpRequest(method="POST", url=f"{BASE_URL}/margins/orders", endpoint="margins.orders",
                            json=self._margin_body(ctx, requests))
-        return Call(http, lambda data: [paper_margin_to_margin(ctx, m) for m in data])
+        return [Call(http, lambda data: [paper_margin_to_margin(ctx, m) for m in data])]
 
     def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
         http = HttpRequest(method="POST", url=f"{BASE_URL}/margins/basket", endpoint="margins.basket",
