@@ -232,3 +232,34 @@ def test_tt_connect_emulate_angelone_prints_one_json_line_first() -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_the_official_client_creates_gtt_rules_on_either_path(
+        emulator: SmartApiEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    smart_connect, _ = _official_sdk(monkeypatch, tmp_path)
+    api = smart_connect(api_key=emulator.api_key, root=emulator.base_url, access_token=emulator.access_token)
+    token, symbol = emulator.listing.angel_token[1], emulator.listing.symbol[1]
+    last = emulator.call(lambda: emulator.engine.ltp(1))
+    rule = {"tradingsymbol": symbol, "symboltoken": token, "exchange": "NSE", "producttype": "DELIVERY",
+            "transactiontype": "BUY", "price": round(last * 0.9, 1), "qty": 2, "disclosedqty": 0,
+            "triggerprice": round(last * 0.9, 1), "timeperiod": 365}
+    rule_id = api.gttCreateRule(rule)  # smartapi-python posts to /gtt-service/rest/...
+    details = api.gttDetails(rule_id)["data"]
+    assert details["id"] == rule_id and details["status"] == "NEW" and details["qty"] == 2
+    listed = api.gttLists(["NEW", "ACTIVE"], 1, 10)["data"]
+    assert [r["id"] for r in listed] == [rule_id]
+    api.gttCancelRule({"id": rule_id, "symboltoken": token, "exchange": "NSE"})
+    assert api.gttDetails(rule_id)["data"]["status"] == "CANCELLED"
+
+
+async def test_the_margin_calculator_prices_a_basket(emulator: SmartApiEmulator) -> None:
+    token = emulator.listing.angel_token[1]
+    leg = {"exchange": "NSE", "qty": 10, "price": 0, "productType": "INTRADAY", "token": token,
+           "tradeType": "BUY", "orderType": "MARKET"}
+    _, body = await _call(emulator, "POST", f"{SECURE}/margin/v1/batch", {"positions": [leg]})
+    single = body["data"]["totalMarginRequired"]
+    assert single > 0 and body["data"]["marginComponents"]["nonNFOMargin"] == pytest.approx(single, rel=0.01)
+    _, body = await _call(emulator, "POST", f"{SECURE}/margin/v1/batch",
+                          {"positions": [leg, {**leg, "tradeType": "SELL"}]})
+    hedged = body["data"]
+    assert hedged["totalMarginRequired"] < single and hedged["marginComponents"]["marginBenefit"] > 0

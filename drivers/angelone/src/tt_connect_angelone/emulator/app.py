@@ -25,6 +25,8 @@ import pyotp
 from aiohttp import web
 from tt_connect.emulation import EmulatorHost, ErrorKind, Faults, RateWindow, SessionBook, StreamClient, verify_totp
 from tt_connect.paper.engine import PaperOrder
+from tt_connect.paper.margins import MarginOrder, basket_margin
+from tt_connect.paper.triggers import PaperGtt, PaperGttLeg
 from tt_connect.timeutil import IST, Clock
 
 from tt_connect_angelone.emulator.frames import LTP, QUOTE, SNAP_QUOTE, tick_frame
@@ -61,6 +63,8 @@ _INTERVALS: dict[str, tuple[int, int]] = {
 _QUOTE_MODES = ("LTP", "OHLC", "FULL")
 _MAX_QUOTE_TOKENS = 50
 _MAX_TAG = 20
+_RULE_STATUS = {"active": "NEW", "triggered": "SENTTOEXCHANGE", "deleted": "CANCELLED", "expired": "EXPIRED"}
+"""Paper GTT states as SmartAPI rule statuses ([UNVERIFIED] names, see PROTOCOL.md)."""
 _UNIQUE_IDS = uuid.UUID("6f1c2a52-6a43-4d5e-9b7e-8f3f2b8c1d00")
 
 
@@ -203,9 +207,18 @@ class SmartApiEmulator(EmulatorHost):
             ("GET", "/portfolio/v1/getHolding"): self._holdings,
             ("GET", "/portfolio/v1/getAllHolding"): self._all_holdings,
             ("POST", "/historical/v1/getCandleData"): self._candles,
+            ("POST", "/gtt/v1/createRule"): self._create_rule,
+            ("POST", "/gtt/v1/modifyRule"): self._modify_rule,
+            ("POST", "/gtt/v1/cancelRule"): self._cancel_rule,
+            ("POST", "/gtt/v1/ruleDetails"): lambda req, body, user: self._rule(self._gtt(body)),
+            ("POST", "/gtt/v1/ruleList"): self._rule_list,
+            ("POST", "/margin/v1/batch"): self._margin_batch,
         }
         for (method, path), handler in routes.items():
             r.add_route(method, f"{SECURE}{path}", self._api(handler))
+            if path.startswith("/gtt/v1/") and path.endswith(("createRule", "modifyRule", "cancelRule")):
+                # smartapi-python and -java prefix these three with /gtt-service (reference 2.4): serve both.
+                r.add_route(method, f"/gtt-service{SECURE}{path}", self._api(handler))
 
     def _check_headers(self, request: web.Request) -> None:
         if request.headers.get("X-PrivateKey") != self.api_key:
@@ -417,6 +430,97 @@ class SmartApiEmulator(EmulatorHost):
         self.engine.convert(token=token, side=str(body.get("transactiontype", "")),
                             qty=self._number(body, "quantity", int, required=True), from_product=old, to_product=new)
         return None
+
+    # -- GTT rules and the margin calculator ------------------------------------------------
+
+    def _rule_leg(self, body: Mapping[str, Any], side: str, product: str) -> PaperGttLeg:
+        price = self._number(body, "price", float, required=True)
+        trigger = self._number(body, "triggerprice", float, required=True)
+        quantity = self._number(body, "qty", int) or self._number(body, "quantity", int, required=True)
+        return PaperGttLeg(trigger_price=trigger, side=side, qty=quantity, product=product, order_type="LIMIT",
+                           price=price)
+
+    def _gtt(self, body: Mapping[str, Any]) -> PaperGtt:
+        gtt_id = str(body.get("id", ""))
+        if gtt_id not in self.engine.triggers.gtts:
+            raise _Refusal(ErrorKind.NOT_FOUND, f"GTT rule {gtt_id or '(none)'} not found", "AB1007")
+        return self.engine.triggers.get(gtt_id)
+
+    def _rule(self, gtt: PaperGtt) -> dict[str, Any]:
+        (leg,) = gtt.legs
+        products = {paper: angel for angel, paper in ANGEL_PRODUCTS.items()}
+        return {"id": int(gtt.gtt_id), **self.listing.identity(gtt.token), "transactiontype": leg.side,
+                "producttype": products.get(leg.product, leg.product), "price": leg.price, "qty": leg.qty,
+                "triggerprice": leg.trigger_price, "disclosedqty": 0,
+                "status": _RULE_STATUS.get(gtt.status, gtt.status.upper()),
+                "createddate": gtt.created_at.astimezone(IST).isoformat(timespec="seconds"),
+                "updateddate": gtt.updated_at.astimezone(IST).isoformat(timespec="seconds"),
+                "expirydate": gtt.expires_at.astimezone(IST).isoformat(timespec="seconds"),
+                "clientid": self.client_code}
+
+    def _create_rule(self, request: web.Request, body: dict[str, Any], user: str) -> dict[str, int]:
+        token = self._instrument(body)
+        product = ANGEL_PRODUCTS.get(str(body.get("producttype")))
+        side = str(body.get("transactiontype", ""))
+        if product is None or side not in ("BUY", "SELL"):
+            raise _Refusal(ErrorKind.INPUT, "Invalid producttype or transactiontype", "AB1007")
+        leg = self._rule_leg(body, side, product)
+        gtt = self.engine.triggers.place(token, [leg], self.engine.ltp(token))
+        return {"id": int(gtt.gtt_id)}
+
+    def _modify_rule(self, request: web.Request, body: dict[str, Any], user: str) -> dict[str, int]:
+        gtt = self._gtt(body)
+        if self._instrument(body) != gtt.token:
+            raise _Refusal(ErrorKind.INPUT, "symboltoken does not match the rule", "AB1007")
+        (current,) = gtt.legs
+        leg = self._rule_leg(body, current.side, current.product)
+        return {"id": int(self.engine.triggers.modify(gtt.gtt_id, [leg], self.engine.ltp(gtt.token)).gtt_id)}
+
+    def _cancel_rule(self, request: web.Request, body: dict[str, Any], user: str) -> dict[str, int]:
+        gtt = self._gtt(body)
+        if self._instrument(body) != gtt.token:
+            raise _Refusal(ErrorKind.INPUT, "symboltoken does not match the rule", "AB1007")
+        return {"id": int(self.engine.triggers.delete(gtt.gtt_id).gtt_id)}
+
+    def _rule_list(self, request: web.Request, body: dict[str, Any], user: str) -> list[dict[str, Any]] | None:
+        wanted = body.get("status")
+        if not isinstance(wanted, list) or not wanted:
+            raise _Refusal(ErrorKind.INPUT, "status must be a non-empty list", "AB1007")
+        page = self._number(body, "page", int) or 1
+        count = self._number(body, "count", int) or 10
+        rules = [self._rule(g) for g in self.engine.triggers.gtts.values()]
+        chosen = [r for r in rules if "FORALL" in wanted or r["status"] in wanted]
+        return chosen[(page - 1) * count:page * count] or None
+
+    def _margin_batch(self, request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
+        positions = body.get("positions")
+        if not isinstance(positions, list) or not positions:
+            raise _Refusal(ErrorKind.INPUT, "positions must be a non-empty list", "AB1007")
+        orders = []
+        for item in positions:
+            if not isinstance(item, dict):
+                raise _Refusal(ErrorKind.INPUT, "each position is an object", "AB1007")
+            token = self.listing.by_token.get((str(item.get("exchange")), str(item.get("token"))))
+            product = ANGEL_PRODUCTS.get(str(item.get("productType")))
+            order_type = ANGEL_ORDER_TYPES.get(str(item.get("orderType") or "MARKET"))
+            if token is None or product is None or order_type is None:
+                raise _Refusal(ErrorKind.INPUT, "Invalid token, productType or orderType", "AB1007")
+            orders.append(MarginOrder(token=token, side=str(item.get("tradeType", "")),
+                                      qty=self._number(item, "qty", int, required=True), order_type=order_type,
+                                      product=product, price=self._number(item, "price", float) or 0.0))
+        basket = basket_margin(self.engine, orders)
+        lines = basket["orders"]
+        span = sum(line.get("span", 0.0) for line in lines)
+        premium = sum(line.get("option_premium", 0.0) for line in lines)
+        total = basket["final"]["total"]
+        return {"totalMarginRequired": total,
+                "marginComponents": {"netPremium": round(premium, 2), "spanMargin": round(span, 2),
+                                     "marginBenefit": round(basket["initial"]["total"] - total, 2),
+                                     "deliveryMargin": round(sum(line.get("var", 0.0) for line in lines
+                                                                 if line["product"] == "CNC"), 2),
+                                     "nonNFOMargin": round(sum(line.get("var", 0.0) for line in lines
+                                                               if line["product"] != "CNC"), 2),
+                                     "totOptionsPremium": round(premium, 2)}}
 
     # -- market data ------------------------------------------------------------------------
 
