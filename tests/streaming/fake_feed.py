@@ -34,6 +34,7 @@ class ServerSocket:
 
     ws: web.WebSocketResponse
     token: str
+    path: str = "/ws"
     subscribed: dict[int, str] = field(default_factory=dict)
     pings: int = 0
 
@@ -55,7 +56,7 @@ class FeedServer:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        socket = ServerSocket(ws=ws, token=request.query.get("token", ""))
+        socket = ServerSocket(ws=ws, token=request.query.get("token", ""), path=request.path)
         self.opened.append(socket)
         pusher = asyncio.get_running_loop().create_task(self._push(socket))
         try:
@@ -88,9 +89,10 @@ class FeedServer:
             except (ConnectionError, RuntimeError):
                 return
 
-    async def push_order_update(self, order_id: str, token: int, status: str = "OPEN") -> None:
-        """Send an order update on the oldest live socket (the fake's "connection #0")."""
-        await self.live[0].ws.send_str(json.dumps({"order": {"id": order_id, "token": token, "status": status}}))
+    async def push_order_update(self, order_id: str, token: int, status: str = "OPEN", path: str = "/ws") -> None:
+        """Send an order update on the oldest live socket of ``path`` (the fake's "connection #0")."""
+        socket = next(s for s in self.live if s.path == path)
+        await socket.ws.send_str(json.dumps({"order": {"id": order_id, "token": token, "status": status}}))
 
     async def kill_all(self) -> None:
         for socket in self.live:
@@ -125,8 +127,11 @@ class FakeSpec:
     """The fake feed's StreamSpec; limits and timings are set per test."""
 
     def __init__(self, url: str, *, per_connection: int = 100, connections: int = 3, stale_after: float = 5.0,
-                 ping_interval: float | None = None, carries_order_updates: bool = False) -> None:
+                 ping_interval: float | None = None, carries_order_updates: bool = False,
+                 order_updates_url: str | None = None) -> None:
         self._url = url
+        if order_updates_url is not None:  # order updates on a socket of their own, as AngelOne does
+            self.order_updates = FakeSpec(order_updates_url, carries_order_updates=True)
         self.max_instruments_per_connection = per_connection
         self.max_connections = connections
         self.stale_after = stale_after

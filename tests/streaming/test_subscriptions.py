@@ -107,6 +107,26 @@ async def test_a_handler_may_unsubscribe_itself(feed: FeedServer, make_engine: E
     assert len(calls) == 1
 
 
+async def test_order_updates_on_a_socket_of_their_own_open_only_while_wanted(
+        feed: FeedServer, make_engine: EngineFactory) -> None:
+    items = stocks(2)
+    engine = make_engine(items, order_updates_url=feed.url.replace("/ws", "/orders"))
+    ticks: list[Tick] = []
+    updates: list[OrderUpdate] = []
+    market = await engine.subscribe(items, on_tick=ticks.append)
+    assert [s.path for s in feed.live] == ["/ws"], "no order socket before anyone wants updates"
+    orders = await engine.subscribe([], on_order_update=updates.append)
+    await eventually(lambda: [s.path for s in feed.live] == ["/ws", "/orders"], what="the order socket")
+    await feed.push_order_update("order-7", token=2, status="COMPLETE", path="/orders")
+    await eventually(lambda: updates, what="the order update")
+    assert updates[0].order.order_id == "order-7" and updates[0].order.instrument == items[1]
+    assert engine.stats.connections == 2
+    await orders.unsubscribe()
+    await eventually(lambda: [s.path for s in feed.live] == ["/ws"], what="the order socket to close")
+    await eventually(lambda: ticks, what="ticks still flowing")
+    await market.unsubscribe()
+
+
 async def test_order_updates_keep_connection_zero_open_without_instruments(
         feed: FeedServer, make_engine: EngineFactory) -> None:
     items = stocks(1)

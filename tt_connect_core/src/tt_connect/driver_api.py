@@ -719,7 +719,14 @@ class FrameDecoder(Protocol):
 
 
 class StreamSpec(Protocol):
-    """How to talk to a broker's streaming socket (returned by ``ttc_stream``)."""
+    """How to talk to a broker's streaming socket (returned by ``ttc_stream``).
+
+    A broker whose order updates come on a socket of their own (AngelOne) sets
+    ``carries_order_updates = False`` and gives the spec an ``order_updates``
+    attribute: another StreamSpec for that socket (no instruments are ever
+    subscribed on it; its decoder yields OrderUpdates). The core opens it only
+    while someone wants order updates.
+    """
 
     max_instruments_per_connection: int
     max_connections: int

@@ -34,6 +34,7 @@ from tt_connect.timeutil import IST
 
 from tt_connect_angelone.config import AngelOneConfig
 from tt_connect_angelone.mapping import EXCHANGE_TYPES, SEGMENT_OF_EXCHANGE_TYPE
+from tt_connect_angelone.order_feed import AngelOrderUpdateSpec
 
 __all__ = ["DIVISORS", "LTP_PACKET", "QUOTE_PACKET", "SNAP_QUOTE_PACKET", "AngelDecoder", "AngelStreamSpec",
            "subscription_mode"]
@@ -173,9 +174,11 @@ class AngelStreamSpec:
     """The SDKs reconnect after ~20 s without any message (reference 2.13.2)."""
     ping_interval: float | None = 10.0
     carries_order_updates = False
+    """Order updates come on a socket of their own: see :attr:`order_updates`."""
 
     def __init__(self, config: AngelOneConfig) -> None:
         self._config = config
+        self.order_updates = AngelOrderUpdateSpec(config)
 
     def url(self, session: Session | None) -> str:
         return self._config.ws_url

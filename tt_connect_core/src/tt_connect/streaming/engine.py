@@ -7,7 +7,10 @@ in the highest mode anyone asked for), places every instrument on the first
 connection with room (past ``max_connections x max_instruments_per_connection``
 it refuses), and sends only the difference whenever the wishes change.
 Decoded ticks are routed to the subscribers of their instrument; order
-updates to every subscriber that asked for them.
+updates to every subscriber that asked for them. Order updates come either on
+connection #0 (``spec.carries_order_updates``, Kite) or on a socket of their
+own described by ``spec.order_updates``, another StreamSpec (AngelOne); that
+socket is open exactly while someone wants order updates.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import datetime as _dt
 import random
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
-from tt_connect.driver_api import BrokerSymbol, DriverContext, Session, StreamSpec, Transport
+from tt_connect.driver_api import BrokerSymbol, DriverContext, FrameDecoder, Session, StreamSpec, Transport
 from tt_connect.enums import StreamMode
 from tt_connect.errors import StreamingError, SubscriptionLimitError
 from tt_connect.instruments import Instrument
@@ -106,6 +109,10 @@ class StreamEngine:
         self._ready_timeout = ready_timeout
         self._max_order_updates = max_order_updates
         self._decoder = spec.decoder(ctx)
+        self._order_spec: StreamSpec | None = None if spec.carries_order_updates else getattr(
+            spec, "order_updates", None)
+        self._order_conn: FeedConnection | None = None
+        self._order_decoder: FrameDecoder | None = None
         self._connections: list[FeedConnection] = []
         self._owner: dict[Instrument, FeedConnection] = {}
         self._subscribers: list[Subscription] = []
@@ -141,7 +148,7 @@ class StreamEngine:
     @property
     def live_connections(self) -> int:
         """Return how many sockets are connected right now."""
-        return sum(1 for c in self._connections if c.connected.is_set())
+        return sum(1 for c in self._all_connections() if c.connected.is_set())
 
     @property
     def closed(self) -> bool:
@@ -185,7 +192,7 @@ class StreamEngine:
         if items and on_tick is None:
             raise StreamingError("subscribe needs on_tick to receive the ticks of these instruments",
                                  broker=self.broker)
-        if on_order_update is not None and not self._spec.carries_order_updates:
+        if on_order_update is not None and not self._carries_updates:
             raise StreamingError(
                 f"{self.broker}'s stream carries no order updates; poll broker.orders() instead",
                 broker=self.broker)
@@ -208,7 +215,7 @@ class StreamEngine:
             await self._apply(before, self._wanted(), symbols)
             involved = {self._owner[i] for i in items}
             if on_order_update is not None:
-                involved.add(self._connection(0))
+                involved.add(self._updates_connection())
         await self._until_live(involved)
         return sub
 
@@ -278,7 +285,7 @@ class StreamEngine:
     async def reconnect(self) -> None:
         """Reconnect every socket now with the current session (after a re-login), resubscribing all."""
         async with self._lock:
-            for conn in self._connections:
+            for conn in self._all_connections():
                 await conn.restart()
 
     async def close(self) -> None:
@@ -288,15 +295,24 @@ class StreamEngine:
             for sub in list(self._subscribers):
                 await self._retire(sub)
             self._reroute()
-            for conn in self._connections:
+            for conn in self._all_connections():
                 await conn.stop()
 
     # -- dispatch (hot path) ---------------------------------------------------------------
 
     def _dispatch(self, frame: str | bytes) -> bool:
+        """Decode one frame of a market-data socket and queue its events (see :meth:`_route`)."""
+        return self._route(self._decoder, frame)
+
+    def _dispatch_order_frame(self, frame: str | bytes) -> bool:
+        """Decode one frame of the separate order-update socket."""
+        assert self._order_decoder is not None
+        return self._route(self._order_decoder, frame)
+
+    def _route(self, decoder: FrameDecoder, frame: str | bytes) -> bool:
         """Decode one frame and queue its events; return True if any subscriber got work."""
         try:
-            events = self._decoder.decode(frame, self._clock.now())
+            events = decoder.decode(frame, self._clock.now())
         except Exception as exc:  # a frame the decoder cannot read: skip it, keep the feed
             # Only the exception's type: a frame (e.g. an order update) may carry account details.
             self._report(StreamingError(f"undecodable frame skipped ({type(exc).__name__})", broker=self.broker))
@@ -370,6 +386,25 @@ class StreamEngine:
                          dropped + counters.dropped)
         await sub.stop()
 
+    @property
+    def _carries_updates(self) -> bool:
+        return self._spec.carries_order_updates or self._order_spec is not None
+
+    def _all_connections(self) -> list[FeedConnection]:
+        return [*self._connections, *([self._order_conn] if self._order_conn is not None else [])]
+
+    def _updates_connection(self) -> FeedConnection:
+        """The socket that brings order updates: #0, or the broker's separate order socket."""
+        if self._order_spec is None:
+            return self._connection(0)
+        if self._order_conn is None:
+            self._order_decoder = self._order_spec.decoder(self._ctx)
+            self._order_conn = FeedConnection(
+                -1, spec=self._order_spec, transport=self._transport, session=self._session,
+                dispatch=self._dispatch_order_frame, report=self._report, backoff=self._backoff,
+                on_reconnect=self._count_reconnect, connect_timeout=self._connect_timeout)
+        return self._order_conn
+
     def _connection(self, index: int) -> FeedConnection:
         while len(self._connections) <= index:
             self._connections.append(FeedConnection(
@@ -416,7 +451,8 @@ class StreamEngine:
 
         Connection #0 stays open while anyone wants order updates, even with no instruments.
         """
-        updates = self._spec.carries_order_updates and self._wants_order_updates()
+        wanted = self._wants_order_updates()
+        updates = self._spec.carries_order_updates and wanted
         if updates:
             self._connection(0)
         for conn in self._connections:
@@ -425,6 +461,11 @@ class StreamEngine:
             elif conn.running:
                 _log.info("stream_connection_idle_closed", broker=self.broker, connection=conn.index)
                 await conn.stop()
+        if self._order_spec is not None:
+            if wanted:
+                self._updates_connection().start()
+            elif self._order_conn is not None and self._order_conn.running:
+                await self._order_conn.stop()
 
     async def _until_live(self, connections: set[FeedConnection]) -> None:
         """Wait (bounded) until the sockets are up, so nothing sent after subscribe() is missed."""
