@@ -116,3 +116,27 @@ async def test_converting_intraday_to_delivery_moves_the_position_and_the_cash(b
         await broker.convert_position(reliance(), Side.BUY, 1, ProductType.MIS, ProductType.CNC)
     with pytest.raises(InvalidOrderError, match="already"):
         await broker.convert_position(reliance(), Side.BUY, 1, ProductType.CNC, ProductType.CNC)
+
+
+@pytest.mark.parametrize("call", [
+    lambda b: b.order_margins([]),
+    lambda b: b.order_margins(["RELIANCE"]),
+    lambda b: b.order_margins(None),
+    lambda b: b.basket_margin([{"instrument": "NSE:RELIANCE"}]),
+    lambda b: b.order_margins(OrderRequest(instrument=reliance(), qty=3, side=Side.BUY, product=ProductType.CNC,
+                                           order_type=OrderType.LIMIT, price=2905.01)),
+    lambda b: b.convert_position("NSE:RELIANCE", Side.BUY, 1, ProductType.MIS, ProductType.CNC),
+    lambda b: b.convert_position(reliance(), "UP", 1, ProductType.MIS, ProductType.CNC),
+    lambda b: b.convert_position(reliance(), Side.BUY, 0, ProductType.MIS, ProductType.CNC),
+    lambda b: b.convert_position(reliance(), Side.BUY, 1, "INTRADAY", ProductType.CNC),
+    lambda b: b.place_gtt("NSE:RELIANCE", GttLeg(trigger_price=1.0, side=Side.BUY, qty=1,
+                                                  product=ProductType.CNC, price=1.0), last_price=2.0),
+    lambda b: b.place_gtt(reliance(), "a leg", last_price=2905.0),
+    lambda b: b.gtt(""),
+    lambda b: b.cancel_gtt(None),
+])
+async def test_garbage_into_gtt_margin_and_conversion_calls_is_an_invalid_order_error(
+        broker: AsyncTTConnect, call: object) -> None:
+    assert callable(call)
+    with pytest.raises(InvalidOrderError):
+        await call(broker)
