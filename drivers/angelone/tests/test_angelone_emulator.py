@@ -263,3 +263,18 @@ async def test_the_margin_calculator_prices_a_basket(emulator: SmartApiEmulator)
                           {"positions": [leg, {**leg, "tradeType": "SELL"}]})
     hedged = body["data"]
     assert hedged["totalMarginRequired"] < single and hedged["marginComponents"]["marginBenefit"] > 0
+
+
+async def test_a_dead_jwt_is_renewed_with_the_refresh_token_not_a_new_login(emulator: SmartApiEmulator) -> None:
+    from tt_connect import AsyncTTConnect
+
+    async with AsyncTTConnect("angelone", emulator.driver_config(), instruments_db=":memory:",
+                              session_store="memory") as broker:
+        assert (await broker.profile()).user_id == emulator.client_code
+        logins = emulator.logins
+        emulator.sessions.expire_all()  # the JWTs die; refresh and feed tokens live on
+        assert (await broker.profile()).user_id == emulator.client_code
+        assert (emulator.logins, emulator.renewals) == (logins, 1)
+        emulator.faults.expire_sessions()  # the daily end: every token dies, refresh fails, PIN + TOTP again
+        assert (await broker.funds()).equity.available_cash > 0
+        assert (emulator.logins, emulator.renewals) == (logins + 1, 1)

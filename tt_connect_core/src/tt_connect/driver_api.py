@@ -374,7 +374,12 @@ LoginFlow: TypeAlias = Generator[LoginStep, LoginReply, Session]
 
 
 class AuthSpec(Protocol):
-    """A driver's auth description (returned by ``ttc_auth``)."""
+    """A driver's auth description (returned by ``ttc_auth``).
+
+    Optional: a ``refresh(session, now) -> LoginFlow`` method renewing a session with
+    its ``refresh_token`` (AngelOne's ``generateTokens``). The core tries it first when a
+    session dies or nears expiry, and falls back to :meth:`login` when it fails.
+    """
 
     def login_kind(self) -> AuthKind:
         """Return which kind of login the configured credentials allow."""

@@ -23,6 +23,7 @@ from tt_connect.driver_api import (
     AuthSpec,
     HttpRequest,
     HttpResponse,
+    LoginFlow,
     NeedRedirect,
     NeedTotp,
     Session,
@@ -114,12 +115,12 @@ class AuthManager:
         self._emit("expired")
         self._session = None
         await asyncio.to_thread(self._store.delete, self.broker, self._account)
-        return await self._login_once(renewed=True)
+        return await self._login_once(renewed=True, previous=dead)
 
-    async def _login_once(self, *, renewed: bool) -> Session:
+    async def _login_once(self, *, renewed: bool, previous: Session | None = None) -> Session:
         task = self._login
         if task is None or task.done():
-            task = self._login = asyncio.ensure_future(self._run_login(renewed))
+            task = self._login = asyncio.ensure_future(self._run_login(renewed, previous))
         return await asyncio.shield(task)
 
     def _can_login_silently(self) -> bool:
@@ -130,10 +131,19 @@ class AuthManager:
             return self._interactive is not None
         return self.logins == 0  # a given token: usable once, never renewable
 
-    async def _run_login(self, renewed: bool) -> Session:
+    async def _run_login(self, renewed: bool, previous: Session | None = None) -> Session:
+        """Renew with the previous session's refresh token where the driver can; else log in."""
+        refresh = getattr(self._spec, "refresh", None)
+        if previous is not None and previous.refresh_token and callable(refresh):
+            try:
+                return await self._run_flow(refresh(previous, self._clock.now()), renewed=True)
+            except TTConnectError as exc:  # refresh token dead too (the daily expiry): a full login
+                _log.info("session_token_refresh_failed", broker=self.broker, error=type(exc).__name__)
         if not self._can_login_silently():
             self._login_required()
-        flow = self._spec.login(self._clock.now())
+        return await self._run_flow(self._spec.login(self._clock.now()), renewed=renewed)
+
+    async def _run_flow(self, flow: LoginFlow, *, renewed: bool) -> Session:
         reply: object = None
         try:
             step = next(flow)
@@ -193,10 +203,12 @@ class AuthManager:
             await asyncio.sleep(max(wait, 1.0))
             if self._session is not session:
                 continue
-            if not self._can_login_silently() or self._spec.login_kind() is not AuthKind.PASSWORD_TOTP:
+            refreshable = bool(session.refresh_token) and callable(getattr(self._spec, "refresh", None))
+            if not refreshable and (not self._can_login_silently()
+                                    or self._spec.login_kind() is not AuthKind.PASSWORD_TOTP):
                 return
             try:
-                await self._login_once(renewed=True)
+                await self._login_once(renewed=True, previous=session)
             except TTConnectError as exc:
                 _log.warning("session_refresh_failed", broker=self.broker, error=type(exc).__name__)
                 await asyncio.sleep(60)

@@ -101,6 +101,10 @@ class SmartApiEmulator(EmulatorHost):
         self.varieties: dict[str, str] = {}
         self.unique_ids: dict[str, str] = {}
         self._sequence = 0
+        self.logins = 0
+        """Successful ``loginByPassword`` calls (tests check that a renewal did not need one)."""
+        self.renewals = 0
+        """Successful ``generateTokens`` calls."""
         self.access_token = self.sessions.issue(self.client_code, token=f"eyJ{secrets.token_urlsafe(32)}")
         self.refresh_token = self.refresh_tokens.issue(self.client_code)
         self.feed_token = self.feed_tokens.issue(self.client_code)
@@ -274,6 +278,7 @@ class SmartApiEmulator(EmulatorHost):
             return self._refuse(_Refusal(ErrorKind.INPUT, "Invalid clientcode or password", "AB1007"))
         if not verify_totp(self.totp_secret, body.get("totp"), self.clock.now()):
             return self._refuse(_Refusal(ErrorKind.INPUT, "Invalid totp", "AB1050"))
+        self.logins += 1
         return _ok(self._tokens(self.client_code))
 
     async def _generate_tokens(self, request: web.Request) -> web.Response:
@@ -289,6 +294,7 @@ class SmartApiEmulator(EmulatorHost):
         if user is None:
             return self._refuse(_Refusal(ErrorKind.AUTH, "Invalid refresh token", "AB8050"))
         self.refresh_tokens.revoke(refresh)  # type: ignore[arg-type]
+        self.renewals += 1
         return _ok(self._tokens(user))
 
     def _profile(self, request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
