@@ -9,8 +9,22 @@ from typing import Any
 
 import pytest
 from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
-from tt_connect.enums import CandleInterval, OrderStatus, OrderType, ProductType, Side, StreamMode, Variety
-from tt_connect.models import Funds, Holding, ModifyRequest, Order, OrderRequest, Position, Profile, Trade
+from tt_connect.enums import CandleInterval, GttStatus, OrderStatus, OrderType, ProductType, Side, StreamMode, Variety
+from tt_connect.models import (
+    BasketMargin,
+    ConvertRequest,
+    Funds,
+    Gtt,
+    GttLeg,
+    GttRequest,
+    Holding,
+    ModifyRequest,
+    Order,
+    OrderRequest,
+    Position,
+    Profile,
+    Trade,
+)
 from tt_connect.testing import DriverConformance, FaultInjector, RequestCase, ResponseCase
 from tt_connect.timeutil import IST
 from tt_connect_angelone.emulator import SmartApiEmulator
@@ -28,6 +42,21 @@ def _limit_order() -> OrderRequest:
 def _stop_order() -> OrderRequest:
     return OrderRequest(instrument=nifty_call(), qty=75, side=Side.SELL, product=ProductType.NRML,
                         order_type=OrderType.SL_M, trigger_price=101.5, tag="conformancetag1")
+
+
+def _gtt_request() -> GttRequest:
+    leg = GttLeg(trigger_price=560, side=Side.BUY, qty=10, product=ProductType.CNC, price=560.05)
+    return GttRequest(instrument=sbin(), legs=(leg,), last_price=612.4)
+
+
+def _conversion() -> ConvertRequest:
+    return ConvertRequest(instrument=sbin(), side=Side.BUY, qty=3, from_product=ProductType.MIS,
+                          to_product=ProductType.CNC)
+
+
+def _check_gtts(gtts: list[Gtt]) -> None:
+    assert [g.status for g in gtts] == [GttStatus.ACTIVE, GttStatus.TRIGGERED, GttStatus.CANCELLED]
+    assert gtts[0].instrument == sbin() and gtts[1].instrument == nifty_call()
 
 
 def _check(kind: type, count: int | None = None) -> Any:
@@ -99,6 +128,17 @@ class TestAngelOneConformance(DriverConformance):
                         method="POST", path=f"{SECURE}/historical/v1/getCandleData",
                         params={"interval": "FIVE_MINUTE", "fromdate": "2025-01-01 09:15",
                                 "todate": "2025-01-03 15:30", "symboltoken": "3045"}),
+            RequestCase(name="gtt create", build=lambda api, ctx: api.place_gtt(ctx, _gtt_request()),
+                        method="POST", path=f"{SECURE}/gtt/v1/createRule", encoding="json",
+                        params={"symboltoken": "3045", "producttype": "DELIVERY", "triggerprice": "560",
+                                "price": "560.05", "qty": "10", "timeperiod": "365"}),
+            RequestCase(name="gtt list", build=lambda api, ctx: api.gtts(ctx), method="POST",
+                        path=f"{SECURE}/gtt/v1/ruleList", encoding="json", params={"page": "1", "count": "100"}),
+            RequestCase(name="basket margin", build=lambda api, ctx: api.basket_margin(ctx, [_limit_order()]),
+                        method="POST", path=f"{SECURE}/margin/v1/batch", encoding="json"),
+            RequestCase(name="convert position", build=lambda api, ctx: api.convert_position(ctx, _conversion()),
+                        method="POST", path=f"{SECURE}/order/v1/convertPosition", encoding="json",
+                        params={"oldproducttype": "INTRADAY", "newproducttype": "DELIVERY", "type": "DAY"}),
         ]
 
     @pytest.fixture
@@ -118,6 +158,13 @@ class TestAngelOneConformance(DriverConformance):
             case("cancel", lambda a, c: a.cancel_order(c, "250106000000102", Variety.REGULAR), "cancel_order.json",
                  "250106000000102"),
             case("ltp", lambda a, c: a.ltp(c, [sbin()]), "quote_ltp.json", {sbin(): 612.4}),
+            case("gtt create", lambda a, c: a.place_gtt(c, _gtt_request()), "gtt_create.json", "1000014"),
+            case("gtt details", lambda a, c: a.gtt(c, "1000014"), "gtt_rule.json", _check(Gtt)),
+            case("gtt list", lambda a, c: a.gtts(c), "gtt_list.json", _check_gtts),
+            case("empty gtt list", lambda a, c: a.gtts(c), "gtt_list_empty.json", []),
+            case("basket margin", lambda a, c: a.basket_margin(c, [_limit_order()]), "margin_batch.json",
+                 _check(BasketMargin)),
+            case("convert", lambda a, c: a.convert_position(c, _conversion()), "convert_position.json", True),
             ResponseCase(name="expired token", build=lambda a, c: a.profile(c),
                          body=fixture_bytes("error_invalid_token.json"), status=401, error_code="AG8001"),
             ResponseCase(name="bad totp", build=lambda a, c: a.profile(c),

@@ -43,9 +43,7 @@ def test_capabilities_decide_every_operation() -> None:
     hooks = make_plugin_manager(load_driver("angelone")).hook
     caps = hooks.ttc_capabilities(config=parse_driver_config(AngelOneConfig, CONFIG, broker="angelone"))
     assert set(caps.operations) == set(Operation)
-    for operation in (Operation.GTT, Operation.MARGINS, Operation.CONVERT_POSITION, Operation.ORDER_UPDATES):
-        assert caps.support(operation) is Support.UNSUPPORTED
-    assert caps.support(Operation.PLACE_ORDER) is Support.SUPPORTED
+    assert all(support is Support.SUPPORTED for support in caps.operations.values())
     assert caps.stream_modes == frozenset(StreamMode)
     nse, nfo = caps.segment(Exchange.NSE), caps.segment(Exchange.NFO)
     assert nse is not None and ProductType.NRML not in nse.products and Validity.TTL not in nse.validities

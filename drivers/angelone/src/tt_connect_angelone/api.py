@@ -28,9 +28,14 @@ from tt_connect.errors import (
 )
 from tt_connect.instruments import Instrument, format_strike
 from tt_connect.models import (
+    BasketMargin,
     Candle,
+    ConvertRequest,
     Funds,
+    Gtt,
+    GttRequest,
     Holding,
+    MarginRequirement,
     ModifyRequest,
     Order,
     OrderRequest,
@@ -42,7 +47,18 @@ from tt_connect.models import (
 from tt_connect.timeutil import IST
 
 from tt_connect_angelone.auth import PROFILE_PATH
-from tt_connect_angelone.limits import BOOKS, FUNDS, HISTORICAL, ORDER_STATUS, ORDERS, PROFILE, QUOTE
+from tt_connect_angelone.limits import (
+    BOOKS,
+    CONVERT,
+    FUNDS,
+    GTT,
+    HISTORICAL,
+    MARGINS,
+    ORDER_STATUS,
+    ORDERS,
+    PROFILE,
+    QUOTE,
+)
 from tt_connect_angelone.mapping import (
     ANGEL_INTERVALS,
     HISTORY_MAX_DAYS,
@@ -64,6 +80,15 @@ from tt_connect_angelone.parsing import (
     rows_of,
     text,
 )
+from tt_connect_angelone.triggers import (
+    GTT_LIST_STATUSES,
+    angel_margin_to_basket,
+    angel_margin_to_requirement,
+    angel_rule_to_gtt,
+    convert_body,
+    margin_body,
+    rule_body,
+)
 
 __all__ = ["QUOTE_BATCH", "AngelOneApi", "OrderWire"]
 
@@ -71,6 +96,8 @@ BROKER = "angelone"
 QUOTE_BATCH = 50
 """Tokens per ``market/v1/quote`` request, across exchanges (reference 2.8, staff 2023-11)."""
 _REMEMBERED_ORDERS = 10_000
+_GTT_PAGE = 100
+"""Rules per ``ruleList`` request: ``gtts()`` returns the first hundred (SmartAPI pages; see PROTOCOL.md)."""
 _SECURE = "/rest/secure/angelbroking"
 _Batch = tuple[dict[str, list[str]], dict[tuple[str, str], Instrument]]
 """(exchange -> tokens on the wire, (exchange, token) -> our instrument) of one quote request."""
@@ -135,6 +162,8 @@ class AngelOneApi(BrokerApi):
     def __init__(self, api_url: str = "https://apiconnect.angelone.in") -> None:
         self._api = api_url.rstrip("/")
         self._orders: dict[str, OrderWire] = {}
+        self._rules: dict[str, tuple[str, str]] = {}
+        """GTT rule id -> (exchange, symboltoken): ``cancelRule`` needs both besides the id."""
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -177,6 +206,12 @@ class AngelOneApi(BrokerApi):
         if len(self._orders) >= _REMEMBERED_ORDERS:
             self._orders.pop(next(iter(self._orders)))
         self._orders[order_id] = wire
+
+    def _remember_rule(self, gtt_id: str, exchange: str, token: str) -> None:
+        self._rules.pop(gtt_id, None)
+        if len(self._rules) >= _REMEMBERED_ORDERS:
+            self._rules.pop(next(iter(self._rules)))
+        self._rules[gtt_id] = (exchange, token)
 
     def _remember_row(self, row: Mapping[str, Any]) -> None:
         order_id = text(row.get("orderid"))
@@ -432,3 +467,83 @@ class AngelOneApi(BrokerApi):
             chunk_start = chunk_end + _dt.timedelta(minutes=1)
         return calls
 
+
+    # -- GTT rules, margins, conversion (see triggers.py) ----------------------------------
+
+    def _rule_parser(self, ctx: DriverContext) -> Callable[[Any], Gtt]:
+        def parse(payload: Any) -> Gtt:
+            rule = object_of(payload, "GTT rule")
+            self._remember_rule(text(rule.get("id")), text(rule.get("exchange")).upper(),
+                                text(rule.get("symboltoken")))
+            return angel_rule_to_gtt(ctx, rule)
+
+        return parse
+
+    def place_gtt(self, ctx: DriverContext, request: GttRequest) -> Call[str]:
+        """Build ``createRule``; parses to the rule id. Two-leg (OCO) requests are refused before any I/O."""
+        symbol = ctx.resolve(request.instrument)
+        body = rule_body(symbol, request)
+
+        def parse(payload: Any) -> str:
+            gtt_id = text(object_of(payload, "GTT create").get("id"))
+            if not gtt_id:
+                raise BrokerUnavailableError("AngelOne's createRule reply carries no id", broker=BROKER)
+            self._remember_rule(gtt_id, symbol.exchange, symbol.token)
+            return gtt_id
+
+        return Call(self._post(f"{_SECURE}/gtt/v1/createRule", "gtt.create", GTT, body, is_write=True), parse)
+
+    def modify_gtt(self, ctx: DriverContext, gtt_id: str, request: GttRequest) -> Call[str]:
+        """Build ``modifyRule``: trigger, price and quantity; side and product stay as created."""
+        wanted = _checked_id(gtt_id)
+        symbol = ctx.resolve(request.instrument)
+        body = rule_body(symbol, request, wanted)
+        return Call(self._post(f"{_SECURE}/gtt/v1/modifyRule", "gtt.modify", GTT, body, is_write=True),
+                    lambda payload: text(object_of(payload, "GTT modify").get("id")) or wanted)
+
+    def cancel_gtt(self, ctx: DriverContext, gtt_id: str) -> Call[str]:
+        """Build ``cancelRule``, which needs the rule's exchange and token: known once created or listed here."""
+        wanted = _checked_id(gtt_id)
+        known = self._rules.get(wanted)
+        if known is None:
+            raise InputError(f"cannot cancel AngelOne GTT rule {wanted}: SmartAPI needs its symbol token, and this "
+                             "client has not seen the rule yet; list the rules first (client.gtts()) and retry",
+                             broker=BROKER)
+        exchange, token = known
+        body = {"id": wanted, "symboltoken": token, "exchange": exchange}
+        return Call(self._post(f"{_SECURE}/gtt/v1/cancelRule", "gtt.cancel", GTT, body, is_write=True),
+                    lambda payload: text(object_of(payload, "GTT cancel").get("id")) or wanted)
+
+    def gtts(self, ctx: DriverContext) -> Call[list[Gtt]]:
+        """Build ``ruleList`` for rules in every state (``data: null`` when there are none)."""
+        parse_rule = self._rule_parser(ctx)
+        body = {"status": list(GTT_LIST_STATUSES), "page": 1, "count": _GTT_PAGE}
+        return Call(self._post(f"{_SECURE}/gtt/v1/ruleList", "gtt.list", GTT, body),
+                    lambda payload: [parse_rule(row) for row in rows_of(payload, "GTT rule list")])
+
+    def gtt(self, ctx: DriverContext, gtt_id: str) -> Call[Gtt]:
+        return Call(self._post(f"{_SECURE}/gtt/v1/ruleDetails", "gtt.details", GTT, {"id": _checked_id(gtt_id)}),
+                    self._rule_parser(ctx))
+
+    def order_margins(self, ctx: DriverContext,
+                      requests: Sequence[OrderRequest]) -> list[Call[list[MarginRequirement]]]:
+        """One ``margin/v1/batch`` per order: SmartAPI totals a batch, so per-order figures need one call each."""
+        calls: list[Call[list[MarginRequirement]]] = []
+        for request in requests:
+            def parse(payload: Any, instrument: Any = request.instrument) -> list[MarginRequirement]:
+                return [angel_margin_to_requirement(payload, instrument)]
+
+            calls.append(Call(self._post(f"{_SECURE}/margin/v1/batch", "margin.batch", MARGINS,
+                                         margin_body(ctx, [request])), parse))
+        return calls
+
+    def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
+        """One ``margin/v1/batch`` with every order: the hedged total, and the benefit SmartAPI reports."""
+        return Call(self._post(f"{_SECURE}/margin/v1/batch", "margin.batch", MARGINS, margin_body(ctx, requests)),
+                    angel_margin_to_basket)
+
+    def convert_position(self, ctx: DriverContext, request: ConvertRequest) -> Call[bool]:
+        """Build ``convertPosition``; success is the envelope's ``status: true`` (its ``data`` is null)."""
+        body = convert_body(ctx.resolve(request.instrument), request)
+        return Call(self._post(f"{_SECURE}/order/v1/convertPosition", "order.convert", CONVERT, body,
+                               is_write=True), lambda payload: True)

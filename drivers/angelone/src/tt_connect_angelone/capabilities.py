@@ -1,9 +1,9 @@
 """What the AngelOne driver can do, per operation and per exchange.
 
-Unsupported, on purpose: GTT, the margin calculator and position conversion (not
-in the core contract for this driver yet); the order-update socket (a separate
-socket whose message format the reference could not confirm, 2.13.5); TTL
-validity, iceberg and cover orders (SmartAPI has none of them).
+Unsupported, on purpose: TTL validity, iceberg and cover orders (SmartAPI has none
+of them). GTT rules are single-trigger only: an OCO request is refused before any
+request is built. Order updates come from SmartAPI's separate order socket, whose
+message shape the reference marks unverified (2.13.5, see PROTOCOL.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ SUPPORTED_OPERATIONS: frozenset[Operation] = frozenset({
     Operation.PROFILE, Operation.FUNDS, Operation.HOLDINGS, Operation.POSITIONS, Operation.ORDERS,
     Operation.ORDER_HISTORY, Operation.TRADES, Operation.ORDER_TRADES, Operation.PLACE_ORDER,
     Operation.MODIFY_ORDER, Operation.CANCEL_ORDER, Operation.QUOTE, Operation.LTP, Operation.HISTORY,
-    Operation.STREAM, Operation.LOGOUT,
+    Operation.STREAM, Operation.ORDER_UPDATES, Operation.LOGOUT, Operation.GTT, Operation.MARGINS,
+    Operation.CONVERT_POSITION,
 })
 
 _ORDER_TYPES = frozenset(OrderType)

@@ -10,7 +10,9 @@ Limits are counted per user id across all of its apps (reference 2.3).
 * single order status, LTP: 10/s, 500/min, 5000/h;
 * market quote: 1/s (announced 2023-11-17, stricter than the table's 10/s);
 * candles: 3/s, 500/min, 5000/h;
-* profile: 3/s, 1000/h; funds (RMS): 2/s; logout 1/s.
+* profile: 3/s, 1000/h; funds (RMS): 2/s; logout 1/s;
+* GTT rules (all five calls, metered together), margin calculator, position
+  conversion: 10/s, 500/min, 5000/h each.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from tt_connect.driver_api import RateClass, RateLimits
 
 __all__ = [
     "BOOKS",
+    "CONVERT",
     "DEFAULT",
     "FUNDS",
+    "GTT",
     "HISTORICAL",
     "LOGIN",
+    "MARGINS",
     "ORDERS",
     "ORDER_STATUS",
     "PROFILE",
@@ -38,6 +43,9 @@ BOOKS = "books"
 ORDER_STATUS = "order_status"
 QUOTE = "quote"
 HISTORICAL = "historical"
+GTT = "gtt"
+MARGINS = "margins"
+CONVERT = "convert"
 DEFAULT = "default"
 
 
@@ -53,6 +61,9 @@ def angel_rate_limits() -> RateLimits:
             RateClass(name=ORDER_STATUS, per_second=10, per_minute=500, per_hour=5000),
             RateClass(name=QUOTE, per_second=1),
             RateClass(name=HISTORICAL, per_second=3, per_minute=500, per_hour=5000),
+            RateClass(name=GTT, per_second=10, per_minute=500, per_hour=5000),
+            RateClass(name=MARGINS, per_second=10, per_minute=500, per_hour=5000),
+            RateClass(name=CONVERT, per_second=10, per_minute=500, per_hour=5000),
             RateClass(name=DEFAULT, per_second=1),
         ),
         scope="user",

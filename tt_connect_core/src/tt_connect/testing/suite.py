@@ -475,7 +475,10 @@ class DriverConformance:
         opposite = OrderRequest(instrument=equity, qty=2, side=Side.SELL, product=ProductType.MIS,
                                 order_type=OrderType.MARKET)
         basket = await client.basket_margin([order, opposite])
-        assert basket.initial.total >= basket.final.total >= 0 and len(basket.orders) == 2
+        assert basket.initial.total >= basket.final.total >= 0
+        # Per-order lines where the broker itemises a basket (Kite); a total only otherwise (SmartAPI).
+        assert len(basket.orders) in (0, 2)
+        assert all(line.instrument == liquid_equity and line.total >= 0 for line in basket.orders)
 
     async def test_an_intraday_position_converts_to_delivery(
         self, client: AsyncTTConnect, liquid_equity: Instrument
