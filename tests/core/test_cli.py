@@ -33,6 +33,8 @@ def test_quote_search_and_portfolio_commands(capsys: pytest.CaptureFixture[str])
     for command in ("funds", "positions", "holdings", "orders"):
         code, out, _ = run(capsys, command)
         assert code == 0 and out.strip()
+    code, out, _ = run(capsys, "positions", "--day", "--json")
+    assert code == 0 and isinstance(json.loads(out), list)
 
 
 def test_stream_prints_ticks_and_stops(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
+import msgspec
 import pytest
 from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
 from tt_connect.driver_api import HttpResponse
@@ -61,7 +62,36 @@ def test_positions_are_signed_and_keep_carried_forward_quantity(api: AngelOneApi
     assert option.instrument == nifty_call() and option.product is ProductType.NRML
     assert (option.quantity, option.buy_quantity, option.sell_quantity, option.overnight_quantity) == (75, 150, 75, 75)
     assert option.pnl == 1912.5 and option.realised_pnl == 750 and option.last_price == 125.5
-    assert short.quantity == -5 and short.product is ProductType.MIS and short.multiplier == -1
+    # SmartAPI's "multiplier": "-1" means "none": read as 1 so P&L arithmetic keeps its sign.
+    assert short.quantity == -5 and short.product is ProductType.MIS and short.multiplier == 1
+
+
+def test_day_positions_take_the_carried_part_out(api: AngelOneApi, ctx: FakeContext) -> None:
+    call = api.day_positions(ctx)
+    assert call.request.url.endswith("/order/v1/getPosition")
+    option, short = call.parse(_payload(api, "positions.json"))
+    # 150 bought of which 75 carried in (netqty = buyqty - sellqty: the totals include the carried part).
+    assert (option.quantity, option.buy_quantity, option.sell_quantity, option.overnight_quantity) == (0, 75, 75, 0)
+    assert (option.buy_price, option.sell_price, option.pnl) == (130, 130, 0)
+    assert (short.quantity, short.average_price, short.sell_price) == (-5, 612.4, 612.4)
+    assert (short.realised_pnl, short.unrealised_pnl) == (0, 7.0)
+
+
+def test_day_positions_read_day_only_totals_and_skip_untraded_rows(api: AngelOneApi, ctx: FakeContext) -> None:
+    def row(**fields: str) -> dict[str, str]:
+        base = {"exchange": "NSE", "symboltoken": "3045", "tradingsymbol": "SBIN-EQ", "producttype": "DELIVERY",
+                "ltp": "600", "cfbuyqty": "0", "cfsellqty": "0", "buyqty": "0", "sellqty": "0"}
+        return {**base, **fields}
+
+    carried_only = row(cfbuyqty="10", cfbuyamount="5800", netqty="10")
+    # netqty = cf + today's buys: these totals are today's alone.
+    added_today = row(cfbuyqty="10", buyqty="4", buyamount="2360", buyavgprice="590", netqty="14")
+    round_trip = row(buyqty="3", buyamount="1770", sellqty="3", sellamount="1800", netqty="0")
+    body = msgspec.json.encode({"status": True, "message": "SUCCESS", "errorcode": "",
+                                "data": [carried_only, added_today, round_trip]})
+    added, trip = api.day_positions(ctx).parse(api.unwrap(HttpResponse(status=200, body=body)))
+    assert (added.quantity, added.buy_price, added.unrealised_pnl, added.overnight_quantity) == (4, 590, 40, 0)
+    assert (trip.quantity, trip.realised_pnl, trip.pnl) == (0, 30, 30)
 
 
 def test_order_book_maps_statuses_types_and_times(api: AngelOneApi, ctx: FakeContext) -> None:

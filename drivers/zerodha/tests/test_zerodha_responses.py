@@ -91,6 +91,15 @@ def test_positions_mock_reads_net_positions_with_signed_quantity_and_multiplier(
     assert sbin.raw["product"] == "CO"
 
 
+def test_positions_mock_day_book_is_todays_activity(api: ZerodhaApi, ctx: FakeContext) -> None:
+    call = api.day_positions(ctx)
+    assert call.request.url.endswith("/portfolio/positions")
+    guinea, lead, sbin = call.parse(api.unwrap(reply("positions.json")))
+    # Net GOLDGUINEA is flat (3 carried in, sold today); the day book shows today's short of 3.
+    assert (guinea.quantity, guinea.overnight_quantity, guinea.sell_quantity, guinea.pnl) == (-3, 0, 4, -93)
+    assert lead.quantity == 1 and (sbin.quantity, sbin.buy_quantity, sbin.sell_quantity) == (0, 1, 1)
+
+
 def test_orders_mock_parses_every_order_with_status_variety_and_tag(api: ZerodhaApi, ctx: FakeContext) -> None:
     orders = api.orders(ctx).parse(api.unwrap(reply("orders.json")))
     assert len(orders) == 10

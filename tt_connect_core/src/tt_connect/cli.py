@@ -147,8 +147,10 @@ async def _funds(broker: Any, args: argparse.Namespace) -> None:
 
 
 async def _positions(broker: Any, args: argparse.Namespace) -> None:
-    _emit(args, await broker.positions(),
-          ["instrument", "product", "quantity", "average_price", "last_price", "pnl"], "Positions")
+    day = bool(getattr(args, "day", False))
+    _emit(args, await broker.positions(day=day),
+          ["instrument", "product", "quantity", "average_price", "last_price", "pnl"],
+          "Day positions" if day else "Positions")
 
 
 async def _holdings(broker: Any, args: argparse.Namespace) -> None:
@@ -393,6 +395,8 @@ def _parser() -> argparse.ArgumentParser:
         ("funds", _funds, "funds and margins"),
     ):
         cmd = sub.add_parser(name, parents=[common], help=text)
+        if name == "positions":
+            cmd.add_argument("--day", action="store_true", help="today's buys and sells only")
         cmd.set_defaults(run=_with_client(work))
 
     stream = sub.add_parser("stream", parents=[common], help="print live ticks")

@@ -438,9 +438,14 @@ class AsyncTTConnect:
         """Return the demat holdings."""
         return await self._one(Operation.HOLDINGS, self._api.holdings)
 
-    async def positions(self) -> list[Position]:
-        """Return the net positions (signed quantities)."""
-        return await self._one(Operation.POSITIONS, self._api.positions)
+    async def positions(self, *, day: bool = False) -> list[Position]:
+        """Return the net positions (signed quantities), or with ``day=True`` today's activity only.
+
+        The net book is what you hold now, carried-forward quantity included; the day book
+        counts only today's buys and sells (``overnight_quantity`` is 0 there), as Kite's
+        ``day`` list does. Instruments not traded today are absent from the day book.
+        """
+        return await self._one(Operation.POSITIONS, self._api.day_positions if day else self._api.positions)
 
     async def orders(self) -> list[Order]:
         """Return today's order book, each order in its latest state."""

@@ -638,6 +638,10 @@ class BrokerApi:
     def positions(self, ctx: DriverContext) -> Call[list[Position]]:
         raise self._unsupported("positions")
 
+    def day_positions(self, ctx: DriverContext) -> Call[list[Position]]:
+        """Today's activity only: what was bought and sold today, carried-forward quantity left out."""
+        raise self._unsupported("day positions")
+
     def orders(self, ctx: DriverContext) -> Call[list[Order]]:
         raise self._unsupported("orders")
 

@@ -68,6 +68,7 @@ from tt_connect_angelone.mapping import (
 )
 from tt_connect_angelone.parsing import (
     angel_candles_to_candles,
+    angel_day_position,
     angel_holding_to_holding,
     angel_order_to_order,
     angel_position_to_position,
@@ -255,6 +256,13 @@ class AngelOneApi(BrokerApi):
     def positions(self, ctx: DriverContext) -> Call[list[Position]]:
         return Call(self._get(f"{_SECURE}/order/v1/getPosition", "order.positions", BOOKS),
                     lambda payload: [angel_position_to_position(ctx, r) for r in rows_of(payload, "positions")])
+
+    def day_positions(self, ctx: DriverContext) -> Call[list[Position]]:
+        """Today's buys and sells, read from the same flat list (see ``angel_day_position``)."""
+        def parse(payload: Any) -> list[Position]:
+            return [p for r in rows_of(payload, "positions") if (p := angel_day_position(ctx, r)) is not None]
+
+        return Call(self._get(f"{_SECURE}/order/v1/getPosition", "order.positions", BOOKS), parse)
 
     # -- order book ------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from tt_connect_angelone.mapping import (
 
 __all__ = [
     "angel_candles_to_candles",
+    "angel_day_position",
     "angel_holding_to_holding",
     "angel_order_to_order",
     "angel_position_to_position",
@@ -167,7 +168,55 @@ def angel_position_to_position(ctx: DriverContext, row: Mapping[str, Any]) -> Po
         sell_quantity=integer(row.get("sellqty") if row.get("sellqty") is not None else row.get("sellquantity")),
         sell_price=number(row.get("sellavgprice")), overnight_quantity=carried,
         realised_pnl=number(row.get("realised")), unrealised_pnl=number(row.get("unrealised")),
-        pnl=number(row.get("pnl")), multiplier=number(row.get("multiplier")) or 1.0, raw=row)
+        pnl=number(row.get("pnl")), multiplier=_multiplier(row), raw=row)
+
+
+def _multiplier(row: Mapping[str, Any]) -> float:
+    """SmartAPI often sends ``multiplier: "-1"`` (no multiplier); anything not positive reads as 1."""
+    value = number(row.get("multiplier"))
+    return value if value > 0 else 1.0
+
+
+def _average(amount: float, quantity: int, stated: Any) -> float:
+    """Average price of today's side: amount over quantity, else the row's stated average."""
+    if not quantity:
+        return 0.0
+    return amount / quantity if amount > 0 else number(stated)
+
+
+def angel_day_position(ctx: DriverContext, row: Mapping[str, Any]) -> Position | None:
+    """Today's part of one ``getPosition`` row, or None when nothing was traded today.
+
+    SmartAPI sends one flat list in which ``cf*`` is what was carried in (reference
+    2.7). Whether ``buyqty``/``sellqty`` include the carried quantity is not
+    documented, so the row decides: when ``netqty`` equals ``buyqty - sellqty`` they
+    do, and the carried part is taken out; otherwise they are today's alone. The day
+    P&L follows Kite's day book: realised on the matched quantity, unrealised on
+    today's net at the last price.
+    """
+    bought = integer(row.get("buyqty") if row.get("buyqty") is not None else row.get("buyquantity"))
+    sold = integer(row.get("sellqty") if row.get("sellqty") is not None else row.get("sellquantity"))
+    buy_amount, sell_amount = number(row.get("buyamount")), number(row.get("sellamount"))
+    carried_buy, carried_sell = integer(row.get("cfbuyqty")), integer(row.get("cfsellqty"))
+    if (carried_buy or carried_sell) and integer(row.get("netqty")) == bought - sold:
+        bought, sold = bought - carried_buy, sold - carried_sell
+        buy_amount -= number(row.get("cfbuyamount"))
+        sell_amount -= number(row.get("cfsellamount"))
+    if bought <= 0 and sold <= 0:
+        return None
+    bought, sold = max(bought, 0), max(sold, 0)
+    buy_price = _average(buy_amount, bought, row.get("buyavgprice"))
+    sell_price = _average(sell_amount, sold, row.get("sellavgprice"))
+    multiplier = _multiplier(row)
+    quantity, last = bought - sold, number(row.get("ltp"))
+    average = buy_price if quantity > 0 else sell_price if quantity < 0 else 0.0
+    realised = min(bought, sold) * (sell_price - buy_price) * multiplier
+    unrealised = quantity * (last - average) * multiplier
+    return Position(instrument=instrument_of(ctx, row), product=angel_product(row.get("producttype")),
+                    quantity=quantity, average_price=round(average, 4), last_price=last, buy_quantity=bought,
+                    buy_price=round(buy_price, 4), sell_quantity=sold, sell_price=round(sell_price, 4),
+                    overnight_quantity=0, realised_pnl=round(realised, 2), unrealised_pnl=round(unrealised, 2),
+                    pnl=round(realised + unrealised, 2), multiplier=multiplier, raw=row)
 
 
 # -- orders and trades -------------------------------------------------------------------

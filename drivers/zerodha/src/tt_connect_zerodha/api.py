@@ -300,13 +300,20 @@ class ZerodhaApi(BrokerApi):
         return Call(self._get("/portfolio/holdings", "portfolio.holdings"),
                     self._list(ctx, kite_holding_to_holding, "holdings"))
 
-    def positions(self, ctx: DriverContext) -> Call[list[Position]]:
-        """Return the net positions (Kite's ``day`` list is only today's activity)."""
+    def _position_book(self, ctx: DriverContext, book: str) -> Call[list[Position]]:
         def parse(payload: Any) -> list[Position]:
-            net = _object(payload, "positions").get("net")
-            return [kite_position_to_position(ctx, row) for row in _rows(net, "net positions")]
+            rows = _object(payload, "positions").get(book)
+            return [kite_position_to_position(ctx, row) for row in _rows(rows, f"{book} positions")]
 
         return Call(self._get("/portfolio/positions", "portfolio.positions"), parse)
+
+    def positions(self, ctx: DriverContext) -> Call[list[Position]]:
+        """Return Kite's ``net`` list: what is held now, carried-forward quantity included."""
+        return self._position_book(ctx, "net")
+
+    def day_positions(self, ctx: DriverContext) -> Call[list[Position]]:
+        """Return Kite's ``day`` list: today's buys and sells only."""
+        return self._position_book(ctx, "day")
 
     # -- order book ------------------------------------------------------------------------
 

@@ -189,6 +189,10 @@ class PaperApi(BrokerApi):
 
         return Call(self._get("positions", "positions"), parse)
 
+    def day_positions(self, ctx: DriverContext) -> Call[list[Position]]:
+        """The paper market opens every position today (nothing is carried overnight): day equals net."""
+        return self.positions(ctx)
+
     def orders(self, ctx: DriverContext) -> Call[list[Order]]:
         return Call(self._get("orders", "orders"), lambda data: [paper_order_to_order(ctx, o) for o in data])
 

@@ -316,6 +316,9 @@ class DriverConformance:
         if self._supports(client, Operation.POSITIONS):
             positions = await client.positions()
             assert any(p.instrument == liquid_equity and p.quantity != 0 for p in positions)
+            today = [p for p in await client.positions(day=True) if p.instrument == liquid_equity]
+            assert today and all(p.overnight_quantity == 0 for p in today)
+            assert sum(p.buy_quantity for p in today) >= 1
 
     async def test_limit_order_can_be_modified_and_cancelled(
         self, client: AsyncTTConnect, liquid_equity: Instrument
