@@ -55,9 +55,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the core."""
+    """mypy --strict over the core, then over every driver's package (against the core's sources)."""
     install_all(session, "mypy>=1.10", *TEST_DEPS)
     session.run("mypy", "--strict", "tt_connect_core/src/tt_connect")
+    packages = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "drivers").glob("*/src/tt_connect_*"))
+    session.run("mypy", "--strict", *packages, env={"MYPYPATH": "tt_connect_core/src"})
 
 
 @nox.session
