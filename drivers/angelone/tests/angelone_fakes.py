@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import struct
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,8 @@ from typing import Any
 import msgspec
 from tt_connect.driver_api import BrokerSymbol
 from tt_connect.enums import Exchange, OptionType
-from tt_connect.errors import InstrumentNotFoundError
-from tt_connect.instruments import AnyInstrument, Equity, Future, Index, Instrument, Option
-from tt_connect.timeutil import IST
+from tt_connect.instruments import AnyInstrument, Equity, Future, Index, Option
+from tt_connect.testing import StaticContext
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -31,47 +29,17 @@ def fixture_json(name: str) -> Any:
     return msgspec.json.decode(fixture_bytes(name))
 
 
-class FakeContext:
-    """Resolves through an explicit listing with a fixed clock; counts ``by_token`` calls."""
-
-    broker = "angelone"
+class FakeContext(StaticContext):
+    """The core's StaticContext over (instrument, token, tradingsymbol, segment) rows, as SmartAPI lists them."""
 
     def __init__(self, listing: Iterable[Listing], now: _dt.datetime | None = None) -> None:
-        self._now = now or _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
-        self._forward: dict[Instrument, BrokerSymbol] = {}
-        self._tokens: dict[tuple[str, str], AnyInstrument] = {}
-        self._symbols: dict[tuple[str, str], AnyInstrument] = {}
-        self.token_lookups: Counter[tuple[str, str]] = Counter()
+        super().__init__("angelone", now=now)
         for instrument, token, symbol, segment in listing:
             self.add(instrument, token, symbol, segment)
 
     def add(self, instrument: AnyInstrument, token: str, symbol: str, segment: str) -> None:
-        self._forward[instrument] = BrokerSymbol(token=token, symbol=symbol, exchange=segment, segment=segment,
-                                                 lot_size=1, tick_size=0.05)
-        self._tokens[(segment, token)] = instrument
-        self._symbols[(segment, symbol)] = instrument
-
-    def resolve(self, instrument: Instrument) -> BrokerSymbol:
-        try:
-            return self._forward[instrument]
-        except KeyError:
-            raise InstrumentNotFoundError(f"{instrument} is not listed") from None
-
-    def by_token(self, segment: str, token: str) -> AnyInstrument:
-        self.token_lookups[(segment, token)] += 1
-        try:
-            return self._tokens[(segment, token)]
-        except KeyError:
-            raise InstrumentNotFoundError(f"no token {segment}:{token}") from None
-
-    def by_symbol(self, exchange: str, symbol: str) -> AnyInstrument:
-        try:
-            return self._symbols[(exchange, symbol)]
-        except KeyError:
-            raise InstrumentNotFoundError(f"no instrument {exchange}:{symbol}") from None
-
-    def now(self) -> _dt.datetime:
-        return self._now
+        self.list(instrument, BrokerSymbol(token=token, symbol=symbol, exchange=segment, segment=segment,
+                                           lot_size=1, tick_size=0.05))
 
 
 def sbin() -> Equity:

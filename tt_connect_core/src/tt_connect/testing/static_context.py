@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from collections.abc import Iterable
 
 from tt_connect.driver_api import BrokerSymbol
@@ -14,12 +15,16 @@ __all__ = ["StaticContext"]
 
 
 class StaticContext:
-    """Resolves instruments through an explicit mapping; the clock is fixed."""
+    """Resolves instruments through an explicit mapping; the clock is fixed.
+
+    ``token_lookups`` counts ``by_token`` calls per (segment, token), so a driver can
+    prove its decoder caches instruments instead of resolving every tick.
+    """
 
     def __init__(
         self,
         broker: str,
-        listing: Iterable[tuple[Instrument, BrokerSymbol]],
+        listing: Iterable[tuple[Instrument, BrokerSymbol]] = (),
         now: _dt.datetime | None = None,
     ) -> None:
         self.broker = broker
@@ -27,10 +32,15 @@ class StaticContext:
         self._forward: dict[Instrument, BrokerSymbol] = {}
         self._by_token: dict[tuple[str, str], AnyInstrument] = {}
         self._by_symbol: dict[tuple[str, str], AnyInstrument] = {}
+        self.token_lookups: Counter[tuple[str, str]] = Counter()
         for instrument, symbol in listing:
-            self._forward[instrument] = symbol
-            self._by_token[(symbol.segment, symbol.token)] = instrument  # type: ignore[assignment]
-            self._by_symbol[(symbol.exchange, symbol.symbol)] = instrument  # type: ignore[assignment]
+            self.list(instrument, symbol)
+
+    def list(self, instrument: Instrument, symbol: BrokerSymbol) -> None:
+        """Add one instrument to the listing (replacing an earlier entry of it)."""
+        self._forward[instrument] = symbol
+        self._by_token[(symbol.segment, symbol.token)] = instrument  # type: ignore[assignment]
+        self._by_symbol[(symbol.exchange, symbol.symbol)] = instrument  # type: ignore[assignment]
 
     def resolve(self, instrument: Instrument) -> BrokerSymbol:
         try:
@@ -39,6 +49,7 @@ class StaticContext:
             raise InstrumentNotFoundError(f"{instrument} is not listed", broker=self.broker) from None
 
     def by_token(self, segment: str, token: str) -> AnyInstrument:
+        self.token_lookups[(segment, token)] += 1
         try:
             return self._by_token[(segment, token)]
         except KeyError:
