@@ -66,6 +66,21 @@ def test_background_subscription_delivers_until_unsubscribed(broker: TTConnect) 
     assert sub.wait(timeout=1)
 
 
+def test_on_error_hears_a_failing_handler_on_the_handler_thread(broker: TTConnect) -> None:
+    heard: list[tuple[str, BaseException]] = []
+
+    def on_tick(tick: Tick) -> None:
+        raise KeyError(tick.instrument.symbol)
+
+    def on_error(exc: BaseException) -> None:
+        heard.append((threading.current_thread().name, exc))
+
+    sub = broker.subscribe([reliance()], on_tick=on_tick, on_error=on_error, block=False)
+    eventually_sync(lambda: len(heard) >= 2, what="two reported handler failures")
+    sub.unsubscribe()
+    assert all("handler" in name and isinstance(exc, KeyError) for name, exc in heard)
+
+
 def test_blocking_iteration_over_ticks(broker: TTConnect) -> None:
     prices = []
     for tick in broker.stream([reliance()], StreamMode.LTP):

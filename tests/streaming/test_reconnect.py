@@ -101,14 +101,17 @@ async def test_failed_connects_are_reported_and_retried_with_backoff(
     errors: list[BaseException] = []
     engine = make_engine(items, transport=transport, errors=errors)  # type: ignore[arg-type]
     ticks: list[Tick] = []
+    heard: list[BaseException] = []
     try:
-        await engine.subscribe(items, on_tick=ticks.append)
+        await engine.subscribe(items, on_tick=ticks.append, on_error=heard.append)
         await eventually(lambda: ticks, what="ticks once the feed answers")
+        await eventually(lambda: len(heard) == 3, what="the subscriber to hear every failed connect")
     finally:
         await engine.close()
         await transport.close()
     assert transport.attempts == 4
     assert len(errors) == 3 and all(isinstance(e, NetworkError) for e in errors)
+    assert heard == errors
     assert engine.stats.reconnects == 0, "a first connect that needed retries is not a reconnect"
 
 

@@ -91,6 +91,48 @@ async def test_a_raising_handler_is_reported_and_keeps_receiving(feed: FeedServe
     assert engine.stats.connections == 1
 
 
+async def test_on_error_hears_its_own_handler_failures_and_no_one_else_does(
+        feed: FeedServer, make_engine: EngineFactory) -> None:
+    items = stocks(1)
+    engine = make_engine(items)
+    heard: list[BaseException] = []
+    bystander: list[BaseException] = []
+    healthy: list[Tick] = []
+
+    def flaky(tick: Tick) -> None:
+        raise ValueError("strategy bug")
+
+    async def async_on_error(exc: BaseException) -> None:
+        heard.append(exc)
+
+    await engine.subscribe(items, on_tick=flaky, on_error=async_on_error)
+    await engine.subscribe(items, on_tick=healthy.append, on_error=bystander.append)
+    await eventually(lambda: len(heard) >= 3 and len(healthy) >= 3, what="errors and ticks to keep flowing")
+    assert all(isinstance(e, ValueError) and str(e) == "strategy bug" for e in heard)
+    assert bystander == []
+
+
+async def test_an_on_error_that_raises_is_logged_not_fed_back(feed: FeedServer, make_engine: EngineFactory) -> None:
+    items = stocks(1)
+    engine_errors: list[BaseException] = []
+    engine = make_engine(items, errors=engine_errors)
+    ticks: list[Tick] = []
+    calls: list[BaseException] = []
+
+    def handler(tick: Tick) -> None:
+        ticks.append(tick)
+        raise ValueError("strategy bug")
+
+    def broken_on_error(exc: BaseException) -> None:
+        calls.append(exc)
+        raise RuntimeError("error handler bug")
+
+    await engine.subscribe(items, on_tick=handler, on_error=broken_on_error)
+    await eventually(lambda: len(ticks) >= 3, what="ticks despite both handlers failing")
+    assert calls and all(isinstance(e, ValueError) for e in calls)
+    assert any(isinstance(e, RuntimeError) for e in engine_errors)
+
+
 async def test_a_handler_may_unsubscribe_itself(feed: FeedServer, make_engine: EngineFactory) -> None:
     items = stocks(1)
     engine = make_engine(items)

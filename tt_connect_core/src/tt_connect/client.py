@@ -69,7 +69,14 @@ from tt_connect.timeutil import IST, Clock, SystemClock
 if TYPE_CHECKING:
     from tt_connect.auth import AuthManager
     from tt_connect.instruments_db import BrokerInstruments, InstrumentMaster, OptionChain
-    from tt_connect.streaming import OrderUpdateHandler, StreamEngine, StreamStats, Subscription, TickHandler
+    from tt_connect.streaming import (
+        ErrorHandler,
+        OrderUpdateHandler,
+        StreamEngine,
+        StreamStats,
+        Subscription,
+        TickHandler,
+    )
     from tt_connect.transport import RestExecutor
 
 __all__ = ["AsyncTTConnect"]
@@ -900,12 +907,16 @@ class AsyncTTConnect:
         on_tick: TickHandler | None = None,
         mode: StreamMode = StreamMode.FULL,
         on_order_update: OrderUpdateHandler | None = None,
+        on_error: ErrorHandler | None = None,
     ) -> Subscription:
         """Stream ticks (and order updates) to handlers; returns a handle to unsubscribe.
 
         Handlers may be plain functions or coroutines. The feed reconnects and
         resubscribes by itself; a slow handler gets the latest tick per
         instrument (see ``Subscription.stats`` for what was conflated).
+        ``on_error`` hears what the stream survives: an exception a handler
+        raised, a reconnect that failed, an undecodable frame. Without it those
+        are only logged.
         """
         items = self._instrument_list(instruments) if instruments else []
         if on_tick is None and on_order_update is None:
@@ -916,6 +927,7 @@ class AsyncTTConnect:
             mode=_coerce_enum(StreamMode, mode, "mode"),
             on_tick=on_tick,
             on_order_update=self._observe_updates(on_order_update),
+            on_error=on_error,
         )
 
     async def unsubscribe(self, instruments: Instrument | Sequence[Instrument]) -> None:

@@ -37,7 +37,7 @@ __all__ = ["SyncSubscription", "TTConnect"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-Event = TypeVar("Event", Tick, OrderUpdate)
+Event = TypeVar("Event", Tick, OrderUpdate, BaseException)
 
 
 class _LoopThread:
@@ -295,6 +295,7 @@ class TTConnect:
         on_tick: Callable[[Tick], object] | None = None,
         mode: StreamMode = StreamMode.FULL,
         on_order_update: Callable[[OrderUpdate], object] | None = None,
+        on_error: Callable[[BaseException], object] | None = None,
         *,
         block: bool = True,
     ) -> SyncSubscription:
@@ -303,14 +304,16 @@ class TTConnect:
         With ``block=True`` (the default) this call returns only when the
         subscription ends: a handler or another thread unsubscribes, the client
         closes, or Ctrl-C. With ``block=False`` it returns a handle at once.
-        Handlers run on a handler thread, one event at a time in arrival order.
+        Handlers (``on_error`` too) run on a handler thread, one event at a time
+        in arrival order.
         """
         worker = _HandlerThread(f"tt-connect-{self.broker}-handler")
         tick_handler = worker.wrap(on_tick) if on_tick is not None else None
         update_handler = worker.wrap(on_order_update) if on_order_update is not None else None
+        error_handler = worker.wrap(on_error) if on_error is not None else None
         try:
             subscription = self._run(
-                self._client.subscribe(instruments, tick_handler, mode, update_handler)
+                self._client.subscribe(instruments, tick_handler, mode, update_handler, error_handler)
             )
         except BaseException:
             worker.stop()

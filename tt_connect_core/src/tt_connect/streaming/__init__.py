@@ -7,6 +7,6 @@ socket (``tt_connect.driver_api.StreamSpec``). See ``docs/streaming.md``.
 from __future__ import annotations
 
 from tt_connect.streaming.engine import StreamEngine
-from tt_connect.streaming.subscriber import OrderUpdateHandler, StreamStats, Subscription, TickHandler
+from tt_connect.streaming.subscriber import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
 
-__all__ = ["OrderUpdateHandler", "StreamEngine", "StreamStats", "Subscription", "TickHandler"]
+__all__ = ["ErrorHandler", "OrderUpdateHandler", "StreamEngine", "StreamStats", "Subscription", "TickHandler"]

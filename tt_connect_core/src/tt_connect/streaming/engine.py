@@ -29,7 +29,7 @@ from tt_connect.models import OrderUpdate, Tick
 from tt_connect.streaming.backoff import full_jitter
 from tt_connect.streaming.connection import FeedConnection
 from tt_connect.streaming.inputs import checked_handler, checked_instruments, checked_mode
-from tt_connect.streaming.subscriber import OrderUpdateHandler, StreamStats, Subscription, TickHandler
+from tt_connect.streaming.subscriber import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
 from tt_connect.timeutil import Clock, SystemClock
 
 __all__ = ["StreamEngine"]
@@ -164,13 +164,15 @@ class StreamEngine:
         mode: StreamMode = StreamMode.FULL,
         on_tick: TickHandler | None = None,
         on_order_update: OrderUpdateHandler | None = None,
+        on_error: ErrorHandler | None = None,
     ) -> Subscription:
         """Add a subscriber and return its handle once its sockets are up.
 
         Handlers may be plain functions or ``async def`` coroutines; both are called on the
         event loop, one event at a time, in arrival order. A slow handler gets the latest tick
-        per instrument (see :class:`StreamStats`); a handler that raises is reported through
-        ``on_error`` and keeps receiving events.
+        per instrument (see :class:`StreamStats`); a handler that raises keeps receiving
+        events, and the exception goes to this subscriber's ``on_error``. Feed-wide trouble
+        (a failed connect, an undecodable frame) goes to every subscriber's ``on_error``.
 
         Raises
         ------
@@ -209,7 +211,8 @@ class StreamEngine:
                     "instruments); unsubscribe some first",
                     broker=self.broker)
             sub = Subscription(self, items, mode, on_tick, on_order_update,
-                               report=self._report, max_order_updates=self._max_order_updates)
+                               report=self._log_error, max_order_updates=self._max_order_updates,
+                               on_error=on_error)
             self._subscribers.append(sub)
             self._reroute()
             await self._apply(before, self._wanted(), symbols)
@@ -343,6 +346,13 @@ class StreamEngine:
             raise StreamingError("this stream is closed; create a new client to stream again", broker=self.broker)
 
     def _report(self, exc: BaseException) -> None:
+        """A feed-wide error: log it, then tell every subscriber that asked (``on_error``)."""
+        self._log_error(exc)
+        for sub in self._subscribers:
+            sub.offer_error(exc)
+
+    def _log_error(self, exc: BaseException) -> None:
+        """Log an error and pass it to the engine's own ``on_error`` (one subscriber's errors stop here)."""
         _log.warning("stream_error", broker=self.broker, error=type(exc).__name__, detail=str(exc))
         if self._on_error is not None:
             try:

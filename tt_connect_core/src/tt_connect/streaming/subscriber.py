@@ -5,8 +5,9 @@ ticks are kept *per instrument*, newest wins (the replaced tick is counted as
 ``conflated``), so a subscriber never holds more ticks than it has
 instruments. Order updates are never conflated: they wait in their own
 bounded queue and are counted as ``dropped`` (and reported as a
-``StreamingError``) only if that overflows. Order updates are delivered
-before waiting ticks.
+``StreamingError``) only if that overflows. Errors (a handler that raised, a
+feed that cannot connect) go to the subscriber's ``on_error`` first, then order
+updates, then waiting ticks.
 
 Each subscriber has one delivery task that awaits its handler, so events
 reach a handler one at a time, in arrival order, and a slow handler only
@@ -32,10 +33,13 @@ from tt_connect.models import OrderUpdate, Tick
 if TYPE_CHECKING:
     from tt_connect.streaming.engine import StreamEngine
 
-__all__ = ["OrderUpdateHandler", "StreamStats", "Subscription", "TickHandler"]
+__all__ = ["ErrorHandler", "OrderUpdateHandler", "StreamStats", "Subscription", "TickHandler"]
 
 TickHandler = Callable[[Tick], Awaitable[None] | None]
 OrderUpdateHandler = Callable[[OrderUpdate], Awaitable[None] | None]
+ErrorHandler = Callable[[BaseException], Awaitable[None] | None]
+_MAX_ERRORS = 100
+"""Undelivered errors kept per subscriber; older ones give way (errors repeat while a feed is down)."""
 
 
 class StreamStats(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,6 +91,7 @@ class Subscription:
         *,
         report: Callable[[BaseException], None],
         max_order_updates: int,
+        on_error: ErrorHandler | None = None,
     ) -> None:
         self._engine = engine
         self.ordered = tuple(instruments)  # subscription order: deterministic messages and sharding
@@ -95,6 +100,8 @@ class Subscription:
         self._on_tick = on_tick
         self._on_update = on_order_update
         self._report = report
+        self._on_error = on_error
+        self._errors: collections.deque[BaseException] = collections.deque(maxlen=_MAX_ERRORS)
         self._pending: dict[Instrument, Tick] = {}
         self._updates: collections.deque[OrderUpdate] = collections.deque()
         self._max_updates = max_order_updates
@@ -184,18 +191,27 @@ class Subscription:
             self._dropped += 1
             if not self._overflowing:  # one report per overflow episode, not one per update
                 self._overflowing = True
-                self._report(StreamingError(
+                overflow = StreamingError(
                     f"order-update queue full ({self._max_updates} waiting): the handler is too slow, "
-                    "updates are being dropped; fetch the order book to resynchronise"))
+                    "updates are being dropped; fetch the order book to resynchronise")
+                self._report(overflow)
+                self.offer_error(overflow)
             return False
         self._updates.append(update)
         self._wake.set()
         return True
 
+    def offer_error(self, error: BaseException) -> None:
+        """Queue an error for ``on_error`` (a no-op without one): the stream itself goes on."""
+        if self._on_error is None or self._closed.is_set():
+            return
+        self._errors.append(error)
+        self._wake.set()
+
     # -- delivery --------------------------------------------------------------------------
 
-    async def _call(self, handler: Callable[[Tick], object] | Callable[[OrderUpdate], object],
-                    event: Tick | OrderUpdate) -> None:
+    async def _call(self, handler: Callable[[Tick], object] | Callable[[OrderUpdate], object]
+                    | Callable[[BaseException], object], event: Tick | OrderUpdate | BaseException) -> None:
         try:
             result = handler(event)  # type: ignore[arg-type]
             if inspect.isawaitable(result):
@@ -204,14 +220,20 @@ class Subscription:
             raise
         except Exception as exc:  # a handler's bug must not stop the stream
             self._report(exc)
+            if handler is not self._on_error:  # an on_error that raises is logged, never fed back to itself
+                self.offer_error(exc)
 
     async def _deliver(self) -> None:
         updates = self._updates
         pending = self._pending
+        errors = self._errors
         while not self._closed.is_set():
             await self._wake.wait()
             self._wake.clear()
-            while (updates or pending) and not self._closed.is_set():
+            while (errors or updates or pending) and not self._closed.is_set():
+                if errors and self._on_error is not None:
+                    await self._call(self._on_error, errors.popleft())
+                    continue
                 if updates and self._on_update is not None:
                     await self._call(self._on_update, updates.popleft())
                     if not updates:
@@ -230,6 +252,7 @@ class Subscription:
         self._wake.set()
         self._pending.clear()
         self._updates.clear()
+        self._errors.clear()
         if asyncio.current_task() is self._worker:
             return  # unsubscribed from inside a handler: the delivery loop ends by itself
         if not self._worker.done():
