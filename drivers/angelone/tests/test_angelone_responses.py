@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
+from angelone_fakes import FakeContext, angel_listing, fixture_bytes, nifty_call, sbin
 from tt_connect.driver_api import HttpResponse
 from tt_connect.enums import (
     CandleInterval,
@@ -64,6 +64,13 @@ def test_positions_are_signed_and_keep_carried_forward_quantity(api: AngelOneApi
     assert option.pnl == 1912.5 and option.realised_pnl == 750 and option.last_price == 125.5
     # SmartAPI's "multiplier": "-1" means "none": read as 1 so P&L arithmetic keeps its sign.
     assert short.quantity == -5 and short.product is ProductType.MIS and short.multiplier == 1
+
+
+def test_a_contract_missing_from_todays_master_is_skipped_not_fatal(api: AngelOneApi) -> None:
+    ctx = FakeContext([row for row in angel_listing() if row[0] != nifty_call()])
+    (short,) = api.positions(ctx).parse(_payload(api, "positions.json"))
+    assert short.instrument == sbin()
+    assert all(o.instrument != nifty_call() for o in api.orders(ctx).parse(_payload(api, "order_book.json")))
 
 
 def test_day_positions_take_the_carried_part_out(api: AngelOneApi, ctx: FakeContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 
 import pytest
-from conftest import mock_bytes, mock_json
+from conftest import kite_listing, mock_bytes, mock_json
 from tt_connect.driver_api import HttpResponse
 from tt_connect.enums import (
     CandleInterval,
@@ -89,6 +89,17 @@ def test_positions_mock_reads_net_positions_with_signed_quantity_and_multiplier(
     assert guinea.buy_quantity == 4 and guinea.sell_price == 23340
     assert sbin.product is ProductType.MIS  # Kite's cover-order product "CO" is intraday
     assert sbin.raw["product"] == "CO"
+
+
+def test_a_contract_missing_from_todays_master_is_skipped_not_fatal(api: ZerodhaApi) -> None:
+    """An expired future still in the positions, a suspended stock in the holdings: the rest still read."""
+    unlisted = {Equity(exchange=Exchange.BSE, symbol="SBIN"), Future(exchange=Exchange.MCX, symbol="LEADMINI",
+                                                                     expiry=_dt.date(2017, 12, 29))}
+    ctx = FakeContext([row for row in kite_listing() if row[0] not in unlisted])
+    holdings = api.holdings(ctx).parse(api.unwrap(reply("holdings.json")))
+    assert [h.instrument for h in holdings] == [Equity(exchange=Exchange.NSE, symbol="AARON")]
+    positions = api.positions(ctx).parse(api.unwrap(reply("positions.json")))
+    assert len(positions) == 2 and all(p.instrument.symbol != "LEADMINI" for p in positions)
 
 
 def test_positions_mock_day_book_is_todays_activity(api: ZerodhaApi, ctx: FakeContext) -> None:

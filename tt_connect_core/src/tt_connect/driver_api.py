@@ -32,6 +32,7 @@ from tt_connect.errors import (
     AuthenticationError,
     BrokerRefusedError,
     BrokerUnavailableError,
+    InstrumentNotFoundError,
     RateLimitError,
     TTConnectError,
     UnsupportedOperationError,
@@ -88,6 +89,7 @@ __all__ = [
     "Transport",
     "WsClosed",
     "WsConnection",
+    "parse_rows",
 ]
 
 DRIVER_API_VERSION = 1
@@ -215,6 +217,31 @@ class Call(Generic[T]):
 
     request: HttpRequest
     parse: Callable[[Any], T]
+
+
+R = TypeVar("R")
+
+
+def parse_rows(rows: Sequence[R], parse: Callable[[R], T | None], *, broker: str, what: str) -> list[T]:
+    """Parse a book row by row; a row whose contract today's instrument master lacks is skipped.
+
+    An expired future still in the positions on its expiry day, or a suspended stock
+    in the holdings, must not make the whole book unreadable. Each skipped row is
+    logged as a warning (``row_skipped``) with the reason. ``parse`` may also return
+    None to leave a row out on purpose (a day book skipping untraded rows, say).
+    """
+    out: list[T] = []
+    for row in rows:
+        try:
+            parsed = parse(row)
+        except InstrumentNotFoundError as exc:
+            from tt_connect.logs import get_logger
+
+            get_logger("tt_connect.driver").warning("row_skipped", broker=broker, book=what, reason=str(exc))
+            continue
+        if parsed is not None:
+            out.append(parsed)
+    return out
 
 
 class WsClosed(Exception):

@@ -18,7 +18,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse
+from tt_connect.driver_api import (
+    BrokerApi,
+    BrokerFailure,
+    Call,
+    DriverContext,
+    HttpRequest,
+    HttpResponse,
+    parse_rows,
+)
 from tt_connect.enums import CandleInterval, OrderType, StreamMode, Validity, Variety
 from tt_connect.errors import (
     BrokerUnavailableError,
@@ -227,15 +235,17 @@ class AngelOneApi(BrokerApi):
 
     def _orders_parser(self, ctx: DriverContext, what: str, keep: Callable[[Mapping[str, Any]], bool] | None = None,
                        *, single: bool = False) -> Callable[[Any], list[Order]]:
+        def parse_row(row: Mapping[str, Any]) -> Order | None:
+            if keep is not None and not keep(row):
+                return None
+            self._remember_row(row)
+            return angel_order_to_order(ctx, row)
+
         def parse(payload: Any) -> list[Order]:
-            rows = [object_of(payload, what)] if single else rows_of(payload, what)
-            out = []
-            for row in rows:
-                if keep is not None and not keep(row):
-                    continue
-                self._remember_row(row)
-                out.append(angel_order_to_order(ctx, row))
-            return out
+            if single:
+                order = parse_row(object_of(payload, what))
+                return [order] if order is not None else []
+            return parse_rows(rows_of(payload, what), parse_row, broker=BROKER, what=what)
 
         return parse
 
@@ -251,16 +261,20 @@ class AngelOneApi(BrokerApi):
 
     def holdings(self, ctx: DriverContext) -> Call[list[Holding]]:
         return Call(self._get(f"{_SECURE}/portfolio/v1/getHolding", "portfolio.holdings", BOOKS),
-                    lambda payload: [angel_holding_to_holding(ctx, r) for r in rows_of(payload, "holdings")])
+                    lambda payload: parse_rows(rows_of(payload, "holdings"), lambda r: angel_holding_to_holding(ctx, r),
+                                               broker=BROKER, what="holdings"))
 
     def positions(self, ctx: DriverContext) -> Call[list[Position]]:
         return Call(self._get(f"{_SECURE}/order/v1/getPosition", "order.positions", BOOKS),
-                    lambda payload: [angel_position_to_position(ctx, r) for r in rows_of(payload, "positions")])
+                    lambda payload: parse_rows(rows_of(payload, "positions"),
+                                               lambda r: angel_position_to_position(ctx, r), broker=BROKER,
+                                               what="positions"))
 
     def day_positions(self, ctx: DriverContext) -> Call[list[Position]]:
         """Today's buys and sells, read from the same flat list (see ``angel_day_position``)."""
         def parse(payload: Any) -> list[Position]:
-            return [p for r in rows_of(payload, "positions") if (p := angel_day_position(ctx, r)) is not None]
+            return parse_rows(rows_of(payload, "positions"), lambda r: angel_day_position(ctx, r), broker=BROKER,
+                              what="day positions")
 
         return Call(self._get(f"{_SECURE}/order/v1/getPosition", "order.positions", BOOKS), parse)
 
@@ -287,7 +301,8 @@ class AngelOneApi(BrokerApi):
 
     def trades(self, ctx: DriverContext) -> Call[list[Trade]]:
         return Call(self._get(f"{_SECURE}/order/v1/getTradeBook", "order.trades", BOOKS),
-                    lambda payload: [angel_trade_to_trade(ctx, r) for r in rows_of(payload, "trade book")])
+                    lambda payload: parse_rows(rows_of(payload, "trade book"), lambda r: angel_trade_to_trade(ctx, r),
+                                               broker=BROKER, what="trade book"))
 
     def order_trades(self, ctx: DriverContext, order_id: str) -> Call[list[Trade]]:
         """Return the order's fills, from the trade book (SmartAPI has no per-order trade endpoint)."""
@@ -527,7 +542,8 @@ class AngelOneApi(BrokerApi):
         parse_rule = self._rule_parser(ctx)
         body = {"status": list(GTT_LIST_STATUSES), "page": 1, "count": _GTT_PAGE}
         return Call(self._post(f"{_SECURE}/gtt/v1/ruleList", "gtt.list", GTT, body),
-                    lambda payload: [parse_rule(row) for row in rows_of(payload, "GTT rule list")])
+                    lambda payload: parse_rows(rows_of(payload, "GTT rule list"), parse_rule, broker=BROKER,
+                                               what="GTT rules"))
 
     def gtt(self, ctx: DriverContext, gtt_id: str) -> Call[Gtt]:
         return Call(self._post(f"{_SECURE}/gtt/v1/ruleDetails", "gtt.details", GTT, {"id": _checked_id(gtt_id)}),

@@ -14,7 +14,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse
+from tt_connect.driver_api import (
+    BrokerApi,
+    BrokerFailure,
+    Call,
+    DriverContext,
+    HttpRequest,
+    HttpResponse,
+    parse_rows,
+)
 from tt_connect.enums import CandleInterval, StreamMode, Validity, Variety
 from tt_connect.errors import BrokerUnavailableError, InputError, InvalidOrderError
 from tt_connect.instruments import AnyInstrument, Instrument, format_strike
@@ -284,7 +292,8 @@ class ZerodhaApi(BrokerApi):
     @staticmethod
     def _list(ctx: DriverContext, parse_row: Callable[[DriverContext, Mapping[str, Any]], Any],
               what: str) -> Callable[[Any], Any]:
-        return lambda payload: [parse_row(ctx, row) for row in _rows(payload, what)]
+        return lambda payload: parse_rows(_rows(payload, what), lambda row: parse_row(ctx, row), broker=BROKER,
+                                          what=what)
 
     # -- account and portfolio -------------------------------------------------------------
 
@@ -303,7 +312,8 @@ class ZerodhaApi(BrokerApi):
     def _position_book(self, ctx: DriverContext, book: str) -> Call[list[Position]]:
         def parse(payload: Any) -> list[Position]:
             rows = _object(payload, "positions").get(book)
-            return [kite_position_to_position(ctx, row) for row in _rows(rows, f"{book} positions")]
+            return parse_rows(_rows(rows, f"{book} positions"), lambda row: kite_position_to_position(ctx, row),
+                              broker=BROKER, what=f"{book} positions")
 
         return Call(self._get("/portfolio/positions", "portfolio.positions"), parse)
 
