@@ -34,6 +34,7 @@ from tt_connect.errors import (
     BrokerUnavailableError,
     InstrumentNotFoundError,
     RateLimitError,
+    SessionExpiredError,
     TTConnectError,
     UnsupportedOperationError,
 )
@@ -301,33 +302,52 @@ def _never(_: BrokerFailure) -> bool:
 class ErrorMap:
     """How a broker's error replies map to the error tree, as data.
 
-    Lookup order: exact ``codes``, then message ``patterns`` (regexes, first
-    match wins), then ``http_status``, then the generic classes by status range.
-    ``session_dead`` says which failures mean the session must be renewed.
+    Lookup order, most specific signal first:
+
+    1. HTTP 429 is a rate limit, whatever the body says (Kite sends it as a
+       ``NetworkException``);
+    2. a failure ``session_dead`` recognises is a :class:`SessionExpiredError`;
+    3. exact ``codes`` and message ``patterns`` (regexes, first match wins):
+       codes first, unless ``patterns_first`` (for brokers whose codes are
+       coarse classes, like Kite's ``OrderException`` for both "rejected" and
+       "no such order");
+    4. ``http_status``, then the generic classes by status range.
     """
 
     codes: Mapping[str, type[TTConnectError]] = field(default_factory=dict)
     patterns: Sequence[tuple[str, type[TTConnectError]]] = ()
     http_status: Mapping[int, type[TTConnectError]] = field(default_factory=dict)
     session_dead: Callable[[BrokerFailure], bool] = _never
+    patterns_first: bool = False
 
     def __post_init__(self) -> None:
         compiled = tuple((re.compile(p, re.IGNORECASE), cls) for p, cls in self.patterns)
         object.__setattr__(self, "_compiled", compiled)
 
-    def classify(self, failure: BrokerFailure) -> type[TTConnectError]:
-        """Return the error class for a failure."""
-        if failure.code is not None and failure.code in self.codes:
-            return self.codes[failure.code]
+    def _by_code(self, failure: BrokerFailure) -> type[TTConnectError] | None:
+        return self.codes.get(failure.code) if failure.code is not None else None
+
+    def _by_pattern(self, failure: BrokerFailure) -> type[TTConnectError] | None:
         for pattern, cls in self._compiled:  # type: ignore[attr-defined]
             if pattern.search(failure.message):
                 return cls  # type: ignore[no-any-return]
+        return None
+
+    def classify(self, failure: BrokerFailure) -> type[TTConnectError]:
+        """Return the error class for a failure."""
         status = failure.http_status
+        if status == 429:
+            return RateLimitError
+        if self.session_dead(failure):
+            return SessionExpiredError
+        first, second = (self._by_pattern, self._by_code) if self.patterns_first else (self._by_code,
+                                                                                         self._by_pattern)
+        found = first(failure) or second(failure)
+        if found is not None:
+            return found
         if status is not None:
             if status in self.http_status:
                 return self.http_status[status]
-            if status == 429:
-                return RateLimitError
             if status in (401, 403):
                 return AuthenticationError
             if status >= 500:

@@ -3,15 +3,14 @@
 SmartAPI answers errors with an ``errorcode`` (``AB1050``) from the trading
 backend or an ``errorCode`` (``AG8001``) from its API gateway, very often with
 HTTP 200 (reference 2.3). Some codes are coarse: ``AB1007`` covers both
-"INVALID PARAMETERS" and "Login Id or password is invalid". So, as for Kite, the
-specific signals come first: HTTP 429, then message patterns, then the code,
-then the HTTP status.
+"INVALID PARAMETERS" and "Login Id or password is invalid". So, as for Kite,
+message patterns are read before codes (``patterns_first``); HTTP 429 and a dead
+session come first in every map.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from tt_connect.driver_api import BrokerFailure, ErrorMap
 from tt_connect.errors import (
@@ -26,7 +25,7 @@ from tt_connect.errors import (
     TTConnectError,
 )
 
-__all__ = ["DEAD_SESSION_CODES", "ERROR_CODES", "MESSAGE_PATTERNS", "AngelErrorMap", "angel_error_map",
+__all__ = ["DEAD_SESSION_CODES", "ERROR_CODES", "MESSAGE_PATTERNS", "angel_error_map",
            "is_session_dead"]
 
 DEAD_SESSION_CODES = frozenset({"AG8001", "AG8002", "AG8003", "AB1010", "AB8050", "AB8051"})
@@ -71,24 +70,7 @@ def is_session_dead(failure: BrokerFailure) -> bool:
     return failure.http_status == 401 or _DEAD_MESSAGE.search(failure.message) is not None
 
 
-@dataclass(frozen=True)
-class AngelErrorMap(ErrorMap):
-    """An :class:`ErrorMap` whose specific signals (429, message patterns) beat the coarse codes."""
-
-    def classify(self, failure: BrokerFailure) -> type[TTConnectError]:
-        """Return the error class for a SmartAPI failure."""
-        if failure.http_status == 429:
-            return RateLimitError
-        if failure.code in DEAD_SESSION_CODES:
-            return SessionExpiredError
-        for pattern, cls in self._compiled:  # type: ignore[attr-defined]
-            if pattern.search(failure.message):
-                return cls  # type: ignore[no-any-return]
-        return super().classify(failure)
-
-
-def angel_error_map() -> AngelErrorMap:
-    """Return the AngelOne error map."""
-    return AngelErrorMap(codes=ERROR_CODES, patterns=MESSAGE_PATTERNS,
-                         http_status={401: SessionExpiredError, 429: RateLimitError},
-                         session_dead=is_session_dead)
+def angel_error_map() -> ErrorMap:
+    """Return the AngelOne error map: message patterns beat the coarse AB codes (``patterns_first``)."""
+    return ErrorMap(codes=ERROR_CODES, patterns=MESSAGE_PATTERNS, http_status={401: SessionExpiredError},
+                    session_dead=is_session_dead, patterns_first=True)

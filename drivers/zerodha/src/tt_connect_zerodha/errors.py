@@ -3,13 +3,12 @@
 Kite names an exception class in ``error_type`` (``TokenException``,
 ``OrderException``...). Those names are coarse: ``OrderException`` covers both
 "rejected" and "no such order", and ``NetworkException`` is also what a rate
-limit (HTTP 429) comes back as. So the Kite map looks at the specific signals
-first: HTTP 429, then message patterns, then ``error_type``, then the status.
+limit (HTTP 429) comes back as. So the Kite map asks the core to look at message
+patterns before ``error_type`` (``patterns_first``); HTTP 429 and a dead token
+come first in every map.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from tt_connect.driver_api import BrokerFailure, ErrorMap
 from tt_connect.errors import (
@@ -26,7 +25,7 @@ from tt_connect.errors import (
     TTConnectError,
 )
 
-__all__ = ["ERROR_TYPES", "MESSAGE_PATTERNS", "KiteErrorMap", "is_session_dead", "kite_error_map"]
+__all__ = ["ERROR_TYPES", "MESSAGE_PATTERNS", "is_session_dead", "kite_error_map"]
 
 # error_type values from Kite's exceptions page and the official SDKs (reference section 1.11).
 ERROR_TYPES: dict[str, type[TTConnectError]] = {
@@ -58,21 +57,7 @@ def is_session_dead(failure: BrokerFailure) -> bool:
     return failure.code == "TokenException"
 
 
-@dataclass(frozen=True)
-class KiteErrorMap(ErrorMap):
-    """An :class:`ErrorMap` whose specific signals (429, message patterns) beat ``error_type``."""
-
-    def classify(self, failure: BrokerFailure) -> type[TTConnectError]:
-        """Return the error class for a Kite failure."""
-        if failure.http_status == 429:
-            return RateLimitError
-        for pattern, cls in self._compiled:  # type: ignore[attr-defined]
-            if pattern.search(failure.message):
-                return cls  # type: ignore[no-any-return]
-        return super().classify(failure)
-
-
-def kite_error_map() -> KiteErrorMap:
+def kite_error_map() -> ErrorMap:
     """Return the Zerodha error map."""
-    return KiteErrorMap(codes=ERROR_TYPES, patterns=MESSAGE_PATTERNS, http_status={429: RateLimitError},
-                        session_dead=is_session_dead)
+    return ErrorMap(codes=ERROR_TYPES, patterns=MESSAGE_PATTERNS, session_dead=is_session_dead,
+                    patterns_first=True)
