@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from tt_connect.driver_api import CANONICAL_COLUMNS
 from tt_connect.paper import PAPER_SELECT, PaperEngine, PaperRejection, build_universe, universe_csv
+from tt_connect.paper.triggers import PaperGttLeg
 from tt_connect.paper.universe import expiry_calendar
 from tt_connect.timeutil import IST, ManualClock
 
@@ -150,6 +151,17 @@ def test_state_persists_to_a_file_and_back(clock: ManualClock, tmp_path: Path) -
     assert second.cash == first.cash
     assert second.positions[(t, "CNC")].quantity == 2
     assert len(second.orders) == 1
+    # GTTs live for a year: they survive a restart, and new ids do not collide with old ones.
+    tcs_last = first.ltp(t)
+    gtt = first.triggers.place(t, [PaperGttLeg(trigger_price=round(tcs_last * 0.5, 1), side="BUY", qty=1,
+                                               product="CNC", price=round(tcs_last * 0.5, 1))], tcs_last)
+    third = PaperEngine(build_universe(TODAY), clock=clock, state_file=str(state))
+    assert third.triggers.get(gtt.gtt_id).legs == gtt.legs and third.triggers.get(gtt.gtt_id).status == "active"
+    again = third.triggers.place(t, list(gtt.legs), tcs_last)
+    assert again.gtt_id != gtt.gtt_id
+    third.triggers.delete(gtt.gtt_id)
+    assert PaperEngine(build_universe(TODAY), clock=clock, state_file=str(state)).triggers.get(
+        gtt.gtt_id).status == "deleted"
     state.write_text("{not json")
     with pytest.raises(PaperRejection, match="cannot read paper state"):
         PaperEngine(build_universe(TODAY), clock=clock, state_file=str(state))

@@ -29,7 +29,7 @@ from typing import Any
 import msgspec
 
 from tt_connect.paper.prices import PriceModel, on_tick_grid
-from tt_connect.paper.triggers import GttBook
+from tt_connect.paper.triggers import GttBook, PaperGtt
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import Clock, SystemClock
 
@@ -142,6 +142,9 @@ class _State(msgspec.Struct, kw_only=True):
     fills: list[PaperFill]
     positions: list[PaperPosition]
     holdings: list[PaperHolding]
+    gtts: list[PaperGtt] = msgspec.field(default_factory=list)
+    """GTTs live for a year, so they must outlive the process (absent from older state files)."""
+    gtt_counter: int = 0
 
 
 Listener = Callable[[str, Any], None]
@@ -641,7 +644,8 @@ class PaperEngine:
             return
         state = _State(cash=self.cash, capital=self.capital, counter=self._counter,
                        orders=list(self.orders.values()), fills=self.fills,
-                       positions=list(self.positions.values()), holdings=list(self.holdings.values()))
+                       positions=list(self.positions.values()), holdings=list(self.holdings.values()),
+                       gtts=list(self.triggers.gtts.values()), gtt_counter=self.triggers.counter)
         target = Path(self._state_file)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".paper-")
@@ -660,3 +664,4 @@ class PaperEngine:
         self.fills = state.fills
         self.positions = {(p.token, p.product): p for p in state.positions}
         self.holdings = {h.token: h for h in state.holdings}
+        self.triggers.restore(state.gtts, state.gtt_counter)

@@ -54,7 +54,12 @@ class GttBook:
     def __init__(self, engine: PaperEngine) -> None:
         self._engine = engine
         self.gtts: dict[str, PaperGtt] = {}
-        self._counter = 0
+        self.counter = 0
+
+    def restore(self, gtts: list[PaperGtt], counter: int) -> None:
+        """Take back the GTTs of a saved state (the engine's state file)."""
+        self.gtts = {g.gtt_id: g for g in gtts}
+        self.counter = max(counter, len(gtts))
 
     def _check(self, token: int, legs: tuple[PaperGttLeg, ...], last_price: float) -> None:
         from tt_connect.paper.engine import PaperRejection
@@ -74,11 +79,12 @@ class GttBook:
         ordered = tuple(sorted(legs, key=lambda leg: leg.trigger_price))
         self._check(token, ordered, last_price)
         now = self._engine.clock.now()
-        self._counter += 1
-        gtt = PaperGtt(gtt_id=str(100000 + self._counter), token=token,
+        self.counter += 1
+        gtt = PaperGtt(gtt_id=str(100000 + self.counter), token=token,
                        kind="two-leg" if len(ordered) == 2 else "single", status="active", legs=ordered,
                        last_price=last_price, created_at=now, updated_at=now, expires_at=now + _LIFETIME)
         self.gtts[gtt.gtt_id] = gtt
+        self._engine._save()
         return msgspec.structs.replace(gtt)
 
     def _active(self, gtt_id: str) -> PaperGtt:
@@ -98,12 +104,14 @@ class GttBook:
         gtt.legs, gtt.last_price = ordered, last_price
         gtt.kind = "two-leg" if len(ordered) == 2 else "single"
         gtt.updated_at = self._engine.clock.now()
+        self._engine._save()
         return msgspec.structs.replace(gtt)
 
     def delete(self, gtt_id: str) -> PaperGtt:
         gtt = self._active(gtt_id)
         gtt.status = "deleted"
         gtt.updated_at = self._engine.clock.now()
+        self._engine._save()
         return msgspec.structs.replace(gtt)
 
     def get(self, gtt_id: str) -> PaperGtt:
@@ -128,16 +136,17 @@ class GttBook:
 
         engine = self._engine
         now = engine.clock.now()
+        changed = False
         for gtt in list(self.gtts.values()):
             if gtt.status != "active":
                 continue
             if now >= gtt.expires_at:
-                gtt.status, gtt.updated_at = "expired", now
+                gtt.status, gtt.updated_at, changed = "expired", now, True
                 continue
             leg = self._fired_leg(gtt, engine.ltp(gtt.token))
             if leg is None:
                 continue
-            gtt.status, gtt.updated_at = "triggered", now
+            gtt.status, gtt.updated_at, changed = "triggered", now, True
             try:
                 order = engine.place(token=gtt.token, side=leg.side, qty=leg.qty, order_type=leg.order_type,
                                      product=leg.product, price=leg.price if leg.order_type == "LIMIT" else 0.0,
@@ -145,3 +154,5 @@ class GttBook:
                 gtt.order_ids.append(order.order_id)
             except PaperRejection as exc:
                 gtt.message = exc.message
+        if changed:
+            engine._save()
