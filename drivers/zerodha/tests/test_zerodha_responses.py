@@ -54,6 +54,31 @@ def test_profile_mock_names_the_user(api: ZerodhaApi, ctx: FakeContext) -> None:
     assert profile.raw["user_shortname"] == "AxAx"
 
 
+def test_full_profile_mock_reads_as_the_same_profile(api: ZerodhaApi, ctx: FakeContext) -> None:
+    """``/user/profile/full`` adds bank, DP and 2FA fields; the parser takes either shape."""
+    brief = api.profile(ctx).parse(api.unwrap(reply("profile.json")))
+    full = api.profile(ctx).parse(api.unwrap(reply("full_profile.json")))
+    assert (full.user_id, full.name, full.email) == (brief.user_id, brief.name, brief.email)
+    assert set(full.exchanges) >= {"NSE", "NFO"} and full.raw["twofa_type"] == "totp"
+
+
+@pytest.mark.parametrize(("mock", "cash", "used"), [("margins_equity.json", 245431.6, 145706.55),
+                                                    ("margin_commodity.json", None, None)])
+def test_single_segment_margin_mocks_parse_as_segment_funds(mock: str, cash: float | None,
+                                                            used: float | None) -> None:
+    from tt_connect_zerodha.api import kite_segment_to_segment_funds
+
+    payload = mock_json(mock)["data"]
+    segment = kite_segment_to_segment_funds(payload)
+    assert segment.available_cash == (cash if cash is not None else payload["available"]["cash"])
+    assert segment.used_margin == (used if used is not None else payload["utilised"]["debits"])
+    assert segment.available_margin == pytest.approx(payload["net"])
+
+
+def test_logout_mock_is_a_plain_success(api: ZerodhaApi) -> None:
+    assert api.unwrap(reply("session_logout.json")) is True
+
+
 def test_margins_mock_parses_equity_and_commodity_funds(api: ZerodhaApi, ctx: FakeContext) -> None:
     funds = api.funds(ctx).parse(api.unwrap(reply("margins.json")))
     assert funds.equity.available_cash == 245431.6
