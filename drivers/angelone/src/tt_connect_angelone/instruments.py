@@ -100,7 +100,7 @@ QUALIFY row_number() OVER (PARTITION BY exchange, symbol ORDER BY series_rank, b
 """
 
 ANGEL_READ_OPTIONS = (
-    "format='array', columns={token: 'VARCHAR', symbol: 'VARCHAR', name: 'VARCHAR', expiry: 'VARCHAR', "
+    "format='array', records=true, columns={token: 'VARCHAR', symbol: 'VARCHAR', name: 'VARCHAR', expiry: 'VARCHAR', "
     "strike: 'VARCHAR', lotsize: 'VARCHAR', instrumenttype: 'VARCHAR', exch_seg: 'VARCHAR', "
     "tick_size: 'VARCHAR'}"
 )
