@@ -125,6 +125,7 @@ def test_a_session_renews_with_its_refresh_token() -> None:
     request = next(flow)
     assert isinstance(request, HttpRequest)
     assert request.url.endswith("/rest/auth/angelbroking/jwt/v1/generateTokens")
+    assert request.rate_class == "renew"  # 1/s and 1000/h, its own class (reference 2.4)
     assert request.json == {"refreshToken": "refresh-1"}
     assert request.headers is not None and request.headers["Authorization"] == "Bearer jwt-old-1"
     renewed = _finish(flow, _reply({"status": True, "data": {"jwtToken": "jwt-new-1", "refreshToken": "",

@@ -278,3 +278,41 @@ async def test_a_dead_jwt_is_renewed_with_the_refresh_token_not_a_new_login(emul
         emulator.faults.expire_sessions()  # the daily end: every token dies, refresh fails, PIN + TOTP again
         assert (await broker.funds()).equity.available_cash > 0
         assert (emulator.logins, emulator.renewals) == (logins + 1, 1)
+
+
+async def test_sessions_persist_in_the_file_store_and_logout_revokes_the_jwt(
+        emulator: SmartApiEmulator, tmp_path: Path) -> None:
+    """The file store is what headless servers run on (no OS keyring): a restart reuses the session."""
+    from tt_connect import AsyncTTConnect
+
+    store = tmp_path / "sessions"
+    options: dict[str, Any] = {"instruments_db": ":memory:", "session_store": "file", "session_path": str(store)}
+    async with AsyncTTConnect("angelone", emulator.driver_config(access_token="", feed_token=""),
+                              **options) as broker:
+        assert (await broker.profile()).user_id == emulator.client_code
+    logins = emulator.logins
+    saved = list(store.rglob("*"))
+    assert any(p.is_file() for p in saved)
+    assert all(emulator.pin not in p.read_text() for p in saved if p.is_file())  # a session, never the PIN
+    async with AsyncTTConnect("angelone", emulator.driver_config(access_token="", feed_token=""),
+                              **options) as broker:
+        assert (await broker.funds()).equity.available_cash > 0
+        assert emulator.logins == logins, "the stored session was reused, no new login"
+        live = emulator.sessions.live()
+        await broker.logout()
+    assert emulator.sessions.live() == live - 1, "logout revoked the JWT at the broker"
+    assert not any(p.is_file() for p in store.rglob("*")), "logout forgets the stored session"
+
+
+async def test_the_feed_answers_ping_with_pong_and_refuses_a_bad_handshake(emulator: SmartApiEmulator) -> None:
+    url = f"{emulator.ws_base_url}/smart-stream"
+    good = {"Authorization": f"Bearer {emulator.access_token}", "x-api-key": emulator.api_key,
+            "x-client-code": emulator.client_code, "x-feed-token": emulator.feed_token}
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(url, headers=good) as socket:
+            await socket.send_str("ping")
+            reply = await socket.receive(timeout=5)
+            assert (reply.type, reply.data) == (aiohttp.WSMsgType.TEXT, "pong")
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(url, headers={**good, "x-feed-token": "forged"})
+        assert refused.value.status == 401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from typing import Any
 
 import duckdb
@@ -69,3 +70,25 @@ def test_the_core_store_loads_the_master_through_the_select() -> None:
     count = store.load("angelone", source, fixture_bytes("scrip_master.json"),
                        _dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST))
     assert count == 14
+
+
+def test_an_index_listed_twice_keeps_its_999_token_and_a_share_of_the_same_name_stays(tmp_path: Any) -> None:
+    def record(token: str, symbol: str, name: str, itype: str, segment: str) -> dict[str, str]:
+        return {"token": token, "symbol": symbol, "name": name, "expiry": "", "strike": "0.000000", "lotsize": "1",
+                "instrumenttype": itype, "exch_seg": segment, "tick_size": "0.000000"}
+
+    master = tmp_path / "master.json"
+    master.write_text(json.dumps([
+        record("26000", "NIFTY 50", "NIFTY", "INDEX", "NSE"),
+        record("99926000", "Nifty 50", "NIFTY", "AMXIDX", "NSE"),
+        record("99919000", "SENSEX", "SENSEX", "AMXIDX", "BSE"),
+        {**record("500000", "SENSEX", "SENSEX", "", "BSE"), "tick_size": "5.000000"},
+    ]))
+    path = str(master).replace("'", "''")
+    relation = duckdb.sql(ANGEL_SELECT.replace("{source}", f"read_json('{path}', {ANGEL_READ_OPTIONS})"))
+    assert relation is not None
+    found = sorted((r[relation.columns.index("kind")], r[relation.columns.index("exchange")],
+                    r[relation.columns.index("symbol")], r[relation.columns.index("broker_token")])
+                   for r in relation.fetchall())
+    assert found == [("EQ", "BSE", "SENSEX", "500000"), ("IDX", "BSE", "SENSEX", "99919000"),
+                     ("IDX", "NSE", "NIFTY 50", "99926000")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from urllib.parse import urlsplit
 
 import pytest
@@ -171,6 +172,26 @@ def test_history_is_split_across_the_intervals_range_limit(api: AngelOneApi, ctx
     assert calls[-1].request.json["todate"] == "2024-12-15 15:30"
     daily = api.history(ctx, sbin(), CandleInterval.DAY, start, end, oi=False)
     assert len(daily) == 1 and daily[0].request.json["interval"] == "ONE_DAY"
+
+
+@pytest.mark.parametrize("interval", list(CandleInterval))
+def test_every_interval_is_split_at_its_own_range_and_covers_the_span(api: AngelOneApi, ctx: FakeContext,
+                                                                      interval: CandleInterval) -> None:
+    from tt_connect_angelone.mapping import ANGEL_INTERVALS, HISTORY_MAX_DAYS
+
+    start = _dt.datetime(2020, 1, 1, 9, 15, tzinfo=IST)
+    end = _dt.datetime(2024, 12, 31, 15, 30, tzinfo=IST)
+    calls = api.history(ctx, sbin(), interval, start, end, oi=False)
+    bodies = [c.request.json for c in calls]
+    assert all(b is not None and b["interval"] == ANGEL_INTERVALS[interval] for b in bodies)
+    spans = [(_dt.datetime.strptime(b["fromdate"], "%Y-%m-%d %H:%M"), _dt.datetime.strptime(b["todate"],
+              "%Y-%m-%d %H:%M")) for b in bodies if b is not None]
+    limit = _dt.timedelta(days=HISTORY_MAX_DAYS[interval])
+    assert all(chunk_end - chunk_start <= limit for chunk_start, chunk_end in spans)
+    assert spans[0][0] == start.replace(tzinfo=None) and spans[-1][1] == end.replace(tzinfo=None)
+    # consecutive chunks neither overlap nor leave a gap (the next starts a minute later)
+    assert all(b[0] - a[1] == _dt.timedelta(minutes=1) for a, b in itertools.pairwise(spans))
+    assert len(calls) >= -(-(end - start) // limit)  # no fewer requests than the range limit allows
 
 
 def test_history_refuses_open_interest_and_reversed_ranges(api: AngelOneApi, ctx: FakeContext) -> None:

@@ -108,7 +108,7 @@ def test_rule_details_parse_to_a_single_leg_gtt(api: AngelOneApi, ctx: FakeConte
 def test_rule_list_asks_for_every_state_and_maps_statuses(api: AngelOneApi, ctx: FakeContext) -> None:
     call = api.gtts(ctx)
     assert _path(call.request.url) == f"{GTT}/ruleList"
-    assert call.request.json == {"status": ["NEW", "ACTIVE", "SENTTOEXCHANGE", "CANCELLED", "EXPIRED"],
+    assert call.request.json == {"status": ["FORALL"],
                                  "page": 1, "count": 100}
     rules = _parse(api, call, "gtt_list.json")
     assert [(g.gtt_id, g.status) for g in rules] == [("1000014", GttStatus.ACTIVE),

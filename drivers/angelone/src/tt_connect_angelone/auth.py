@@ -38,7 +38,7 @@ from tt_connect.redact import register_secret
 from tt_connect.timeutil import IST, next_daily
 
 from tt_connect_angelone.config import AngelOneConfig
-from tt_connect_angelone.limits import LOGIN, PROFILE
+from tt_connect_angelone.limits import LOGIN, PROFILE, RENEW
 
 __all__ = [
     "ANGEL_SESSION_END",
@@ -181,8 +181,8 @@ class AngelAuth:
     def refresh(self, session: Session, now: _dt.datetime) -> LoginFlow:
         """Return a flow renewing ``session`` with ``generateTokens`` and its refresh token (reference 2.2.4).
 
-        Not part of the core contract yet: a cheaper renewal than a full login when the
-        refresh token is still valid. ``{"refreshToken": ...}`` is the body AngelOne staff document.
+        The core's optional ``AuthSpec.refresh``: it tries this before a full login whenever a
+        session with a refresh token dies. ``{"refreshToken": ...}`` is the body AngelOne staff document.
         """
         if not session.refresh_token:
             raise SessionExpiredError("this AngelOne session has no refresh token; log in again", broker=BROKER)
@@ -229,7 +229,7 @@ class AngelAuth:
 
     def _renew(self, session: Session, now: _dt.datetime) -> Generator[LoginStep, LoginReply, Session]:
         reply = yield HttpRequest(method="POST", url=f"{self._api}{RENEW_PATH}", endpoint="auth.renew",
-                                  rate_class=LOGIN, json={"refreshToken": session.refresh_token},
+                                  rate_class=RENEW, json={"refreshToken": session.refresh_token},
                                   headers=self._headers_for(session.access_token), authenticated=False)
         data = _envelope_data(reply, "token renewal (generateTokens)")
         if not isinstance(data, Mapping):

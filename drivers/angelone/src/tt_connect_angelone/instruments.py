@@ -12,6 +12,8 @@ Canonical mapping:
 
 * index rows -> kind IDX named the NSE way, the upper-cased symbol (``Nifty 50`` ->
   ``NIFTY 50``, ``Nifty Bank`` -> ``NIFTY BANK``), with ``name`` (``NIFTY``) as underlying;
+  an index listed twice keeps one row, its 999xxxxx token (an ``AMXIDX`` row first). An
+  index and a share of the same name (BSE ``SENSEX``) are different contracts and both stay;
 * NSE cash rows carry their series as a suffix (``SBIN-EQ``, ``IDEA-BE``): the canonical
   symbol is the NSE name without it. A name listed in several series (``-EQ`` and the
   block-deal ``-BL``, say) keeps ONE row, the most ordinary series (EQ, BE, BZ, SM, ST,
@@ -87,16 +89,19 @@ shaped AS (
            sym AS broker_symbol,
            seg AS broker_exchange,
            seg AS broker_segment,
-           coalesce({_SERIES_RANK}, 0) AS series_rank
+           CASE WHEN kind = 'IDX' THEN (CASE WHEN starts_with(trim(token), '999') THEN 0 ELSE 2 END)
+                                         + (CASE WHEN itype = 'AMXIDX' THEN 0 ELSE 1 END)
+                ELSE coalesce({_SERIES_RANK}, 0) END AS series_rank
     FROM canonical
     WHERE canonical_symbol <> ''
 )
--- Only equities can collide (one NSE name in several series); de-duplicating just them keeps
--- the window off the ~140k derivative rows.
-SELECT * EXCLUDE (series_rank) FROM shaped WHERE kind <> 'EQ'
+-- Only equities (one NSE name in several series) and indices (one index listed twice) can
+-- collide; de-duplicating just them keeps the window off the ~140k derivative rows. An index
+-- keeps its 999xxxxx row, the token the feed and the candles use (reference 2.8).
+SELECT * EXCLUDE (series_rank) FROM shaped WHERE kind NOT IN ('EQ', 'IDX')
 UNION ALL
-SELECT * EXCLUDE (series_rank) FROM shaped WHERE kind = 'EQ'
-QUALIFY row_number() OVER (PARTITION BY exchange, symbol ORDER BY series_rank, broker_token) = 1
+SELECT * EXCLUDE (series_rank) FROM shaped WHERE kind IN ('EQ', 'IDX')
+QUALIFY row_number() OVER (PARTITION BY kind, exchange, symbol ORDER BY series_rank, broker_token) = 1
 """
 
 ANGEL_READ_OPTIONS = (

@@ -32,10 +32,12 @@ __all__ = [
     "ORDER_STATUS",
     "PROFILE",
     "QUOTE",
+    "RENEW",
     "angel_rate_limits",
 ]
 
 LOGIN = "login"
+RENEW = "renew"
 PROFILE = "profile"
 FUNDS = "funds"
 ORDERS = "orders"
@@ -54,6 +56,7 @@ def angel_rate_limits() -> RateLimits:
     return RateLimits(
         classes=(
             RateClass(name=LOGIN, per_second=1),
+            RateClass(name=RENEW, per_second=1, per_hour=1000),
             RateClass(name=PROFILE, per_second=3, per_hour=1000),
             RateClass(name=FUNDS, per_second=2),
             RateClass(name=ORDERS, per_second=20, per_minute=500, per_hour=1000),

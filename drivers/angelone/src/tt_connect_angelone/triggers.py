@@ -45,8 +45,9 @@ __all__ = [
 BROKER = "angelone"
 GTT_VALIDITY_DAYS = 365
 """``timeperiod`` of a new rule: SmartAPI's SDK examples use a year (reference 2.10)."""
-GTT_LIST_STATUSES = ("NEW", "ACTIVE", "SENTTOEXCHANGE", "CANCELLED", "EXPIRED")
-"""Every rule status ``ruleList`` filters on, so a listing shows rules in every state."""
+GTT_LIST_STATUSES = ("FORALL",)
+"""``ruleList``'s filter: ``FORALL`` (the value smartapi-python sends, reference 2.10) lists rules in
+every state, rejected ones included; the single status names are unverified."""
 _STATUSES = {"NEW": GttStatus.ACTIVE, "ACTIVE": GttStatus.ACTIVE, "SENTTOEXCHANGE": GttStatus.TRIGGERED,
              "CANCELLED": GttStatus.CANCELLED, "EXPIRED": GttStatus.EXPIRED, "REJECTED": GttStatus.REJECTED}
 
