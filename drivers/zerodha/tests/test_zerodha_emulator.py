@@ -314,3 +314,26 @@ async def test_postbacks_reach_the_stream_as_order_updates(emulator: KiteEmulato
     assert final.order.instrument == Equity(exchange=Exchange.NSE, symbol="SBIN")
     assert final.raw is not None and final.raw["checksum"] == hashlib.sha256(
         f"{order_id}{final.raw['order_timestamp']}{emulator.api_secret}".encode()).hexdigest()
+
+
+def test_tt_connect_emulate_no_rate_limits_never_answers_429() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "tt_connect.cli", "emulate", "zerodha", "--no-rate-limits"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        found = json.loads(process.stdout.readline())
+
+        async def burst() -> list[int]:
+            headers = {"Authorization": f"token {found['api_key']}:{found['access_token']}"}
+            async with aiohttp.ClientSession() as http:
+                statuses = []
+                for _ in range(5):  # Kite's quote limit is 1/s: a limited emulator answers 429 here
+                    async with http.get(f"{found['api_url']}/quote", params={"i": "NSE:INFY"},
+                                        headers=headers) as reply:
+                        statuses.append(reply.status)
+                return statuses
+
+        assert asyncio.run(burst()) == [200] * 5
+    finally:
+        process.terminate()
+        process.wait(10)

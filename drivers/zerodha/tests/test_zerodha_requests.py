@@ -73,7 +73,7 @@ def test_amo_iceberg_ttl_and_market_protection_reach_the_wire(api: ZerodhaApi, c
         "iceberg_legs": "5", "iceberg_quantity": "200", "validity": "TTL", "validity_ttl": "2"}
     protected = fields(api.place_order(ctx, order(order_type=OrderType.MARKET, price=None,
                                                   market_protection=-1)).request)
-    assert protected["market_protection"] == "-1.0" and protected["order_type"] == "MARKET"
+    assert protected["market_protection"] == "-1" and protected["order_type"] == "MARKET"  # -1: Kite's default
 
 
 def test_cover_order_uses_kite_co_product_and_needs_a_trigger(api: ZerodhaApi, ctx: FakeContext) -> None:

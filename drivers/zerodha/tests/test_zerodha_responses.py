@@ -247,3 +247,23 @@ def test_orders_compare_equal_whatever_their_raw_payload(api: ZerodhaApi, ctx: F
     plain = kite_order_to_order(ctx, row)
     row["checksum"] = "different"
     assert kite_order_to_order(ctx, row) == plain
+
+
+@pytest.mark.parametrize(("status", "filled", "pending", "expected"), [
+    ("AMO REQ RECEIVED", 0, 10, OrderStatus.PENDING),
+    ("CANCEL PENDING", 0, 10, OrderStatus.OPEN),
+    ("LAPSED", 0, 10, OrderStatus.CANCELLED),
+    ("CANCELLED AMO", 0, 10, OrderStatus.CANCELLED),
+    ("UPDATE", 0, 10, OrderStatus.OPEN),
+    ("OPEN", 4, 6, OrderStatus.PARTIALLY_FILLED),
+    ("MODIFIED", 4, 6, OrderStatus.PARTIALLY_FILLED),
+    ("OPEN", 0, 10, OrderStatus.OPEN),
+    ("COMPLETE", 10, 0, OrderStatus.COMPLETE),
+    ("SOMETHING NEW", 0, 10, OrderStatus.PENDING),  # unknown: not final, so it is read again
+    (None, 0, 0, OrderStatus.PENDING),
+])
+def test_kite_statuses_map_to_canonical_ones(status: object, filled: int, pending: int,
+                                             expected: OrderStatus) -> None:
+    from tt_connect_zerodha.mapping import kite_status_to_status
+
+    assert kite_status_to_status(status, filled, pending) is expected

@@ -99,6 +99,14 @@ def test_currency_prices_use_the_segment_divisor(ctx: FakeContext) -> None:
     assert tick.instrument == usdinr and tick.last_price == 72.755
 
 
+def test_bse_currency_prices_divide_by_ten_thousand(ctx: FakeContext) -> None:
+    bcd = Future(exchange=Exchange.BCD, symbol="USDINR", expiry=_dt.date(2021, 6, 28))
+    token = (1234 << 8) | 6  # segment byte 6: BCD
+    ctx.add(bcd, str(token), "USDINR21JUNFUT", "BCD", "BCD-FUT")
+    (tick,) = ticks(KiteDecoder(ctx), frame(struct.pack(">II", token, 727550)))
+    assert tick.instrument == bcd and tick.last_price == 72.755
+
+
 def test_heartbeat_and_empty_frames_yield_nothing(ctx: FakeContext) -> None:
     decoder = KiteDecoder(ctx)
     assert decoder.decode(b"\x00", RECEIVED) == []

@@ -414,6 +414,7 @@ def _parser() -> argparse.ArgumentParser:
     emulate = sub.add_parser("emulate", help="run a broker emulator on 127.0.0.1")
     emulate.add_argument("emulate_broker", metavar="broker")
     emulate.add_argument("--port", type=int, default=0)
+    emulate.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
     emulate.set_defaults(run_sync=_emulate)
     return parser
 
@@ -431,7 +432,7 @@ def _emulate(args: argparse.Namespace) -> None:
             f"no emulator for {args.emulate_broker!r}: install its driver "
             f'(pip install "tt-connect[{args.emulate_broker.lower()}]")'
         ) from None
-    module.main(["--port", str(args.port)])
+    module.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

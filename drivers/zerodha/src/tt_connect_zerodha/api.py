@@ -108,7 +108,8 @@ def _s(value: Any) -> str:
 
 
 def _number(value: float) -> str:
-    return format_strike(value) if value >= 0 else repr(float(value))
+    """A price or percentage as Kite's forms take it: ``590.5``, ``2``, and ``-1`` (not ``-1.0``)."""
+    return format_strike(value) if value >= 0 else "-" + format_strike(-value)
 
 
 def _instrument(ctx: DriverContext, row: Mapping[str, Any]) -> AnyInstrument:
