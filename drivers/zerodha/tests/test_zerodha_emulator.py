@@ -8,8 +8,10 @@ import hashlib
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -337,3 +339,64 @@ def test_tt_connect_emulate_no_rate_limits_never_answers_429() -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+async def test_a_history_longer_than_kites_range_is_fetched_in_parts_and_merged(emulator: KiteEmulator) -> None:
+    """130 days of 5-minute candles: Kite serves 100 days per request, the client stitches the parts."""
+    from tt_connect.enums import CandleInterval
+
+    async with _client(emulator) as broker:
+        infy = Equity(exchange=Exchange.NSE, symbol="INFY")
+        end = _dt.datetime.now(IST).replace(hour=15, minute=30, second=0, microsecond=0) - _dt.timedelta(days=1)
+        start = end - _dt.timedelta(days=130)
+        candles = await broker.history(infy, CandleInterval.MINUTE_5, start, end)
+    stamps = [c.timestamp for c in candles]
+    assert stamps == sorted(set(stamps)), "ordered, and no candle twice where the parts meet"
+    assert stamps[0] - start < _dt.timedelta(days=5) and end - stamps[-1] < _dt.timedelta(days=5)
+    days = {s.date() for s in stamps}
+    boundary = (start + _dt.timedelta(days=100)).date()
+    assert any(d < boundary for d in days) and any(d > boundary for d in days), "both parts arrived"
+
+
+async def test_interactive_login_catches_the_redirect_and_stores_the_session(
+        emulator: KiteEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """What ``tt-connect login zerodha`` does: open the Connect login, catch request_token on 127.0.0.1,
+    exchange it with its checksum, and keep the session in the file store for the next run."""
+    import socket
+    import urllib.parse
+    import urllib.request
+    import webbrowser
+
+    import pyotp
+
+    with socket.socket() as probe:  # a free local port for the app's registered redirect URL
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    emulator.redirect_url = f"http://127.0.0.1:{port}/kite/callback"
+    opened: list[str] = []
+
+    def browser(url: str) -> bool:
+        """The user logs in in the browser, which then follows Kite's redirect to the local listener."""
+        opened.append(url)
+
+        def log_in() -> None:
+            form = urllib.parse.urlencode({"user_id": emulator.user_id, "password": emulator.password,
+                                           "totp": pyotp.TOTP(emulator.totp_secret).now()}).encode()
+            with urllib.request.urlopen(urllib.request.Request(url, data=form), timeout=10) as page:
+                page.read()
+
+        threading.Thread(target=log_in, daemon=True).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    config = emulator.driver_config(redirect_url=emulator.redirect_url)
+    options: dict[str, Any] = {"instruments_db": ":memory:", "session_store": "file",
+                               "session_path": str(tmp_path / "sessions")}
+    async with AsyncTTConnect("zerodha", config, interactive_login=True, **options) as broker:
+        assert (await broker.profile()).user_id == emulator.user_id
+    assert len(opened) == 1 and opened[0].startswith(f"{emulator.base_url}/connect/login?")
+    assert f"api_key={emulator.api_key}" in opened[0]
+    # The next run needs no browser: the stored session is reused.
+    async with AsyncTTConnect("zerodha", config, **options) as broker:
+        assert (await broker.funds()).equity.available_cash > 0
+    assert len(opened) == 1
