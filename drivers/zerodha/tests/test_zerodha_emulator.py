@@ -400,3 +400,47 @@ async def test_interactive_login_catches_the_redirect_and_stores_the_session(
     async with AsyncTTConnect("zerodha", config, **options) as broker:
         assert (await broker.funds()).equity.available_cash > 0
     assert len(opened) == 1
+
+
+async def test_postbacks_are_posted_as_raw_json_to_the_apps_postback_url() -> None:
+    """Kite POSTs COMPLETE, CANCELLED, REJECTED and UPDATE events to the registered URL (reference 1.15)."""
+    from aiohttp import web
+
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append((request.content_type, await request.json()))
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/kite/postback", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        with KiteEmulator(tick_interval=0.05, postback_url=f"http://127.0.0.1:{port}/kite/postback") as emulator:
+            async with _client(emulator) as broker:
+                sbin = Equity(exchange=Exchange.NSE, symbol="SBIN")
+                bought = await broker.place_order(instrument=sbin, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                                  order_type=OrderType.MARKET)
+                last = (await broker.ltp(sbin))[sbin]
+                resting = await broker.place_order(instrument=sbin, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                                   order_type=OrderType.LIMIT, price=round(last * 0.8, 1))
+                await broker.modify_order(resting, price=round(last * 0.79, 1))
+                await broker.cancel_order(resting)
+
+                def statuses(order_id: str) -> list[str]:
+                    return [body["status"] for _, body in received if body["order_id"] == order_id]
+
+                await eventually(lambda: statuses(bought) == ["COMPLETE"] and statuses(resting) == [
+                    "UPDATE", "CANCELLED"], timeout=10, what="three postbacks")
+            assert emulator.postbacks_failed == 0
+            secret = emulator.api_secret
+    finally:
+        await runner.cleanup()
+    for content_type, body in received:
+        assert content_type == "application/json" and body["user_id"] and body["app_id"]
+        assert body["checksum"] == hashlib.sha256(
+            f"{body['order_id']}{body['order_timestamp']}{secret}".encode()).hexdigest()

@@ -261,9 +261,14 @@ class EmulatorHost(abc.ABC):
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    def on_order(self, order: PaperOrder) -> None:
+        """Called on the loop after every order change; override for webhooks (Kite's postbacks)."""
+        return None  # most brokers push order changes on their sockets only
+
     def _on_engine_event(self, kind: str, payload: Any) -> None:
         if kind != "order":
             return
+        self.on_order(payload)
         for client in list(self.streams):
             frame = self.order_frame(payload, client)
             if frame is not None:

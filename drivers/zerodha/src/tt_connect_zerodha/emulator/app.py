@@ -11,6 +11,7 @@ order postbacks. Tokens die at 06:00 IST on the emulator's clock.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import hashlib
 import hmac
@@ -89,7 +90,8 @@ class KiteEmulator(EmulatorHost):
     daily_expiry = _dt.time(6, 0)
 
     def __init__(self, *, port: int = 0, clock: Clock | None = None, seed: int = 7, tick_interval: float = 0.2,
-                 enforce_rate_limits: bool = True, redirect_url: str | None = None) -> None:
+                 enforce_rate_limits: bool = True, redirect_url: str | None = None,
+                 postback_url: str | None = None) -> None:
         super().__init__(port=port, clock=clock, seed=seed, tick_interval=tick_interval,
                          enforce_rate_limits=enforce_rate_limits)
         self.api_key = f"kiteemu{secrets.token_hex(4)}"
@@ -99,6 +101,11 @@ class KiteEmulator(EmulatorHost):
         self.totp_secret = pyotp.random_base32()
         self.app_id = 4242
         self._redirect_url = redirect_url
+        self.postback_url = postback_url
+        """Where order postbacks are POSTed (the app's registered postback URL); None sends none."""
+        self.postbacks_failed = 0
+        self._posted: dict[str, str] = {}
+        self._deliveries: set[asyncio.Task[None]] = set()
         self.listing = KiteListing(self.engine)
         self.varieties: dict[str, str] = {}
         self._web_sessions: set[str] = set()
@@ -636,6 +643,36 @@ class KiteEmulator(EmulatorHost):
             is_index = self.engine.rows[token].kind == "IDX"
             packets.append(index_packet(kite, quote, mode) if is_index else market_packet(kite, quote, mode))
         client.push(frame(packets))
+
+    def on_order(self, order: PaperOrder) -> None:
+        """POST a postback for a final state (COMPLETE, CANCELLED, REJECTED) or a change of a live order (UPDATE)."""
+        if not self.postback_url:
+            return
+        data = kite_postback(self.listing, order, user_id=self.user_id,
+                             variety=self.varieties.get(order.order_id, "regular"), app_id=self.app_id,
+                             api_secret=self.api_secret)
+        status, seen = str(data.get("status")), self._posted.get(order.order_id)
+        self._posted[order.order_id] = status
+        if status not in ("COMPLETE", "CANCELLED", "REJECTED"):
+            if seen is None or status != "OPEN":
+                return  # a new order: Kite posts no "placed" event
+            data = {**data, "status": "UPDATE"}
+        delivery = asyncio.get_running_loop().create_task(self._post_back(self.postback_url, data))
+        self._deliveries.add(delivery)
+        delivery.add_done_callback(self._deliveries.discard)
+
+    async def _post_back(self, url: str, data: Mapping[str, Any]) -> None:
+        """One delivery, raw JSON as Kite sends it; a failed one is counted, never retried."""
+        import aiohttp
+
+        try:
+            async with aiohttp.ClientSession() as http, http.post(
+                    url, data=msgspec.json.encode(dict(data)), headers={"Content-Type": "application/json"},
+                    timeout=aiohttp.ClientTimeout(total=5)) as reply:
+                if reply.status >= 400:
+                    self.postbacks_failed += 1
+        except (aiohttp.ClientError, TimeoutError):
+            self.postbacks_failed += 1
 
     def order_frame(self, order: PaperOrder, client: StreamClient) -> str | bytes | None:
         data = kite_postback(self.listing, order, user_id=self.user_id,
