@@ -18,7 +18,7 @@ from tt_connect import (
     ProductType,
     Side,
 )
-from tt_connect.enums import CandleInterval, OrderStatus, StreamMode
+from tt_connect.enums import CandleInterval, OrderStatus, StreamMode, Validity, Variety
 from tt_connect.errors import (
     ClientClosedError,
     ConfigurationError,
@@ -101,6 +101,12 @@ async def test_stop_loss_market_triggers_when_the_price_crosses(broker: AsyncTTC
         ({"qty": 10_000_000}, InsufficientFundsError),
         ({"instrument": "RELIANCE"}, InvalidOrderError),
         ({"tag": "this-tag-has-bad-chars"}, InvalidOrderError),
+        ({"variety": Variety.ICEBERG}, InvalidOrderError),  # no iceberg_legs
+        ({"variety": Variety.ICEBERG, "iceberg_legs": 1}, InvalidOrderError),
+        ({"variety": Variety.ICEBERG, "iceberg_legs": "five"}, InvalidOrderError),
+        ({"iceberg_legs": 3}, InvalidOrderError),  # legs without the iceberg variety
+        ({"validity_ttl": 5}, InvalidOrderError),  # a TTL without Validity.TTL
+        ({"validity": Validity.TTL}, InvalidOrderError),  # Validity.TTL without minutes
     ],
 )
 async def test_bad_orders_are_refused_with_a_tt_connect_error(

@@ -444,3 +444,20 @@ async def test_postbacks_are_posted_as_raw_json_to_the_apps_postback_url() -> No
         assert content_type == "application/json" and body["user_id"] and body["app_id"]
         assert body["checksum"] == hashlib.sha256(
             f"{body['order_id']}{body['order_timestamp']}{secret}".encode()).hexdigest()
+
+
+async def test_an_iceberg_ttl_order_reads_back_as_it_was_sent(emulator: KiteEmulator) -> None:
+    from tt_connect.enums import Validity, Variety
+
+    async with _client(emulator) as broker:
+        infy = Equity(exchange=Exchange.NSE, symbol="INFY")
+        last = (await broker.ltp(infy))[infy]
+        order_id = await broker.place_order(instrument=infy, qty=10, side=Side.BUY, product=ProductType.CNC,
+                                            order_type=OrderType.LIMIT, price=round(last * 0.8, 1),
+                                            validity=Validity.TTL, validity_ttl=3, variety=Variety.ICEBERG,
+                                            iceberg_legs=2, tag="ice")
+        order = await broker.order(order_id)
+        await broker.cancel_order(order_id, variety=Variety.ICEBERG)
+    assert (order.variety, order.validity, order.qty) == (Variety.ICEBERG, Validity.TTL, 10)
+    assert order.raw is not None and order.raw["validity_ttl"] == 3 and order.raw["tags"] == [order.tag]
+    assert order.tag.startswith("ice")

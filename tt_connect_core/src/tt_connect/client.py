@@ -500,8 +500,12 @@ class AsyncTTConnect:
         disclosed_qty: int = 0,
         market_protection: float | None = None,
         tag: str | None = None,
+        iceberg_legs: int | None = None,
     ) -> str:
         """Place an order and return the broker's order id.
+
+        ``variety=Variety.ICEBERG`` needs ``iceberg_legs`` (2 or more): the broker
+        slices ``qty`` into that many legs and sends the next when one fills.
 
         The order is checked before anything is sent (lot multiple, tick size,
         prices the order type needs, the broker's capabilities, extension risk
@@ -522,7 +526,7 @@ class AsyncTTConnect:
         executor, ctx = await self._ready()
         request = self._order_request(
             instrument, qty, side, product, order_type, price, trigger_price, validity, validity_ttl,
-            variety, disclosed_qty, market_protection,
+            variety, disclosed_qty, market_protection, iceberg_legs,
         )
         prefix = self._tag_prefix(tag)
         request = _replace(request, tag=make_order_tag(self._api.tag_max_length, self._api.tag_alphabet, prefix))
@@ -560,6 +564,7 @@ class AsyncTTConnect:
         variety: object,
         disclosed_qty: object,
         market_protection: object,
+        iceberg_legs: object = None,
     ) -> OrderRequest:
         if not isinstance(instrument, Instrument):
             raise InvalidOrderError(
@@ -585,6 +590,14 @@ class AsyncTTConnect:
         elif validity_ttl is not None:
             raise InvalidOrderError("validity_ttl is only used with Validity.TTL")
         disclosed = 0 if disclosed_qty in (0, None) else _quantity(disclosed_qty, "disclosed_qty")
+        kind = _coerce_enum(Variety, variety, "variety")
+        legs: int | None = None
+        if kind is Variety.ICEBERG:
+            legs = _quantity(iceberg_legs, "iceberg_legs (how many slices)")
+            if legs < 2:
+                raise InvalidOrderError(f"an iceberg order needs iceberg_legs of 2 or more, got {legs}")
+        elif iceberg_legs is not None:
+            raise InvalidOrderError("iceberg_legs is only used with Variety.ICEBERG")
         return OrderRequest(
             instrument=instrument,  # type: ignore[arg-type]
             qty=_quantity(qty),
@@ -595,9 +608,10 @@ class AsyncTTConnect:
             trigger_price=trigger_value,
             validity=valid,
             validity_ttl=ttl,
-            variety=_coerce_enum(Variety, variety, "variety"),
+            variety=kind,
             disclosed_qty=disclosed,
             market_protection=_positive_number(market_protection, "market_protection"),
+            iceberg_legs=legs,
         )
 
     async def _find_by_tag(self, tag: str) -> str | None:

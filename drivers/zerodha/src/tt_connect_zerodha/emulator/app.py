@@ -58,6 +58,7 @@ _ERRORS: dict[ErrorKind, tuple[str, int]] = {
 }
 _VARIETIES = ("regular", "amo", "iceberg", "co")
 _VALIDITIES = {"DAY": "DAY", "IOC": "IOC", "TTL": "DAY"}
+"""Kite validity -> paper validity. TTL rests like DAY in the paper market; the order reads back as TTL."""
 _MAX_TAG = 20
 _QUOTE_LIMITS = {"quote": 500, "ohlc": 1000, "ltp": 1000}
 # interval name -> (seconds, the most days one request may span), reference 1.9
@@ -108,6 +109,8 @@ class KiteEmulator(EmulatorHost):
         self._deliveries: set[asyncio.Task[None]] = set()
         self.listing = KiteListing(self.engine)
         self.varieties: dict[str, str] = {}
+        self.order_fields: dict[str, dict[str, Any]] = {}
+        """Per order, what Kite echoes that the paper market does not model (TTL, tags, protection)."""
         self._web_sessions: set[str] = set()
         self.access_token = self.sessions.issue(self.user_id)
         self.request_token = self.sessions.issue_code("request_token", self.user_id)
@@ -367,8 +370,10 @@ class KiteEmulator(EmulatorHost):
         return {"net": rows, "day": rows}
 
     def _order(self, order: PaperOrder) -> dict[str, Any]:
-        return kite_order(self.listing, order, user_id=self.user_id,
-                          variety=self.varieties.get(order.order_id, "regular"))
+        row = kite_order(self.listing, order, user_id=self.user_id,
+                         variety=self.varieties.get(order.order_id, "regular"))
+        extra = self.order_fields.get(order.order_id)
+        return {**row, **extra} if extra else row
 
     def _orders(self, request: web.Request, form: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [self._order(o) for o in self.engine.orders.values()]
@@ -412,8 +417,12 @@ class KiteEmulator(EmulatorHost):
         if validity is None:
             raise _Refusal(ErrorKind.INPUT, "Invalid `validity`.")
         tag = str(form.get("tag", "") or "")
-        if len(tag) > _MAX_TAG or (tag and not tag.isalnum()):
+        if len(tag) > _MAX_TAG or (tag and not tag.replace(" ", "").isalnum()):
             raise _Refusal(ErrorKind.INPUT, "Invalid `tag`: up to 20 alphanumeric characters.")
+        kite_validity = str(form.get("validity", "DAY")) or "DAY"
+        ttl = self._number(form, "validity_ttl", int)
+        if kite_validity == "TTL" and not ttl:
+            raise _Refusal(ErrorKind.INPUT, "`validity_ttl` is required for TTL orders.")
         quantity = self._number(form, "quantity", int)
         if quantity is None:
             raise _Refusal(ErrorKind.INPUT, "Missing `quantity`.")
@@ -422,6 +431,11 @@ class KiteEmulator(EmulatorHost):
             product=str(form.get("product", "")), price=self._number(form, "price", float) or 0.0,
             trigger_price=self._number(form, "trigger_price", float) or 0.0, validity=validity, tag=tag)
         self.varieties[order.order_id] = variety
+        self.order_fields[order.order_id] = {
+            "validity": kite_validity, "validity_ttl": ttl if kite_validity == "TTL" else None,
+            "market_protection": self._number(form, "market_protection", float) or 0,
+            "disclosed_quantity": self._number(form, "disclosed_quantity", int) or 0,
+            "tags": [tag] if tag else None}
         self.drop_if_asked()
         return {"order_id": order.order_id}
 
@@ -650,7 +664,7 @@ class KiteEmulator(EmulatorHost):
             return
         data = kite_postback(self.listing, order, user_id=self.user_id,
                              variety=self.varieties.get(order.order_id, "regular"), app_id=self.app_id,
-                             api_secret=self.api_secret)
+                             api_secret=self.api_secret, extra=self.order_fields.get(order.order_id))
         status, seen = str(data.get("status")), self._posted.get(order.order_id)
         self._posted[order.order_id] = status
         if status not in ("COMPLETE", "CANCELLED", "REJECTED"):
@@ -677,7 +691,7 @@ class KiteEmulator(EmulatorHost):
     def order_frame(self, order: PaperOrder, client: StreamClient) -> str | bytes | None:
         data = kite_postback(self.listing, order, user_id=self.user_id,
                              variety=self.varieties.get(order.order_id, "regular"), app_id=self.app_id,
-                             api_secret=self.api_secret)
+                             api_secret=self.api_secret, extra=self.order_fields.get(order.order_id))
         return msgspec.json.encode({"type": "order", "id": "", "data": data}).decode()
 
 

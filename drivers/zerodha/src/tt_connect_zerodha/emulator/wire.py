@@ -11,6 +11,7 @@ import csv
 import datetime as _dt
 import hashlib
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from tt_connect.paper.engine import PaperEngine, PaperFill, PaperHolding, PaperOrder, PaperPosition, PaperQuote
@@ -122,9 +123,9 @@ def kite_order(listing: KiteListing, order: PaperOrder, *, user_id: str, variety
 
 
 def kite_postback(listing: KiteListing, order: PaperOrder, *, user_id: str, variety: str, app_id: int,
-                  api_secret: str) -> dict[str, Any]:
+                  api_secret: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """An order update as Kite posts it (postback and ticker text message), with its checksum."""
-    body = kite_order(listing, order, user_id=user_id, variety=variety)
+    body = {**kite_order(listing, order, user_id=user_id, variety=variety), **(extra or {})}
     body.pop("modified", None)
     checksum = hashlib.sha256(f"{order.order_id}{body['order_timestamp']}{api_secret}".encode()).hexdigest()
     return {"user_id": user_id, "unfilled_quantity": body["pending_quantity"], "app_id": app_id,
