@@ -107,6 +107,7 @@ async def test_stop_loss_market_triggers_when_the_price_crosses(broker: AsyncTTC
         ({"iceberg_legs": 3}, InvalidOrderError),  # legs without the iceberg variety
         ({"validity_ttl": 5}, InvalidOrderError),  # a TTL without Validity.TTL
         ({"validity": Validity.TTL}, InvalidOrderError),  # Validity.TTL without minutes
+        ({"variety": Variety.CO, "product": ProductType.MIS}, InvalidOrderError),  # a cover order needs its stop
     ],
 )
 async def test_bad_orders_are_refused_with_a_tt_connect_error(

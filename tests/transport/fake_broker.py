@@ -65,6 +65,8 @@ class FakeBrokerServer:
     limit_per_second: int = 10
     breaches: int = 0
     storm: int = 0
+    order_storm: int = 0
+    order_refusals: int = 0
     drop_next_order: bool = False
     drop_before_recording: bool = False
     html_errors: int = 0
@@ -137,6 +139,10 @@ class FakeBrokerServer:
         if not self._authorised(request):
             return self._error(403, "TokenException", "token expired or invalid")
         body = await request.json()
+        if self.order_storm > 0:  # refused before acting, as a rate limit is
+            self.order_storm -= 1
+            self.order_refusals += 1
+            return self._error(429, "RATE", "slow down", **{"Retry-After": "0.05"})
         if body["qty"] > 1000:
             return self._error(400, "MARGIN", "insufficient margin")
         if self.drop_next_order and self.drop_before_recording:

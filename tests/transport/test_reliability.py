@@ -56,6 +56,17 @@ async def test_a_429_storm_loses_nothing_and_the_limits_hold(
     assert len(server.accepted_at) == 25
 
 
+async def test_a_rate_limited_order_is_sent_again_and_placed_once(
+    server: FakeBrokerServer, credentials: dict[str, str]
+) -> None:
+    """A 429 means the broker acted on nothing, so even a write may be sent again (after Retry-After)."""
+    async with client(credentials) as broker:
+        server.order_storm = 2  # the order is refused twice with 429, then accepted
+        order_id = await broker.place_order(instrument=reliance(), qty=5, side=Side.BUY, product=ProductType.CNC,
+                                            order_type=OrderType.MARKET)
+    assert server.order_refusals == 2 and list(server.orders) == [order_id]
+
+
 async def test_a_dropped_order_response_yields_the_one_order(
     server: FakeBrokerServer, credentials: dict[str, str]
 ) -> None:

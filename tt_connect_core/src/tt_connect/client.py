@@ -573,15 +573,18 @@ class AsyncTTConnect:
         if isinstance(instrument, Index):
             raise InvalidOrderError(f"{instrument} is an index: it can be quoted but not traded")
         otype = _coerce_enum(OrderType, order_type, "order_type")
+        kind = _coerce_enum(Variety, variety, "variety")
         price_value = _positive_number(price, "price")
         trigger_value = _positive_number(trigger_price, "trigger_price")
         if otype.needs_price and price_value is None:
             raise InvalidOrderError(f"a {otype} order needs a price")
         if not otype.needs_price and price_value is not None:
             raise InvalidOrderError(f"a {otype} order takes no price; use OrderType.LIMIT or OrderType.SL")
-        if otype.needs_trigger and trigger_value is None:
-            raise InvalidOrderError(f"a {otype} order needs a trigger_price")
-        if not otype.needs_trigger and trigger_value is not None:
+        # A cover order's trigger_price is its compulsory stop-loss, whatever the entry order type.
+        if (otype.needs_trigger or kind is Variety.CO) and trigger_value is None:
+            what = "cover order needs its stop-loss" if kind is Variety.CO else f"{otype} order needs a"
+            raise InvalidOrderError(f"a {what} trigger_price")
+        if not (otype.needs_trigger or kind is Variety.CO) and trigger_value is not None:
             raise InvalidOrderError(f"a {otype} order takes no trigger_price")
         valid = _coerce_enum(Validity, validity, "validity")
         ttl: int | None = None
@@ -590,7 +593,6 @@ class AsyncTTConnect:
         elif validity_ttl is not None:
             raise InvalidOrderError("validity_ttl is only used with Validity.TTL")
         disclosed = 0 if disclosed_qty in (0, None) else _quantity(disclosed_qty, "disclosed_qty")
-        kind = _coerce_enum(Variety, variety, "variety")
         legs: int | None = None
         if kind is Variety.ICEBERG:
             legs = _quantity(iceberg_legs, "iceberg_legs (how many slices)")

@@ -26,7 +26,7 @@ _PAGE = (
 def make_redirect_catcher(
     redirect_url: str,
     *,
-    open_browser: Callable[[str], object] = webbrowser.open,
+    open_browser: Callable[[str], object] | None = None,
     timeout: float = 300.0,
 ) -> Callable[[str], Awaitable[Mapping[str, str]]]:
     """Return an ``interactive_redirect`` callable for the auth lifecycle.
@@ -65,7 +65,7 @@ def make_redirect_catcher(
             except OSError as exc:
                 raise ConfigurationError(f"cannot listen on {host}:{port} for the login redirect: {exc}") from None
             print(f"Log in at this URL (opening your browser):\n  {login_url}", flush=True)
-            open_browser(login_url)
+            (open_browser or webbrowser.open)(login_url)  # looked up now: patchable, and the user's choice
             try:
                 return await asyncio.wait_for(received, timeout)
             except TimeoutError:

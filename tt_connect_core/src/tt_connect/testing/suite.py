@@ -29,6 +29,7 @@ fail; they are strict, so the suite goes red when one starts passing.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -47,6 +48,8 @@ from tt_connect.enums import (
     ProductType,
     Side,
     StreamMode,
+    Validity,
+    Variety,
 )
 from tt_connect.errors import InvalidOrderError, OrderStatusUnknownError, UnsupportedOperationError
 from tt_connect.instruments import Instrument
@@ -373,6 +376,50 @@ class DriverConformance:
                 assert order.status is not OrderStatus.REJECTED, order.status_message
                 if not order.status.is_terminal and self._supports(client, Operation.CANCEL_ORDER):
                     await client.cancel_order(order_id)
+
+    async def test_every_listed_validity_and_variety_is_accepted(
+        self, client: AsyncTTConnect, liquid_equity: Instrument
+    ) -> None:
+        """Each validity and variety the matrix lists, on a resting buy: accepted, read back, cancelled."""
+        if not (self._supports(client, Operation.PLACE_ORDER) and self._supports(client, Operation.LTP)):
+            pytest.skip("orders or ltp unsupported")
+        segment = client.capabilities.segment(liquid_equity.exchange)
+        assert segment is not None
+        tick = client.tick_size(liquid_equity)
+        last = (await client.ltp(liquid_equity))[liquid_equity]
+
+        def on_grid(x: float) -> float:
+            return round(round(x / tick) * tick, 2)
+
+        product = ProductType.MIS if ProductType.MIS in segment.products else sorted(segment.products)[0]
+        cases: list[dict[str, Any]] = []
+        for validity in sorted(segment.validities):
+            cases.append({"validity": validity, **({"validity_ttl": 5} if validity is Validity.TTL else {})})
+        for variety in sorted(segment.varieties - {Variety.REGULAR}):
+            case: dict[str, Any] = {"variety": variety}
+            if variety is Variety.ICEBERG:
+                case["iceberg_legs"] = 2
+            if variety is Variety.CO:
+                case["trigger_price"] = on_grid(last * 0.75)  # the cover order's stop, below a buy
+            cases.append(case)
+        for case in cases:
+            order_id = await client.place_order(instrument=liquid_equity, qty=2, side=Side.BUY, product=product,
+                                                order_type=OrderType.LIMIT, price=on_grid(last * 0.8), **case)
+            order = await client.order(order_id)
+            assert order.status is not OrderStatus.REJECTED, (case, order.status_message)
+            assert order.variety is case.get("variety", Variety.REGULAR), case
+            assert order.validity is case.get("validity", Validity.DAY), case
+            if order.validity is Validity.IOC:  # far from the market: nothing fills, the rest is cancelled
+                settled = functools.partial(self._settled, client, order_id)
+                final = await eventually(settled, what="the IOC order to end")
+                assert final.status is OrderStatus.CANCELLED and final.filled_qty == 0
+            elif not order.status.is_terminal and self._supports(client, Operation.CANCEL_ORDER):
+                await client.cancel_order(order_id, variety=order.variety)
+
+    @staticmethod
+    async def _settled(client: AsyncTTConnect, order_id: str) -> Order | None:
+        order = await client.order(order_id)
+        return order if order.status.is_terminal else None
 
     async def test_quotes_and_ltp_are_keyed_by_our_instruments(
         self, client: AsyncTTConnect, liquid_equity: Instrument

@@ -4,7 +4,8 @@ Policy (see docs/reliability.md):
 
 * reads are retried on NetworkError, 5xx and 429 (honouring Retry-After) with
   capped exponential backoff and full jitter;
-* writes are never retried blindly;
+* writes are never retried blindly, but a 429 is: the broker refused before
+  acting, so the write is sent again after its Retry-After;
 * a "session dead" reply triggers one shared re-login and one replay (safe for
   writes too: the broker refused before acting);
 * an order whose outcome is ambiguous is looked up in the order book by its
@@ -205,14 +206,13 @@ class RestExecutor:
                     broker=self.broker, code=again.error.code, http_status=again.error.http_status) from None
 
     async def call(self, call: Call[T]) -> T:
-        """Send a call; reads are retried on transient failures, writes never."""
-        if call.request.is_write:
-            return await self._attempt(call)
+        """Send a call; reads are retried on transient failures, writes only on a 429."""
+        retried: type[TTConnectError] = RateLimitError if call.request.is_write else TransientError
         attempt = 0
         while True:
             try:
                 return await self._attempt(call)
-            except TransientError as exc:
+            except retried as exc:
                 attempt += 1
                 if attempt >= self._retry.attempts:
                     raise
@@ -230,7 +230,7 @@ class RestExecutor:
     ) -> str:
         """Place an order exactly once: an ambiguous outcome is resolved through its tag."""
         try:
-            return await self._attempt(call)
+            return await self.call(call)  # a write: sent again only after a 429, which acted on nothing
         except (NetworkError, BrokerUnavailableError) as exc:
             if isinstance(exc, BrokerRefusedError):
                 raise

@@ -426,16 +426,22 @@ class KiteEmulator(EmulatorHost):
         quantity = self._number(form, "quantity", int)
         if quantity is None:
             raise _Refusal(ErrorKind.INPUT, "Missing `quantity`.")
+        product = str(form.get("product", ""))
+        if (variety == "co") != (product == "CO"):
+            raise _Refusal(ErrorKind.INPUT, "Cover orders go as variety `co` with product `CO`.")
+        if variety == "co" and not self._number(form, "trigger_price", float):
+            raise _Refusal(ErrorKind.INPUT, "A cover order needs its stop-loss `trigger_price`.")
+        # A cover order is intraday; the paper market books its entry as MIS (its stop leg is not modelled).
         order = self.engine.place(
             token=token, side=str(form.get("transaction_type", "")), qty=quantity, order_type=order_type,
-            product=str(form.get("product", "")), price=self._number(form, "price", float) or 0.0,
+            product="MIS" if product == "CO" else product, price=self._number(form, "price", float) or 0.0,
             trigger_price=self._number(form, "trigger_price", float) or 0.0, validity=validity, tag=tag)
         self.varieties[order.order_id] = variety
         self.order_fields[order.order_id] = {
             "validity": kite_validity, "validity_ttl": ttl if kite_validity == "TTL" else None,
             "market_protection": self._number(form, "market_protection", float) or 0,
             "disclosed_quantity": self._number(form, "disclosed_quantity", int) or 0,
-            "tags": [tag] if tag else None}
+            "tags": [tag] if tag else None, **({"product": "CO"} if product == "CO" else {})}
         self.drop_if_asked()
         return {"order_id": order.order_id}
 
