@@ -121,6 +121,12 @@ def emulator() -> Iterator[KiteEmulator]:
         yield running
 
 
+def _check_ohlc(quotes: dict[Any, Any]) -> None:
+    (quote,) = quotes.values()
+    assert (quote.last_price, quote.open, quote.high, quote.low, quote.close) == (1075, 1085.8, 1085.9, 1070.9,
+                                                                                  1075.8)
+
+
 class TestZerodhaConformance(DriverConformance):
     broker = "zerodha"
 
@@ -198,6 +204,12 @@ class TestZerodhaConformance(DriverConformance):
                  "quote.json", _check_quote),
             case("ltp", lambda a, c: a.ltp(c, [Equity(exchange=Exchange.NSE, symbol="INFY")]), "ltp.json",
                  {Equity(exchange=Exchange.NSE, symbol="INFY"): 1074.35}),
+            case("quote from an ohlc reply", lambda a, c: a.quote(c, [Equity(exchange=Exchange.NSE, symbol="INFY")],
+                                                                  StreamMode.QUOTE), "ohlc.json", _check_ohlc),
+            case("full profile", lambda a, c: a.profile(c), "full_profile.json", _check(Profile)),
+            case("day positions", lambda a, c: a.day_positions(c), "positions.json", _check(Position, 3)),
+            case("history", lambda a, c: a.history(c, _sbin(), CandleInterval.MINUTE_1, start, end, False),
+                 "historical_minute.json", _check(Candle)),
             case("history with oi", lambda a, c: a.history(c, _sbin(), CandleInterval.MINUTE_1, start, end, True),
                  "historical_oi.json", _check_candles_with_oi),
             case("gtt list", lambda a, c: a.gtts(c), "gtt_get_orders.json", _check_gtts),

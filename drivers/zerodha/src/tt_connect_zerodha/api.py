@@ -429,7 +429,11 @@ class ZerodhaApi(BrokerApi):
 
     def quote(self, ctx: DriverContext, instruments: Sequence[Instrument],
               mode: StreamMode) -> list[Call[dict[Instrument, Quote]]]:
-        """Build ``GET /quote`` (``/quote/ltp`` for LTP mode) in batches of Kite's per-request limit."""
+        """Build ``GET /quote`` (``/quote/ltp`` for LTP mode) in batches of Kite's per-request limit.
+
+        ``/quote/ohlc`` is not used: a canonical QUOTE carries volume and buy/sell totals that
+        its reply lacks; the parser still reads an OHLC-shaped reply (the mocks' ``ohlc.json``).
+        """
         keys = self._keyed(ctx, instruments)
         if mode is StreamMode.LTP:
             path, endpoint, size = "/quote/ltp", "quote.ltp", LTP_BATCH
