@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from tt_connect.testing.eventually import eventually, eventually_sync
 from tt_connect.testing.static_context import StaticContext
-from tt_connect.testing.suite import DriverConformance, FaultInjector, RequestCase, ResponseCase
+from tt_connect.testing.suite import DriverConformance, FaultInjector, RequestCase, ResponseCase, ServerErrorInjector
 
 __all__ = [
     "DriverConformance",
     "FaultInjector",
     "RequestCase",
     "ResponseCase",
+    "ServerErrorInjector",
     "StaticContext",
     "eventually",
     "eventually_sync",

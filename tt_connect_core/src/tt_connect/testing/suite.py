@@ -32,7 +32,7 @@ import datetime as _dt
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -102,6 +102,14 @@ class FaultInjector(Protocol):
 
     def kill_streams(self) -> None:
         """Close every open streaming socket."""
+
+
+@runtime_checkable
+class ServerErrorInjector(Protocol):
+    """Optional, beside :class:`FaultInjector`: answer the next requests with an HTTP 5xx."""
+
+    def fail_next(self, status: int = 503, count: int = 1) -> None:
+        """Answer the next ``count`` requests with ``status`` without acting on them."""
 
 
 def _fields(call: Call[Any]) -> dict[str, str]:
@@ -580,6 +588,17 @@ class DriverConformance:
         faults.expire_sessions()
         profile = await client.profile()
         assert profile.user_id
+
+    async def test_a_server_error_on_a_read_is_retried_transparently(
+        self, client: AsyncTTConnect, faults: FaultInjector | None
+    ) -> None:
+        if faults is None or not isinstance(faults, ServerErrorInjector):
+            pytest.skip("driver's fault injector cannot answer 5xx (fail_next)")
+        if not self._supports(client, Operation.FUNDS):
+            pytest.skip("funds unsupported")
+        faults.fail_next(503, count=2)
+        funds = await client.funds()
+        assert funds.equity.available_cash >= 0
 
     async def test_the_stream_recovers_after_the_socket_is_killed(
         self, client: AsyncTTConnect, liquid_equity: Instrument, faults: FaultInjector | None
