@@ -22,6 +22,7 @@ from tt_connect.enums import CandleInterval, OrderStatus, StreamMode, Validity, 
 from tt_connect.errors import (
     ClientClosedError,
     ConfigurationError,
+    InputError,
     InstrumentNotFoundError,
     InsufficientFundsError,
     InvalidOrderError,
@@ -214,3 +215,12 @@ def test_unknown_broker_and_bad_config_are_configuration_errors() -> None:
         AsyncTTConnect("paper", session_store="cloud")
     with pytest.raises(ConfigurationError, match="must be a dict"):
         AsyncTTConnect("paper", "seed=7")  # type: ignore[arg-type]
+
+
+async def test_day_positions_are_todays_trades_and_refuse_a_non_boolean(broker: AsyncTTConnect) -> None:
+    await broker.place_order(instrument=reliance(), qty=3, side=Side.BUY, product=ProductType.CNC,
+                             order_type=OrderType.MARKET)
+    (today,) = [p for p in await broker.positions(day=True) if p.instrument == reliance()]
+    assert (today.quantity, today.buy_quantity, today.overnight_quantity) == (3, 3, 0)
+    with pytest.raises(InputError, match="day must be True or False"):
+        await broker.positions(day="yes")  # type: ignore[arg-type]

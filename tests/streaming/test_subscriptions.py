@@ -198,6 +198,7 @@ async def test_order_updates_keep_connection_zero_open_without_instruments(
     (lambda e, i: e.subscribe(i, mode="FAST", on_tick=print), "unknown stream mode 'FAST'"),
     (lambda e, i: e.subscribe(i), "needs on_tick"),
     (lambda e, i: e.subscribe(i, on_tick="print"), "on_tick must be a function"),
+    (lambda e, i: e.subscribe(i, on_tick=print, on_error="log"), "on_error must be a function"),
     (lambda e, i: e.subscribe([], on_order_update=print), "carries no order updates"),
     (lambda e, i: e.unsubscribe([42]), "is not an instrument"),
 ])

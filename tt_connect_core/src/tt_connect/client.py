@@ -41,6 +41,7 @@ from tt_connect.errors import (
     ClientClosedError,
     ConfigurationError,
     DriverError,
+    InputError,
     InvalidOrderError,
     TTConnectError,
     UnsupportedOperationError,
@@ -452,6 +453,8 @@ class AsyncTTConnect:
         counts only today's buys and sells (``overnight_quantity`` is 0 there), as Kite's
         ``day`` list does. Instruments not traded today are absent from the day book.
         """
+        if not isinstance(day, bool):
+            raise InputError(f"day must be True or False, got {day!r}")
         return await self._one(Operation.POSITIONS, self._api.day_positions if day else self._api.positions)
 
     async def orders(self) -> list[Order]:

@@ -188,6 +188,7 @@ class StreamEngine:
         mode = checked_mode(mode)
         on_tick = checked_handler(on_tick, "on_tick")
         on_order_update = checked_handler(on_order_update, "on_order_update")
+        on_error = checked_handler(on_error, "on_error")
         if not items and on_order_update is None:
             raise StreamingError("subscribe needs at least one instrument (or an on_order_update handler)",
                                  broker=self.broker)
