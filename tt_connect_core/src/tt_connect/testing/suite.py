@@ -38,7 +38,16 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from tt_connect.client import AsyncTTConnect
-from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpResponse, Operation, Support
+from tt_connect.driver_api import (
+    BrokerApi,
+    BrokerFailure,
+    Call,
+    DriverContext,
+    HttpResponse,
+    Operation,
+    SegmentCapabilities,
+    Support,
+)
 from tt_connect.enums import (
     CandleInterval,
     GttStatus,
@@ -355,18 +364,26 @@ class DriverConformance:
         order = await client.order(order_id)
         return order if order.qty == qty else None
 
-    async def test_every_listed_order_type_is_accepted(
-        self, client: AsyncTTConnect, liquid_equity: Instrument
-    ) -> None:
+    async def _trading_setup(
+        self, client: AsyncTTConnect, instrument: Instrument
+    ) -> tuple[SegmentCapabilities, float, Callable[[float], float]]:
+        """The instrument's segment capabilities, its last price, and a rounding onto its tick grid."""
         if not (self._supports(client, Operation.PLACE_ORDER) and self._supports(client, Operation.LTP)):
             pytest.skip("orders or ltp unsupported")
-        segment = client.capabilities.segment(liquid_equity.exchange)
+        segment = client.capabilities.segment(instrument.exchange)
         assert segment is not None
-        tick = client.tick_size(liquid_equity)
-        last = (await client.ltp(liquid_equity))[liquid_equity]
+        tick = client.tick_size(instrument)
+        last = (await client.ltp(instrument))[instrument]
 
         def on_grid(x: float) -> float:
             return round(round(x / tick) * tick, 2)
+
+        return segment, last, on_grid
+
+    async def test_every_listed_order_type_is_accepted(
+        self, client: AsyncTTConnect, liquid_equity: Instrument
+    ) -> None:
+        segment, last, on_grid = await self._trading_setup(client, liquid_equity)
 
         for order_type in sorted(segment.order_types):
             for product in sorted(segment.products & {ProductType.CNC, ProductType.MIS}):
@@ -389,15 +406,7 @@ class DriverConformance:
         self, client: AsyncTTConnect, liquid_equity: Instrument
     ) -> None:
         """Each validity and variety the matrix lists, on a resting buy: accepted, read back, cancelled."""
-        if not (self._supports(client, Operation.PLACE_ORDER) and self._supports(client, Operation.LTP)):
-            pytest.skip("orders or ltp unsupported")
-        segment = client.capabilities.segment(liquid_equity.exchange)
-        assert segment is not None
-        tick = client.tick_size(liquid_equity)
-        last = (await client.ltp(liquid_equity))[liquid_equity]
-
-        def on_grid(x: float) -> float:
-            return round(round(x / tick) * tick, 2)
+        segment, last, on_grid = await self._trading_setup(client, liquid_equity)
 
         product = ProductType.MIS if ProductType.MIS in segment.products else sorted(segment.products)[0]
         cases: list[dict[str, Any]] = []
