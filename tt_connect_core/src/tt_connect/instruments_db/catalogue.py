@@ -30,6 +30,7 @@ from tt_connect.instruments import (
     format_strike,
     instrument_from_key,
 )
+from tt_connect.instruments_db.keyindex import KeyIndex
 from tt_connect.models import OrderRequest, Quote
 from tt_connect.timeutil import IST
 
@@ -102,15 +103,15 @@ def _off_grid(price: float, tick: float) -> bool:
 class BrokerInstruments:
     """One broker's catalogue. Satisfies the resolution half of ``DriverContext``.
 
-    Only the contracts' keys are held in memory (a set: construction validates
-    against it). Broker details are read from DuckDB on first use and cached, so a
+    Only the contracts' keys are held in memory (a :class:`KeyIndex`: construction
+    validates against it). Broker details are read from DuckDB on first use and cached, so a
     100k-row master loads without building 100k Python records.
     """
 
-    def __init__(self, broker: str, keys: Iterable[tuple[Any, ...]], store: Store) -> None:
+    def __init__(self, broker: str, keys: KeyIndex | Iterable[InstrumentKey], store: Store) -> None:
         self.broker = broker
         self._store = store
-        self.keys: frozenset[InstrumentKey] = frozenset(keys)
+        self.keys = keys if isinstance(keys, KeyIndex) else KeyIndex.from_keys(keys)
         self._details: dict[InstrumentKey, tuple[Any, ...]] = {}
         self._by_token: dict[tuple[str, str], InstrumentKey] = {}
         self._by_symbol: dict[tuple[str, str], InstrumentKey] = {}
@@ -279,20 +280,19 @@ class BrokerInstruments:
     def option_chain(self, underlying: str, expiry: _dt.date | str) -> OptionChain:
         """Return calls and puts by strike for one expiry."""
         symbol, day = _symbol(underlying), coerce_expiry(expiry)
+        # Each side's strike sets, per exchange listing the series: a set test per strike.
+        listed = {side: [(exchange, strikes) for exchange in _DERIVATIVE_EXCHANGES
+                         if (strikes := self.keys.series.get((exchange, symbol, day, side))) is not None]
+                  for side in ("CE", "PE")}
         rows = []
         for strike in self.strikes(symbol, day):
             legs: dict[str, Option | None] = {}
-            for side in ("CE", "PE"):
-                found = next((k for k in self._option_keys(symbol, day, strike, side)), None)
-                legs[side] = self.instrument(found) if found is not None else None  # type: ignore[assignment]
+            for side, series in listed.items():
+                exchange = next((exchange for exchange, strikes in series if strike in strikes), None)
+                legs[side] = (None if exchange is None else
+                              self.instrument(("OPT", exchange, symbol, day, strike, side)))  # type: ignore[assignment]
             rows.append(OptionChainRow(strike=strike, call=legs["CE"], put=legs["PE"]))
         return OptionChain(underlying=symbol, expiry=day, rows=tuple(rows))
-
-    def _option_keys(self, symbol: str, day: _dt.date, strike: float, side: str) -> Iterable[InstrumentKey]:
-        for exchange in _DERIVATIVE_EXCHANGES:
-            key = ("OPT", exchange, symbol, day, strike, side)
-            if key in self.keys:
-                yield key
 
     def futures(self, underlying: str) -> list[Future]:
         """Return the listed futures, nearest first."""

@@ -159,7 +159,7 @@ class InstrumentMaster:
             if not replaced and current is not None and last is not None and self._built_at.get(broker) == last[0]:
                 register_catalogue(current)  # this very load is already in memory (another client's)
             else:
-                current = await asyncio.to_thread(self._build, broker, replaced)
+                current = await asyncio.to_thread(self._build, broker)
                 if last is not None:
                     self._built_at[broker] = last[0]
         finally:
@@ -200,17 +200,8 @@ class InstrumentMaster:
             progress(len(data), len(data))
         return data
 
-    def _build(self, broker: str, loaded: bool) -> BrokerInstruments:
-        # Fetching the key set into Python is GIL-bound; the canonical insert runs inside DuckDB
-        # without the GIL, so the two overlap.
-        canonical = threading.Thread(target=self._store.add_canonical, args=(broker,)) if loaded else None
-        if canonical is not None:
-            canonical.start()
-        try:
-            keys = self._store.keys(broker)
-        finally:
-            if canonical is not None:
-                canonical.join()
+    def _build(self, broker: str) -> BrokerInstruments:
+        keys = self._store.keys(broker)
         view = BrokerInstruments(broker, keys, self._store)
         if not len(view):
             raise InstrumentNotFoundError(f"{broker}: the instrument master is empty", broker=broker)

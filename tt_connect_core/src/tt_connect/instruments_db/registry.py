@@ -10,7 +10,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from tt_connect.errors import InstrumentNotFoundError, InstrumentsNotReadyError
-from tt_connect.instruments import Instrument, set_validator
+from tt_connect.instruments import Instrument, InstrumentKey, Option, set_validator
+from tt_connect.instruments_db.keyindex import SeriesKey
 
 if TYPE_CHECKING:
     from tt_connect.instruments_db.catalogue import BrokerInstruments
@@ -20,14 +21,24 @@ __all__ = ["active_brokers", "register_catalogue"]
 _lock = threading.Lock()
 _catalogues: dict[str, BrokerInstruments] = {}
 _ordered: tuple[BrokerInstruments, ...] = ()
-_keysets: tuple[frozenset[object], ...] = ()
+_indexes: tuple[tuple[frozenset[InstrumentKey], dict[SeriesKey, frozenset[float]]], ...] = ()
 
 
 def _validate(instrument: Instrument) -> None:
-    key = instrument.key
-    for keys in _keysets:  # plain frozensets: no method call per construction
-        if key in keys:
-            return
+    # The KeyIndex test inlined: plain dict/set lookups, no method call per construction, and an
+    # option's series read from its fields (building its key tuple first would cost ~10%).
+    if isinstance(instrument, Option):
+        series = (instrument.exchange._value_, instrument.symbol, instrument.expiry, instrument.option_type._value_)
+        strike = instrument.strike
+        for _plain, by_series in _indexes:
+            strikes = by_series.get(series)
+            if strikes is not None and strike in strikes:
+                return
+    else:
+        key = instrument.key
+        for plain, _by_series in _indexes:
+            if key in plain:
+                return
     catalogues = _ordered
     if not catalogues:
         raise InstrumentsNotReadyError(f"cannot validate {instrument}: no instrument master is loaded")
@@ -45,11 +56,11 @@ def _validate(instrument: Instrument) -> None:
 
 def register_catalogue(catalogue: BrokerInstruments) -> None:
     """Make a broker's (re)loaded catalogue part of the active master."""
-    global _ordered, _keysets
+    global _ordered, _indexes
     with _lock:
         _catalogues[catalogue.broker] = catalogue
         _ordered = tuple(_catalogues.values())
-        _keysets = tuple(c.keys for c in _ordered)
+        _indexes = tuple((c.keys.plain, c.keys.series) for c in _ordered)
         set_validator(_validate)
 
 

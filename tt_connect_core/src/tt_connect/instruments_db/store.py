@@ -10,26 +10,22 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import os
+import re
 import tempfile
 import threading
-from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
 from tt_connect.driver_api import CANONICAL_COLUMNS, InstrumentSource
 from tt_connect.errors import ConfigurationError, DriverError, InstrumentError, TTConnectError
+from tt_connect.instruments_db.keyindex import KeyIndex
 from tt_connect.timeutil import IST
 
 __all__ = ["Store", "default_path"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS instruments (
-    exchange VARCHAR NOT NULL, segment VARCHAR, kind VARCHAR NOT NULL, symbol VARCHAR NOT NULL,
-    underlying VARCHAR, expiry DATE, strike DOUBLE, option_type VARCHAR,
-    lot_size INTEGER, tick_size DOUBLE, isin VARCHAR, name VARCHAR
-);
 CREATE TABLE IF NOT EXISTS broker_instruments (
     broker VARCHAR NOT NULL,
     exchange VARCHAR NOT NULL, segment VARCHAR, kind VARCHAR NOT NULL, symbol VARCHAR NOT NULL,
@@ -40,38 +36,44 @@ CREATE TABLE IF NOT EXISTS broker_instruments (
 CREATE TABLE IF NOT EXISTS loads (
     broker VARCHAR PRIMARY KEY, loaded_at TIMESTAMPTZ NOT NULL, source VARCHAR, row_count BIGINT
 );
+-- One row per contract any loaded broker lists today (the first broker's details by name). A
+-- view, not a copy: it costs a load nothing and never keeps a contract no broker lists any more.
+CREATE VIEW IF NOT EXISTS instruments AS
+SELECT DISTINCT ON (kind, exchange, symbol, expiry, strike, option_type)
+       exchange, segment, kind, symbol, underlying, expiry, strike, option_type, lot_size, tick_size, isin, name
+FROM broker_instruments ORDER BY kind, exchange, symbol, expiry, strike, option_type, broker;
 """
 
 # The canonical id of a contract is its key: (kind, exchange, symbol, expiry, strike, option_type),
 # exactly ``Instrument.key``. Normalise whatever a driver's SELECT emits so that contracts carry no
-# expiry/strike/option type where their kind has none.
+# expiry/strike/option type where their kind has none. The INSERT has no WHERE on purpose: DuckDB
+# would push such a filter down through the driver's SELECT, evaluating its expressions once more
+# for the filter; the rows that are not contracts are deleted from the stored, normalised values.
 _STAGE = """
 INSERT INTO broker_instruments
-SELECT ?, * FROM (
-    SELECT upper(CAST(exchange AS VARCHAR)) AS exchange, CAST(segment AS VARCHAR) AS segment,
-           upper(CAST(kind AS VARCHAR)) AS kind, upper(trim(CAST(symbol AS VARCHAR))) AS symbol,
-           upper(trim(CAST(underlying AS VARCHAR))) AS underlying,
-           CASE WHEN upper(CAST(kind AS VARCHAR)) IN ('FUT', 'OPT') THEN CAST(expiry AS DATE) END AS expiry,
-           CASE WHEN upper(CAST(kind AS VARCHAR)) = 'OPT' THEN CAST(strike AS DOUBLE) END AS strike,
-           CASE WHEN upper(CAST(kind AS VARCHAR)) = 'OPT' THEN upper(CAST(option_type AS VARCHAR)) END
-               AS option_type,
-           greatest(coalesce(CAST(lot_size AS INTEGER), 1), 1) AS lot_size,
-           CASE WHEN coalesce(CAST(tick_size AS DOUBLE), 0) > 0 THEN CAST(tick_size AS DOUBLE) ELSE 0.05 END
-               AS tick_size,
-           nullif(CAST(isin AS VARCHAR), '') AS isin, CAST(name AS VARCHAR) AS name,
-           CAST(broker_token AS VARCHAR) AS broker_token, CAST(broker_symbol AS VARCHAR) AS broker_symbol,
-           CAST(broker_exchange AS VARCHAR) AS broker_exchange, CAST(broker_segment AS VARCHAR) AS broker_segment
-    FROM ({select}) AS driver_rows
-) AS normalised
-WHERE kind IN ('EQ', 'IDX', 'FUT', 'OPT') AND symbol IS NOT NULL AND broker_token IS NOT NULL
-  AND exchange IN ('NSE', 'BSE', 'NFO', 'BFO', 'CDS', 'BCD', 'MCX')
-  AND (kind <> 'OPT' OR (strike > 0 AND option_type IN ('CE', 'PE') AND expiry IS NOT NULL))
-  AND (kind <> 'FUT' OR expiry IS NOT NULL)
+SELECT ?, upper(coalesce(CAST(exchange AS VARCHAR), '')), CAST(segment AS VARCHAR),
+       upper(coalesce(CAST(kind AS VARCHAR), '')), upper(trim(coalesce(CAST(symbol AS VARCHAR), ''))),
+       upper(trim(CAST(underlying AS VARCHAR))),
+       CASE WHEN upper(CAST(kind AS VARCHAR)) IN ('FUT', 'OPT') THEN CAST(expiry AS DATE) END,
+       CASE WHEN upper(CAST(kind AS VARCHAR)) = 'OPT' THEN CAST(strike AS DOUBLE) END,
+       CASE WHEN upper(CAST(kind AS VARCHAR)) = 'OPT' THEN upper(CAST(option_type AS VARCHAR)) END,
+       greatest(coalesce(CAST(lot_size AS INTEGER), 1), 1),
+       CASE WHEN coalesce(CAST(tick_size AS DOUBLE), 0) > 0 THEN CAST(tick_size AS DOUBLE) ELSE 0.05 END,
+       nullif(CAST(isin AS VARCHAR), ''), CAST(name AS VARCHAR),
+       coalesce(CAST(broker_token AS VARCHAR), ''), CAST(broker_symbol AS VARCHAR),
+       CAST(broker_exchange AS VARCHAR), CAST(broker_segment AS VARCHAR)
+FROM ({select}) AS driver_rows
+"""
+_NOT_CONTRACTS = """
+DELETE FROM broker_instruments WHERE broker = ? AND (
+    kind NOT IN ('EQ', 'IDX', 'FUT', 'OPT') OR symbol = '' OR broker_token = ''
+    OR exchange NOT IN ('NSE', 'BSE', 'NFO', 'BFO', 'CDS', 'BCD', 'MCX')
+    OR (kind = 'OPT' AND (coalesce(strike, 0) <= 0 OR coalesce(option_type, '') NOT IN ('CE', 'PE')
+                          OR expiry IS NULL))
+    OR (kind = 'FUT' AND expiry IS NULL))
 """
 
 _KEY = "kind, exchange, symbol, expiry, strike, option_type"
-_MATCH = ("i.kind = s.kind AND i.exchange = s.exchange AND i.symbol = s.symbol AND i.expiry IS NOT DISTINCT FROM "
-          "s.expiry AND i.strike IS NOT DISTINCT FROM s.strike AND i.option_type IS NOT DISTINCT FROM s.option_type")
 # One row per series (every strike of an expiry in a list): a few thousand rows cross into
 # Python instead of ~100k, and the series' shared values are one object each.
 _SERIES = """SELECT kind, exchange, symbol, expiry, option_type, list(strike) FROM broker_instruments
@@ -91,6 +93,41 @@ ORDER BY CASE WHEN upper(symbol) = upper(?) THEN 0 WHEN symbol ILIKE ? THEN 1 EL
          CASE kind WHEN 'EQ' THEN 0 WHEN 'IDX' THEN 1 WHEN 'FUT' THEN 2 ELSE 3 END,
          symbol, expiry, strike, option_type
 LIMIT ?"""
+
+
+
+_SPLIT_MIN_BYTES = 4_000_000
+"""A JSON array smaller than this is read as one file: cutting it would save less than it costs."""
+_RECORD_GAP = re.compile(rb"\}\s*,\s*\{")
+_ARRAY_START = re.compile(rb"\s*\[")
+
+
+def _record_cuts(data: bytes, pieces: int) -> list[tuple[int, int]]:
+    """Return (end of one record, start of the next) near each 1/pieces of a large JSON array.
+
+    A ``}``, ``,``, ``{`` sequence is a record boundary unless it sits inside a string or a
+    nested value; a cut there leaves pieces that do not parse, which the caller detects.
+    """
+    if pieces < 2 or len(data) < _SPLIT_MIN_BYTES or _ARRAY_START.match(data) is None:
+        return []
+    cuts: list[tuple[int, int]] = []
+    for k in range(1, pieces):
+        gap = _RECORD_GAP.search(data, max(len(data) * k // pieces, cuts[-1][1] if cuts else 0))
+        if gap is None:
+            break
+        cuts.append((gap.start() + 1, gap.end() - 1))
+    return cuts
+
+
+def _pieces(data: bytes, cuts: list[tuple[int, int]]) -> list[list[bytes | memoryview]]:
+    """Return the file contents for ``cuts``: each piece a JSON array of whole records."""
+    if not cuts:
+        return [[data]]
+    view = memoryview(data)
+    starts = [0, *(start for _end, start in cuts)]
+    ends = [*(end for end, _start in cuts), len(data)]
+    return [[b"[" if i else b"", view[begin:finish], b"]" if i < len(cuts) else b""]
+            for i, (begin, finish) in enumerate(zip(starts, ends, strict=True))]
 
 
 def default_path() -> Path:
@@ -130,6 +167,8 @@ class Store:
             self._con = duckdb.connect(":memory:")
             target = ":memory:"
         self.path = target
+        threads = self._con.execute("SELECT current_setting('threads')").fetchone()
+        self._threads = min(int(threads[0]) if threads else 1, 8)
         with self._lock:
             self._migrate()
             self._con.execute(_SCHEMA)
@@ -139,8 +178,12 @@ class Store:
         self._con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
         row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
         if row is None or row[0] != SCHEMA_VERSION:
-            for table in ("instruments", "broker_instruments", "loads"):
-                self._con.execute(f"DROP TABLE IF EXISTS {table}")
+            stored = self._con.execute(
+                "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
+                "AND table_name IN ('instruments', 'broker_instruments', 'loads') "
+                "ORDER BY table_type = 'VIEW' DESC").fetchall()
+            for name, kind in stored:  # views first: they depend on the tables
+                self._con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
             self._con.execute("DELETE FROM schema_version")
             self._con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
 
@@ -158,25 +201,47 @@ class Store:
         return loaded_at.astimezone(IST), str(row[1]), int(row[2])
 
     def load(self, broker: str, source: InstrumentSource, data: bytes, loaded_at: _dt.datetime) -> int:
-        """Replace the broker's rows with those the driver's SELECT makes of ``data``; return the count."""
+        """Replace the broker's rows with those the driver's SELECT makes of ``data``; return the count.
+
+        A large JSON array is written as one file per DuckDB thread, cut between two records:
+        DuckDB reads an array file on one thread, so a single file would serialise the whole
+        load. Should a cut land somewhere that is not a record boundary, the pieces are not
+        valid JSON; the load is then repeated from the whole file.
+        """
         if "{source}" not in source.select_sql:
             raise DriverError(f"{broker}: the instrument SELECT must read from {{source}}", broker=broker)
-        suffix = ".csv" if source.format == "csv" else ".json"
-        fd, tmp = tempfile.mkstemp(prefix=f"ttc-{broker}-", suffix=suffix)
+        cuts = _record_cuts(data, self._threads) if source.format == "json" else []
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            with self._lock:
+                return self._load_pieces(broker, source, data, cuts, loaded_at)
+        except TTConnectError:
+            if not cuts:
+                raise
+        with self._lock:
+            return self._load_pieces(broker, source, data, [], loaded_at)
+
+    def _load_pieces(self, broker: str, source: InstrumentSource, data: bytes, cuts: list[tuple[int, int]],
+                     loaded_at: _dt.datetime) -> int:
+        suffix = ".csv" if source.format == "csv" else ".json"
+        paths: list[str] = []
+        try:
+            for piece in _pieces(data, cuts):
+                fd, tmp = tempfile.mkstemp(prefix=f"ttc-{broker}-", suffix=suffix)
+                paths.append(tmp)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.writelines(piece)
             reader = "read_csv" if source.format == "csv" else "read_json"
             options = f", {source.read_options}" if source.read_options.strip() else ""
-            quoted = tmp.replace("'", "''")
-            select = source.select_sql.replace("{source}", f"{reader}('{quoted}'{options})")
-            with self._lock:
-                return self._replace(broker, select, source, loaded_at)
+            files = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
+            files = files if len(paths) == 1 else f"[{files}]"
+            select = source.select_sql.replace("{source}", f"{reader}({files}{options})")
+            return self._replace(broker, select, source, loaded_at)
         finally:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            for path in paths:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
 
     def _replace(self, broker: str, select: str, source: InstrumentSource, loaded_at: _dt.datetime) -> int:
         import duckdb
@@ -187,6 +252,7 @@ class Store:
             try:
                 cur.execute("DELETE FROM broker_instruments WHERE broker = ?", [broker])
                 cur.execute(_STAGE.format(select=select), [broker])
+                cur.execute(_NOT_CONTRACTS, [broker])
                 counted = cur.execute("SELECT count(*) FROM broker_instruments WHERE broker = ?",
                                       [broker]).fetchone()
                 count = int(counted[0]) if counted else 0
@@ -216,21 +282,6 @@ class Store:
             return DriverError(f"{broker}: the instrument SELECT does not emit {', '.join(missing)}", broker=broker)
         return InstrumentError(f"{broker}: the instrument file could not be mapped: {exc}", broker=broker)
 
-    def add_canonical(self, broker: str) -> None:
-        """Add the broker's contracts that no broker listed before to the canonical table."""
-        with self._lock:
-            cur = self._con.cursor()
-        try:
-            cur.execute(
-                f"""INSERT INTO instruments
-                   SELECT exchange, segment, kind, symbol, underlying, expiry, strike, option_type,
-                          lot_size, tick_size, isin, name FROM broker_instruments s
-                   WHERE broker = ? AND NOT EXISTS (SELECT 1 FROM instruments i WHERE {_MATCH})""",
-                [broker],
-            )
-        finally:
-            cur.close()
-
     def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         import duckdb
 
@@ -247,21 +298,17 @@ class Store:
             finally:
                 cur.close()
 
-    def keys(self, broker: str) -> frozenset[tuple[Any, ...]]:
-        """Return the broker's contracts as ``Instrument.key`` tuples (the validation index).
+    def keys(self, broker: str) -> KeyIndex:
+        """Return the broker's contracts as a :class:`KeyIndex` (the validation index).
 
-        Runs on its own cursor without the store lock, so it overlaps ``add_canonical``. The
-        tuples are made in C (zip over repeated series values); the cyclic GC is paused meanwhile
-        because ~100k fresh tuples would otherwise trigger repeated full collections.
+        DuckDB groups the options by series, so ~10k rows cross into Python instead of ~150k.
+        The cyclic GC is paused meanwhile: the fresh lists would otherwise trigger collections.
         """
         cur = self._con.cursor()
         collecting = gc.isenabled()
         gc.disable()
         try:
-            series = cur.execute(_SERIES, [broker]).fetchall()
-            return frozenset(chain.from_iterable(
-                zip(repeat(kind), repeat(exchange), repeat(symbol), repeat(expiry), strikes, repeat(option_type))
-                for kind, exchange, symbol, expiry, option_type, strikes in series))
+            return KeyIndex.from_series(cur.execute(_SERIES, [broker]).fetchall())
         finally:
             if collecting:
                 gc.enable()
