@@ -43,65 +43,52 @@ _SERIES_RANK = "CASE series " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enum
 _SERIES_LIST = ", ".join(f"'{s}'" for s in EQUITY_SERIES)
 _DERIVATIVE_SEGMENTS = "'NFO', 'BFO', 'CDS', 'MCX'"
 
+# One pass over the file: every record is classified once (``classified``, materialised because
+# both branches read it), then derivatives and cash/index rows are shaped separately. Only cash
+# and index rows can collide (one NSE name in several series, an index listed twice), so the
+# de-duplicating window sees those ~9k rows, not the ~140k derivatives. An index keeps its
+# 999xxxxx row, the token the feed and the candles use (reference 2.8). Upper-casing and trimming
+# of the canonical columns is left to the core's normalisation, which does it once.
 ANGEL_SELECT = f"""
-WITH raw AS (
-    SELECT token, trim(symbol) AS sym, upper(trim(name)) AS nm, expiry, strike, lotsize, tick_size,
-           upper(trim(coalesce(instrumenttype, ''))) AS itype, upper(trim(exch_seg)) AS seg
-    FROM {{source}}
-),
-classified AS (
-    SELECT *,
+WITH classified AS (
+    SELECT token, symbol AS sym, name AS nm, expiry, strike, lotsize, tick_size, itype, exch_seg AS seg,
            CASE WHEN itype IN ('AMXIDX', 'INDEX') THEN 'IDX'
-                WHEN seg IN ({_DERIVATIVE_SEGMENTS}) AND starts_with(itype, 'OPT') THEN 'OPT'
-                WHEN seg IN ({_DERIVATIVE_SEGMENTS}) AND starts_with(itype, 'FUT') THEN 'FUT'
-                WHEN itype = '' AND seg IN ('NSE', 'BSE') THEN 'EQ' END AS kind,
-           CASE WHEN seg = 'NSE' AND itype = '' THEN regexp_extract(sym, '-([A-Z0-9]+)$', 1) END AS series,
-           CASE WHEN seg = 'CDS' THEN 10000000.0 ELSE 100.0 END AS scale
-    FROM raw
-),
-canonical AS (
-    SELECT *,
-           CASE WHEN kind = 'IDX' THEN upper(sym)
-                WHEN kind = 'EQ' AND seg = 'NSE' THEN left(sym, length(sym) - length(series) - 1)
-                WHEN kind = 'EQ' THEN upper(sym)
-                ELSE nm END AS canonical_symbol,
-           CASE WHEN kind = 'OPT' THEN right(sym, 2) END AS opt_type,
-           CASE WHEN kind IN ('FUT', 'OPT') THEN try_strptime(expiry, '%d%b%Y')::DATE END AS expiry_date,
-           CASE WHEN kind = 'OPT' THEN TRY_CAST(strike AS DOUBLE) / scale END AS strike_value
-    FROM classified
-    WHERE kind IS NOT NULL AND (seg <> 'NSE' OR kind <> 'EQ' OR series IN ({_SERIES_LIST}))
-),
-shaped AS (
-    SELECT seg AS exchange,
-           CASE kind WHEN 'IDX' THEN seg || '_INDEX' WHEN 'EQ' THEN seg || '_EQ' ELSE seg END AS segment,
-           kind,
-           canonical_symbol AS symbol,
-           CASE WHEN kind = 'IDX' THEN coalesce(nullif(nm, ''), canonical_symbol)
-                WHEN kind = 'EQ' THEN canonical_symbol ELSE nm END AS underlying,
-           expiry_date AS expiry,
-           strike_value AS strike,
-           opt_type AS option_type,
-           TRY_CAST(lotsize AS INTEGER) AS lot_size,
-           TRY_CAST(tick_size AS DOUBLE) / scale AS tick_size,
+                WHEN exch_seg IN ({_DERIVATIVE_SEGMENTS}) THEN CASE WHEN starts_with(itype, 'OPT') THEN 'OPT'
+                                                                   WHEN starts_with(itype, 'FUT') THEN 'FUT' END
+                WHEN itype = '' AND exch_seg IN ('NSE', 'BSE') THEN 'EQ' END AS kind
+    FROM (SELECT *, coalesce(instrumenttype, '') AS itype FROM {{source}})
+)
+SELECT seg AS exchange, seg AS segment, kind, nm AS symbol, nm AS underlying,
+       try_strptime(expiry, '%d%b%Y')::DATE AS expiry,
+       CASE WHEN kind = 'OPT' THEN TRY_CAST(strike AS DOUBLE) / scale END AS strike,
+       CASE WHEN kind = 'OPT' THEN right(sym, 2) END AS option_type,
+       TRY_CAST(lotsize AS INTEGER) AS lot_size, TRY_CAST(tick_size AS DOUBLE) / scale AS tick_size,
+       CAST(NULL AS VARCHAR) AS isin, nm AS name,
+       token AS broker_token, sym AS broker_symbol, seg AS broker_exchange, seg AS broker_segment
+FROM (SELECT *, CASE WHEN seg = 'CDS' THEN 10000000.0 ELSE 100.0 END AS scale
+      FROM classified WHERE kind IN ('FUT', 'OPT') AND nm <> '')
+UNION ALL
+SELECT * EXCLUDE (series_rank) FROM (
+    SELECT seg AS exchange, seg || CASE kind WHEN 'IDX' THEN '_INDEX' ELSE '_EQ' END AS segment, kind,
+           canonical AS symbol,
+           CASE WHEN kind = 'IDX' THEN coalesce(nullif(nm, ''), canonical) ELSE canonical END AS underlying,
+           CAST(NULL AS DATE) AS expiry, CAST(NULL AS DOUBLE) AS strike, CAST(NULL AS VARCHAR) AS option_type,
+           TRY_CAST(lotsize AS INTEGER) AS lot_size, TRY_CAST(tick_size AS DOUBLE) / 100.0 AS tick_size,
            CAST(NULL AS VARCHAR) AS isin,
-           CASE WHEN kind = 'IDX' THEN sym ELSE coalesce(nullif(nm, ''), canonical_symbol) END AS name,
-           trim(token) AS broker_token,
-           sym AS broker_symbol,
-           seg AS broker_exchange,
-           seg AS broker_segment,
-           CASE WHEN kind = 'IDX' THEN (CASE WHEN starts_with(trim(token), '999') THEN 0 ELSE 2 END)
+           CASE WHEN kind = 'IDX' THEN sym ELSE coalesce(nullif(nm, ''), canonical) END AS name,
+           token AS broker_token, sym AS broker_symbol, seg AS broker_exchange, seg AS broker_segment,
+           CASE WHEN kind = 'IDX' THEN (CASE WHEN starts_with(token, '999') THEN 0 ELSE 2 END)
                                          + (CASE WHEN itype = 'AMXIDX' THEN 0 ELSE 1 END)
                 ELSE coalesce({_SERIES_RANK}, 0) END AS series_rank
-    FROM canonical
-    WHERE canonical_symbol <> ''
+    FROM (SELECT *, CASE WHEN kind = 'EQ' AND seg = 'NSE' THEN left(sym, length(sym) - length(series) - 1)
+                         ELSE upper(sym) END AS canonical
+          FROM (SELECT *, CASE WHEN kind = 'EQ' AND seg = 'NSE' THEN regexp_extract(sym, '-([A-Z0-9]+)$', 1) END
+                            AS series
+                FROM classified WHERE kind IN ('EQ', 'IDX'))
+          WHERE kind <> 'EQ' OR seg <> 'NSE' OR series IN ({_SERIES_LIST}))
+    WHERE canonical <> ''
+    QUALIFY row_number() OVER (PARTITION BY kind, seg, canonical ORDER BY series_rank, token) = 1
 )
--- Only equities (one NSE name in several series) and indices (one index listed twice) can
--- collide; de-duplicating just them keeps the window off the ~140k derivative rows. An index
--- keeps its 999xxxxx row, the token the feed and the candles use (reference 2.8).
-SELECT * EXCLUDE (series_rank) FROM shaped WHERE kind NOT IN ('EQ', 'IDX')
-UNION ALL
-SELECT * EXCLUDE (series_rank) FROM shaped WHERE kind IN ('EQ', 'IDX')
-QUALIFY row_number() OVER (PARTITION BY kind, exchange, symbol ORDER BY series_rank, broker_token) = 1
 """
 
 ANGEL_READ_OPTIONS = (
