@@ -5,7 +5,8 @@ set) comes from bench/angel_scrip_master.py and is cached under bench/.cache. Ea
 fresh subprocess so peak RSS is the load's own: DuckDB alone (the driver's SELECT over
 ``read_json``, materialised into a table), the core's ``Store.load`` (the SELECT plus the
 core's normalisation and insert), and the full load a client does, ``InstrumentMaster.load``
-(store plus the in-memory key set), the path ``bench_instruments.py`` times for Zerodha.
+(store plus the in-memory key set), the path ``bench_instruments.py`` times for Zerodha, in
+memory (judged) and into a new DuckDB file, the default (reported: the commit compresses).
 Five runs each; medians, worst peak RSS. Target: the full load <= 0.5 s, as for Zerodha.
 Prints a table and one JSON line.
 """
@@ -17,6 +18,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,7 +65,7 @@ def child_store(path: str) -> None:
     print(json.dumps({"seconds": elapsed, "rows": rows, "peak_rss_mb": _rss_mb(), "rss_before_mb": before}))
 
 
-def child_master(path: str) -> None:
+def child_master(path: str, database: str = ":memory:") -> None:
     import asyncio
     import dataclasses
     import datetime as dt
@@ -74,7 +76,7 @@ def child_master(path: str) -> None:
 
     data = Path(path).read_bytes()
     source = dataclasses.replace(angel_instrument_source("https://example.test/master.json"), local=lambda: data)
-    master = InstrumentMaster(":memory:", clock=ManualClock(dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST)))
+    master = InstrumentMaster(database, clock=ManualClock(dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST)))
     before = _rss_mb()
     started = time.perf_counter()
     report = asyncio.run(master.load("angelone", source, None))
@@ -83,7 +85,14 @@ def child_master(path: str) -> None:
 
 
 def _run(kind: str, path: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, kind, str(path)], check=True, capture_output=True, text=True)
+    if kind == "master-file":  # the default: a DuckDB file in the cache dir, loaded for the first time today
+        with tempfile.TemporaryDirectory() as work:
+            return _run_child(["master", str(path), str(Path(work) / "instruments.duckdb")])
+    return _run_child([kind, str(path)])
+
+
+def _run_child(args: list[str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -100,8 +109,9 @@ def main() -> None:
     summary: dict[str, object] = {"records": records, "file_mb": round(master.stat().st_size / 1e6, 1)}
     print(f"AngelOne scrip master: {records} records, {summary['file_mb']} MB")
     print(f"{'measure':<34}{'median s':>10}{'min s':>9}{'rows':>9}{'peak RSS MB':>13}")
-    for kind, label in (("duckdb", "driver SELECT in DuckDB"), ("store", "core Store.load (SELECT + insert)"),
-                        ("master", "full load (InstrumentMaster.load)")):
+    for kind, label in (("duckdb", "driver SELECT, one file, DuckDB"), ("store", "core Store.load (SELECT + insert)"),
+                        ("master", "full load (InstrumentMaster.load)"),
+                        ("master-file", "full load, file-backed (default)")):
         runs = [_run(kind, master) for _ in range(RUNS)]
         seconds = [r["seconds"] for r in runs]
         peak = max(r["peak_rss_mb"] for r in runs)
@@ -121,7 +131,7 @@ if __name__ == "__main__":
         child_duckdb(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "store":
         child_store(sys.argv[2])
-    elif len(sys.argv) == 3 and sys.argv[1] == "master":
-        child_master(sys.argv[2])
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "master":
+        child_master(*sys.argv[2:])
     else:
         main()
