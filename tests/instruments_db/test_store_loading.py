@@ -52,6 +52,21 @@ def cut_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store_module, "_SPLIT_MIN_BYTES", 1)
 
 
+@pytest.fixture
+def attempts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of cuts of each attempt to load (a fallback is a second attempt with none)."""
+    seen: list[int] = []
+    real = Store._load_pieces
+
+    def spy(self: Store, broker: str, source: InstrumentSource, body: bytes, cuts: list[tuple[int, int]],
+            loaded_at: dt.datetime) -> int:
+        seen.append(len(cuts))
+        return real(self, broker, source, body, cuts, loaded_at)
+
+    monkeypatch.setattr(Store, "_load_pieces", spy)
+    return seen
+
+
 def test_a_large_json_array_is_read_in_pieces_with_every_row_once(cut_small_files: None,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     data = json.dumps(records(3000), separators=(",", ":")).encode()
@@ -91,25 +106,31 @@ def test_only_a_large_json_array_is_cut() -> None:
     assert _record_cuts(json.dumps(records(5)).encode() + b" " * big, 1) == []  # one thread: one file
 
 
-def test_a_cut_inside_a_string_falls_back_to_the_whole_file(cut_small_files: None,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cut_inside_a_string_falls_back_to_the_whole_file(cut_small_files: None, attempts: list[int]) -> None:
     # Every name holds "},{", so the cut lands inside a string: the pieces do not parse.
     data = json.dumps(records(200, name='A"},{"B'), separators=(",", ":")).encode()
     store = Store(":memory:")
     store._threads = 2
-    attempts: list[int] = []
-    real = Store._load_pieces
-
-    def spy(self: Store, broker: str, source: InstrumentSource, body: bytes, cuts: list[tuple[int, int]],
-            loaded_at: dt.datetime) -> int:
-        attempts.append(len(cuts))
-        return real(self, broker, source, body, cuts, loaded_at)
-
-    monkeypatch.setattr(Store, "_load_pieces", spy)
     assert store.load("b", json_source(), data, WHEN) == 200
     assert attempts == [1, 0]
     names = {row[0] for row in store._con.execute("SELECT name FROM broker_instruments").fetchall()}
     assert names == {'A"},{"B'}
+
+
+def test_a_cut_between_nested_objects_falls_back_to_the_whole_file(cut_small_files: None,
+                                                                  attempts: list[int]) -> None:
+    # Each record carries a list of objects, so "},{" mostly separates objects inside a record.
+    rows = records(60)
+    for row in rows:
+        row["legs"] = [{"leg": n} for n in range(40)]
+    data = json.dumps(rows, separators=(",", ":")).encode()
+    cut = _record_cuts(data, 2)[0][0]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(data[:cut] + b"]")  # not a record boundary: the first piece does not parse
+    store = Store(":memory:")
+    store._threads = 2
+    assert store.load("b", json_source(), data, WHEN) == 60
+    assert attempts == [1, 0]
 
 
 def test_rows_with_an_empty_symbol_or_token_are_not_contracts() -> None:
