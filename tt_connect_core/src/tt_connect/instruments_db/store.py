@@ -94,8 +94,6 @@ ORDER BY CASE WHEN upper(symbol) = upper(?) THEN 0 WHEN symbol ILIKE ? THEN 1 EL
          symbol, expiry, strike, option_type
 LIMIT ?"""
 
-
-
 _SPLIT_MIN_BYTES = 4_000_000
 """A JSON array smaller than this is read as one file: cutting it would save less than it costs."""
 _RECORD_GAP = re.compile(rb"\}\s*,\s*\{")
