@@ -13,8 +13,10 @@ import os
 import re
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tt_connect.driver_api import CANONICAL_COLUMNS, InstrumentSource
 from tt_connect.errors import ConfigurationError, DriverError, InstrumentError, TTConnectError
@@ -128,6 +130,11 @@ def _pieces(data: bytes, cuts: list[tuple[int, int]]) -> list[list[bytes | memor
             for i, (begin, finish) in enumerate(zip(starts, ends, strict=True))]
 
 
+def _write(target: tuple[IO[bytes], list[bytes | memoryview]]) -> None:
+    handle, piece = target
+    handle.writelines(piece)
+
+
 def default_path() -> Path:
     """Return the default database file in the user's cache directory."""
     base = os.environ.get("TT_CONNECT_CACHE_DIR")
@@ -228,11 +235,17 @@ class Store:
         suffix = ".csv" if source.format == "csv" else ".json"
         paths: list[str] = []
         try:
-            for piece in _pieces(data, cuts):
-                fd, tmp = tempfile.mkstemp(prefix=f"ttc-{broker}-", suffix=suffix)
-                paths.append(tmp)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.writelines(piece)
+            with ExitStack() as handles:
+                writes = []
+                for piece in _pieces(data, cuts):
+                    fd, tmp = tempfile.mkstemp(prefix=f"ttc-{broker}-", suffix=suffix)
+                    paths.append(tmp)
+                    writes.append((handles.enter_context(os.fdopen(fd, "wb")), piece))
+                if len(writes) == 1:
+                    _write(writes[0])
+                else:  # a first write of ~30 MB into the page cache is measurably faster from two threads
+                    with ThreadPoolExecutor(len(writes)) as pool:
+                        list(pool.map(_write, writes))
             reader = "read_csv" if source.format == "csv" else "read_json"
             options = f", {source.read_options}" if source.read_options.strip() else ""
             files = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
