@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +184,35 @@ def test_the_key_index_holds_exactly_the_keys_it_was_built_from() -> None:
     grouped = [("EQ", "NSE", "SBIN", None, None, [None]), ("FUT", "NFO", "NIFTY", day, None, [None]),
                ("OPT", "NFO", "NIFTY", day, "CE", [24000.0, 24050.0]), ("OPT", "NFO", "NIFTY", day, "PE", [24000.0])]
     assert set(KeyIndex.from_series(grouped)) == keys
+
+
+def test_a_file_is_written_in_row_groups_the_commit_can_compress_in_parallel(tmp_path: Path) -> None:
+    store = Store(tmp_path / "m.duckdb")
+    assert store.load("b", json_source(), json.dumps(records(70_000)).encode(), WHEN) == 70_000
+    groups = store._con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('broker_instruments')"
+                                ).fetchone()
+    assert groups is not None and groups[0] >= 70_000 // store_module._ROW_GROUP_ROWS
+    store.close()
+    plain = duckdb.connect(str(tmp_path / "m.duckdb"), read_only=True)  # still an ordinary DuckDB file
+    try:
+        assert plain.execute("SELECT count(*) FROM instruments").fetchone() == (70_000,)
+    finally:
+        plain.close()
+
+
+def test_a_file_another_process_holds_falls_back_to_memory(tmp_path: Path) -> None:
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+                               "sys.stdin.read()", str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        store = Store(path)
+        assert store.path == ":memory:" and "locked by another process" in store.fallback_reason
+        assert store.load("b", json_source(), json.dumps(records(3)).encode(), WHEN) == 3
+        store.close()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
