@@ -68,6 +68,7 @@ __all__ = [
     "BrokerFailure",
     "BrokerSymbol",
     "Call",
+    "PagedCall",
     "Capabilities",
     "DriverConfig",
     "DriverContext",
@@ -221,6 +222,20 @@ class Call(Generic[T]):
 
 
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class PagedCall(Call[list[R]]):
+    """A read whose rows come a page at a time: the executor sends pages until ``next_request`` says stop.
+
+    ``next_request(pages_read, last_page)`` returns the request for the next page, or None after
+    the last (typically: the last page came back shorter than a full page). Every page goes
+    through ``parse``; the result is the pages' rows in order. At most ``max_pages`` are read,
+    so a broker that never stops paging cannot hold a call forever.
+    """
+
+    next_request: Callable[[int, list[R]], HttpRequest | None] = lambda _pages, _rows: None
+    max_pages: int = 100
 
 
 def parse_rows(rows: Sequence[R], parse: Callable[[R], T | None], *, broker: str, what: str) -> list[T]:

@@ -32,12 +32,14 @@ from tt_connect.driver_api import (
     ErrorMap,
     HttpRequest,
     HttpResponse,
+    PagedCall,
     RateLimits,
     Transport,
 )
 from tt_connect.errors import (
     BrokerRefusedError,
     BrokerUnavailableError,
+    DriverError,
     NetworkError,
     OrderStatusUnknownError,
     RateLimitError,
@@ -206,7 +208,28 @@ class RestExecutor:
                     broker=self.broker, code=again.error.code, http_status=again.error.http_status) from None
 
     async def call(self, call: Call[T]) -> T:
-        """Send a call; reads are retried on transient failures, writes only on a 429."""
+        """Send a call; reads are retried on transient failures, writes only on a 429.
+
+        A :class:`PagedCall` is sent page after page, each page retried on its own.
+        """
+        if isinstance(call, PagedCall):
+            return await self._pages(call)  # type: ignore[return-value]
+        return await self._retrying(call)
+
+    async def _pages(self, call: PagedCall[Any]) -> list[Any]:
+        rows: list[Any] = []
+        page: Call[list[Any]] = call
+        for read in range(1, call.max_pages + 1):
+            found = await self._retrying(page)
+            rows.extend(found)
+            following = call.next_request(read, found)
+            if following is None:
+                return rows
+            page = Call(following, call.parse)
+        raise DriverError(f"{self.broker}: {call.request.endpoint} was still paging after {call.max_pages} pages; "
+                          "stopped reading (a driver or broker that never reports a last page)", broker=self.broker)
+
+    async def _retrying(self, call: Call[T]) -> T:
         retried: type[TTConnectError] = RateLimitError if call.request.is_write else TransientError
         attempt = 0
         while True:
