@@ -316,3 +316,21 @@ async def test_the_feed_answers_ping_with_pong_and_refuses_a_bad_handshake(emula
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
             await http.ws_connect(url, headers={**good, "x-feed-token": "forged"})
         assert refused.value.status == 401
+
+
+async def test_every_gtt_rule_is_listed_across_pages(emulator: SmartApiEmulator,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tt_connect import AsyncTTConnect, Equity, Exchange, GttLeg, ProductType, Side
+    from tt_connect_angelone import api as api_module
+
+    monkeypatch.setattr(api_module, "_GTT_PAGE", 2)  # five rules: pages of 2, 2 and 1
+    async with AsyncTTConnect("angelone", emulator.driver_config(), instruments_db=":memory:") as broker:
+        stock = Equity(exchange=Exchange.NSE, symbol="RELIANCE")
+        price = (await broker.ltp(stock))[stock]
+        made = {await broker.place_gtt(stock, GttLeg(trigger_price=round(price * (0.9 - i / 100), 1), side=Side.BUY,
+                                                       qty=1, product=ProductType.CNC,
+                                                       price=round(price * (0.9 - i / 100), 1)),
+                                       last_price=price)
+                for i in range(5)}
+        listed = await broker.gtts()
+    assert len(made) == 5 and sorted(g.gtt_id for g in listed) == sorted(made)

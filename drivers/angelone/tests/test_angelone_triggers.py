@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
-from tt_connect.driver_api import Call, HttpResponse
+from tt_connect.driver_api import Call, HttpResponse, PagedCall
 from tt_connect.enums import GttStatus, GttType, OrderType, ProductType, Side
 from tt_connect.errors import InputError, InvalidOrderError, UnsupportedOperationError
 from tt_connect.models import ConvertRequest, GttLeg, GttRequest, OrderRequest
@@ -122,6 +122,27 @@ def test_rule_list_asks_for_every_state_and_maps_statuses(api: AngelOneApi, ctx:
     assert api.cancel_gtt(ctx, "1000009").request.json == {"id": "1000009", "symboltoken": "43650",
                                                            "exchange": "NFO"}
     assert _parse(api, api.gtts(ctx), "gtt_list_empty.json") == []
+
+
+def test_rule_list_pages_on_while_a_page_comes_back_full_counting_rules_on_the_wire(
+        api: AngelOneApi, ctx: FakeContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from tt_connect_angelone import api as api_module
+
+    monkeypatch.setattr(api_module, "_GTT_PAGE", 3)
+    call = api.gtts(ctx)
+    assert isinstance(call, PagedCall) and call.request.json is not None and call.request.json["count"] == 3
+    full = _parse(api, call, "gtt_list.json")  # three rules: a full page
+    following = call.next_request(1, full)
+    assert following is not None and following.json == {"status": ["FORALL"], "page": 2, "count": 3}
+    assert call.parse(api.unwrap(HttpResponse(status=200, body=fixture_bytes("gtt_list_empty.json")))) == []
+    assert call.next_request(2, []) is None  # data: null ends the paging
+    page = json.loads(fixture_bytes("gtt_list.json"))
+    page["data"][2].update(symboltoken="99999999", tradingsymbol="GONE-EQ")  # a contract the master lacks
+    parsed = call.parse(api.unwrap(HttpResponse(status=200, body=json.dumps(page).encode())))
+    assert len(parsed) == 2
+    assert call.next_request(1, parsed) is not None, "three rules came on the wire: there may be a next page"
 
 
 # -- margins -----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from tt_connect.driver_api import (
     DriverContext,
     HttpRequest,
     HttpResponse,
+    PagedCall,
     parse_rows,
 )
 from tt_connect.enums import CandleInterval, OrderType, StreamMode, Validity, Variety
@@ -106,7 +107,7 @@ QUOTE_BATCH = 50
 """Tokens per ``market/v1/quote`` request, across exchanges (reference 2.8, staff 2023-11)."""
 _REMEMBERED_ORDERS = 10_000
 _GTT_PAGE = 100
-"""Rules per ``ruleList`` request: ``gtts()`` returns the first hundred (SmartAPI pages; see PROTOCOL.md)."""
+"""Rules per ``ruleList`` request; ``gtts()`` reads page after page until one comes back short."""
 _SECURE = "/rest/secure/angelbroking"
 _Batch = tuple[dict[str, list[str]], dict[tuple[str, str], Instrument]]
 """(exchange -> tokens on the wire, (exchange, token) -> our instrument) of one quote request."""
@@ -537,13 +538,27 @@ class AngelOneApi(BrokerApi):
         return Call(self._post(f"{_SECURE}/gtt/v1/cancelRule", "gtt.cancel", GTT, body, is_write=True),
                     lambda payload: text(object_of(payload, "GTT cancel").get("id")) or wanted)
 
-    def gtts(self, ctx: DriverContext) -> Call[list[Gtt]]:
-        """Build ``ruleList`` for rules in every state (``data: null`` when there are none)."""
+    def gtts(self, ctx: DriverContext) -> PagedCall[Gtt]:
+        """Build ``ruleList`` for rules in every state, a page of ``_GTT_PAGE`` at a time.
+
+        ``data: null`` is an empty page. A page that came back full may have a next one; the
+        decision counts the rules on the wire, not the parsed ones (a rule on a contract the
+        master no longer lists is skipped, and must not end the paging early).
+        """
         parse_rule = self._rule_parser(ctx)
-        body = {"status": list(GTT_LIST_STATUSES), "page": 1, "count": _GTT_PAGE}
-        return Call(self._post(f"{_SECURE}/gtt/v1/ruleList", "gtt.list", GTT, body),
-                    lambda payload: parse_rows(rows_of(payload, "GTT rule list"), parse_rule, broker=BROKER,
-                                               what="GTT rules"))
+        on_wire = [0]
+
+        def request(page: int) -> HttpRequest:
+            body = {"status": list(GTT_LIST_STATUSES), "page": page, "count": _GTT_PAGE}
+            return self._post(f"{_SECURE}/gtt/v1/ruleList", "gtt.list", GTT, body)
+
+        def parse(payload: Any) -> list[Gtt]:
+            rows = rows_of(payload, "GTT rule list")
+            on_wire[0] = len(rows)
+            return parse_rows(rows, parse_rule, broker=BROKER, what="GTT rules")
+
+        return PagedCall(request(1), parse,
+                         next_request=lambda read, _rules: request(read + 1) if on_wire[0] >= _GTT_PAGE else None)
 
     def gtt(self, ctx: DriverContext, gtt_id: str) -> Call[Gtt]:
         return Call(self._post(f"{_SECURE}/gtt/v1/ruleDetails", "gtt.details", GTT, {"id": _checked_id(gtt_id)}),
