@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import structlog
 from tt_connect.driver_api import InstrumentSource
 from tt_connect.instruments_db import store as store_module
 from tt_connect.instruments_db.keyindex import KeyIndex
@@ -113,8 +114,11 @@ def test_a_cut_inside_a_string_falls_back_to_the_whole_file(cut_small_files: Non
     data = json.dumps(records(200, name='A"},{"B'), separators=(",", ":")).encode()
     store = Store(":memory:")
     store._threads = 2
-    assert store.load("b", json_source(), data, WHEN) == 200
+    with structlog.testing.capture_logs() as events:
+        assert store.load("b", json_source(), data, WHEN) == 200
     assert attempts == [1, 0]
+    assert [(e["event"], e["log_level"], e["pieces"]) for e in events] == [
+        ("instrument_pieces_unreadable_reading_whole_file", "warning", 2)]
     names = {row[0] for row in store._con.execute("SELECT name FROM broker_instruments").fetchall()}
     assert names == {'A"},{"B'}
 

@@ -262,9 +262,14 @@ class Store:
         try:
             with self._lock:
                 return self._load_pieces(broker, source, data, cuts, loaded_at)
-        except TTConnectError:
+        except TTConnectError as exc:
             if not cuts:
                 raise
+            from tt_connect.logs import get_logger
+
+            get_logger("tt_connect.instruments").warning(
+                "instrument_pieces_unreadable_reading_whole_file", broker=broker, pieces=len(cuts) + 1,
+                error=str(exc))
         with self._lock:
             return self._load_pieces(broker, source, data, [], loaded_at)
 
