@@ -109,6 +109,10 @@ async def test_stop_loss_market_triggers_when_the_price_crosses(broker: AsyncTTC
         ({"validity_ttl": 5}, InvalidOrderError),  # a TTL without Validity.TTL
         ({"validity": Validity.TTL}, InvalidOrderError),  # Validity.TTL without minutes
         ({"variety": Variety.CO, "product": ProductType.MIS}, InvalidOrderError),  # a cover order needs its stop
+        ({"market_protection": 0}, InvalidOrderError),
+        ({"market_protection": 101}, InvalidOrderError),
+        ({"market_protection": -2}, InvalidOrderError),
+        ({"market_protection": "auto"}, InvalidOrderError),
     ],
 )
 async def test_bad_orders_are_refused_with_a_tt_connect_error(
@@ -120,6 +124,20 @@ async def test_bad_orders_are_refused_with_a_tt_connect_error(
         await broker.place_order(**order)  # type: ignore[arg-type]
     assert str(info.value)
     assert await broker.orders() == [], "a refused order must not reach the book"
+
+
+async def test_market_protection_takes_a_percentage_or_minus_one_on_place_and_modify(broker: AsyncTTConnect) -> None:
+    auto = await broker.place_order(instrument=reliance(), qty=1, side=Side.BUY, product=ProductType.CNC,
+                                    order_type=OrderType.MARKET, market_protection=-1)
+    price = (await broker.ltp(reliance()))[reliance()]
+    resting = await broker.place_order(instrument=reliance(), qty=1, side=Side.BUY, product=ProductType.CNC,
+                                       order_type=OrderType.LIMIT, price=round(price * 0.9, 1), market_protection=2.5)
+    assert auto and await broker.modify_order(resting, market_protection=5) == resting  # the only change
+    for bad in (0, 250, -1.5, "x"):
+        with pytest.raises(InvalidOrderError, match="market_protection"):
+            await broker.modify_order(resting, market_protection=bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidOrderError, match="at least one of"):
+        await broker.modify_order(resting)
 
 
 async def test_lot_size_is_enforced_for_derivatives(broker: AsyncTTConnect) -> None:

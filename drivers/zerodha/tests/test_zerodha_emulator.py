@@ -461,3 +461,19 @@ async def test_an_iceberg_ttl_order_reads_back_as_it_was_sent(emulator: KiteEmul
     assert (order.variety, order.validity, order.qty) == (Variety.ICEBERG, Validity.TTL, 10)
     assert order.raw is not None and order.raw["validity_ttl"] == 3 and order.raw["tags"] == [order.tag]
     assert order.tag.startswith("ice")
+
+
+async def test_market_protection_alone_can_be_modified(emulator: KiteEmulator) -> None:
+    async with _client(emulator) as broker:
+        infy = Equity(exchange=Exchange.NSE, symbol="INFY")
+        last = (await broker.ltp(infy))[infy]
+        order_id = await broker.place_order(instrument=infy, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                            order_type=OrderType.LIMIT, price=round(last * 0.8, 1),
+                                            market_protection=2)
+        before = await broker.order(order_id)
+        assert await broker.modify_order(order_id, market_protection=-1) == order_id
+        after = await broker.order(order_id)
+        await broker.cancel_order(order_id)
+    assert before.raw is not None and before.raw["market_protection"] == 2
+    assert after.raw is not None and after.raw["market_protection"] == -1
+    assert (after.qty, after.price) == (before.qty, before.price)

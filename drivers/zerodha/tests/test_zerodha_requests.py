@@ -109,6 +109,8 @@ def test_modify_sends_only_the_changed_fields(api: ZerodhaApi, ctx: FakeContext)
     assert fields(request) == {"quantity": "3", "price": "300.1", "trigger_price": "299", "order_type": "SL"}
     with pytest.raises(InputError, match="nothing to modify"):
         api.modify_order(ctx, ModifyRequest(order_id="151220000000000"))
+    protected = api.modify_order(ctx, ModifyRequest(order_id="151220000000000", market_protection=-1)).request
+    assert fields(protected) == {"market_protection": "-1"}
 
 
 def test_cancel_is_a_delete_on_the_variety_path(api: ZerodhaApi, ctx: FakeContext) -> None:

@@ -112,6 +112,16 @@ def _coerce_enum(enum_type: type[E], value: object, name: str) -> E:
         raise InvalidOrderError(f"{name} must be one of {members}; got {value!r}") from None
 
 
+def _market_protection(value: object) -> float | None:
+    """A percentage in (0, 100], or -1 for the broker's automatic protection (Kite's convention)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value == -1 or 0 < value <= 100):
+        raise InvalidOrderError(f"market_protection is a percentage above 0 and at most 100, or -1 for the "
+                                f"broker's automatic protection; got {value!r}")
+    return float(value)
+
+
 def _positive_number(value: object, name: str) -> float | None:
     if value is None:
         return None
@@ -615,7 +625,7 @@ class AsyncTTConnect:
             validity_ttl=ttl,
             variety=kind,
             disclosed_qty=disclosed,
-            market_protection=_positive_number(market_protection, "market_protection"),
+            market_protection=_market_protection(market_protection),
             iceberg_legs=legs,
         )
 
@@ -635,8 +645,13 @@ class AsyncTTConnect:
         validity: Validity | None = None,
         variety: Variety = Variety.REGULAR,
         disclosed_qty: int | None = None,
+        market_protection: float | None = None,
     ) -> str:
-        """Change an open order; arguments left as None keep their value. Returns the order id."""
+        """Change an open order; arguments left as None keep their value. Returns the order id.
+
+        ``market_protection`` (a percentage, or -1 for the broker's automatic protection) is
+        sent where the broker takes it on a modify (Kite) and ignored elsewhere, as on place.
+        """
         executor, ctx = await self._ready()
         request = ModifyRequest(
             order_id=self._order_id(order_id),
@@ -647,10 +662,11 @@ class AsyncTTConnect:
             order_type=None if order_type is None else _coerce_enum(OrderType, order_type, "order_type"),
             validity=None if validity is None else _coerce_enum(Validity, validity, "validity"),
             disclosed_qty=None if disclosed_qty is None else _quantity(disclosed_qty, "disclosed_qty"),
+            market_protection=_market_protection(market_protection),
         )
-        if all(getattr(request, f) is None for f in ("qty", "price", "trigger_price", "order_type", "validity")):
-            raise InvalidOrderError("modify_order needs at least one of qty, price, trigger_price, order_type, "
-                                    "validity")
+        changes = ("qty", "price", "trigger_price", "order_type", "validity", "market_protection")
+        if all(getattr(request, f) is None for f in changes):
+            raise InvalidOrderError(f"modify_order needs at least one of {', '.join(changes)}")
         if request.qty is not None or request.price is not None or request.trigger_price is not None:
             current = await self.order(request.order_id)
             self._catalogue().check_order(

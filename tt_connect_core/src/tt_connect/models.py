@@ -185,6 +185,7 @@ class ModifyRequest(msgspec.Struct, frozen=True, kw_only=True):
     order_type: OrderType | None = None
     validity: Validity | None = None
     disclosed_qty: int | None = None
+    market_protection: float | None = None
 
 
 class Order(Model, frozen=True, kw_only=True):

@@ -397,9 +397,11 @@ class ZerodhaApi(BrokerApi):
             form.append(("validity", request.validity.value))
         if request.disclosed_qty is not None:
             form.append(("disclosed_quantity", str(request.disclosed_qty)))
+        if request.market_protection is not None:
+            form.append(("market_protection", _number(request.market_protection)))
         if not form:
-            raise InputError("nothing to modify: pass qty, price, trigger_price, order_type, validity or "
-                             "disclosed_qty", broker=BROKER)
+            raise InputError("nothing to modify: pass qty, price, trigger_price, order_type, validity, "
+                             "disclosed_qty or market_protection", broker=BROKER)
         url = f"{self._api}/orders/{variety_to_kite(request.variety)}/{_path_id(request.order_id)}"
         return Call(HttpRequest(method="PUT", url=url, endpoint="orders.modify", rate_class=ORDERS, form=form,
                                 is_write=True), _order_id)

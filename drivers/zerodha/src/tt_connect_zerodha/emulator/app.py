@@ -453,10 +453,14 @@ class KiteEmulator(EmulatorHost):
         paper_type = KITE_ORDER_TYPES.get(str(order_type)) if order_type else None
         if order_type and paper_type is None:
             raise _Refusal(ErrorKind.INPUT, "Invalid `order_type`.")
-        order = self.engine.modify(order_id, qty=self._number(form, "quantity", int),
-                                   price=self._number(form, "price", float),
-                                   trigger_price=self._number(form, "trigger_price", float), order_type=paper_type)
-        return {"order_id": order.order_id}
+        protection = self._number(form, "market_protection", float)
+        if protection is not None:
+            self.order_fields.setdefault(order_id, {})["market_protection"] = protection
+        changes = {"qty": self._number(form, "quantity", int), "price": self._number(form, "price", float),
+                   "trigger_price": self._number(form, "trigger_price", float), "order_type": paper_type}
+        if protection is not None and all(value is None for value in changes.values()):
+            return {"order_id": order_id}  # only the protection changed
+        return {"order_id": self.engine.modify(order_id, **changes).order_id}
 
     def _cancel(self, request: web.Request, form: Mapping[str, Any]) -> dict[str, str]:
         order_id = request.match_info["order_id"]
