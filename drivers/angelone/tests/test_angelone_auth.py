@@ -63,11 +63,11 @@ def test_pin_and_totp_log_in_with_loginbypassword_and_every_header() -> None:
     assert (session.broker, session.user_id) == ("angelone", "A123456")
     assert session.refresh_token == "refresh-abc-123456" and session.feed_token == "feed-xyz-987654"
     assert session.access_token.startswith("eyJhbGciOiJIUzUxMiJ9.")
-    # The fixture's JWT expires 03:30 IST next day: the daily midnight end comes first.
-    assert session.expires_at == _dt.datetime(2025, 1, 7, 0, 0, tzinfo=IST)
+    # The session lives as long as the JWT's exp claim says (staff: 24-28 h; the fixture's: 03:30 IST next day).
+    assert session.expires_at == _dt.datetime(2025, 1, 7, 3, 30, tzinfo=IST)
 
 
-def test_a_jwt_that_expires_before_midnight_sets_the_session_expiry() -> None:
+def test_a_jwt_expiry_claim_sets_the_session_expiry() -> None:
     evening = int(_dt.datetime(2025, 1, 6, 18, 0, tzinfo=IST).timestamp())
     token = _jwt(evening)
     assert jwt_expiry(token) == _dt.datetime(2025, 1, 6, 18, 0, tzinfo=IST)
@@ -80,6 +80,16 @@ def test_a_jwt_that_expires_before_midnight_sets_the_session_expiry() -> None:
                                              "feedToken": "f-1234"}}))
     assert session.access_token == token  # the SDK-style "Bearer " prefix is dropped
     assert session.expires_at == _dt.datetime(2025, 1, 6, 18, 0, tzinfo=IST)
+
+
+def test_a_jwt_without_an_expiry_claim_lives_the_shortest_stated_validity() -> None:
+    flow = AngelAuth(_config()).login(NOW)
+    next(flow)
+    flow.send("123456")
+    session = _finish(flow, _reply({"status": True, "message": "SUCCESS", "errorcode": "",
+                                    "data": {"jwtToken": _jwt(None), "refreshToken": "r-1234",
+                                             "feedToken": "f-1234"}}))
+    assert session.expires_at == NOW.astimezone(IST) + _dt.timedelta(hours=24)
 
 
 def test_a_wrong_totp_fails_the_login_with_the_brokers_code() -> None:

@@ -136,12 +136,16 @@ async def test_token_errors_use_the_gateway_envelope_and_refresh_renews(emulator
     assert body["status"] is False and body["errorcode"] == "AB8050", "a refresh token works once"
 
 
-async def test_sessions_end_at_midnight_ist_on_the_emulator_clock() -> None:
+async def test_sessions_last_24_hours_from_login_and_the_jwt_says_so() -> None:
+    from tt_connect_angelone.auth import jwt_expiry
+
     clock = ManualClock(_dt.datetime(2026, 11, 25, 23, 59, tzinfo=IST))
     with SmartApiEmulator(clock=clock) as emulator:
+        assert jwt_expiry(emulator.access_token) == _dt.datetime(2026, 11, 26, 23, 59, tzinfo=IST)
+        clock.advance(120)  # past midnight: AngelOne sessions do not end at a clock hour
         status, _ = await _call(emulator, "GET", f"{SECURE}/user/v1/getRMS")
         assert status == 200
-        clock.advance(61)
+        clock.advance(24 * 3600 - 120)
         status, body = await _call(emulator, "GET", f"{SECURE}/user/v1/getRMS")
         assert status == 401 and body["errorCode"] == "AG8001"
 

@@ -49,6 +49,7 @@ def test_error_envelopes_raise_broker_failures_that_map_to_the_tree(
     ("Token expired", "AG8002", 200, SessionExpiredError),
     ("Apps not found", "AB1034", 200, AuthenticationError),
     ("Internal Error", "AB2001", 200, BrokerUnavailableError),
+    ("Ordertag length should not exceed 20 characters", "AB4008", 200, InputError),
     ("something new", "AB9999", 200, BrokerRefusedError),
     ("gateway trouble", None, 502, BrokerUnavailableError),
 ])

@@ -25,7 +25,7 @@ def test_entry_point_loads_the_driver_and_its_hooks() -> None:
     hooks = make_plugin_manager(loaded).hook
     config = parse_driver_config(AngelOneConfig, CONFIG, broker="angelone")
     api = hooks.ttc_api(config=config)
-    assert isinstance(api, AngelOneApi) and api.tag_max_length == 19
+    assert isinstance(api, AngelOneApi) and api.tag_max_length == 20
     assert isinstance(hooks.ttc_auth(config=config), AngelAuth)
     assert isinstance(hooks.ttc_stream(config=config), AngelStreamSpec)
     assert hooks.ttc_instrument_source(config=config).url == "http://127.0.0.1:8999/scrips.json"

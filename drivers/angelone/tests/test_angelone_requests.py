@@ -77,7 +77,7 @@ def test_amo_ioc_order_on_nfo_carries_carryforward_and_ioc(api: AngelOneApi, ctx
     ({"validity": Validity.TTL, "validity_ttl": 5}, UnsupportedOperationError),
     ({"variety": Variety.ICEBERG, "iceberg_legs": 2}, UnsupportedOperationError),
     ({"product": ProductType.MTF}, InvalidOrderError),
-    ({"tag": "x" * 20}, InvalidOrderError),
+    ({"tag": "x" * 21}, InvalidOrderError),
 ])
 def test_orders_smartapi_cannot_take_are_refused_before_sending(
         api: AngelOneApi, ctx: FakeContext, overrides: dict[str, object], error: type[Exception]) -> None:

@@ -165,9 +165,9 @@ class AngelOneApi(BrokerApi):
     """SmartAPI request builders and parsers."""
 
     broker = BROKER
-    tag_max_length = 19
-    """``ordertag`` must be shorter than 20 characters. The reference names the field but not its
-    limit (2.5.1, key name [UNVERIFIED]); 19 is the SmartAPI docs' "less than 20" (see PROTOCOL.md)."""
+    tag_max_length = 20
+    """``ordertag`` takes up to 20 characters; SmartAPI refuses a longer one with AB4008 (staff
+    announcement on the SmartAPI forum, November 2024; the key is in the official SDKs' order models)."""
 
     def __init__(self, api_url: str = "https://apiconnect.angelone.in") -> None:
         self._api = api_url.rstrip("/")

@@ -8,10 +8,10 @@ Two ways to a session, picked by :meth:`AngelAuth.login_kind`:
 * ``access_token`` given -> :attr:`AuthKind.ACCESS_TOKEN`: checked once against
   ``getProfile``; never renewed.
 
-Expiry: AngelOne staff say clients must log in every day and give no clock time;
-sessions are commonly reported to end around midnight IST (reference 2.2.4,
-time [UNVERIFIED]). A session therefore expires at the earlier of the next
-00:00 IST and the JWT's own ``exp`` claim, when it has one.
+Expiry: AngelOne staff (forum, "Changes in JWT Token Validity") say a fresh token is
+valid for 24-28 hours, no longer until 5 AM, and that its ``exp`` claim gives the
+exact time. A session therefore expires at the JWT's ``exp``; a token without one
+is given the shortest stated validity, 24 hours from login.
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from tt_connect.driver_api import (
 )
 from tt_connect.errors import AuthenticationError, SessionExpiredError, TTConnectError
 from tt_connect.redact import register_secret
-from tt_connect.timeutil import IST, next_daily
+from tt_connect.timeutil import IST
 
 from tt_connect_angelone.config import AngelOneConfig
 from tt_connect_angelone.limits import LOGIN, PROFILE, RENEW
 
 __all__ = [
-    "ANGEL_SESSION_END",
+    "ANGEL_SESSION_LIFETIME",
     "BROKER",
     "LOGIN_PATH",
     "LOGOUT_PATH",
@@ -54,8 +54,8 @@ __all__ = [
 ]
 
 BROKER = "angelone"
-ANGEL_SESSION_END = _dt.time(0, 0)
-"""Daily end of a SmartAPI session (reference 2.2.4: "login everyday"; midnight IST commonly reported)."""
+ANGEL_SESSION_LIFETIME = _dt.timedelta(hours=24)
+"""Validity of a session whose JWT carries no ``exp`` claim: the shortest of the staff's 24-28 hours."""
 LOGIN_PATH = "/rest/auth/angelbroking/user/v1/loginByPassword"
 RENEW_PATH = "/rest/auth/angelbroking/jwt/v1/generateTokens"
 PROFILE_PATH = "/rest/secure/angelbroking/user/v1/getProfile"
@@ -98,9 +98,8 @@ def jwt_expiry(token: str) -> _dt.datetime | None:
 
 
 def _expiry(token: str, created: _dt.datetime) -> _dt.datetime:
-    daily = next_daily(created, ANGEL_SESSION_END)
     claimed = jwt_expiry(token)
-    return min(daily, claimed) if claimed is not None and claimed > created else daily
+    return claimed if claimed is not None and claimed > created else created + ANGEL_SESSION_LIFETIME
 
 
 def angel_tokens_to_session(data: Mapping[str, Any], user_id: str, now: _dt.datetime) -> Session:

@@ -45,6 +45,7 @@ ERROR_CODES: dict[str, type[TTConnectError]] = {
     "AB1007": InputError,            # generic backend ("AMX") error, e.g. "INVALID PARAMETERS"
     "AB1004": BrokerUnavailableError,  # "Something Went Wrong, Please Try After Sometime"
     "AB2001": BrokerUnavailableError,  # internal error
+    "AB4008": InputError,            # "Ordertag length should not exceed 20 characters" (SmartAPI forum, staff)
 }
 
 # Specific messages that override a coarse code (first match wins, case-insensitive).

@@ -127,6 +127,8 @@ class EmulatorHost(abc.ABC):
 
     broker: ClassVar[str] = ""
     daily_expiry: ClassVar[_dt.time] = _dt.time(6, 0)
+    session_lifetime: ClassVar[_dt.timedelta | None] = None
+    """Set for a broker whose sessions last a fixed time from login instead of dying at a daily hour."""
 
     def __init__(self, *, port: int = 0, clock: Clock | None = None, seed: int = 7, tick_interval: float = 0.2,
                  enforce_rate_limits: bool = True) -> None:
@@ -136,7 +138,7 @@ class EmulatorHost(abc.ABC):
         self.enforce_rate_limits = enforce_rate_limits
         today = self.clock.now().astimezone(IST).date()
         self.engine = PaperEngine(build_universe(today, seed), seed=seed, clock=self.clock)
-        self.sessions = SessionBook(self.clock, self.daily_expiry)
+        self.sessions = SessionBook(self.clock, self.daily_expiry, lifetime=self.session_lifetime)
         self.faults = Faults(self.sessions.expire_all, self._kill_streams_threadsafe)
         self.streams: set[StreamClient] = set()
         self.requests_served = 0

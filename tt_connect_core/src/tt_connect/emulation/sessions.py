@@ -1,7 +1,8 @@
-"""Who is logged in to an emulator: access tokens with a daily death, one-time codes, TOTP checks.
+"""Who is logged in to an emulator: access tokens that die daily or after a lifetime, one-time codes, TOTP.
 
 The book reads time from the emulator's clock, so a test that moves a
-``ManualClock`` past 06:00 IST sees every token die the way the broker's do.
+``ManualClock`` past 06:00 IST (Kite) or 24 h past a login (AngelOne) sees
+every token die the way the broker's do.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyotp
@@ -44,21 +46,27 @@ class SessionBook:
     emulator's loop checks tokens.
     """
 
-    def __init__(self, clock: Clock, daily_expiry: _dt.time) -> None:
+    def __init__(self, clock: Clock, daily_expiry: _dt.time, *, lifetime: _dt.timedelta | None = None) -> None:
         self._clock = clock
         self._daily_expiry = daily_expiry
+        self._lifetime = lifetime
         self._tokens: dict[str, IssuedToken] = {}
         self._codes: dict[str, tuple[str, str, _dt.datetime]] = {}
         self._generation = 0
         self._lock = threading.Lock()
 
-    def issue(self, user_id: str, *, token: str | None = None) -> str:
-        """Issue an access token for ``user_id`` valid until the next daily expiry."""
+    def expiry(self, issued_at: _dt.datetime) -> _dt.datetime:
+        """When a token issued at ``issued_at`` dies: after the lifetime, if any, else at the daily expiry."""
+        return issued_at + self._lifetime if self._lifetime is not None else next_daily(issued_at,
+                                                                                        self._daily_expiry)
+
+    def issue(self, user_id: str, *, token: str | Callable[[_dt.datetime], str] | None = None) -> str:
+        """Issue an access token for ``user_id``; ``token`` may be a value or made from its expiry (a JWT)."""
         now = self._clock.now()
-        value = token or secrets.token_urlsafe(24)
+        expires_at = self.expiry(now)
+        value = token(expires_at) if callable(token) else token or secrets.token_urlsafe(24)
         with self._lock:
-            self._tokens[value] = IssuedToken(user_id=user_id, issued_at=now,
-                                              expires_at=next_daily(now, self._daily_expiry),
+            self._tokens[value] = IssuedToken(user_id=user_id, issued_at=now, expires_at=expires_at,
                                               generation=self._generation)
         return value
 

@@ -9,11 +9,13 @@ renewal, the public scrip master JSON, candles within per-interval ranges, the
 SmartWebSocketV2 little-endian feed (LTP, QUOTE, SNAP_QUOTE; text ``ping`` ->
 ``pong``) and the order-update socket. Risk refusals (funds, lot size) are
 accepted and show up as ``rejected`` orders with a ``text`` reason, as on
-AngelOne. Sessions end at midnight IST on the emulator's clock.
+AngelOne. A session lasts 24 hours from its login on the emulator's clock, and its JWT says so
+in its ``exp`` claim.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import secrets
 import uuid
@@ -79,12 +81,27 @@ def _ok(data: Any) -> web.Response:
                                                   "data": data}), content_type="application/json")
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _jwt_for(user: str) -> Callable[[_dt.datetime], str]:
+    """Make a JWT-shaped token whose ``exp`` claim is its expiry (the signature is random: only the
+    emulator checks its own tokens, by value)."""
+    def make(expires_at: _dt.datetime) -> str:
+        claims = {"sub": user, "exp": int(expires_at.timestamp())}
+        return ".".join((_b64(b'{"alg":"HS512"}'), _b64(msgspec.json.encode(claims)), _b64(secrets.token_bytes(32))))
+
+    return make
+
+
 class SmartApiEmulator(EmulatorHost):
     """AngelOne SmartAPI on 127.0.0.1; fresh random credentials per instance."""
 
     broker = "angelone"
-    daily_expiry = _dt.time(0, 0)
-    """Reference 2.2.4: AngelOne expects a login every day; sessions are commonly reported to end at midnight."""
+    session_lifetime = _dt.timedelta(hours=24)
+    """AngelOne staff (forum, "Changes in JWT Token Validity"): a fresh token is valid for 24-28 hours and
+    its ``exp`` claim gives the exact time; the emulator uses the shortest."""
 
     def __init__(self, *, port: int = 0, clock: Clock | None = None, seed: int = 7, tick_interval: float = 0.2,
                  enforce_rate_limits: bool = True) -> None:
@@ -94,8 +111,8 @@ class SmartApiEmulator(EmulatorHost):
         self.client_code = "E12345"
         self.pin = f"{secrets.randbelow(10_000):04d}"
         self.totp_secret = pyotp.random_base32()
-        self.refresh_tokens = SessionBook(self.clock, self.daily_expiry)
-        self.feed_tokens = SessionBook(self.clock, self.daily_expiry)
+        self.refresh_tokens = SessionBook(self.clock, self.daily_expiry, lifetime=self.session_lifetime)
+        self.feed_tokens = SessionBook(self.clock, self.daily_expiry, lifetime=self.session_lifetime)
         self.faults = Faults(self._expire_all, self._kill_streams_threadsafe)
         self.listing = AngelListing(self.engine)
         self.varieties: dict[str, str] = {}
@@ -105,7 +122,7 @@ class SmartApiEmulator(EmulatorHost):
         """Successful ``loginByPassword`` calls (tests check that a renewal did not need one)."""
         self.renewals = 0
         """Successful ``generateTokens`` calls."""
-        self.access_token = self.sessions.issue(self.client_code, token=f"eyJ{secrets.token_urlsafe(32)}")
+        self.access_token = self.sessions.issue(self.client_code, token=_jwt_for(self.client_code))
         self.refresh_token = self.refresh_tokens.issue(self.client_code)
         self.feed_token = self.feed_tokens.issue(self.client_code)
 
@@ -262,7 +279,7 @@ class SmartApiEmulator(EmulatorHost):
     # -- login ------------------------------------------------------------------------------
 
     def _tokens(self, user: str) -> dict[str, str]:
-        return {"jwtToken": self.sessions.issue(user, token=f"eyJ{secrets.token_urlsafe(32)}"),
+        return {"jwtToken": self.sessions.issue(user, token=_jwt_for(user)),
                 "refreshToken": self.refresh_tokens.issue(user), "feedToken": self.feed_tokens.issue(user)}
 
     async def _login(self, request: web.Request) -> web.Response:
@@ -359,7 +376,7 @@ class SmartApiEmulator(EmulatorHost):
             raise _Refusal(ErrorKind.INPUT, "STOPLOSS orders need variety STOPLOSS, others NORMAL", "AB1007")
         tag = str(body.get("ordertag") or "")
         if len(tag) > _MAX_TAG:
-            raise _Refusal(ErrorKind.INPUT, f"ordertag longer than {_MAX_TAG} characters", "AB1007")
+            raise _Refusal(ErrorKind.INPUT, f"Ordertag length should not exceed {_MAX_TAG} characters", "AB4008")
         order = self.engine.place_or_reject(
             token=token, side=str(body["transactiontype"]), qty=self._number(body, "quantity", int, required=True),
             order_type=order_type, product=product, price=self._number(body, "price", float) or 0.0,
