@@ -446,16 +446,21 @@ async def test_postbacks_are_posted_as_raw_json_to_the_apps_postback_url() -> No
             f"{body['order_id']}{body['order_timestamp']}{secret}".encode()).hexdigest()
 
 
+async def _resting_buy(broker: Any, **options: Any) -> str:
+    """Place an INFY limit buy 20 % under the market, so it rests in the book."""
+    infy = Equity(exchange=Exchange.NSE, symbol="INFY")
+    last = (await broker.ltp(infy))[infy]
+    order_id: str = await broker.place_order(instrument=infy, side=Side.BUY, product=ProductType.CNC,
+                                             order_type=OrderType.LIMIT, price=round(last * 0.8, 1), **options)
+    return order_id
+
+
 async def test_an_iceberg_ttl_order_reads_back_as_it_was_sent(emulator: KiteEmulator) -> None:
     from tt_connect.enums import Validity, Variety
 
     async with _client(emulator) as broker:
-        infy = Equity(exchange=Exchange.NSE, symbol="INFY")
-        last = (await broker.ltp(infy))[infy]
-        order_id = await broker.place_order(instrument=infy, qty=10, side=Side.BUY, product=ProductType.CNC,
-                                            order_type=OrderType.LIMIT, price=round(last * 0.8, 1),
-                                            validity=Validity.TTL, validity_ttl=3, variety=Variety.ICEBERG,
-                                            iceberg_legs=2, tag="ice")
+        order_id = await _resting_buy(broker, qty=10, validity=Validity.TTL, validity_ttl=3,
+                                      variety=Variety.ICEBERG, iceberg_legs=2, tag="ice")
         order = await broker.order(order_id)
         await broker.cancel_order(order_id, variety=Variety.ICEBERG)
     assert (order.variety, order.validity, order.qty) == (Variety.ICEBERG, Validity.TTL, 10)
@@ -465,11 +470,7 @@ async def test_an_iceberg_ttl_order_reads_back_as_it_was_sent(emulator: KiteEmul
 
 async def test_market_protection_alone_can_be_modified(emulator: KiteEmulator) -> None:
     async with _client(emulator) as broker:
-        infy = Equity(exchange=Exchange.NSE, symbol="INFY")
-        last = (await broker.ltp(infy))[infy]
-        order_id = await broker.place_order(instrument=infy, qty=1, side=Side.BUY, product=ProductType.CNC,
-                                            order_type=OrderType.LIMIT, price=round(last * 0.8, 1),
-                                            market_protection=2)
+        order_id = await _resting_buy(broker, qty=1, market_protection=2)
         before = await broker.order(order_id)
         assert await broker.modify_order(order_id, market_protection=-1) == order_id
         after = await broker.order(order_id)
