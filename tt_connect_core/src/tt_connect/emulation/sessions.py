@@ -57,8 +57,9 @@ class SessionBook:
 
     def expiry(self, issued_at: _dt.datetime) -> _dt.datetime:
         """When a token issued at ``issued_at`` dies: after the lifetime, if any, else at the daily expiry."""
-        return issued_at + self._lifetime if self._lifetime is not None else next_daily(issued_at,
-                                                                                        self._daily_expiry)
+        if self._lifetime is not None:
+            return issued_at + self._lifetime
+        return next_daily(issued_at, self._daily_expiry)
 
     def issue(self, user_id: str, *, token: str | Callable[[_dt.datetime], str] | None = None) -> str:
         """Issue an access token for ``user_id``; ``token`` may be a value or made from its expiry (a JWT)."""
