@@ -139,7 +139,9 @@ class EmulatorHost(abc.ABC):
         today = self.clock.now().astimezone(IST).date()
         self.engine = PaperEngine(build_universe(today, seed), seed=seed, clock=self.clock)
         self.sessions = SessionBook(self.clock, self.daily_expiry, lifetime=self.session_lifetime)
-        self.faults = Faults(self.sessions.expire_all, self._kill_streams_threadsafe)
+        self.faults = Faults(self.sessions.expire_all, self._kill_streams_threadsafe,
+                             close_market=self.engine.close_market,
+                             open_market=lambda: self._on_loop(self.engine.open_market))
         self.streams: set[StreamClient] = set()
         self.requests_served = 0
         self.rate_limited = 0
@@ -163,6 +165,14 @@ class EmulatorHost(abc.ABC):
     @abc.abstractmethod
     def announcement(self) -> dict[str, Any]:
         """The first stdout line: URLs and test credentials, so scripts and SDKs can find the emulator."""
+
+    def driver_config(self, **overrides: Any) -> dict[str, Any]:
+        """Settings for ``TTConnect(broker, ...)`` pointing at this emulator: the announcement, as is.
+
+        The driver's config declares which announcement keys are aliases of its fields and which
+        carry no setting, so the announcement line itself is a valid config.
+        """
+        return {**self.announcement(), **overrides}
 
     def rate_limits(self) -> Mapping[str, Sequence[RateWindow]]:
         """Rate class -> its windows (per second, per minute...); override to publish the broker's limits."""
@@ -288,13 +298,15 @@ class EmulatorHost(abc.ABC):
             client.kill()
 
     def _kill_streams_threadsafe(self) -> None:
+        self._on_loop(self._kill_streams)
+
+    def _on_loop(self, action: Callable[[], None]) -> None:
+        """Run ``action`` on the emulator's loop (now, when already on it)."""
         loop = self._loop
-        if loop is None:
-            return
-        if threading.current_thread() is self._thread:
-            self._kill_streams()
+        if loop is None or threading.current_thread() is self._thread:
+            action()
         else:
-            loop.call_soon_threadsafe(self._kill_streams)
+            loop.call_soon_threadsafe(action)
 
     async def start_serving(self) -> None:
         """Bind and serve on the running loop (the CLI's path; tests use :meth:`start`)."""
