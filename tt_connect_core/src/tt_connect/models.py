@@ -177,6 +177,8 @@ class OrderRequest(msgspec.Struct, frozen=True, kw_only=True):
     iceberg_legs: int | None = None
     market_protection: float | None = None
     tag: str = ""
+    algo_id: str = ""
+    """The exchange-issued algo ID the order carries ("" for none); drivers put it on the wire."""
 
 
 class ModifyRequest(msgspec.Struct, frozen=True, kw_only=True):
