@@ -64,7 +64,8 @@ def test_sdk_downloads_the_compact_instrument_master(emulator: DhanEmulator, tmp
 def test_sdk_market_order_then_order_book_status_and_positions(emulator: DhanEmulator) -> None:
     dhan = _login(emulator)
     placed = _ok(dhan.place_order(security_id="10001", exchange_segment=dhan.NSE, transaction_type=dhan.BUY,
-                                  quantity=2, order_type=dhan.MARKET, product_type=dhan.INTRA, price=0, tag="ttc-sdk-1"))
+                                  quantity=2, order_type=dhan.MARKET, product_type=dhan.INTRA, price=0,
+                                  tag="ttc-sdk-1"))
     order_id = placed["orderId"]
     assert placed["orderStatus"] == "TRADED"
     assert _ok(dhan.get_order_by_id(order_id))["filledQty"] == 2
