@@ -15,7 +15,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from dhanhq import DhanContext, DhanHTTP, DhanLogin, OrderUpdate, Security
+from dhanhq import DhanContext, DhanHTTP, DhanLogin, FullDepth, OrderUpdate, Security
 from dhanhq import dhanhq as Dhan
 from dhanhq.marketfeed import MarketFeed
 from tt_connect.testing import eventually_sync
@@ -31,6 +31,7 @@ def emulator(loopback_only: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[D
         monkeypatch.setattr(DhanLogin, "API_BASE_URL", found["api_url"])
         monkeypatch.setattr(Security, "COMPACT_CSV_URL", found["instruments_url"])
         monkeypatch.setattr(MarketFeed, "market_feed_wss", found["ws_url"])
+        monkeypatch.setattr(FullDepth, "depth_20_feed_wss", found["depth_20_ws_url"])
         yield emu
 
 
@@ -142,3 +143,16 @@ def test_sdk_order_update_socket_delivers_order_alerts(emulator: DhanEmulator) -
     assert all(m["Data"]["OrderNo"] == placed["orderId"] for m in seen)
     emulator.faults.kill_streams()
     thread.join(10)
+
+
+def test_sdk_twenty_level_depth_feed_pairs_bid_and_ask_packets(emulator: DhanEmulator) -> None:
+    depth = FullDepth(DhanContext(emulator.client_id, emulator.access_token), [(FullDepth.NSE, "10001")], 20)
+    depth.on_ticks = lambda update: None
+    try:
+        depth.run_forever()
+        (book,) = depth.get_data()
+        assert book["security_id"] == 10_001 and len(book["depth"]) == 20
+        depth.loop.run_until_complete(depth.ws.close())
+    finally:
+        depth.loop.close()
+        asyncio.set_event_loop(None)
