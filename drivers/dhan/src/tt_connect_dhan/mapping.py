@@ -23,6 +23,7 @@ __all__ = [
     "SEGMENT_CODES",
     "SEGMENT_NAMES",
     "TRADING_SEGMENTS",
+    "UPDATE_SEGMENTS",
     "dhan_order_type",
     "dhan_product",
     "dhan_side",
@@ -53,6 +54,12 @@ TRADING_SEGMENTS: Mapping[Exchange, str] = {
     Exchange.CDS: "NSE_CURRENCY", Exchange.BCD: "BSE_CURRENCY", Exchange.MCX: "MCX_COMM",
 }
 """Canonical exchange -> Dhan's ``exchangeSegment`` for a tradable instrument."""
+
+UPDATE_SEGMENTS: Mapping[tuple[str, str], str] = {
+    ("NSE", "E"): "NSE_EQ", ("BSE", "E"): "BSE_EQ", ("NSE", "D"): "NSE_FNO", ("BSE", "D"): "BSE_FNO",
+    ("NSE", "C"): "NSE_CURRENCY", ("BSE", "C"): "BSE_CURRENCY", ("MCX", "M"): "MCX_COMM",
+}
+"""The order-update socket's (``Exchange``, ``Segment`` letter) -> ``exchangeSegment``."""
 
 _ORDER_TYPES: Mapping[OrderType, str] = {
     OrderType.MARKET: "MARKET", OrderType.LIMIT: "LIMIT", OrderType.SL: "STOP_LOSS",

@@ -38,12 +38,15 @@ from tt_connect.timeutil import IST
 
 from tt_connect_dhan.mapping import (
     BROKER,
+    UPDATE_SEGMENTS,
     dhan_order_type,
     dhan_product,
     dhan_side,
     dhan_status_to_status,
     dhan_time,
     dhan_validity,
+    update_order_type,
+    update_product,
 )
 
 __all__ = [
@@ -59,6 +62,7 @@ __all__ = [
     "dhan_profile_to_profile",
     "dhan_quote_to_quote",
     "dhan_trade_to_trade",
+    "dhan_update_to_order",
     "integer",
     "number",
     "object_of",
@@ -253,6 +257,40 @@ def dhan_trade_to_trade(ctx: DriverContext, row: Mapping[str, Any]) -> Trade:
                  product=dhan_product(row.get("productType")),
                  traded_at=dhan_time(row.get("exchangeTime")) or dhan_time(row.get("createTime")),
                  exchange_order_id=text(row.get("exchangeOrderId")), raw=row)
+
+
+def _field(data: Mapping[str, Any], name: str) -> Any:
+    """An order-update key in the docs' spelling (``OrderNo``) or its lower-camel twin (``orderNo``)."""
+    value = data.get(name)
+    return data.get(name[0].lower() + name[1:]) if value is None else value
+
+
+def dhan_update_to_order(ctx: DriverContext, data: Mapping[str, Any]) -> Order:
+    """Parse the ``Data`` of an order-update message (its own spellings: ``B``/``S``, ``LMT``, ``I``...)."""
+    segment = UPDATE_SEGMENTS.get((text(_field(data, "Exchange")).upper(), text(_field(data, "Segment")).upper()))
+    if segment is None:
+        raise BrokerUnavailableError(f"Dhan order update names an unknown segment {data.get('Segment')!r}",
+                                     broker=BROKER)
+    order_type = update_order_type(_field(data, "OrderType"))
+    filled = integer(_field(data, "TradedQty"))
+    qty = integer(_field(data, "Quantity"))
+    status = dhan_status_to_status(_field(data, "Status"), order_type, filled)
+    return Order(
+        order_id=text(_field(data, "OrderNo")),
+        instrument=ctx.by_token(segment, text(_field(data, "SecurityId"))),
+        side=dhan_side(_field(data, "TxnType")), qty=qty, order_type=order_type,
+        product=update_product(_field(data, "Product")), status=status,
+        validity=dhan_validity(_field(data, "Validity")),
+        variety=Variety.AMO if text(_field(data, "OffMktFlag")) == "1" else Variety.REGULAR,
+        price=number(_field(data, "Price")), trigger_price=number(_field(data, "TriggerPrice")),
+        average_price=number(_field(data, "AvgTradedPrice")), filled_qty=filled,
+        pending_qty=0 if status.is_terminal else integer(_field(data, "RemainingQuantity")),
+        cancelled_qty=qty - filled if status is OrderStatus.CANCELLED else 0,
+        disclosed_qty=integer(_field(data, "DiscQuantity")), tag=text(_field(data, "CorrelationId")),
+        status_message=text(_field(data, "ReasonDescription")) if status in (
+            OrderStatus.REJECTED, OrderStatus.CANCELLED) else "",
+        exchange_order_id=text(_field(data, "ExchOrderNo")), placed_at=dhan_time(_field(data, "OrderDateTime")),
+        updated_at=dhan_time(_field(data, "LastUpdatedTime")), raw=data)
 
 
 # -- market data -------------------------------------------------------------------------
