@@ -9,12 +9,22 @@ from urllib.parse import parse_qs, urlparse
 import pyotp
 import pytest
 import requests
-from tt_connect.driver_api import AuthKind, HttpRequest, HttpResponse, LoginFlow, NeedRedirect, NeedTotp, Session
+from tt_connect.driver_api import (
+    AuthKind,
+    BrokerFailure,
+    HttpRequest,
+    HttpResponse,
+    LoginFlow,
+    NeedRedirect,
+    NeedTotp,
+    Session,
+)
 from tt_connect.errors import AuthenticationError, SessionExpiredError
 from tt_connect.timeutil import IST, ManualClock
 from tt_connect_dhan.auth import DhanAuth
 from tt_connect_dhan.config import DhanConfig
 from tt_connect_dhan.emulator import DhanEmulator
+from tt_connect_dhan.errors import dhan_error_map
 
 START = _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
 
@@ -89,7 +99,9 @@ def test_a_given_token_is_checked_once_and_renewed_for_another_day(emulator: Dha
     session = _run(auth.login(START), emulator)
     assert session.expires_at == START + _dt.timedelta(hours=24)
     clock.advance(23 * 3600)
-    renewed = _run(auth.refresh(session, clock.now()), emulator)
+    flow = auth.refresh(session, clock.now())
+    assert flow is not None and session.refresh_token == session.access_token
+    renewed = _run(flow, emulator)
     assert renewed.access_token != session.access_token and renewed.expires_at == clock.now() + _dt.timedelta(hours=24)
     clock.advance(2 * 3600)
     assert _works(emulator, auth, renewed) and not _works(emulator, auth, session)
@@ -99,13 +111,17 @@ def test_a_dead_token_cannot_be_renewed(emulator: DhanEmulator, clock: ManualClo
     auth = DhanAuth(_config(emulator, access_token=emulator.access_token))
     session = _run(auth.login(START), emulator)
     clock.advance(25 * 3600)
-    with pytest.raises(SessionExpiredError):
-        _run(auth.refresh(session, clock.now()), emulator)
+    flow = auth.refresh(session, clock.now())
+    assert flow is not None
+    with pytest.raises(BrokerFailure) as caught:
+        _run(flow, emulator)
+    assert dhan_error_map().classify(caught.value) is SessionExpiredError
 
 
 def test_a_wrong_pin_is_an_authentication_error(emulator: DhanEmulator) -> None:
     auth = DhanAuth(_config(emulator, pin="999999" if emulator.pin != "999999" else "111111",
                             totp_secret=emulator.totp_secret))
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(BrokerFailure) as caught:
         _run(auth.login(START), emulator)
-    assert caught.value.code == "DH-901" and emulator.pin not in str(caught.value)
+    assert caught.value.code == "DH-901" and emulator.pin not in caught.value.message
+    assert dhan_error_map().classify(caught.value) is AuthenticationError  # a refused login, not a dead session

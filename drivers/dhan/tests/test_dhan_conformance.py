@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 import pytest
 from dhan_fakes import FakeContext, nifty_call, reliance
 from tt_connect.enums import CandleInterval, OrderType, ProductType, Side, StreamMode, Variety
-from tt_connect.models import Funds, GttLeg, GttRequest, Order, OrderRequest, Position, Profile
-from tt_connect.testing import DriverConformance, FaultInjector, RequestCase, ResponseCase
+from tt_connect.models import (
+    CancelRequest,
+    Funds,
+    GttLeg,
+    GttRequest,
+    HistoryRequest,
+    Order,
+    OrderRequest,
+    Position,
+    Profile,
+)
+from tt_connect.testing import DriverConformance, RequestCase, ResponseCase
 from tt_connect.timeutil import IST
-from tt_connect_dhan.emulator import DhanEmulator
 
 pytestmark = pytest.mark.conformance
 
@@ -59,22 +67,9 @@ _ORDER_ROW = {"orderId": "52201", "orderStatus": "PENDING", "transactionType": "
               "updateTime": "2025-01-06 09:20:01"}
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[DhanEmulator]:
-    with DhanEmulator(tick_interval=0.05) as running:
-        yield running
-
-
 class TestDhanConformance(DriverConformance):
     broker = "dhan"
-
-    @pytest.fixture
-    def client_options(self, emulator: DhanEmulator) -> dict[str, Any]:
-        return {"config": emulator.driver_config(), "instruments_db": ":memory:", "session_store": "memory"}
-
-    @pytest.fixture
-    def faults(self, emulator: DhanEmulator) -> FaultInjector:
-        return emulator.faults
+    emulator_options: ClassVar[dict[str, Any]] = {"tick_interval": 0.05}
 
     @pytest.fixture
     def static_context(self, ctx: FakeContext) -> FakeContext:
@@ -92,35 +87,36 @@ class TestDhanConformance(DriverConformance):
                         method="POST", path="/v2/orders", encoding="json",
                         params={"dhanClientId": "1000000003", "transactionType": "BUY", "exchangeSegment": "NSE_EQ",
                                 "productType": "CNC", "orderType": "LIMIT", "validity": "DAY", "securityId": "2885",
-                                "quantity": "10", "price": "2900.5", "afterMarketOrder": "False",
+                                "quantity": 10, "price": 2900.5, "afterMarketOrder": False, "boProfitValue": None,
                                 "correlationId": "conformancetag1"}),
             RequestCase(name="place_order stop-market option", build=lambda api, ctx: api.place_order(
                             ctx, _stop_order()),
                         method="POST", path="/v2/orders", encoding="json",
                         params={"exchangeSegment": "NSE_FNO", "productType": "MARGIN",
-                                "orderType": "STOP_LOSS_MARKET", "triggerPrice": "101.5", "securityId": "43650"}),
+                                "orderType": "STOP_LOSS_MARKET", "triggerPrice": 101.5, "securityId": "43650"}),
             RequestCase(name="place_order amo", build=lambda api, ctx: api.place_order(ctx, _amo_order()),
                         method="POST", path="/v2/orders", encoding="json",
-                        params={"afterMarketOrder": "True", "amoTime": "OPEN", "productType": "INTRADAY"}),
-            RequestCase(name="cancel", build=lambda api, ctx: api.cancel_order(ctx, "52201", Variety.REGULAR),
+                        params={"afterMarketOrder": True, "amoTime": "OPEN", "productType": "INTRADAY"}),
+            RequestCase(name="cancel", build=lambda api, ctx: api.cancel_order(ctx, CancelRequest(order_id="52201")),
                         method="DELETE", path="/v2/orders/52201", encoding="none"),
             RequestCase(name="order book", build=lambda api, ctx: api.orders(ctx), method="GET", path="/v2/orders",
                         encoding="none"),
             RequestCase(name="quote", build=lambda api, ctx: api.quote(ctx, [reliance(), nifty_call()],
                                                                        StreamMode.FULL),
-                        method="POST", path="/v2/marketfeed/quote", encoding="json"),
-            RequestCase(name="history", build=lambda api, ctx: api.history(ctx, reliance(), CandleInterval.MINUTE_5,
-                                                                           start, end, False),
+                        method="POST", path="/v2/marketfeed/quote", encoding="json",
+                        params={"NSE_EQ": [2885], "NSE_FNO": [43650]}),
+            RequestCase(name="history", build=lambda api, ctx: api.history(ctx, HistoryRequest(
+                            instrument=reliance(), interval=CandleInterval.MINUTE_5, start=start, end=end)),
                         method="POST", path="/v2/charts/intraday", encoding="json",
                         params={"securityId": "2885", "exchangeSegment": "NSE_EQ", "instrument": "EQUITY",
-                                "interval": "5", "fromDate": "2025-01-01 09:15:00", "toDate": "2025-01-03 15:30:00"}),
-            RequestCase(name="daily history", build=lambda api, ctx: api.history(ctx, reliance(), CandleInterval.DAY,
-                                                                                 start, end, True),
+                                "interval": 5, "fromDate": "2025-01-01 09:15:00", "toDate": "2025-01-03 15:30:00"}),
+            RequestCase(name="daily history", build=lambda api, ctx: api.history(ctx, HistoryRequest(
+                            instrument=reliance(), interval=CandleInterval.DAY, start=start, end=end, oi=True)),
                         method="POST", path="/v2/charts/historical", encoding="json",
-                        params={"fromDate": "2025-01-01", "toDate": "2025-01-04", "oi": "True"}),
+                        params={"fromDate": "2025-01-01", "toDate": "2025-01-04", "oi": True, "expiryCode": 0}),
             RequestCase(name="gtt oco", build=lambda api, ctx: api.place_gtt(ctx, _oco()), method="POST",
                         path="/v2/forever/orders", encoding="json",
-                        params={"orderFlag": "OCO", "triggerPrice": "3100.0", "triggerPrice1": "2700.0",
+                        params={"orderFlag": "OCO", "triggerPrice": 3100.0, "triggerPrice1": 2700.0,
                                 "productType": "CNC"}),
             RequestCase(name="basket margin", build=lambda api, ctx: api.basket_margin(ctx, [_limit_order()]),
                         method="POST", path="/v2/margincalculator/multi", encoding="json"),
@@ -144,7 +140,8 @@ class TestDhanConformance(DriverConformance):
                          expected=_check(Position, 1)),
             ResponseCase(name="place", build=lambda a, c: a.place_order(c, _limit_order()),
                          body=_body({"orderId": "52201", "orderStatus": "TRANSIT"}), expected="52201"),
-            ResponseCase(name="cancel", build=lambda a, c: a.cancel_order(c, "52201", Variety.REGULAR), status=202,
+            ResponseCase(name="cancel", build=lambda a, c: a.cancel_order(c, CancelRequest(order_id="52201")),
+                         status=202,
                          body=_body({"orderId": "52201", "orderStatus": "CANCELLED"}), expected="52201"),
             ResponseCase(name="ltp", build=lambda a, c: a.ltp(c, [reliance()]),
                          body=_body({"data": {"NSE_EQ": {"2885": {"last_price": 2905.5}}}, "status": "success"}),

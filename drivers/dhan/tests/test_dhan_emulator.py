@@ -46,7 +46,7 @@ def _call(emulator: DhanEmulator, method: str, path: str, body: Any = None, toke
 
 def _order(**overrides: Any) -> dict[str, Any]:
     return {"transactionType": "BUY", "exchangeSegment": "NSE_EQ", "productType": "CNC", "orderType": "LIMIT",
-            "validity": "DAY", "securityId": "10001", "quantity": 1, "price": 2000.0, **overrides}
+            "validity": "DAY", "securityId": "10001", "quantity": 1, "price": 2700.0, **overrides}
 
 
 def test_pin_totp_token_lives_24_hours_on_the_emulators_clock(emulator: DhanEmulator, clock: ManualClock) -> None:
@@ -118,7 +118,7 @@ def test_unknown_order_ids_are_refused_by_every_order_route(emulator: DhanEmulat
 
 def test_modify_of_a_filled_order_is_refused(emulator: DhanEmulator) -> None:
     placed = _call(emulator, "POST", "/orders", _order(orderType="MARKET", price=0.0, productType="INTRADAY")).json()
-    reply = _call(emulator, "PUT", f"/orders/{placed['orderId']}", {"orderId": placed["orderId"], "price": 2000.0,
+    reply = _call(emulator, "PUT", f"/orders/{placed['orderId']}", {"orderId": placed["orderId"], "price": 2700.0,
                                                                       "orderType": "LIMIT", "quantity": 1})
     assert reply.status_code == 400 and "already traded" in reply.json()["errorMessage"]
 

@@ -7,13 +7,13 @@ import datetime as _dt
 import msgspec
 import pytest
 from dhan_fakes import IST_SHIFT, FakeContext, disconnect, full, nifty_call, oi, prev_close, quote, reliance, ticker
-from tt_connect.driver_api import BrokerSymbol
+from tt_connect.driver_api import BrokerSymbol, StreamRejected
 from tt_connect.enums import StreamMode
-from tt_connect.errors import SessionExpiredError, StreamingError
+from tt_connect.errors import StreamingError
 from tt_connect.models import DepthLevel
 from tt_connect.timeutil import IST
 from tt_connect_dhan.config import DhanConfig
-from tt_connect_dhan.stream import DhanDecoder, DhanStreamSpec
+from tt_connect_dhan.stream import DhanDecoder, DhanStream
 
 NOW = _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
 TRADED_AT = _dt.datetime(2025, 1, 6, 9, 59, 58, tzinfo=IST)
@@ -95,16 +95,16 @@ def test_market_status_packets_and_text_frames_yield_nothing(ctx: FakeContext) -
     assert DhanDecoder(ctx).decode("hello", NOW) == []
 
 
-def test_disconnect_for_an_expired_token_is_a_dead_session(ctx: FakeContext) -> None:
-    with pytest.raises(SessionExpiredError) as caught:
+def test_disconnect_for_an_expired_token_refuses_the_socket_and_asks_for_a_new_session(ctx: FakeContext) -> None:
+    with pytest.raises(StreamRejected) as caught:
         DhanDecoder(ctx).decode(disconnect(807), NOW)
-    assert caught.value.code == "807"
+    assert caught.value.session_dead and "807" in caught.value.message
 
 
-def test_disconnect_for_too_many_connections_is_a_streaming_error(ctx: FakeContext) -> None:
-    with pytest.raises(StreamingError) as caught:
+def test_disconnect_for_too_many_connections_refuses_the_socket_with_a_live_session(ctx: FakeContext) -> None:
+    with pytest.raises(StreamRejected) as caught:
         DhanDecoder(ctx).decode(disconnect(805), NOW)
-    assert caught.value.code == "805" and not isinstance(caught.value, SessionExpiredError)
+    assert not caught.value.session_dead and "805" in caught.value.message
 
 
 def test_a_truncated_packet_is_refused_with_a_streaming_error(ctx: FakeContext) -> None:
@@ -118,7 +118,7 @@ def _symbols(count: int) -> list[BrokerSymbol]:
 
 
 def test_subscriptions_go_a_hundred_instruments_a_message_with_the_mode_code() -> None:
-    spec = DhanStreamSpec(DhanConfig(client_id="1000000001", access_token="t"))
+    spec = DhanStream(DhanConfig(client_id="1000000001", access_token="t"))
     messages = [msgspec.json.decode(m) for m in spec.subscribe(_symbols(250), StreamMode.FULL)]
     assert [m["RequestCode"] for m in messages] == [21, 21, 21]
     assert [m["InstrumentCount"] for m in messages] == [100, 100, 50]
@@ -126,6 +126,6 @@ def test_subscriptions_go_a_hundred_instruments_a_message_with_the_mode_code() -
 
 
 def test_unsubscribe_names_every_mode() -> None:
-    spec = DhanStreamSpec(DhanConfig(client_id="1000000001", access_token="t"))
+    spec = DhanStream(DhanConfig(client_id="1000000001", access_token="t"))
     codes = sorted(msgspec.json.decode(m)["RequestCode"] for m in spec.unsubscribe(_symbols(3)))
     assert codes == [16, 18, 22]

@@ -82,7 +82,7 @@ def test_sdk_market_order_then_order_book_status_and_positions(emulator: DhanEmu
 def test_sdk_limit_order_then_cancel_and_a_second_cancel_is_refused(emulator: DhanEmulator) -> None:
     dhan = _login(emulator)
     placed = _ok(dhan.place_order(security_id="10001", exchange_segment=dhan.NSE, transaction_type=dhan.BUY,
-                                  quantity=1, order_type=dhan.LIMIT, product_type=dhan.CNC, price=2000.0))
+                                  quantity=1, order_type=dhan.LIMIT, product_type=dhan.CNC, price=2700.0))
     assert placed["orderStatus"] == "PENDING"
     assert _ok(dhan.cancel_order(placed["orderId"])) == {"orderId": placed["orderId"], "orderStatus": "CANCELLED"}
     again = dhan.cancel_order(placed["orderId"])

@@ -7,13 +7,15 @@ import datetime as _dt
 import pytest
 from dhan_fakes import FakeContext, nifty_call, reliance
 from tt_connect.driver_api import BrokerFailure
-from tt_connect.enums import GttType, OrderStatus, OrderType, ProductType, Side, Validity, Variety
+from tt_connect.enums import GttType, OrderStatus, OrderType, ProductType, RejectionReason, Side, Validity, Variety
 from tt_connect.errors import (
+    AuthenticationError,
+    BrokerInputError,
     BrokerUnavailableError,
-    InputError,
+    GttNotFoundError,
     InsufficientFundsError,
     OrderNotFoundError,
-    OrderRejectedError,
+    OrderNotOpenError,
     PermissionDeniedError,
     RateLimitError,
     SessionExpiredError,
@@ -174,6 +176,16 @@ def test_basket_margin_reads_string_figures() -> None:
     assert (basket.final.total, basket.initial.total) == (1500.5, 1700.5)
 
 
+@pytest.mark.parametrize(("text", "reason"), [
+    ("RMS:Margin Exceeds - insufficient funds: required 2,000.00", RejectionReason.INSUFFICIENT_FUNDS),
+    ("EXCH:Price outside the circuit limits - price 1450.0", RejectionReason.PRICE_OUTSIDE_BAND),
+    ("RMS:Quantity above the freeze limit - quantity 1875", RejectionReason.QUANTITY_ABOVE_FREEZE),
+    ("EXCH:Market is closed - the market is closed", RejectionReason.MARKET_CLOSED),
+])
+def test_rejection_texts_carry_the_canonical_reason(text: str, reason: RejectionReason) -> None:
+    assert dhan_error_map().reason(text) is reason
+
+
 def test_a_number_that_is_not_one_is_a_broker_error() -> None:
     assert number("12.5") == 12.5 and number("NA") == 0.0
     with pytest.raises(BrokerUnavailableError):
@@ -183,9 +195,11 @@ def test_a_number_that_is_not_one_is_a_broker_error() -> None:
 @pytest.mark.parametrize(("code", "message", "status", "expected"), [
     ("DH-901", "Client ID or user generated access token is invalid or expired.", 401, SessionExpiredError),
     ("DH-904", "Too many requests", 429, RateLimitError),
-    ("DH-905", "Missing required field: price.", 400, InputError),
+    ("DH-901", "Dhan PIN and TOTP login failed: Invalid TOTP.", 401, AuthenticationError),
+    ("DH-905", "Missing required field: price.", 400, BrokerInputError),
     ("DH-906", "Order not found: 123.", 400, OrderNotFoundError),
-    ("DH-906", "Order is already cancelled; it cannot be cancelled.", 400, OrderRejectedError),
+    ("DH-906", "Forever order not found: 9.", 400, GttNotFoundError),
+    ("DH-906", "Order is already cancelled; it cannot be cancelled.", 400, OrderNotOpenError),
     ("DH-906", "Insufficient funds: required 2000, available 10", 400, InsufficientFundsError),
     ("DH-902", "Static IP not whitelisted for order APIs.", 403, PermissionDeniedError),
     ("DH-908", "Internal server error", 500, BrokerUnavailableError),

@@ -12,17 +12,28 @@ import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse, parse_rows
+from tt_connect.driver_api import (
+    BrokerApi,
+    BrokerFailure,
+    Call,
+    DriverContext,
+    HttpRequest,
+    HttpResponse,
+    Operation,
+    parse_rows,
+)
 from tt_connect.enums import CandleInterval, Exchange, InstrumentKind, StreamMode, Variety
-from tt_connect.errors import BrokerUnavailableError, OrderNotFoundError, UnsupportedOperationError
+from tt_connect.errors import BrokerUnavailableError, GttNotFoundError, UnsupportedOperationError
 from tt_connect.instruments import Instrument
 from tt_connect.models import (
     BasketMargin,
+    CancelRequest,
     Candle,
     ConvertRequest,
     Funds,
     Gtt,
     GttRequest,
+    HistoryRequest,
     Holding,
     MarginRequirement,
     ModifyRequest,
@@ -64,7 +75,6 @@ QUOTE_BATCH = 1000
 _INDEX_UNDERLYINGS = frozenset({"NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "NIFTYNXT50", "SENSEX", "BANKEX",
                                 "SENSEX50"})
 """Underlyings whose derivatives are index (``FUTIDX``/``OPTIDX``) contracts."""
-_Batch = tuple[dict[str, list[int]], dict[tuple[str, str], Instrument]]
 
 
 def chart_instrument(instrument: Instrument) -> str:
@@ -89,6 +99,12 @@ class DhanApi(BrokerApi):
     tag_max_length = 30
     """``correlationId``: at most 30 characters (docs)."""
     tag_alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    quote_batch_size = QUOTE_BATCH
+    margin_batch_size = 1
+    """``/margincalculator`` prices one order a call."""
+    history_max_days = HISTORY_MAX_DAYS
+    needs_known_order = frozenset({Operation.MODIFY_ORDER})
+    """A modification repeats the order's type, quantity, prices and validity (the SDK sends them all)."""
 
     def __init__(self, api_url: str, client_id: str) -> None:
         self._api = api_url.rstrip("/")
@@ -160,11 +176,6 @@ class DhanApi(BrokerApi):
         return Call(self._request("GET", f"/orders/{order_id}", "orders.one"),
                     lambda payload: dhan_order_to_order(ctx, object_of(payload, "order")))
 
-    def order_history(self, ctx: DriverContext, order_id: str) -> Call[list[Order]]:
-        """DhanHQ keeps no history of an order: its latest state is the one-element history."""
-        one = self.order(ctx, order_id)
-        return Call(one.request, lambda payload: [one.parse(payload)])
-
     def trades(self, ctx: DriverContext) -> Call[list[Trade]]:
         return Call(self._request("GET", "/trades", "trades.list"), self._rows(ctx, dhan_trade_to_trade, "trades"))
 
@@ -194,42 +205,48 @@ class DhanApi(BrokerApi):
                     lambda payload: text(object_of(payload, "order placement").get("orderId")))
 
     def modify_order(self, ctx: DriverContext, request: ModifyRequest) -> Call[str]:
-        """``PUT /orders/{id}``: only what changes is sent; ``quantity`` is the new total quantity."""
+        """``PUT /orders/{id}`` with every field, as the SDK sends it: what does not change comes from the
+        order as the core last saw it; ``quantity`` is the new total quantity."""
+        known = ctx.known_order(request.order_id)
+        order_type = request.order_type or (known.order_type if known else None)
         body: dict[str, Any] = {"orderId": request.order_id}
-        if request.order_type is not None:
-            body["orderType"] = order_type_to_dhan(request.order_type)
-        for name, value in (("quantity", request.qty), ("disclosedQuantity", request.disclosed_qty)):
+        if order_type is not None:
+            body["orderType"] = order_type_to_dhan(order_type)
+        fields: tuple[tuple[str, Any, Any], ...] = (
+            ("quantity", request.qty, known.qty if known else None),
+            ("disclosedQuantity", request.disclosed_qty, known.disclosed_qty if known else None),
+            ("price", request.price, known.price if known else None),
+            ("triggerPrice", request.trigger_price, known.trigger_price if known else None),
+            ("validity", request.validity.value if request.validity else None, known.validity.value if known else None),
+        )
+        for name, wanted, current in fields:
+            value = wanted if wanted is not None else current
             if value is not None:
-                body[name] = value
-        for name, price in (("price", request.price), ("triggerPrice", request.trigger_price)):
-            if price is not None:
-                body[name] = float(price)
-        if request.validity is not None:
-            body["validity"] = request.validity.value
+                body[name] = float(value) if name in ("price", "triggerPrice") else value
         if request.variety is Variety.CO:
             body["legName"] = "STOP_LOSS_LEG" if request.trigger_price is not None else "ENTRY_LEG"
         return Call(self._request("PUT", f"/orders/{request.order_id}", "orders.modify", rate_class=ORDERS,
                                   body=body, is_write=True),
                     lambda payload: text(object_of(payload, "order modification").get("orderId")) or request.order_id)
 
-    def cancel_order(self, ctx: DriverContext, order_id: str, variety: Variety) -> Call[str]:
+    def cancel_order(self, ctx: DriverContext, request: CancelRequest) -> Call[str]:
+        order_id = request.order_id
         return Call(self._request("DELETE", f"/orders/{order_id}", "orders.cancel", rate_class=ORDERS, is_write=True),
                     lambda payload: text(object_of(payload, "order cancellation").get("orderId")) or order_id)
 
     # -- market data -------------------------------------------------------------------------
 
     @staticmethod
-    def _batches(ctx: DriverContext, instruments: Sequence[Instrument]) -> list[_Batch]:
-        out: list[_Batch] = []
-        for start in range(0, len(instruments), QUOTE_BATCH):
-            wire: dict[str, list[int]] = {}
-            back: dict[tuple[str, str], Instrument] = {}
-            for instrument in instruments[start:start + QUOTE_BATCH]:
-                symbol = ctx.resolve(instrument)
-                wire.setdefault(symbol.segment, []).append(int(symbol.token))
-                back[(symbol.segment, symbol.token)] = instrument
-            out.append((wire, back))
-        return out
+    def _batch(ctx: DriverContext, instruments: Sequence[Instrument]
+               ) -> tuple[dict[str, list[int]], dict[tuple[str, str], Instrument]]:
+        """Segment -> integer security ids on the wire, and the way back to our instruments."""
+        wire: dict[str, list[int]] = {}
+        back: dict[tuple[str, str], Instrument] = {}
+        for instrument in instruments:
+            symbol = ctx.resolve(instrument)
+            wire.setdefault(symbol.segment, []).append(int(symbol.token))
+            back[(symbol.segment, symbol.token)] = instrument
+        return wire, back
 
     @staticmethod
     def _each(payload: Any, back: Mapping[tuple[str, str], Instrument]) -> list[tuple[Instrument, Mapping[str, Any]]]:
@@ -243,27 +260,25 @@ class DhanApi(BrokerApi):
         return found
 
     def quote(self, ctx: DriverContext, instruments: Sequence[Instrument],
-              mode: StreamMode) -> list[Call[dict[Instrument, Quote]]]:
-        """``POST /marketfeed/quote`` (``/ohlc`` for LTP mode), 1000 instruments a call."""
+              mode: StreamMode) -> Call[dict[Instrument, Quote]]:
+        """``POST /marketfeed/quote`` (``/ohlc`` for LTP mode), one batch of at most 1000 instruments."""
         path = "/marketfeed/ohlc" if mode is StreamMode.LTP else "/marketfeed/quote"
         depth = mode is StreamMode.FULL
+        wire, back = self._batch(ctx, instruments)
+        return Call(self._request("POST", path, "market.quote", rate_class=QUOTE, body=wire),
+                    lambda payload: {inst: dhan_quote_to_quote(inst, row, depth)  # type: ignore[arg-type]
+                                     for inst, row in self._each(payload, back)})
 
-        def call(wire: dict[str, list[int]], back: dict[tuple[str, str], Instrument]) -> Call[dict[Instrument, Quote]]:
-            return Call(self._request("POST", path, "market.quote", rate_class=QUOTE, body=wire),
-                        lambda payload: {inst: dhan_quote_to_quote(inst, row, depth)  # type: ignore[arg-type]
-                                         for inst, row in self._each(payload, back)})
-        return [call(wire, back) for wire, back in self._batches(ctx, instruments)]
+    def ltp(self, ctx: DriverContext, instruments: Sequence[Instrument]) -> Call[dict[Instrument, float]]:
+        wire, back = self._batch(ctx, instruments)
+        return Call(self._request("POST", "/marketfeed/ltp", "market.ltp", rate_class=QUOTE, body=wire),
+                    lambda payload: {inst: float(row.get("last_price") or 0.0)
+                                     for inst, row in self._each(payload, back)})
 
-    def ltp(self, ctx: DriverContext, instruments: Sequence[Instrument]) -> list[Call[dict[Instrument, float]]]:
-        def call(wire: dict[str, list[int]], back: dict[tuple[str, str], Instrument]) -> Call[dict[Instrument, float]]:
-            return Call(self._request("POST", "/marketfeed/ltp", "market.ltp", rate_class=QUOTE, body=wire),
-                        lambda payload: {inst: float(row.get("last_price") or 0.0)
-                                         for inst, row in self._each(payload, back)})
-        return [call(wire, back) for wire, back in self._batches(ctx, instruments)]
-
-    def history_chunk(self, ctx: DriverContext, instrument: Instrument, interval: CandleInterval,
-                      start: _dt.datetime, end: _dt.datetime, oi: bool) -> Call[list[Candle]]:
-        """One request: ``/charts/intraday`` (minutes, IST times) or ``/charts/historical`` (days, end exclusive)."""
+    def history(self, ctx: DriverContext, request: HistoryRequest) -> Call[list[Candle]]:
+        """One chunk: ``/charts/intraday`` (minutes, IST times) or ``/charts/historical`` (days, end exclusive)."""
+        instrument, interval, start, end, oi = request.instrument, request.interval, request.start, request.end, \
+            request.oi
         minutes = DHAN_INTERVALS.get(interval)
         if minutes is None:
             raise UnsupportedOperationError(f"Dhan has no {interval} candles (1, 5, 15, 60 minutes and days)",
@@ -282,17 +297,6 @@ class DhanApi(BrokerApi):
         first, last = start.astimezone(IST), end.astimezone(IST)
         return Call(self._request("POST", path, endpoint, rate_class=DATA, body=body),
                     lambda payload: [c for c in dhan_candles_to_candles(payload) if first <= c.timestamp <= last])
-
-    def history(self, ctx: DriverContext, instrument: Instrument, interval: CandleInterval, start: _dt.datetime,
-                end: _dt.datetime, oi: bool) -> list[Call[list[Candle]]]:
-        """One call per range the chart APIs allow (90 days intraday)."""
-        span = _dt.timedelta(days=HISTORY_MAX_DAYS.get(interval, 90))
-        calls, cursor = [], start
-        while cursor < end:
-            upto = min(cursor + span, end)
-            calls.append(self.history_chunk(ctx, instrument, interval, cursor, upto, oi))
-            cursor = upto + _dt.timedelta(seconds=1)
-        return calls
 
     # -- forever orders (GTT) ----------------------------------------------------------------
 
@@ -324,20 +328,17 @@ class DhanApi(BrokerApi):
             for found in dhan_forever_to_gtts(ctx, payload):
                 if found.gtt_id == gtt_id:
                     return found
-            raise OrderNotFoundError(f"Dhan has no forever order {gtt_id}", broker=BROKER)
+            raise GttNotFoundError(f"Dhan has no forever order {gtt_id}", broker=BROKER)
         return Call(self._request("GET", "/forever/orders", "gtt.list"), pick)
 
     # -- margins -----------------------------------------------------------------------------
 
-    def order_margins(self, ctx: DriverContext,
-                      requests: Sequence[OrderRequest]) -> list[Call[list[MarginRequirement]]]:
-        """``POST /margincalculator``: one order a call."""
-        def call(request: OrderRequest) -> Call[list[MarginRequirement]]:
-            body = margin_item(ctx.resolve(request.instrument), request)
-            return Call(self._request("POST", "/margincalculator", "margins.order", body=body),
-                        lambda payload: [dhan_margin_to_requirement(request.instrument,
-                                                                    object_of(payload, "margin"))])
-        return [call(request) for request in requests]
+    def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
+        """``POST /margincalculator``: one order a call (``margin_batch_size`` is 1)."""
+        (request,) = requests
+        body = margin_item(ctx.resolve(request.instrument), request)
+        return Call(self._request("POST", "/margincalculator", "margins.order", body=body),
+                    lambda payload: [dhan_margin_to_requirement(request.instrument, object_of(payload, "margin"))])
 
     def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
         """``POST /margincalculator/multi`` with the SDK's keys (``includePosition``, ``scripList``)."""

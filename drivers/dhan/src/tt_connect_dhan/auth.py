@@ -13,7 +13,9 @@ Three ways to a session, picked by :meth:`DhanAuth.login_kind` (PROTOCOL.md, "Au
   ``/profile``.
 
 Every token lives 24 hours from its generation; :meth:`DhanAuth.refresh` renews a live one through
-``/RenewToken`` (another 24 hours), which is how a pasted token outlives its day. Dhan has no logout.
+``/RenewToken`` (another 24 hours), which is how a pasted token outlives its day: the renewal needs
+nothing but the token itself, so a session's ``refresh_token`` is its access token. A failed step
+raises :class:`BrokerFailure`; the core maps it with the driver's error map. Dhan has no logout.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from typing import Any
 import msgspec
 from tt_connect.driver_api import (
     AuthKind,
+    BrokerAuth,
+    BrokerFailure,
     HttpRequest,
     HttpResponse,
     LoginFlow,
@@ -35,12 +39,11 @@ from tt_connect.driver_api import (
     NeedTotp,
     Session,
 )
-from tt_connect.errors import AuthenticationError, SessionExpiredError, TTConnectError
+from tt_connect.errors import AuthenticationError, TTConnectError
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import IST
 
 from tt_connect_dhan.config import DhanConfig
-from tt_connect_dhan.errors import DEAD_SESSION_CODES
 from tt_connect_dhan.mapping import BROKER
 
 __all__ = ["LOGIN_RATE_CLASS", "SESSION_LIFETIME", "DhanAuth", "dhan_token_to_session", "token_expiry"]
@@ -66,24 +69,22 @@ def token_expiry(token: str) -> _dt.datetime | None:
 
 
 def _reply_body(reply: LoginReply, what: str) -> Mapping[str, Any]:
-    """Return the JSON object of a successful login step's reply, or raise the error it describes."""
+    """Return the JSON object of a successful login step's reply; an error reply raises BrokerFailure."""
     if not isinstance(reply, HttpResponse):
         raise AuthenticationError(f"Dhan {what}: expected an HTTP reply, got {type(reply).__name__}", broker=BROKER)
     try:
         body = reply.json()
     except TTConnectError:
-        raise AuthenticationError(f"Dhan {what} failed: HTTP {reply.status} with a body that is not JSON",
-                                  broker=BROKER, http_status=reply.status) from None
+        raise BrokerFailure(f"Dhan {what} failed: HTTP {reply.status} with a body that is not JSON",
+                            http_status=reply.status) from None
     if not isinstance(body, Mapping):
-        raise AuthenticationError(f"Dhan {what} failed: HTTP {reply.status}", broker=BROKER, http_status=reply.status)
+        raise BrokerFailure(f"Dhan {what} failed: HTTP {reply.status}", http_status=reply.status)
     if reply.status < 300:
         return body
     code = body.get("errorCode")
     message = body.get("errorMessage") or body.get("message") or f"HTTP {reply.status}"
-    dead = code in DEAD_SESSION_CODES and what in ("token check", "token renewal")
-    raise (SessionExpiredError if dead else AuthenticationError)(
-        f"Dhan {what} failed: {message}", broker=BROKER, code=code if isinstance(code, str) else None,
-        http_status=reply.status, raw=dict(body))
+    raise BrokerFailure(f"Dhan {what} failed: {message}", code=code if isinstance(code, str) else None,
+                        http_status=reply.status, raw=dict(body))
 
 
 def dhan_token_to_session(body: Mapping[str, Any], client_id: str, now: _dt.datetime) -> Session:
@@ -96,7 +97,7 @@ def dhan_token_to_session(body: Mapping[str, Any], client_id: str, now: _dt.date
     expires = token_expiry(token) or _stated_expiry(body.get("expiryTime")) or created + SESSION_LIFETIME
     user = body.get("dhanClientId")
     return Session(broker=BROKER, user_id=str(user) if user else client_id, access_token=token, created_at=created,
-                   expires_at=expires if expires > created else created + SESSION_LIFETIME)
+                   expires_at=expires if expires > created else created + SESSION_LIFETIME, refresh_token=token)
 
 
 def _stated_expiry(value: object) -> _dt.datetime | None:
@@ -109,7 +110,7 @@ def _stated_expiry(value: object) -> _dt.datetime | None:
     return parsed.replace(tzinfo=IST) if parsed.tzinfo is None else parsed.astimezone(IST)
 
 
-class DhanAuth:
+class DhanAuth(BrokerAuth):
     """The Dhan auth description: which login the configured credentials allow, and its steps."""
 
     def __init__(self, config: DhanConfig) -> None:
@@ -148,7 +149,7 @@ class DhanAuth:
         """Dhan publishes no logout or revoke endpoint: the token simply lapses after 24 hours."""
         return None
 
-    def refresh(self, session: Session, now: _dt.datetime) -> LoginFlow:
+    def refresh(self, session: Session, now: _dt.datetime) -> LoginFlow | None:
         """Return a flow renewing a still-live token for another 24 hours (``GET /RenewToken``)."""
         return self._renew(session, now)
 
@@ -175,7 +176,8 @@ class DhanAuth:
         consent = _reply_body(reply, "consent").get("consentAppId")
         if not isinstance(consent, str) or not consent:
             raise AuthenticationError("Dhan's consent reply carries no consentAppId", broker=BROKER)
-        query = yield NeedRedirect(login_url=f"{self._auth}/login/consentApp-login?consentAppId={consent}")
+        query = yield NeedRedirect(login_url=f"{self._auth}/login/consentApp-login?consentAppId={consent}",
+                                   token_param=TOKEN_ID)
         token_id = query.get(TOKEN_ID) if isinstance(query, Mapping) else query if isinstance(query, str) else None
         if not isinstance(token_id, str) or not token_id.strip():
             raise AuthenticationError("the Dhan login redirect carries no tokenId; paste the whole redirect URL "

@@ -1,8 +1,9 @@
 """What the Dhan driver can do, per operation and per exchange.
 
-Unsupported, on purpose: TTL validity and iceberg orders (DhanHQ has neither; ``/orders/slicing``
-splits above the freeze quantity, which is not an iceberg) and logout (no endpoint). Cover orders
-are intraday only (annexure). Order history has no endpoint: one order's latest state stands in.
+DhanHQ has no order-history endpoint (the core emulates it from ``GET /orders/{id}``), no TTL
+validity (the core emulates it as DAY plus a cancel), no iceberg orders (``/orders/slicing`` splits
+above the freeze quantity, which is not an iceberg) and no logout. Cover orders are intraday only
+(annexure). Candles come in 1, 5, 15 and 60 minutes and days, with open interest.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from tt_connect.driver_api import Capabilities, Operation, SegmentCapabilities, Support
 from tt_connect.enums import Exchange, OrderType, ProductType, StreamMode, Validity, Variety
 
-__all__ = ["SUPPORTED_OPERATIONS", "dhan_capabilities"]
+from tt_connect_dhan.mapping import DHAN_INTERVALS
 
-SUPPORTED_OPERATIONS: frozenset[Operation] = frozenset(set(Operation) - {Operation.LOGOUT, Operation.ORDER_UPDATES})
-"""Order updates need the socket's login message, sent on connect: contract v2's ``handshake`` seam
-(``order_stream.py`` is ready for it); contract v1 has no way to send it."""
+__all__ = ["EMULATED_OPERATIONS", "SUPPORTED_OPERATIONS", "dhan_capabilities"]
+
+EMULATED_OPERATIONS: frozenset[Operation] = frozenset({Operation.ORDER_HISTORY})
+SUPPORTED_OPERATIONS: frozenset[Operation] = frozenset(set(Operation) - {Operation.LOGOUT} - EMULATED_OPERATIONS)
 
 _ORDER_TYPES = frozenset(OrderType)
 _VALIDITIES = frozenset({Validity.DAY, Validity.IOC})
@@ -23,17 +25,22 @@ _VARIETIES = frozenset({Variety.REGULAR, Variety.AMO, Variety.CO})
 
 def _segment(exchange: Exchange, products: frozenset[ProductType]) -> SegmentCapabilities:
     return SegmentCapabilities(exchange=exchange, order_types=_ORDER_TYPES, products=products,
-                               validities=_VALIDITIES, varieties=_VARIETIES)
+                               validities=_VALIDITIES, varieties=_VARIETIES,
+                               emulated_validities=frozenset({Validity.TTL}))
+
+
+def _support(operation: Operation) -> Support:
+    if operation in SUPPORTED_OPERATIONS:
+        return Support.SUPPORTED
+    return Support.EMULATED if operation in EMULATED_OPERATIONS else Support.UNSUPPORTED
 
 
 def dhan_capabilities() -> Capabilities:
     """Return the capability matrix; operations not listed are unsupported, never "unknown"."""
-    operations = {op: (Support.SUPPORTED if op in SUPPORTED_OPERATIONS else Support.UNSUPPORTED)
-                  for op in Operation}
     cash = frozenset({ProductType.CNC, ProductType.MIS, ProductType.MTF})
     derivatives = frozenset({ProductType.NRML, ProductType.MIS})
     return Capabilities(
-        operations=operations,
+        operations={op: _support(op) for op in Operation},
         segments=(
             _segment(Exchange.NSE, cash), _segment(Exchange.BSE, cash),
             _segment(Exchange.NFO, derivatives), _segment(Exchange.BFO, derivatives),
@@ -41,4 +48,6 @@ def dhan_capabilities() -> Capabilities:
             _segment(Exchange.MCX, derivatives),
         ),
         stream_modes=frozenset(StreamMode),
+        history_intervals=frozenset(DHAN_INTERVALS),
+        history_oi=True,
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from tt_connect.driver_api import DriverConfig
 from tt_connect.errors import ConfigurationError
 
@@ -57,6 +60,11 @@ class DhanConfig(DriverConfig, frozen=True, kw_only=True):
     order_ws_url: str = "wss://api-order-update.dhan.co"
     instruments_url: str = "https://images.dhan.co/api-data/api-scrip-master.csv"
     instruments_detailed_url: str = "https://images.dhan.co/api-data/api-scrip-master-detailed.csv"
+
+    account_field: ClassVar[str] = "client_id"
+    announcement_aliases: ClassVar[Mapping[str, str]] = {}
+    announcement_ignored: ClassVar[frozenset[str]] = frozenset({"broker", "redirect_url"})
+    """The consent flow's redirect URL is registered with the app on Dhan's side, not a client setting."""
 
     def __post_init__(self) -> None:
         if not self.client_id.strip():

@@ -138,5 +138,5 @@ def dhan_instrument_source(instruments_url: str, instruments_detailed_url: str =
     """Return where Dhan's master comes from (public, no auth): the detailed file when set, else the compact one."""
     layout: Literal["compact", "detailed"] = "detailed" if instruments_detailed_url else "compact"
     url = instruments_detailed_url or instruments_url
-    return InstrumentSource(select_sql=dhan_select(layout), format="csv", url=url, read_options=_READ_OPTIONS,
-                            publish_time=DHAN_PUBLISH_TIME, authenticated=False)
+    return InstrumentSource.one_file(dhan_select(layout), url=url, format="csv", read_options=_READ_OPTIONS,
+                                     publish_time=DHAN_PUBLISH_TIME)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
-from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
+from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session
 from tt_connect.enums import StreamMode
 from tt_connect.errors import InstrumentError, SessionExpiredError
 from tt_connect.models import OrderUpdate, Tick
@@ -22,7 +22,7 @@ from tt_connect_dhan.config import DhanConfig
 from tt_connect_dhan.mapping import BROKER
 from tt_connect_dhan.parsing import dhan_update_to_order
 
-__all__ = ["DhanOrderDecoder", "DhanOrderUpdateSpec", "login_message"]
+__all__ = ["DhanOrderDecoder", "DhanOrderUpdates", "login_message"]
 
 
 def login_message(client_id: str, token: str) -> str:
@@ -54,14 +54,13 @@ class DhanOrderDecoder:
         return [OrderUpdate(order=order, received_at=received_at, raw=message)]
 
 
-class DhanOrderUpdateSpec:
-    """The order-update socket: no instruments, a login message, JSON updates."""
+class DhanOrderUpdates(BrokerStream):
+    """The order-update socket: no instruments, a login message right after connecting, JSON updates."""
 
     max_instruments_per_connection = 0
     max_connections = 1
-    stale_after: float = 0.0
+    stale_after = 0.0
     """No application heartbeat: a quiet account sends nothing for hours (the server's pings keep it alive)."""
-    ping_interval: float | None = None
     carries_order_updates = True
 
     def __init__(self, config: DhanConfig) -> None:
@@ -70,17 +69,11 @@ class DhanOrderUpdateSpec:
     def url(self, session: Session | None) -> str:
         return self._config.order_ws_url
 
-    def headers(self, session: Session | None) -> Mapping[str, str]:
-        return {}
-
     def handshake(self, session: Session | None) -> list[str | bytes]:
-        """The login message, sent right after connecting (contract v2's handshake seam)."""
+        """The login message (MsgCode 42), sent before anything else."""
         if session is None:
             raise SessionExpiredError("the Dhan order-update socket needs a logged-in session", broker=BROKER)
         return [login_message(session.user_id or self._config.client_id, session.access_token)]
-
-    def ping(self) -> str | bytes | None:
-        return None
 
     def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
         return []

@@ -28,7 +28,7 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
-from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
+from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session, StreamRejected
 from tt_connect.enums import StreamMode
 from tt_connect.errors import InstrumentError, SessionExpiredError, StreamingError
 from tt_connect.instruments import AnyInstrument
@@ -38,9 +38,10 @@ from tt_connect.timeutil import IST
 from tt_connect_dhan.config import DhanConfig
 from tt_connect_dhan.errors import DEAD_SESSION_CODES
 from tt_connect_dhan.mapping import BROKER, SEGMENT_NAMES
+from tt_connect_dhan.order_stream import DhanOrderUpdates
 
 __all__ = ["DISCONNECT_PACKET", "FULL_PACKET", "OI_PACKET", "PREV_CLOSE_PACKET", "QUOTE_PACKET", "REQUEST_CODES",
-           "TICKER_PACKET", "DhanDecoder", "DhanStreamSpec", "ist_epoch", "subscribe_messages"]
+           "TICKER_PACKET", "DhanDecoder", "DhanStream", "ist_epoch", "subscribe_messages"]
 
 TICKER_PACKET = struct.Struct("<BHBIfI")
 QUOTE_PACKET = struct.Struct("<BHBIfHIfIIIffff")
@@ -233,11 +234,11 @@ class DhanDecoder:
         return None  # market status (7) and index (1) packets: nothing a tick carries
 
     def _disconnected(self, frame: bytes, offset: int, received_at: _dt.datetime) -> None:
+        """The server's Disconnect packet: the socket is refused; a dead token asks for a renewal first."""
         reason = str(DISCONNECT_PACKET.unpack_from(frame, offset)[4])
-        if reason in DEAD_SESSION_CODES:
-            raise SessionExpiredError(f"Dhan closed the feed: the access token is no longer valid ({reason})",
-                                      broker=BROKER, code=reason)
-        raise StreamingError(f"Dhan closed the feed with reason {reason}", broker=BROKER, code=reason)
+        dead = reason in DEAD_SESSION_CODES
+        raise StreamRejected(f"Dhan closed the feed with reason {reason}"
+                             + (" (the access token is no longer valid)" if dead else ""), session_dead=dead)
 
 
 _UNKNOWN = _State(None, {}, 2)  # type: ignore[arg-type]
@@ -265,7 +266,7 @@ def subscribe_messages(code: int, symbols: Sequence[BrokerSymbol]) -> list[str |
     return out
 
 
-class DhanStreamSpec:
+class DhanStream(BrokerStream):
     """The Dhan market feed: URL with the token in the query, JSON subscriptions, binary replies."""
 
     max_instruments_per_connection = 5000
@@ -279,18 +280,13 @@ class DhanStreamSpec:
 
     def __init__(self, config: DhanConfig) -> None:
         self._config = config
+        self.order_updates = DhanOrderUpdates(config)
 
     def url(self, session: Session | None) -> str:
         if session is None:
             raise SessionExpiredError("the Dhan feed needs a logged-in session", broker=BROKER)
         client = session.user_id or self._config.client_id
         return f"{self._config.ws_url}?version=2&token={session.access_token}&clientId={client}&authType=2"
-
-    def headers(self, session: Session | None) -> Mapping[str, str]:
-        return {}
-
-    def ping(self) -> str | bytes | None:
-        return None
 
     def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
         return subscribe_messages(REQUEST_CODES[mode], symbols)

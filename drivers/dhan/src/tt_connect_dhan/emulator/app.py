@@ -26,17 +26,21 @@ from typing import Any
 import msgspec
 import pyotp
 from aiohttp import web
-from tt_connect.emulation import EmulatorHost, ErrorKind, RateWindow, StreamClient
-from tt_connect.paper.engine import PaperOrder
+from tt_connect.emulation import EmulatorHost, ErrorKind, RateWindow, Refusal, StreamClient
+from tt_connect.emulation.host import Handler
+from tt_connect.paper.engine import PaperOrder, PaperRejection
 from tt_connect.timeutil import Clock
 
 from tt_connect_dhan.emulator import auth, market, orders, stream
-from tt_connect_dhan.emulator.wire import DhanListing, Refusal, failure, ok
+from tt_connect_dhan.emulator.wire import DhanListing, failure, ok, refuse
 
 __all__ = ["DhanEmulator", "main"]
 
-ApiHandler = Callable[[web.Request, dict[str, Any], str], Any]
-"""(request, JSON body, user id) -> a JSON payload, or a ready web.Response."""
+_REJECTIONS: Mapping[str, tuple[str, str]] = {
+    "NOT_FOUND": ("DH-906", "Order not found: "), "GTT_NOT_FOUND": ("DH-906", "Forever order not found: "),
+    "ORDER_STATE": ("DH-906", ""), "NO_POSITION": ("DH-906", ""), "PRODUCT": ("DH-905", ""),
+}
+"""Paper refusal codes -> Dhan's code and the start of its message (the order-state words the driver reads)."""
 
 _KIND_CODES: Mapping[ErrorKind, tuple[str, int]] = {
     ErrorKind.AUTH: ("DH-901", 401), ErrorKind.PERMISSION: ("DH-902", 403), ErrorKind.RATE_LIMIT: ("DH-904", 429),
@@ -180,41 +184,45 @@ class DhanEmulator(EmulatorHost):
         token = request.headers.get("access-token", "")
         user = self.sessions.user_of(token) if token else None
         if user is None:
-            raise Refusal("DH-901", "Client ID or user generated access token is invalid or expired.", 401)
+            raise refuse("DH-901", "Client ID or user generated access token is invalid or expired.", 401)
         client = request.headers.get("client-id") or request.headers.get("dhanClientId")
         if client is not None and client != user:
-            raise Refusal("DH-901", "Client ID does not match the access token.", 401)
+            raise refuse("DH-901", "Client ID does not match the access token.", 401)
         return user
 
     def check_static_ip(self, request: web.Request) -> None:
         """Order writes need a whitelisted IP (v2.4); the emulator always counts 127.0.0.1 as one."""
         remote = request.remote or ""
         if remote != "127.0.0.1" and remote not in self.allowed_ips.values():
-            raise Refusal("DH-902", "Static IP not whitelisted for order APIs.", 403)
+            raise refuse("DH-902", "Static IP not whitelisted for order APIs.", 403)
 
-    def api(self, handler: ApiHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        """Wrap a REST handler: session check, JSON body (``dhanClientId`` must be the caller), refusals."""
-        async def run(request: web.Request) -> web.StreamResponse:
-            try:
-                user = self.user_of_request(request)
-                body: dict[str, Any] = {}
-                if request.method in ("POST", "PUT"):
-                    raw = await request.read()
-                    try:
-                        decoded = msgspec.json.decode(raw) if raw.strip() else {}
-                    except msgspec.DecodeError:
-                        raise Refusal("DH-905", "Invalid JSON in the request body.") from None
-                    if not isinstance(decoded, dict):
-                        raise Refusal("DH-905", "The request body must be a JSON object.")
-                    client = decoded.get("dhanClientId")
-                    if client is not None and str(client) != user:
-                        raise Refusal("DH-905", "dhanClientId does not match the access token.")
-                    body = decoded
-                result = handler(request, body, user)
-                return result if isinstance(result, web.StreamResponse) else ok(result)
-            except Refusal as refusal:
-                return failure(refusal.code, refusal.message, refusal.status)
-        return run
+    # -- the envelope (the kit's api() wrapper calls these) ----------------------------------
+
+    def authenticate(self, request: web.Request) -> str:
+        return self.user_of_request(request)
+
+    def ok_response(self, data: Any) -> web.Response:
+        """Bare JSON: Dhan puts no envelope round a success (a ready response, a 202, passes as is)."""
+        return data if isinstance(data, web.Response) else ok(data)
+
+    def refusal_response(self, refusal: Refusal) -> web.Response:
+        code, status = _KIND_CODES[refusal.kind]
+        return failure(refusal.code or code, refusal.message, refusal.status or status)
+
+    def rejection_response(self, rejection: PaperRejection) -> web.Response:
+        """A paper refusal outside order placement (modify, cancel, convert, forever orders) as Dhan words it."""
+        code, words = _REJECTIONS.get(rejection.code, ("DH-906", ""))
+        return failure(code, f"{words}{rejection.message}", 400)
+
+    def api(self, handler: Handler, *, body: str = "json", authenticated: bool = True
+            ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """The kit's wrapper with JSON bodies, refusing a body whose ``dhanClientId`` is not the caller."""
+        def checked(request: web.Request, fields: dict[str, Any], user: str) -> Any:
+            client = fields.get("dhanClientId")
+            if client is not None and str(client) != user:
+                raise refuse("DH-905", "dhanClientId does not match the access token.")
+            return handler(request, fields, user)
+        return super().api(checked, body=body, authenticated=authenticated)
 
 
 def main(argv: list[str] | None = None) -> None:

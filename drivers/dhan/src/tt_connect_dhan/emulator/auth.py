@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from tt_connect.emulation import verify_totp
+from tt_connect.emulation import Refusal, verify_totp
 from tt_connect.timeutil import IST
 
-from tt_connect_dhan.emulator.wire import Refusal, failure, ok
+from tt_connect_dhan.emulator.wire import failure, ok, refuse
 
 if TYPE_CHECKING:
     from tt_connect_dhan.emulator.app import DhanEmulator
@@ -52,13 +52,13 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def _app_credentials(request: web.Request) -> Refusal | None:
         headers = request.headers
         if headers.get("app_id") != emulator.api_key or headers.get("app_secret") != emulator.api_secret:
-            return Refusal("DH-901", "Invalid app_id or app_secret.", 401)
+            return refuse("DH-901", "Invalid app_id or app_secret.", 401)
         return None
 
     async def generate_consent(request: web.Request) -> web.Response:
         refusal = _app_credentials(request)
         if refusal is not None:
-            return failure(refusal.code, refusal.message, refusal.status)
+            return emulator.refusal_response(refusal)
         if request.query.get("client_id") != emulator.client_id:
             return failure("DH-905", "Unknown client_id.", 400)
         consent = emulator.sessions.issue_code(_CONSENT, emulator.client_id)
@@ -74,7 +74,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     async def consume_consent(request: web.Request) -> web.Response:
         refusal = _app_credentials(request)
         if refusal is not None:
-            return failure(refusal.code, refusal.message, refusal.status)
+            return emulator.refusal_response(refusal)
         user = emulator.sessions.redeem_code(_TOKEN_ID, request.query.get("tokenId", ""))
         if user is None:
             return failure("DH-901", "Invalid or expired tokenId.", 401)
@@ -101,10 +101,10 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def set_ip(request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
         ip, flag = str(body.get("ip") or ""), str(body.get("ipFlag") or "")
         if flag not in ("PRIMARY", "SECONDARY") or not ip:
-            raise Refusal("DH-905", "ip and ipFlag (PRIMARY or SECONDARY) are required.")
+            raise refuse("DH-905", "ip and ipFlag (PRIMARY or SECONDARY) are required.")
         modifying = request.method == "PUT"
         if modifying != (flag in emulator.allowed_ips):
-            raise Refusal("DH-905", f"{flag} IP is {'not set yet' if modifying else 'already set'}.")
+            raise refuse("DH-905", f"{flag} IP is {'not set yet' if modifying else 'already set'}.")
         emulator.allowed_ips[flag] = ip
         emulator.ip_modified[flag] = emulator.clock.now().astimezone(IST).strftime("%Y-%m-%d")
         return {"message": f"{flag} IP {'modified' if modifying else 'set'} successfully", "status": "SUCCESS"}

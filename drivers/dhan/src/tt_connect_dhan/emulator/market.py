@@ -17,7 +17,7 @@ from aiohttp import web
 from tt_connect.timeutil import IST
 
 from tt_connect_dhan.emulator.orders import field, number_field
-from tt_connect_dhan.emulator.wire import Refusal, dhan_quote
+from tt_connect_dhan.emulator.wire import dhan_quote, refuse
 
 if TYPE_CHECKING:
     from tt_connect_dhan.emulator.app import DhanEmulator
@@ -36,7 +36,7 @@ def _day(text: str, what: str) -> _dt.datetime:
             return _dt.datetime.strptime(text, fmt).replace(tzinfo=IST)
         except ValueError:
             continue
-    raise Refusal("DH-905", f"{what} must read YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, got {text!r}.")
+    raise refuse("DH-905", f"{what} must read YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, got {text!r}.")
 
 
 def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
@@ -53,9 +53,9 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         def handler(request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
             wanted = {segment: ids for segment, ids in body.items() if segment != "dhanClientId"}
             if not wanted or not all(isinstance(ids, list) for ids in wanted.values()):
-                raise Refusal("DH-905", "The body maps exchange segments to lists of security ids.")
+                raise refuse("DH-905", "The body maps exchange segments to lists of security ids.")
             if sum(len(ids) for ids in wanted.values()) > MAX_QUOTE_INSTRUMENTS:
-                raise Refusal("DH-905", f"At most {MAX_QUOTE_INSTRUMENTS} instruments per request.")
+                raise refuse("DH-905", f"At most {MAX_QUOTE_INSTRUMENTS} instruments per request.")
             data: dict[str, dict[str, Any]] = {}
             for segment, ids in wanted.items():
                 for security_id in ids:
@@ -68,9 +68,9 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def chart_token(body: Mapping[str, Any]) -> int:
         token = listing.token(field(body, "exchangeSegment"), field(body, "securityId"))
         if token is None:
-            raise Refusal("DH-905", "Invalid securityId for the exchangeSegment.")
+            raise refuse("DH-905", "Invalid securityId for the exchangeSegment.")
         if field(body, "instrument") not in _INSTRUMENTS:
-            raise Refusal("DH-905", f"Invalid instrument: {body.get('instrument')}.")
+            raise refuse("DH-905", f"Invalid instrument: {body.get('instrument')}.")
         return token
 
     def columns(rows: list[tuple[Any, ...]], with_oi: bool) -> dict[str, list[Any]]:
@@ -92,12 +92,12 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         token = chart_token(body)
         interval = number_field(body, "interval", int, required=True)
         if interval not in _INTRADAY_MINUTES:
-            raise Refusal("DH-905", f"interval must be one of {', '.join(map(str, _INTRADAY_MINUTES))} minutes.")
+            raise refuse("DH-905", f"interval must be one of {', '.join(map(str, _INTRADAY_MINUTES))} minutes.")
         start, end = _day(field(body, "fromDate"), "fromDate"), _day(field(body, "toDate"), "toDate")
         if start >= end:
-            raise Refusal("DH-905", "fromDate must be before toDate.")
+            raise refuse("DH-905", "fromDate must be before toDate.")
         if (end - start).days > _MAX_INTRADAY_DAYS:
-            raise Refusal("DH-905", f"Intraday data spans at most {_MAX_INTRADAY_DAYS} days per request.")
+            raise refuse("DH-905", f"Intraday data spans at most {_MAX_INTRADAY_DAYS} days per request.")
         if len(field(body, "toDate")) == 10:
             end += _dt.timedelta(days=1) - _dt.timedelta(seconds=1)
         return columns(engine.candles(token, interval * 60, start, end), body.get("oi") is True)
@@ -106,7 +106,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         token = chart_token(body)
         start, end = _day(field(body, "fromDate"), "fromDate"), _day(field(body, "toDate"), "toDate")
         if start >= end:
-            raise Refusal("DH-905", "fromDate must be before toDate (toDate is exclusive).")
+            raise refuse("DH-905", "fromDate must be before toDate (toDate is exclusive).")
         last_day = end - _dt.timedelta(days=1)  # toDate is exclusive (docs)
         return columns(engine.candles(token, 86400, start, last_day), body.get("oi") is True)
 
@@ -118,7 +118,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def underlying(body: Mapping[str, Any]) -> int:
         token = listing.token(field(body, "UnderlyingSeg"), field(body, "UnderlyingScrip"))
         if token is None:
-            raise Refusal("DH-905", "Invalid UnderlyingScrip for the UnderlyingSeg.")
+            raise refuse("DH-905", "Invalid UnderlyingScrip for the UnderlyingSeg.")
         return token
 
     def expiry_list(request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         try:
             expiry = _dt.date.fromisoformat(field(body, "Expiry"))
         except ValueError:
-            raise Refusal("DH-905", "Expiry must read YYYY-MM-DD.") from None
+            raise refuse("DH-905", "Expiry must read YYYY-MM-DD.") from None
         strikes: dict[str, dict[str, Any]] = {}
         for option in chain_rows(token, expiry):
             row, quote = engine.rows[option], engine.quote(option)
@@ -144,7 +144,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
                    "top_bid_quantity": quote.bids[0][1] if quote.bids else 0}
             strikes.setdefault(f"{row.strike:.6f}", {})["ce" if row.option_type == "CE" else "pe"] = leg
         if not strikes:
-            raise Refusal("DH-907", "No option chain for this underlying and expiry.")
+            raise refuse("DH-907", "No option chain for this underlying and expiry.")
         return {"data": {"last_price": engine.ltp(token), "oc": dict(sorted(strikes.items(),
                                                                              key=lambda kv: float(kv[0])))},
                 "status": "success"}

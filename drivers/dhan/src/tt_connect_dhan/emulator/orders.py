@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from tt_connect.emulation import number_field as read_number
 from tt_connect.paper.engine import PaperOrder, PaperRejection
 from tt_connect.paper.margins import MarginOrder, basket_margin, order_margin
 from tt_connect.paper.triggers import PaperGtt, PaperGttLeg
@@ -22,7 +23,6 @@ from tt_connect.paper.triggers import PaperGtt, PaperGttLeg
 from tt_connect_dhan.emulator.wire import (
     DHAN_ORDER_TYPES,
     DHAN_PRODUCTS,
-    Refusal,
     dhan_fund_limit,
     dhan_holding,
     dhan_order,
@@ -30,6 +30,7 @@ from tt_connect_dhan.emulator.wire import (
     dhan_time,
     dhan_trade,
     ok,
+    refuse,
 )
 
 if TYPE_CHECKING:
@@ -46,26 +47,13 @@ _FOREVER_STATUS = {"active": "CONFIRM", "triggered": "TRADED", "deleted": "CANCE
 def field(body: Mapping[str, Any], name: str) -> str:
     value = body.get(name)
     if value in (None, ""):
-        raise Refusal("DH-905", f"Missing required field: {name}.")
+        raise refuse("DH-905", f"Missing required field: {name}.")
     return str(value)
 
 
 def number_field(body: Mapping[str, Any], name: str, kind: type[int] | type[float], *, required: bool = False) -> Any:
     """Read a number the SDK sends as a JSON number (docs samples quote some as text: accepted too)."""
-    value = body.get(name)
-    if value in (None, ""):
-        if required:
-            raise Refusal("DH-905", f"Missing required field: {name}.")
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise Refusal("DH-905", f"Invalid value for {name}: {value!r}.") from None
-    if kind is int:
-        if number != int(number):
-            raise Refusal("DH-905", f"{name} must be a whole number.")
-        return int(number)
-    return number
+    return read_number(body, name, kind, refuse("DH-905", f"Missing or invalid {name}."), required=required)
 
 
 def _state_words(order: PaperOrder) -> str:
@@ -79,22 +67,22 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def instrument(body: Mapping[str, Any]) -> int:
         segment = field(body, "exchangeSegment")
         if segment == "IDX_I":
-            raise Refusal("DH-905", "Orders cannot be placed on exchangeSegment IDX_I (index values).")
+            raise refuse("DH-905", "Orders cannot be placed on exchangeSegment IDX_I (index values).")
         token = listing.token(segment, field(body, "securityId"))
         if token is None:
-            raise Refusal("DH-905", "Invalid securityId for the exchangeSegment.")
+            raise refuse("DH-905", "Invalid securityId for the exchangeSegment.")
         return token
 
     def known(order_id: str) -> PaperOrder:
         order = engine.orders.get(order_id)
         if order is None:
-            raise Refusal("DH-906", f"Order not found: {order_id}.")
+            raise refuse("DH-906", f"Order not found: {order_id}.")
         return order
 
     def open_order(order_id: str, action: str) -> PaperOrder:
         order = known(order_id)
         if order.status not in ("OPEN", "TRIGGER_PENDING"):
-            raise Refusal("DH-906", f"Order is already {_state_words(order)}; it cannot be {action}.")
+            raise refuse("DH-906", f"Order is already {_state_words(order)}; it cannot be {action}.")
         return order
 
     def render(order: PaperOrder) -> dict[str, Any]:
@@ -104,20 +92,20 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         """Check the fields Dhan checks before an order reaches its risk system; return the engine's terms."""
         side = field(body, "transactionType")
         if side not in ("BUY", "SELL"):
-            raise Refusal("DH-905", f"Invalid transactionType: {side}.")
+            raise refuse("DH-905", f"Invalid transactionType: {side}.")
         dhan_type = field(body, "orderType")
         order_type = DHAN_ORDER_TYPES.get(dhan_type)
         if order_type is None:
-            raise Refusal("DH-905", f"Invalid orderType: {dhan_type}.")
+            raise refuse("DH-905", f"Invalid orderType: {dhan_type}.")
         product = DHAN_PRODUCTS.get(field(body, "productType"))
         if product is None:
-            raise Refusal("DH-905", f"Invalid productType: {body.get('productType')}.")
+            raise refuse("DH-905", f"Invalid productType: {body.get('productType')}.")
         price = number_field(body, "price", float) or 0.0
         trigger = number_field(body, "triggerPrice", float) or 0.0
         if order_type in ("LIMIT", "SL") and price <= 0:
-            raise Refusal("DH-905", f"price is required for a {dhan_type} order.")
+            raise refuse("DH-905", f"price is required for a {dhan_type} order.")
         if order_type in ("SL", "SL_M") and trigger <= 0:
-            raise Refusal("DH-905", f"triggerPrice is required for a {dhan_type} order.")
+            raise refuse("DH-905", f"triggerPrice is required for a {dhan_type} order.")
         return side, order_type, product, price, trigger
 
     def place_one(body: Mapping[str, Any], qty: int) -> PaperOrder:
@@ -125,15 +113,15 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         side, order_type, product, price, trigger = order_terms(body)
         validity = field(body, "validity")
         if validity not in ("DAY", "IOC"):
-            raise Refusal("DH-905", f"Invalid validity: {validity}.")
+            raise refuse("DH-905", f"Invalid validity: {validity}.")
         tag = str(body.get("correlationId") or "")
         if tag and not _TAG.match(tag):
-            raise Refusal("DH-905", "correlationId must be at most 30 letters, digits, spaces, '_' or '-'.")
+            raise refuse("DH-905", "correlationId must be at most 30 letters, digits, spaces, '_' or '-'.")
         amo = body.get("afterMarketOrder") is True
         if amo and body.get("amoTime") not in _AMO_TIMES:
-            raise Refusal("DH-905", f"amoTime must be one of {', '.join(_AMO_TIMES)} for an after-market order.")
+            raise refuse("DH-905", f"amoTime must be one of {', '.join(_AMO_TIMES)} for an after-market order.")
         order = engine.place_or_reject(token=token, side=side, qty=qty, order_type=order_type, product=product,
-                                       price=price, trigger_price=trigger, validity=validity, tag=tag)
+                                       price=price, trigger_price=trigger, validity=validity, tag=tag, amo=amo)
         emulator.order_extra[order.order_id] = {
             "productType": str(body["productType"]), "afterMarketOrder": amo, "amoTime": body.get("amoTime"),
             "disclosedQuantity": number_field(body, "disclosedQuantity", int) or 0,
@@ -164,18 +152,18 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         emulator.check_static_ip(request)
         order_id = request.match_info["order_id"]
         if str(body.get("orderId", order_id)) != order_id:
-            raise Refusal("DH-905", "orderId in the body does not match the path.")
+            raise refuse("DH-905", "orderId in the body does not match the path.")
         order = open_order(order_id, "modified")
         extra = emulator.order_extra.setdefault(order_id, {})
         if extra.get("modifications", 0) >= MAX_MODIFICATIONS:
-            raise Refusal("DH-906", f"An order can be modified at most {MAX_MODIFICATIONS} times.")
+            raise refuse("DH-906", f"An order can be modified at most {MAX_MODIFICATIONS} times.")
         dhan_type = body.get("orderType")
         order_type = DHAN_ORDER_TYPES.get(str(dhan_type)) if dhan_type else None
         if dhan_type and order_type is None:
-            raise Refusal("DH-905", f"Invalid orderType: {dhan_type}.")
+            raise refuse("DH-905", f"Invalid orderType: {dhan_type}.")
         validity = body.get("validity")
         if validity not in (None, "", "DAY", "IOC"):
-            raise Refusal("DH-905", f"Invalid validity: {validity}.")
+            raise refuse("DH-905", f"Invalid validity: {validity}.")
         if validity:
             order.validity = str(validity)
         engine.modify(order_id, qty=number_field(body, "quantity", int), price=number_field(body, "price", float),
@@ -202,7 +190,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         tag = request.match_info["correlation_id"]
         found = [o for o in engine.orders.values() if o.tag == tag]
         if not found:
-            raise Refusal("DH-906", f"No order with correlationId {tag}.")
+            raise refuse("DH-906", f"No order with correlationId {tag}.")
         return render(found[-1])
 
     def trade_rows(order_id: str | None) -> list[dict[str, Any]]:
@@ -236,12 +224,12 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         new = DHAN_PRODUCTS.get(str(body.get("toProductType")))
         kind = str(body.get("positionType") or "")
         if old is None or new is None or kind not in ("LONG", "SHORT"):
-            raise Refusal("DH-905", "fromProductType, toProductType and positionType (LONG or SHORT) are required.")
+            raise refuse("DH-905", "fromProductType, toProductType and positionType (LONG or SHORT) are required.")
         try:
             engine.convert(token=token, side="BUY" if kind == "LONG" else "SELL",
                            qty=number_field(body, "convertQty", int, required=True), from_product=old, to_product=new)
         except PaperRejection as rejection:
-            raise Refusal("DH-906", rejection.message) from None
+            raise refuse("DH-906", rejection.message) from None
         return ok({}, status=202)
 
     def fund_limit(request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
@@ -252,7 +240,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         side = field(item, "transactionType")
         product = DHAN_PRODUCTS.get(field(item, "productType"))
         if side not in ("BUY", "SELL") or product is None:
-            raise Refusal("DH-905", "Invalid transactionType or productType.")
+            raise refuse("DH-905", "Invalid transactionType or productType.")
         price = number_field(item, "price", float) or 0.0
         return MarginOrder(token=token, side=side, qty=number_field(item, "quantity", int, required=True),
                            order_type="LIMIT" if price else "MARKET", product=product, price=price,
@@ -269,7 +257,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def basket(request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
         items = body.get("scripList", body.get("scripts"))
         if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-            raise Refusal("DH-905", "scripList must be a non-empty list of orders.")
+            raise refuse("DH-905", "scripList must be a non-empty list of orders.")
         found = basket_margin(engine, [margin_order(item) for item in items])
         lines = found["orders"]
         total = found["final"]["total"]
@@ -286,7 +274,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         dhan_type = str(body.get("orderType") or "LIMIT")
         order_type = DHAN_ORDER_TYPES.get(dhan_type)
         if order_type not in ("LIMIT", "MARKET"):
-            raise Refusal("DH-905", "A forever order is LIMIT or MARKET.")
+            raise refuse("DH-905", "A forever order is LIMIT or MARKET.")
         return PaperGttLeg(trigger_price=number_field(body, f"triggerPrice{suffix}", float, required=True),
                            side=side, qty=number_field(body, f"quantity{suffix}", int, required=True),
                            product=product, order_type=order_type,
@@ -299,7 +287,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         side = field(body, "transactionType")
         product = field(body, "productType")
         if flag not in ("SINGLE", "OCO") or side not in ("BUY", "SELL") or product not in ("CNC", "MTF"):
-            raise Refusal("DH-905", "orderFlag (SINGLE or OCO), transactionType and productType (CNC or MTF) "
+            raise refuse("DH-905", "orderFlag (SINGLE or OCO), transactionType and productType (CNC or MTF) "
                                     "are required.")
         legs = [forever_leg(body, "", side, "CNC")]
         if flag == "OCO":
@@ -307,7 +295,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         try:
             gtt = engine.triggers.place(token, legs, engine.ltp(token))
         except PaperRejection as rejection:
-            raise Refusal("DH-905", rejection.message) from None
+            raise refuse("DH-905", rejection.message) from None
         emulator.order_extra[f"gtt:{gtt.gtt_id}"] = {"productType": product, "orderFlag": flag,
                                                      "correlationId": str(body.get("correlationId") or ""),
                                                      "target_first": legs[0].trigger_price}
@@ -316,7 +304,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def forever_known(gtt_id: str) -> PaperGtt:
         gtt = engine.triggers.gtts.get(gtt_id)
         if gtt is None:
-            raise Refusal("DH-906", f"Forever order not found: {gtt_id}.")
+            raise refuse("DH-906", f"Forever order not found: {gtt_id}.")
         return gtt
 
     def forever_modify(request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
@@ -324,10 +312,10 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         gtt_id = request.match_info["order_id"]
         gtt = forever_known(gtt_id)
         if gtt.status != "active":
-            raise Refusal("DH-906", f"Forever order is already {_FOREVER_STATUS.get(gtt.status, gtt.status)}.")
+            raise refuse("DH-906", f"Forever order is already {_FOREVER_STATUS.get(gtt.status, gtt.status)}.")
         leg_name = field(body, "legName")
         if leg_name not in ("TARGET_LEG", "STOP_LOSS_LEG") or (leg_name == "STOP_LOSS_LEG" and gtt.kind != "two-leg"):
-            raise Refusal("DH-905", f"Invalid legName {leg_name} for this forever order.")
+            raise refuse("DH-905", f"Invalid legName {leg_name} for this forever order.")
         extra = emulator.order_extra.get(f"gtt:{gtt_id}", {})
         target_index = next((i for i, leg in enumerate(gtt.legs) if leg.trigger_price == extra.get("target_first")),
                             0)
@@ -338,7 +326,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         try:
             engine.triggers.modify(gtt_id, legs, engine.ltp(gtt.token))
         except PaperRejection as rejection:
-            raise Refusal("DH-905", rejection.message) from None
+            raise refuse("DH-905", rejection.message) from None
         if leg_name == "TARGET_LEG":
             extra["target_first"] = legs[index].trigger_price
         return {"orderId": gtt_id, "orderStatus": "PENDING"}
@@ -348,7 +336,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
         gtt_id = request.match_info["order_id"]
         gtt = forever_known(gtt_id)
         if gtt.status != "active":
-            raise Refusal("DH-906", f"Forever order is already {_FOREVER_STATUS.get(gtt.status, gtt.status)}.")
+            raise refuse("DH-906", f"Forever order is already {_FOREVER_STATUS.get(gtt.status, gtt.status)}.")
         engine.triggers.delete(gtt_id)
         return {"orderId": gtt_id, "orderStatus": "CANCELLED"}
 

@@ -37,7 +37,7 @@ from tt_connect_dhan.emulator.frames import (
     quote_packet,
     ticker_packet,
 )
-from tt_connect_dhan.emulator.wire import SEGMENT_CODES
+from tt_connect_dhan.emulator.wire import SEGMENT_CODES, rejection_text
 
 if TYPE_CHECKING:
     from tt_connect_dhan.emulator.app import DhanEmulator
@@ -269,7 +269,7 @@ def order_frame(emulator: DhanEmulator, order: PaperOrder, client: StreamClient)
         "OffMktFlag": "1" if extra.get("afterMarketOrder") else "0",
         "OrderDateTime": order.placed_at.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S"), "ExchOrderTime": stamp,
         "LastUpdatedTime": stamp, "Remarks": "NA", "MktType": "NL",
-        "ReasonDescription": order.message if order.status in ("REJECTED", "CANCELLED") else "CONFIRMED",
+        "ReasonDescription": rejection_text(order) if order.status in ("REJECTED", "CANCELLED") else "CONFIRMED",
         "LegNo": 1, "Instrument": listing.instrument_name(row), "Symbol": listing.trading_symbol(order.token),
         "ProductName": product, "Status": status, "LotSize": row.lot_size, "StrikePrice": row.strike or 0.0,
         "ExpiryDate": row.expiry.isoformat() if row.expiry else "0001-01-01", "OptType": row.option_type or "XX",

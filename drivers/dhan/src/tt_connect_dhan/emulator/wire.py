@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 from aiohttp import web
+from tt_connect.emulation import ErrorKind, Refusal
 from tt_connect.paper.engine import PaperEngine, PaperFill, PaperHolding, PaperOrder, PaperPosition, PaperQuote
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import IST
@@ -23,7 +24,6 @@ __all__ = [
     "DHAN_ORDER_TYPES",
     "DHAN_PRODUCTS",
     "DhanListing",
-    "Refusal",
     "dhan_fund_limit",
     "dhan_holding",
     "dhan_order",
@@ -33,6 +33,8 @@ __all__ = [
     "dhan_trade",
     "failure",
     "ok",
+    "refuse",
+    "rejection_text",
 ]
 
 DHAN_ORDER_TYPES: Mapping[str, str] = {"MARKET": "MARKET", "LIMIT": "LIMIT", "STOP_LOSS": "SL",
@@ -51,12 +53,19 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 SEGMENT_CODES = {"IDX_I": 0, "NSE_EQ": 1, "NSE_FNO": 2}
 
 
-class Refusal(Exception):
-    """A request the emulator refuses, rendered through Dhan's failure envelope."""
+_KINDS: Mapping[str, ErrorKind] = {
+    "DH-901": ErrorKind.AUTH, "DH-902": ErrorKind.PERMISSION, "DH-903": ErrorKind.PERMISSION,
+    "DH-904": ErrorKind.RATE_LIMIT, "DH-905": ErrorKind.INPUT, "DH-906": ErrorKind.ORDER, "DH-907": ErrorKind.INPUT,
+    "DH-908": ErrorKind.SERVER, "DH-909": ErrorKind.SERVER, "DH-910": ErrorKind.INPUT,
+}
+_STATUSES: Mapping[ErrorKind, int] = {ErrorKind.AUTH: 401, ErrorKind.PERMISSION: 403, ErrorKind.RATE_LIMIT: 429,
+                                      ErrorKind.SERVER: 500}
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+
+def refuse(code: str, message: str, status: int | None = None) -> Refusal:
+    """A refusal with Dhan's code; the HTTP status follows the code's kind unless given (400 by default)."""
+    kind = _KINDS.get(code, ErrorKind.INPUT)
+    return Refusal(kind, message, code=code, status=status or _STATUSES.get(kind, 400))
 
 
 _ERROR_TYPES = {"DH-901": "Invalid_Authentication", "DH-902": "Invalid_Access", "DH-903": "User_Account",
@@ -215,6 +224,21 @@ class DhanListing:
 # -- orders and trades -------------------------------------------------------------------
 
 
+_REJECTION_TEXTS: Mapping[str, str] = {
+    "FUNDS": "RMS:Margin Exceeds - ", "PRICE_BAND": "EXCH:Price outside the circuit limits - ",
+    "FREEZE": "RMS:Quantity above the freeze limit - ", "MARKET_CLOSED": "EXCH:Market is closed - ",
+}
+"""How a rejected order's ``omsErrorDescription`` starts, by the paper refusal code (Dhan's wording is not
+published: these are the emulator's, in the OMS style ``RMS:``/``EXCH:`` prefixes)."""
+
+
+def rejection_text(order: PaperOrder) -> str:
+    """The broker's text of a REJECTED order (and of a cancelled one's reason)."""
+    if order.status != "REJECTED":
+        return order.message
+    return _REJECTION_TEXTS.get(order.rejection_code, "RMS:") + order.message
+
+
 def _order_status(order: PaperOrder) -> str:
     if order.status in ("OPEN", "TRIGGER_PENDING"):
         return "PART_TRADED" if order.filled_qty else "PENDING"
@@ -239,7 +263,8 @@ def dhan_order(listing: DhanListing, order: PaperOrder, client_id: str, extra: M
         "createTime": dhan_time(order.placed_at), "updateTime": dhan_time(order.updated_at),
         "exchangeTime": dhan_time(order.placed_at) if order.exchange_order_id else "NA",
         **listing._derivative_fields(row),
-        "omsErrorCode": "RMS" if rejected else "", "omsErrorDescription": order.message if rejected else "",
+        "omsErrorCode": order.rejection_code if rejected else "",
+        "omsErrorDescription": rejection_text(order) if rejected else "",
         "algoId": "", "remainingQuantity": 0 if terminal else order.qty - order.filled_qty,
         "averageTradedPrice": _round(order.average_price), "filledQty": order.filled_qty,
     }
