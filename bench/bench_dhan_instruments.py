@@ -38,7 +38,9 @@ def _source(layout: str, data: bytes) -> object:
     from tt_connect_dhan.instruments import dhan_instrument_source
 
     detailed = "https://example.test/d.csv" if layout == "detailed" else ""
-    return dataclasses.replace(dhan_instrument_source("https://example.test/c.csv", detailed), local=lambda: data)
+    source = dhan_instrument_source("https://example.test/c.csv", detailed)
+    (file,) = source.files
+    return dataclasses.replace(source, files=(dataclasses.replace(file, local=lambda: data),))
 
 
 def child_store(layout: str, path: str) -> None:
