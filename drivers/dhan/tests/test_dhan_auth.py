@@ -125,3 +125,29 @@ def test_a_wrong_pin_is_an_authentication_error(emulator: DhanEmulator) -> None:
         _run(auth.login(START), emulator)
     assert caught.value.code == "DH-901" and emulator.pin not in caught.value.message
     assert dhan_error_map().classify(caught.value) is AuthenticationError  # a refused login, not a dead session
+
+
+def _token_id(emulator: DhanEmulator) -> str:
+    """What a user copies after logging in on any device: the redirect's tokenId."""
+    keys = {"app_id": emulator.api_key, "app_secret": emulator.api_secret}
+    consent = requests.post(f"{emulator.base_url}/app/generate-consent", params={"client_id": emulator.client_id},
+                            headers=keys, timeout=10).json()["consentAppId"]
+    page = requests.get(f"{emulator.base_url}/login/consentApp-login", params={"consentAppId": consent},
+                        allow_redirects=False, timeout=10)
+    (token_id,) = parse_qs(urlparse(page.headers["Location"]).query)["tokenId"]
+    return token_id
+
+
+@pytest.mark.parametrize("paste_url", [True, False], ids=["redirect-url", "bare-token-id"])
+async def test_a_headless_server_completes_the_consent_login_from_a_pasted_redirect(
+        emulator: DhanEmulator, paste_url: bool) -> None:
+    from tt_connect import AsyncTTConnect
+
+    config = {k: v for k, v in emulator.driver_config().items() if k not in ("pin", "totp_secret", "access_token")}
+    broker = AsyncTTConnect("dhan", config, instruments_db=":memory:", session_store="memory")
+    try:
+        token_id = _token_id(emulator)
+        await broker.complete_login(f"{emulator.redirect_url}?tokenId={token_id}" if paste_url else token_id)
+        assert (await broker.profile()).user_id == emulator.client_id
+    finally:
+        await broker.close()

@@ -118,15 +118,6 @@ class DhanEmulator(EmulatorHost):
             "redirect_url": self.redirect_url,
         }
 
-    def driver_config(self, **overrides: Any) -> dict[str, Any]:
-        """Settings for ``TTConnect("dhan", ...)`` pointing here, logging in with PIN + TOTP."""
-        found = self.announcement()
-        config = {name: found[name] for name in ("api_url", "auth_url", "ws_url", "depth_20_ws_url",
-                                                   "depth_200_ws_url", "order_ws_url", "instruments_url",
-                                                   "instruments_detailed_url", "client_id", "pin", "totp_secret")}
-        config.update(overrides)
-        return config
-
     def error_response(self, kind: ErrorKind, message: str, status: int) -> web.Response:
         code, default_status = _KIND_CODES[kind]
         return failure(code, message, status if status >= 429 else default_status)
