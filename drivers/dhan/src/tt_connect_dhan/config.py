@@ -42,8 +42,9 @@ class DhanConfig(DriverConfig, frozen=True, kw_only=True):
         REST root (with ``/v2``), the auth host, the market feed, the 20- and 200-level
         depth feeds and the order-update socket.
     instruments_url, instruments_detailed_url
-        The compact and the detailed scrip master CSVs; the detailed one is loaded when set
-        (it carries ISINs), the compact one otherwise.
+        The compact and the detailed scrip master CSVs. The compact one (what the official SDK
+        downloads) is loaded unless the detailed one is set: it carries ISINs, but its tick-size
+        unit is not confirmed (``https://images.dhan.co/api-data/api-scrip-master-detailed.csv``).
     """
 
     client_id: str
@@ -59,7 +60,7 @@ class DhanConfig(DriverConfig, frozen=True, kw_only=True):
     depth_200_ws_url: str = "wss://full-depth-api.dhan.co/twohundreddepth"
     order_ws_url: str = "wss://api-order-update.dhan.co"
     instruments_url: str = "https://images.dhan.co/api-data/api-scrip-master.csv"
-    instruments_detailed_url: str = "https://images.dhan.co/api-data/api-scrip-master-detailed.csv"
+    instruments_detailed_url: str = ""
 
     account_field: ClassVar[str] = "client_id"
     announcement_aliases: ClassVar[Mapping[str, str]] = {}
