@@ -24,6 +24,10 @@ def _restore_validator() -> Iterator[None]:
     instruments.set_validator(previous)
 
 
+def _moved_aside(directory: Path) -> list[Path]:
+    return list(directory.glob("instruments.duckdb.damaged-*"))
+
+
 def _clock() -> ManualClock:
     return ManualClock(dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST))
 
@@ -52,7 +56,7 @@ async def test_a_damaged_file_is_moved_aside_and_rebuilt(tmp_path: Path, damage:
     assert report.rows > 0 and not report.reused, "rebuilt from the broker's file"
     assert master.view("alpha").by_token("NSE", "7").symbol == "SBIN"
     master.close()
-    (moved,) = tmp_path.glob("instruments.duckdb.damaged-*")
+    (moved,) = _moved_aside(tmp_path)
     assert moved.stat().st_size == (0 if damage == "empty" else len(data) // 2 if damage == "truncate" else len(data))
     warnings = [e for e in events if e["event"] == "instrument_db_damaged_rebuilding"]
     assert warnings and "locked" not in warnings[0]["error"].lower()
@@ -64,4 +68,4 @@ def test_a_healthy_file_is_left_where_it_is(tmp_path: Path) -> None:
     again = Store(tmp_path / "ok.duckdb")
     assert again.healed_from == "" and again.fallback_reason == ""
     again.close()
-    assert not list(tmp_path.glob("*.damaged-*"))
+    assert not _moved_aside(tmp_path)
