@@ -40,7 +40,7 @@ async def test_web_login_with_totp_gets_a_session_and_a_wrong_totp_is_an_authent
 async def test_the_announcements_access_token_is_used_as_is(emulator: KiteEmulator) -> None:
     async with client(emulator, emulator.driver_config()) as broker:
         assert (await broker.profile()).user_id == emulator.user_id
-    assert emulator.logins.web_logins == 0
+    assert emulator.session_routes.web_logins == 0
 
 
 async def test_a_dead_given_token_is_a_session_expired_error_saying_what_to_do(emulator: KiteEmulator) -> None:
@@ -89,10 +89,10 @@ async def test_a_refresh_token_renews_a_dead_session_without_a_new_login() -> No
     with KiteEmulator(tick_interval=0.05, refresh_tokens=True) as emulator:
         async with client(emulator) as broker:
             assert (await broker.profile()).user_id == emulator.user_id
-            assert emulator.logins.web_logins == 1
+            assert emulator.session_routes.web_logins == 1
             emulator.faults.expire_sessions()
             assert (await broker.funds()).equity.available_cash > 0
-            assert emulator.logins.web_logins == 1, "the session was renewed by logging in again"
+            assert emulator.session_routes.web_logins == 1, "the session was renewed by logging in again"
             assert emulator.sessions.live() == 1
 
 

@@ -4,7 +4,7 @@ This module is the wiring: the :class:`~tt_connect.emulation.EmulatorHost` subcl
 envelopes, rate classes and routes. The routes live by job: :mod:`.auth` (login, session, logout),
 :mod:`.portfolio` (profile, funds, holdings, positions, conversion), :mod:`.orders` (the order book and
 order writes), :mod:`.triggers` (GTT and the margin calculator), :mod:`.market` (quotes, candles, the
-instruments CSV) and :mod:`.stream` (KiteTicker and postbacks); :mod:`.wire` renders payloads.
+instruments CSV) and :mod:`.stream` (StreamRoutes and postbacks); :mod:`.wire` renders payloads.
 Tokens die at 06:00 IST on the emulator's clock; 429s follow Kite's published limits.
 """
 
@@ -21,12 +21,12 @@ from tt_connect.emulation import EmulatorHost, ErrorKind, RateWindow, Refusal, S
 from tt_connect.paper.engine import PaperOrder, PaperRejection
 from tt_connect.timeutil import Clock
 
-from tt_connect_zerodha.emulator.auth import KiteLogin
-from tt_connect_zerodha.emulator.market import KiteMarket
-from tt_connect_zerodha.emulator.orders import KiteOrders
-from tt_connect_zerodha.emulator.portfolio import KitePortfolio
-from tt_connect_zerodha.emulator.stream import KiteTicker, Postbacks
-from tt_connect_zerodha.emulator.triggers import KiteTriggers
+from tt_connect_zerodha.emulator.auth import SessionRoutes
+from tt_connect_zerodha.emulator.market import MarketRoutes
+from tt_connect_zerodha.emulator.orders import OrderRoutes
+from tt_connect_zerodha.emulator.portfolio import PortfolioRoutes
+from tt_connect_zerodha.emulator.stream import Postbacks, StreamRoutes
+from tt_connect_zerodha.emulator.triggers import TriggerRoutes
 from tt_connect_zerodha.emulator.wire import (
     KITE_ERRORS,
     KiteListing,
@@ -73,12 +73,12 @@ class KiteEmulator(EmulatorHost):
         self.app_id = 4242
         self._redirect_url = redirect_url
         self.listing = KiteListing(self.engine)
-        self.logins = KiteLogin(self, refresh_tokens=refresh_tokens)
-        self.portfolio = KitePortfolio(self)
-        self.orders = KiteOrders(self)
-        self.triggers = KiteTriggers(self)
-        self.market = KiteMarket(self)
-        self.ticker = KiteTicker(self)
+        self.session_routes = SessionRoutes(self, refresh_tokens=refresh_tokens)
+        self.portfolio_routes = PortfolioRoutes(self)
+        self.order_routes = OrderRoutes(self)
+        self.trigger_routes = TriggerRoutes(self)
+        self.market_routes = MarketRoutes(self)
+        self.stream_routes = StreamRoutes(self)
         self.postbacks = Postbacks(self, postback_url)
         self.access_token = self.sessions.issue(self.user_id)
         self.request_token = self.sessions.issue_code("request_token", self.user_id)
@@ -159,22 +159,23 @@ class KiteEmulator(EmulatorHost):
     # -- routes and events ------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
-        app.add_routes([*self.logins.routes(), *self.portfolio.routes(), *self.orders.routes(),
-                        *self.triggers.routes(), *self.market.routes(), *self.ticker.routes()])
+        for routes in (self.session_routes, self.portfolio_routes, self.order_routes, self.trigger_routes,
+                       self.market_routes, self.stream_routes):
+            routes.add(app)
 
     async def publish(self, client: StreamClient) -> None:
-        self.ticker.publish(client)
+        self.stream_routes.publish(client)
 
     async def on_stream_message(self, client: StreamClient, message: str | bytes) -> None:
-        self.ticker.on_message(client, message)
+        self.stream_routes.on_message(client, message)
 
     def on_order(self, order: PaperOrder) -> None:
         """Every order change: remember what Kite shows of it, then post it back where an app asked."""
-        self.orders.note(order)
+        self.order_routes.note(order)
         self.postbacks.deliver(order)
 
     def order_frame(self, order: PaperOrder, client: StreamClient) -> str | bytes | None:
-        return self.ticker.order_frame(order)
+        return self.stream_routes.order_frame(order)
 
 
 def main(argv: list[str] | None = None) -> None:

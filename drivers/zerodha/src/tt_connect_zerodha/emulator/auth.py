@@ -28,14 +28,14 @@ from tt_connect.timeutil import IST
 if TYPE_CHECKING:
     from tt_connect_zerodha.emulator.app import KiteEmulator
 
-__all__ = ["KiteLogin"]
+__all__ = ["SessionRoutes"]
 
 
 def _refused(message: str) -> Refusal:
     return Refusal(ErrorKind.AUTH, message)
 
 
-class KiteLogin:
+class SessionRoutes:
     """Login routes of one emulator; refresh tokens are issued only when ``refresh_tokens`` is set."""
 
     def __init__(self, host: KiteEmulator, *, refresh_tokens: bool = False) -> None:
@@ -48,9 +48,9 @@ class KiteLogin:
         self.web_logins = 0
         """Completed Kite web logins (password + TOTP): a test can tell a refresh from a fresh login."""
 
-    def routes(self) -> list[web.RouteDef]:
+    def add(self, app: web.Application) -> None:
         api = self._host.api
-        return [
+        app.add_routes([
             web.post("/session/token", api(self._session_token, authenticated=False)),
             web.post("/session/refresh_token", api(self._refresh, authenticated=False)),
             web.delete("/session/token", api(self._logout, authenticated=False, body="query")),
@@ -59,7 +59,7 @@ class KiteLogin:
             web.get("/redirect", self._redirect_page),
             web.post("/api/login", api(self._web_login, authenticated=False)),
             web.post("/api/twofa", self._web_twofa),
-        ]
+        ])
 
     def session_reply(self, access_token: str, refresh_token: str = "") -> dict[str, Any]:
         """The ``data`` of ``POST /session/token`` (its profile fields are ``GET /user/profile``'s too)."""

@@ -18,7 +18,7 @@ from tt_connect_zerodha.emulator.wire import kite_quote
 if TYPE_CHECKING:
     from tt_connect_zerodha.emulator.app import KiteEmulator
 
-__all__ = ["INTERVALS", "KiteMarket"]
+__all__ = ["INTERVALS", "MarketRoutes"]
 
 _QUOTE_LIMITS = {"quote": 500, "ohlc": 1000, "ltp": 1000}
 INTERVALS: dict[str, CandleRange] = {r.name: r for r in (
@@ -31,22 +31,22 @@ _KITE_TIME = "%Y-%m-%d %H:%M:%S"
 _BAD_RANGE = Refusal(ErrorKind.INPUT, "Invalid `from` or `to` (yyyy-mm-dd hh:mm:ss).")
 
 
-class KiteMarket:
+class MarketRoutes:
     """``/quote*``, ``/instruments/historical/*`` and ``/instruments*`` of one emulator."""
 
     def __init__(self, host: KiteEmulator) -> None:
         self._host = host
 
-    def routes(self) -> list[web.RouteDef]:
+    def add(self, app: web.Application) -> None:
         api = self._host.api
-        return [
+        app.add_routes([
             web.get("/quote", api(lambda request, fields, user: self._quotes(request, "quote"))),
             web.get("/quote/ohlc", api(lambda request, fields, user: self._quotes(request, "ohlc"))),
             web.get("/quote/ltp", api(lambda request, fields, user: self._quotes(request, "ltp"))),
             web.get("/instruments/historical/{token}/{interval}", api(self._historical, body="query")),
             web.get("/instruments", self._instruments),
             web.get("/instruments/{exchange}", self._instruments),
-        ]
+        ])
 
     def _quotes(self, request: web.Request, mode: str) -> dict[str, Any]:
         host = self._host

@@ -24,7 +24,7 @@ from tt_connect_zerodha.emulator.wire import KITE_ORDER_TYPES, kite_order, kite_
 if TYPE_CHECKING:
     from tt_connect_zerodha.emulator.app import KiteEmulator
 
-__all__ = ["KiteOrders"]
+__all__ = ["OrderRoutes"]
 
 _VARIETIES = ("regular", "amo", "iceberg", "co")
 _VALIDITIES = {"DAY": "DAY", "IOC": "IOC", "TTL": "DAY"}
@@ -48,7 +48,7 @@ class _Placement:
     extra: Mapping[str, Any]
 
 
-class KiteOrders:
+class OrderRoutes:
     """``/orders/*`` and ``/trades`` of one emulator."""
 
     def __init__(self, host: KiteEmulator) -> None:
@@ -58,9 +58,9 @@ class KiteOrders:
         """Per order, what Kite echoes that the paper market does not model (TTL, tags, protection, texts)."""
         self._placing: _Placement | None = None
 
-    def routes(self) -> list[web.RouteDef]:
+    def add(self, app: web.Application) -> None:
         api = self._host.api
-        return [
+        app.add_routes([
             web.get("/orders", api(lambda request, fields, user: [self.row(o) for o in self._engine.orders.values()])),
             web.get("/orders/{order_id}", api(self._history)),
             web.get("/orders/{order_id}/trades", api(self._order_trades)),
@@ -69,7 +69,7 @@ class KiteOrders:
             web.post("/orders/{variety}", api(self._place)),
             web.put("/orders/{variety}/{order_id}", api(self._modify)),
             web.delete("/orders/{variety}/{order_id}", api(self._cancel)),
-        ]
+        ])
 
     @property
     def _engine(self) -> PaperEngine:
@@ -115,7 +115,7 @@ class KiteOrders:
         variety = request.match_info["variety"]
         if variety not in _VARIETIES:
             raise _invalid("variety")
-        token = self._host.portfolio.token(fields)
+        token = self._host.portfolio_routes.token(fields)
         order_type = KITE_ORDER_TYPES.get(str(fields.get("order_type", "")))
         if order_type is None:
             raise _invalid("order_type")

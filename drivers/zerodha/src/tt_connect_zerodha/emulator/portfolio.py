@@ -12,28 +12,28 @@ from tt_connect_zerodha.emulator.wire import kite_holding, kite_margins, kite_po
 if TYPE_CHECKING:
     from tt_connect_zerodha.emulator.app import KiteEmulator
 
-__all__ = ["KitePortfolio"]
+__all__ = ["PortfolioRoutes"]
 
 _PROFILE_FIELDS = ("user_id", "user_type", "email", "user_name", "user_shortname", "broker", "exchanges",
                    "products", "order_types", "avatar_url", "meta")
 
 
-class KitePortfolio:
+class PortfolioRoutes:
     """``/user/*`` and ``/portfolio/*`` of one emulator."""
 
     def __init__(self, host: KiteEmulator) -> None:
         self._host = host
 
-    def routes(self) -> list[web.RouteDef]:
+    def add(self, app: web.Application) -> None:
         api = self._host.api
-        return [
+        app.add_routes([
             web.get("/user/profile", api(self._profile)),
             web.get("/user/margins", api(lambda request, fields, user: kite_margins(self._host.engine))),
             web.get("/user/margins/{segment}", api(self._segment_margins)),
             web.get("/portfolio/holdings", api(self._holdings)),
             web.get("/portfolio/positions", api(self._positions)),
             web.put("/portfolio/positions", api(self._convert)),
-        ]
+        ])
 
     def token(self, fields: dict[str, Any]) -> int:
         """The paper token of a request's ``exchange`` + ``tradingsymbol``, or Kite's refusal."""
@@ -44,7 +44,7 @@ class KitePortfolio:
         return token
 
     def _profile(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, Any]:
-        reply = self._host.logins.session_reply("")
+        reply = self._host.session_routes.session_reply("")
         return {key: reply[key] for key in _PROFILE_FIELDS}
 
     def _segment_margins(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The Kite emulator's pushes: the KiteTicker socket (binary ticks, order updates) and order postbacks.
+"""The Kite emulator's pushes: the StreamRoutes socket (binary ticks, order updates) and order postbacks.
 
 A binary frame is ``uint16 count`` then per packet ``uint16 length`` + the packet, all big-endian.
 Packet sizes name the mode: 8 (ltp), 44 (quote), 184 (full with 5+5 depth levels); indices send 8,
@@ -26,7 +26,7 @@ from tt_connect_zerodha.emulator.wire import kite_postback
 if TYPE_CHECKING:
     from tt_connect_zerodha.emulator.app import KiteEmulator
 
-__all__ = ["HEARTBEAT", "KiteTicker", "Postbacks", "frame", "index_packet", "market_packet"]
+__all__ = ["HEARTBEAT", "StreamRoutes", "Postbacks", "frame", "index_packet", "market_packet"]
 
 HEARTBEAT = b"\x00"
 """The 1-byte frame Kite sends when it has nothing else to say."""
@@ -88,14 +88,14 @@ def frame(packets: Sequence[bytes]) -> bytes:
     return bytes(out)
 
 
-class KiteTicker:
+class StreamRoutes:
     """The ``/ws`` socket of one emulator: subscriptions by Kite token, frames every market step."""
 
     def __init__(self, host: KiteEmulator) -> None:
         self._host = host
 
-    def routes(self) -> list[web.RouteDef]:
-        return [web.get("/ws", self._connect)]
+    def add(self, app: web.Application) -> None:
+        app.router.add_get("/ws", self._connect)
 
     async def _connect(self, request: web.Request) -> web.StreamResponse:
         """``/ws?api_key=..&access_token=..``: a dead token is refused at the handshake, as Kite does (403)."""
@@ -147,7 +147,7 @@ class KiteTicker:
     def order_frame(self, order: PaperOrder) -> str:
         """An order update, on every socket of the account (orders placed from any platform)."""
         host = self._host
-        data = kite_postback(host.orders.row(order), user_id=host.user_id, app_id=host.app_id,
+        data = kite_postback(host.order_routes.row(order), user_id=host.user_id, app_id=host.app_id,
                              api_secret=host.api_secret)
         return msgspec.json.encode({"type": "order", "id": "", "data": data}).decode()
 
@@ -167,7 +167,7 @@ class Postbacks:
         if not self.url:
             return
         host = self._host
-        data = kite_postback(host.orders.row(order), user_id=host.user_id, app_id=host.app_id,
+        data = kite_postback(host.order_routes.row(order), user_id=host.user_id, app_id=host.app_id,
                              api_secret=host.api_secret)
         status, seen = str(data.get("status")), self._posted.get(order.order_id)
         self._posted[order.order_id] = status

@@ -22,20 +22,20 @@ from tt_connect_zerodha.emulator.wire import KITE_ORDER_TYPES, kite_time
 if TYPE_CHECKING:
     from tt_connect_zerodha.emulator.app import KiteEmulator
 
-__all__ = ["KiteTriggers"]
+__all__ = ["TriggerRoutes"]
 
 _NO_TRIGGER = "Couldn't find that `trigger_id`."
 
 
-class KiteTriggers:
+class TriggerRoutes:
     """GTT and margin routes of one emulator."""
 
     def __init__(self, host: KiteEmulator) -> None:
         self._host = host
 
-    def routes(self) -> list[web.RouteDef]:
+    def add(self, app: web.Application) -> None:
         api = self._host.api
-        return [
+        app.add_routes([
             web.post("/gtt/triggers", api(self._place_gtt)),
             web.get("/gtt/triggers", api(lambda request, fields, user: [
                 self._gtt(g) for g in self._host.engine.triggers.gtts.values()])),
@@ -44,7 +44,7 @@ class KiteTriggers:
             web.delete("/gtt/triggers/{gtt_id}", api(self._delete_gtt)),
             web.post("/margins/orders", api(self._order_margins, body="json")),
             web.post("/margins/basket", api(self._basket_margins, body="json")),
-        ]
+        ])
 
     # -- GTT --------------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ class KiteTriggers:
         if kind not in ("single", "two-leg") or len(triggers) != (2 if kind == "two-leg" else 1) \
                 or len(orders) != len(triggers):
             raise Refusal(ErrorKind.INPUT, "Invalid `type`: single takes one trigger, two-leg takes two.")
-        token = self._host.portfolio.token(condition)
+        token = self._host.portfolio_routes.token(condition)
         legs = []
         for trigger, order in zip(triggers, orders):
             order_type = KITE_ORDER_TYPES.get(str(order.get("order_type")))
@@ -126,7 +126,8 @@ class KiteTriggers:
             order_type = KITE_ORDER_TYPES.get(str(item.get("order_type")))
             if order_type is None:
                 raise Refusal(ErrorKind.INPUT, "Invalid `order_type`.")
-            orders.append(MarginOrder(token=self._host.portfolio.token(item), side=str(item.get("transaction_type")),
+            orders.append(MarginOrder(token=self._host.portfolio_routes.token(item),
+                                      side=str(item.get("transaction_type")),
                                       qty=int(item.get("quantity") or 0), order_type=order_type,
                                       product=str(item.get("product")), price=float(item.get("price") or 0),
                                       trigger_price=float(item.get("trigger_price") or 0)))
