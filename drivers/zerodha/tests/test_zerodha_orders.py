@@ -185,20 +185,20 @@ async def test_market_protection_alone_can_be_modified(emulator: KiteEmulator) -
 # -- what never reaches Kite -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mistake", [
-    {"order_type": OrderType.LIMIT},  # no price
-    {"order_type": OrderType.MARKET, "validity": Validity.TTL},  # no TTL minutes
-    {"order_type": OrderType.MARKET, "variety": Variety.ICEBERG},  # no legs
-    {"order_type": OrderType.MARKET, "variety": Variety.CO, "product": ProductType.MIS},  # no stop-loss
-    {"order_type": OrderType.MARKET, "tag": "a" * 13},  # no room for tt-connect's unique suffix in 20
-])
-async def test_the_core_refuses_an_incomplete_order_before_anything_reaches_kite(
-        emulator: KiteEmulator, mistake: dict[str, Any]) -> None:
+async def test_the_core_refuses_incomplete_orders_before_anything_reaches_kite(emulator: KiteEmulator) -> None:
+    mistakes: list[dict[str, Any]] = [
+        {"order_type": OrderType.LIMIT},  # no price
+        {"order_type": OrderType.MARKET, "validity": Validity.TTL},  # no TTL minutes
+        {"order_type": OrderType.MARKET, "variety": Variety.ICEBERG},  # no legs
+        {"order_type": OrderType.MARKET, "variety": Variety.CO, "product": ProductType.MIS},  # no stop-loss
+        {"order_type": OrderType.MARKET, "tag": "a" * 13},  # no room for tt-connect's unique suffix in 20
+    ]
     async with client(emulator) as broker:
         served = emulator.requests_served
-        with pytest.raises(InvalidOrderError):
-            await broker.place_order(**{"instrument": infy(), "qty": 1, "side": Side.BUY,
-                                        "product": ProductType.CNC, **mistake})
+        for mistake in mistakes:
+            with pytest.raises(InvalidOrderError):
+                await broker.place_order(**{"instrument": infy(), "qty": 1, "side": Side.BUY,
+                                            "product": ProductType.CNC, **mistake})
         assert emulator.requests_served == served and not emulator.engine.orders
 
 
