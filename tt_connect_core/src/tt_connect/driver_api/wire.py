@@ -193,7 +193,9 @@ class Transport(Protocol):
         ...
 
     async def ws_connect(self, url: str, headers: Mapping[str, str], *, timeout: float) -> WsConnection:
-        """Open a WebSocket; raise :class:`~tt_connect.errors.NetworkError` on failure."""
+        """Open a WebSocket; raise :class:`~tt_connect.errors.NetworkError` on failure, and
+        :class:`~tt_connect.driver_api.StreamRejected` (``session_dead``) when the handshake is answered
+        401 or 403: the session the socket was opened with is dead, and the core renews it."""
         ...
 
     async def close(self) -> None: ...
