@@ -14,7 +14,11 @@ import pyotp
 import pytest
 from kite_clients import client, kite_get, web_login_config
 from tt_connect import AsyncTTConnect
+from tt_connect.enums import Exchange, StreamMode
 from tt_connect.errors import AuthenticationError, SessionExpiredError
+from tt_connect.instruments import Equity
+from tt_connect.models import Tick
+from tt_connect.testing import eventually
 from tt_connect.timeutil import IST, ManualClock
 from tt_connect_zerodha.auth import KiteAuth
 from tt_connect_zerodha.config import ZerodhaConfig
@@ -94,6 +98,24 @@ async def test_a_refresh_token_renews_a_dead_session_without_a_new_login() -> No
             assert (await broker.funds()).equity.available_cash > 0
             assert emulator.session_routes.web_logins == 1, "the session was renewed by logging in again"
             assert emulator.sessions.live() == 1
+
+
+async def test_a_stream_whose_token_died_logs_in_again_at_the_refused_handshake(emulator: KiteEmulator) -> None:
+    """At 06:00 Kite refuses the socket's upgrade with 403; a stream-only strategy must not wait for a REST call."""
+    infy = Equity(exchange=Exchange.NSE, symbol="INFY")
+    ticks: list[Tick] = []
+    async with client(emulator) as broker:
+        subscription = await broker.subscribe([infy], on_tick=ticks.append, mode=StreamMode.LTP)
+        try:
+            await eventually(lambda: ticks, timeout=10, what="a first tick")
+            emulator.faults.expire_sessions()
+            emulator.faults.kill_streams()
+            await eventually(lambda: emulator.session_routes.web_logins == 2, timeout=10,
+                             what="the stream to log in again by itself")
+            seen = len(ticks)
+            await eventually(lambda: len(ticks) > seen, timeout=10, what="ticks on the renewed session")
+        finally:
+            await subscription.unsubscribe()
 
 
 async def test_logout_revokes_the_clients_token_only(emulator: KiteEmulator) -> None:
