@@ -61,14 +61,52 @@ async def test_a_price_beyond_the_circuit_limits_is_refused_with_kites_text(emul
     assert not emulator.engine.orders, "Kite refuses it before the order book"
 
 
-async def test_a_quantity_above_the_freeze_limit_is_refused(emulator: KiteEmulator) -> None:
+async def test_a_quantity_above_the_freeze_limit_is_refused_by_kite_and_before_sending(
+        emulator: KiteEmulator) -> None:
+    """Kite's own pre-trade check answers a raw order above the freeze limit; the core never sends one."""
     async with client(emulator) as broker:
         future: Future = broker.futures("NIFTY")[0]
         lot = broker.lot_size(future)
-        refusal = await _refused(broker, RejectionReason.QUANTITY_ABOVE_FREEZE, instrument=future,
-                                 qty=(1800 // lot + 1) * lot, side=Side.BUY, product=ProductType.NRML,
-                                 order_type=OrderType.MARKET)
-    assert "freeze quantity of 1800" in refusal.message
+        served = emulator.requests_served
+        with pytest.raises(InvalidOrderError, match="freeze quantity"):
+            await broker.place_order(instrument=future, qty=(1800 // lot + 1) * lot, side=Side.BUY,
+                                     product=ProductType.NRML, order_type=OrderType.MARKET)
+        assert emulator.requests_served == served
+    status, body = await _raw_order(emulator, tradingsymbol=_kite_future(emulator, "NIFTY"), exchange="NFO",
+                                    quantity=str((1800 // lot + 1) * lot), product="NRML")
+    assert (status, body["error_type"]) == (400, "InputException")
+    assert "freeze quantity of 1800" in body["message"]
+
+
+async def test_place_sliced_uses_kites_autoslice_and_every_child_is_within_the_freeze_limit(
+        emulator: KiteEmulator) -> None:
+    async with client(emulator) as broker:
+        expiry = broker.nearest_expiry("NIFTY")
+        calls = [row.call for row in (await broker.option_chain("NIFTY", expiry)).rows if row.call is not None]
+        call = max(calls, key=lambda option: option.strike)  # far out of the money: the account pays for it
+        lot = broker.lot_size(call)
+        sliced = await broker.place_sliced(call, qty=(1800 // lot + 1) * lot, side=Side.BUY, product=ProductType.NRML,
+                                           order_type=OrderType.MARKET)
+        children = [await broker.order(order_id) for order_id in sliced.order_ids]
+    assert sliced.native and [c.qty for c in children] == [1800 // lot * lot, lot]
+    assert all(c.instrument == call and c.status is OrderStatus.COMPLETE for c in children)
+    tags = [c.raw["tags"] for c in children]
+    assert all("autoslice" in t and any(x.startswith("autoslice:") for x in t) for t in tags)
+
+
+async def _raw_order(emulator: KiteEmulator, **fields: str) -> tuple[int, Any]:
+    headers = {"X-Kite-Version": "3", "Authorization": f"token {emulator.api_key}:{emulator.access_token}"}
+    form = {"transaction_type": "BUY", "order_type": "MARKET", **fields}
+    async with aiohttp.ClientSession() as http, \
+            http.post(f"{emulator.base_url}/orders/regular", data=form, headers=headers) as reply:
+        return reply.status, await reply.json()
+
+
+def _kite_future(emulator: KiteEmulator, underlying: str) -> str:
+    """The tradingsymbol of the nearest future of ``underlying`` in the emulator's listing."""
+    rows = sorted((r for r in emulator.engine.rows.values() if r.kind == "FUT" and r.underlying == underlying),
+                  key=lambda r: r.expiry or _dt.date.max)
+    return emulator.listing.tradingsymbol[rows[0].token]
 
 
 async def test_a_stop_loss_trigger_on_the_wrong_side_of_the_market_is_refused(emulator: KiteEmulator) -> None:

@@ -82,6 +82,15 @@ def test_amo_iceberg_ttl_and_market_protection_reach_the_wire(api: ZerodhaApi, c
     assert protected["market_protection"] == "-1" and protected["order_type"] == "MARKET"  # -1: Kite's automatic
 
 
+def test_an_algo_id_and_kites_autoslice_reach_the_wire(api: ZerodhaApi, ctx: FakeContext) -> None:
+    assert api.algo_id_field and api.native_slicing
+    placed = fields(api.place_order(ctx, order(algo_id="NSE-ALGO-7")).request)
+    assert placed["algo_id"] == "NSE-ALGO-7" and "autoslice" not in placed
+    sliced = api.place_sliced(ctx, order(qty=5000, algo_id="NSE-ALGO-7")).request
+    assert (sliced.method, urlsplit(sliced.url).path, sliced.is_write) == ("POST", "/orders/regular", True)
+    assert fields(sliced) == {**placed, "quantity": "5000", "autoslice": "true"}
+
+
 def test_cover_order_uses_kite_co_product_and_its_stop(api: ZerodhaApi, ctx: FakeContext) -> None:
     sent = api.place_order(ctx, order(variety=Variety.CO, product=ProductType.MIS, trigger_price=790.0)).request
     assert urlsplit(sent.url).path == "/orders/co"

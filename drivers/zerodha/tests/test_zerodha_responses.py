@@ -20,7 +20,7 @@ from tt_connect.enums import (
     Variety,
 )
 from tt_connect.instruments import Equity, Future, Option
-from tt_connect.models import CancelRequest, Candle, DepthLevel, HistoryRequest
+from tt_connect.models import CancelRequest, Candle, DepthLevel, HistoryRequest, OrderRequest
 from tt_connect.timeutil import IST
 from tt_connect_zerodha.api import ZerodhaApi
 from tt_connect_zerodha.parsing import kite_order_to_order
@@ -193,6 +193,14 @@ def test_trades_mocks_use_the_fill_timestamp(api: ZerodhaApi, ctx: FakeContext) 
 def test_order_write_mocks_parse_to_the_order_id(api: ZerodhaApi, ctx: FakeContext, name: str) -> None:
     call = api.cancel_order(ctx, CancelRequest(order_id="151220000000000", variety=Variety.REGULAR))
     assert call.parse(api.unwrap(reply(name))) == "151220000000000"
+
+
+def test_autoslice_mock_parses_to_the_children_placed(api: ZerodhaApi, ctx: FakeContext) -> None:
+    """The third child was refused (MarginException): only the placed ones have an id."""
+    call = api.place_sliced(ctx, OrderRequest(instrument=nse("INFY"), qty=5000, side=Side.BUY,
+                                              product=ProductType.MIS, order_type=OrderType.MARKET))
+    assert call.parse(api.unwrap(reply("autoslice_response.json"))) == [
+        "1914227164534824960", "1914227164580962304", "1914227164681625600"]
 
 
 def test_quote_mock_parses_ohlc_circuits_and_depth(api: ZerodhaApi, ctx: FakeContext) -> None:

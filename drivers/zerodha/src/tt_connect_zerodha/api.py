@@ -60,6 +60,7 @@ from tt_connect_zerodha.mapping import (
     variety_to_kite,
 )
 from tt_connect_zerodha.parsing import (
+    kite_autoslice_to_order_ids,
     kite_basket_to_basket,
     kite_candles_to_candles,
     kite_funds_to_funds,
@@ -111,6 +112,10 @@ class ZerodhaApi(BrokerApi):
     """Kite's documented limit for the ``tag`` field."""
     quote_batch_size = QUOTE_BATCH
     history_max_days = HISTORY_MAX_DAYS
+    algo_id_field = True
+    """``algo_id`` on ``POST /orders/{variety}`` (kiteconnect 5.2.2, the exchanges' algo registration)."""
+    native_slicing = True
+    """Kite's ``autoslice=true`` splits an order above the freeze quantity into child orders itself."""
     needs_known_order = frozenset({Operation.MODIFY_ORDER, Operation.CANCEL_ORDER})
     """Kite addresses an order as ``/orders/{variety}/{order_id}`` and a cover order's second leg also by its
     ``parent_order_id``: both are read from the order the core knows, so a client that did not place an
@@ -203,8 +208,7 @@ class ZerodhaApi(BrokerApi):
 
     # -- orders ----------------------------------------------------------------------------
 
-    def place_order(self, ctx: DriverContext, request: OrderRequest) -> Call[str]:
-        """Build ``POST /orders/{variety}`` (form) carrying our ``tag``; parses to the order id."""
+    def _order_form(self, ctx: DriverContext, request: OrderRequest) -> list[tuple[str, str]]:
         symbol = ctx.resolve(request.instrument)
         form: list[tuple[str, str]] = [
             ("exchange", symbol.exchange), ("tradingsymbol", symbol.symbol),
@@ -225,10 +229,24 @@ class ZerodhaApi(BrokerApi):
                      ("iceberg_quantity", str(-(-request.qty // request.iceberg_legs)))]
         if request.market_protection is not None:
             form.append(("market_protection", _text(request.market_protection)))
+        if request.algo_id:
+            form.append(("algo_id", request.algo_id))
         if request.tag:
             form.append(("tag", request.tag))
+        return form
+
+    def place_order(self, ctx: DriverContext, request: OrderRequest) -> Call[str]:
+        """Build ``POST /orders/{variety}`` (form) carrying our ``tag``; parses to the order id."""
         return Call(self._write("POST", f"/orders/{variety_to_kite(request.variety)}", "orders.place",
-                                rate_class=ORDERS, form=form), _order_id)
+                                rate_class=ORDERS, form=self._order_form(ctx, request)), _order_id)
+
+    def place_sliced(self, ctx: DriverContext, request: OrderRequest) -> Call[list[str]]:
+        """Build the same ``POST`` with ``autoslice=true``: Kite places it as child orders within the freeze
+        quantity and answers their ids (a child it refused carries an ``error`` instead)."""
+        form = [*self._order_form(ctx, request), ("autoslice", "true")]
+        return Call(self._write("POST", f"/orders/{variety_to_kite(request.variety)}", "orders.place",
+                                rate_class=ORDERS, form=form),
+                    lambda payload: kite_autoslice_to_order_ids(kite_reply_to_object(payload, "autoslice order")))
 
     def _order_path(self, ctx: DriverContext, order_id: str, variety: Variety) -> tuple[str, dict[str, str]]:
         """``/orders/{variety}/{id}`` of the order as Kite knows it, and a cover leg's ``parent_order_id``."""

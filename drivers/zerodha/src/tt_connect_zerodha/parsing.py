@@ -46,6 +46,7 @@ from tt_connect_zerodha.mapping import (
 )
 
 __all__ = [
+    "kite_autoslice_to_order_ids",
     "kite_basket_to_basket",
     "kite_candles_to_candles",
     "kite_funds_to_funds",
@@ -171,6 +172,14 @@ def kite_order_to_order(ctx: DriverContext, row: Mapping[str, Any]) -> Order:
         updated_at=kite_time(row.get("exchange_update_timestamp")) or kite_time(row.get("exchange_timestamp"))
         or kite_time(row.get("order_timestamp")),
         raw=row)
+
+
+def kite_autoslice_to_order_ids(data: Mapping[str, Any]) -> list[str]:
+    """Parse an autoslice reply: the ids of the child orders placed (a refused child has an ``error``)."""
+    children = data.get("children")
+    if not isinstance(children, list):
+        raise BrokerUnavailableError("Kite's autoslice reply lists no children", broker=BROKER)
+    return [_s(child["order_id"]) for child in children if isinstance(child, Mapping) and child.get("order_id")]
 
 
 def kite_trade_to_trade(ctx: DriverContext, row: Mapping[str, Any]) -> Trade:

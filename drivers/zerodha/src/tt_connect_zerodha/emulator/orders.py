@@ -9,17 +9,20 @@ order showing ``REJECTED`` with "Insufficient funds..." in ``status_message`` (t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from tt_connect.desk.tools import slice_quantities
 from tt_connect.emulation import ErrorKind, Refusal, number_field
+from tt_connect.exchange_rules import freeze_quantity
 from tt_connect.paper.engine import PaperEngine, PaperOrder, PaperRejection
 from tt_connect.paper.margins import MarginOrder, order_margin
-from tt_connect.paper.rules import FREEZE_QUANTITIES, price_band
+from tt_connect.paper.rules import price_band
 
-from tt_connect_zerodha.emulator.wire import KITE_ORDER_TYPES, kite_order, kite_refusal, kite_trade
+from tt_connect_zerodha.emulator.wire import KITE_ERRORS, KITE_ORDER_TYPES, kite_order, kite_refusal, kite_trade
 
 if TYPE_CHECKING:
     from tt_connect_zerodha.emulator.app import KiteEmulator
@@ -57,6 +60,7 @@ class OrderRoutes:
         self.extras: dict[str, dict[str, Any]] = {}
         """Per order, what Kite echoes that the paper market does not model (TTL, tags, protection, texts)."""
         self._placing: _Placement | None = None
+        self._parents = itertools.count(1)
 
     def add(self, app: web.Application) -> None:
         api = self._host.api
@@ -143,12 +147,34 @@ class OrderRoutes:
                                                     _invalid("disclosed_quantity")) or 0,
                  "tags": [tag] if tag else None, **({"product": "CO"} if product == "CO" else {})}
         # A cover order is intraday; the paper market books its entry as MIS (its stop leg is not modelled).
-        order = self._submit(_Placement(variety, extra), token=token, side=str(fields.get("transaction_type", "")),
-                             qty=quantity, order_type=order_type, product="MIS" if product == "CO" else product,
-                             price=price, trigger_price=trigger, validity=_VALIDITIES[validity], tag=tag,
-                             amo=variety == "amo")
+        order: dict[str, Any] = {"token": token, "side": str(fields.get("transaction_type", "")), "qty": quantity,
+                                 "order_type": order_type, "product": "MIS" if product == "CO" else product,
+                                 "price": price, "trigger_price": trigger, "validity": _VALIDITIES[validity],
+                                 "tag": tag, "amo": variety == "amo"}
+        if fields.get("autoslice") == "true":
+            return self._autoslice(_Placement(variety, extra), order)
+        placed = self._submit(_Placement(variety, extra), **order)
         self._host.drop_if_asked()
-        return {"order_id": order.order_id}
+        return {"order_id": placed.order_id}
+
+    def _autoslice(self, placement: _Placement, order: dict[str, Any]) -> dict[str, Any]:
+        """Kite's ``autoslice=true``: child orders within the freeze quantity, each refused or placed on its own
+        (official mock ``autoslice_response.json``; children are tagged ``autoslice:<parent id>``, ``orders.json``)."""
+        row = self._engine.row(order["token"])
+        freeze = freeze_quantity(row.underlying) if row.kind in ("FUT", "OPT") else None
+        sizes = slice_quantities(order["qty"], row.lot_size, freeze) if freeze else [order["qty"]]
+        parent = f"8{next(self._parents):013d}"  # the parent is no order of the book
+        tags = [*(placement.extra.get("tags") or ()), "autoslice", f"autoslice:{parent}"]
+        child = _Placement(placement.variety, {**placement.extra, "tags": tags})
+        children: list[dict[str, Any]] = []
+        for size in sizes:
+            try:
+                children.append({"order_id": self._submit(child, **{**order, "qty": size}).order_id})
+            except Refusal as refusal:
+                error_type, status = KITE_ERRORS[refusal.kind]
+                children.append({"error": {"code": refusal.status or status, "error_type": refusal.code or error_type,
+                                           "message": refusal.message, "data": None}})
+        return {"order_id": parent, "children": children}
 
     def _submit(self, placement: _Placement, **order: Any) -> PaperOrder:
         """Place on the paper market as Kite does: refused now, or accepted and rejected afterwards."""
@@ -177,7 +203,7 @@ class OrderRoutes:
             text = (f"Your order price is {'lower' if side == 'lower' else 'higher'} than the current {side} "
                     f"circuit limit of {limit:.2f}. Place an order within the daily range.")
         elif rejection.code == "FREEZE":
-            text = (f"Quantity is more than the freeze quantity of {FREEZE_QUANTITIES[row.underlying]} for "
+            text = (f"Quantity is more than the freeze quantity of {freeze_quantity(row.underlying)} for "
                     f"{row.underlying}. Split the order, or place it as an iceberg order.")
         elif rejection.code == "TRIGGER":
             text = (f"Trigger price for stoploss {'buy' if buy else 'sell'} orders should be "
