@@ -20,6 +20,7 @@ from tt_connect.errors import (
     BrokerUnavailableError,
     GttNotFoundError,
     InsufficientFundsError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
     OrderNotOpenError,
     OrderRejectedError,
@@ -58,6 +59,7 @@ MESSAGE_PATTERNS: tuple[tuple[str, type[TTConnectError]], ...] = (
     (r"insufficient holdings|circuit limit|freeze (quantity|limit)|markets? (are|is) closed|stoploss .*orders? "
      r"should be", OrderRejectedError),
     (r"invalid `?(user_?id|password|totp|twofa|checksum|api_key)`?", AuthenticationError),
+    (r"static ip|ip( address)? (is )?not (whitelisted|registered|allowed)", IpNotWhitelistedError),
 )
 
 REASONS: tuple[tuple[str, RejectionReason], ...] = (
