@@ -26,6 +26,13 @@ def emulator() -> Iterator[SmartApiEmulator]:
         yield running
 
 
+@pytest.fixture
+def unmetered() -> Iterator[SmartApiEmulator]:
+    """An emulator that never answers 429: for tests that log in (or renew) several times in a second."""
+    with SmartApiEmulator(tick_interval=0.05, enforce_rate_limits=False) as running:
+        yield running
+
+
 def _official_sdk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """Import smartapi-python without letting it reach the internet.
 
@@ -108,8 +115,9 @@ def test_the_official_smartapi_client_trades_and_streams_on_the_emulator(
     assert tick["best_5_buy_data"][0]["price"] < tick["best_5_sell_data"][0]["price"]
 
 
-def test_login_checks_pin_totp_and_api_key(emulator: SmartApiEmulator, monkeypatch: pytest.MonkeyPatch,
+def test_login_checks_pin_totp_and_api_key(unmetered: SmartApiEmulator, monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: Path) -> None:
+    emulator = unmetered
     smart_connect, _ = _official_sdk(monkeypatch, tmp_path)
     api = smart_connect(api_key=emulator.api_key, root=emulator.base_url)
     wrong_totp = api.generateSession(emulator.client_code, emulator.pin, "000000")
@@ -122,7 +130,8 @@ def test_login_checks_pin_totp_and_api_key(emulator: SmartApiEmulator, monkeypat
     assert refused["status"] is False and refused["errorcode"] == "AB1034"
 
 
-async def test_token_errors_use_the_gateway_envelope_and_refresh_renews(emulator: SmartApiEmulator) -> None:
+async def test_token_errors_use_the_gateway_envelope_and_refresh_renews(unmetered: SmartApiEmulator) -> None:
+    emulator = unmetered
     status, body = await _call(emulator, "GET", f"{SECURE}/user/v1/getProfile", token="forged")
     assert status == 401 and body == {"success": False, "message": "Invalid Token", "errorCode": "AG8001",
                                       "data": ""}
@@ -159,10 +168,11 @@ async def test_risk_refusals_are_accepted_then_shown_rejected_with_a_reason(emul
     assert status == 200 and body["status"] is True
     unique = body["data"]["uniqueorderid"]
     _, details = await _call(emulator, "GET", f"{SECURE}/order/v1/details/{unique}")
-    assert details["data"]["status"] == "rejected" and "insufficient funds" in details["data"]["text"]
+    assert details["data"]["status"] == "rejected"
+    assert details["data"]["text"] == "Your order has been rejected due to Insufficient Funds."
     stop_in_normal = {**order, "ordertype": "STOPLOSS_MARKET"}
     status, body = await _call(emulator, "POST", f"{SECURE}/order/v1/placeOrder", stop_in_normal)
-    assert status == 200 and body["status"] is False and body["errorcode"] == "AB1007"
+    assert status == 200 and body["status"] is False and body["errorcode"] == "AB1008"  # Invalid Order Variety
 
 
 async def test_quotes_are_capped_at_fifty_tokens_and_report_unknown_ones() -> None:
@@ -189,6 +199,20 @@ async def test_a_second_quote_within_a_second_is_answered_429(emulator: SmartApi
     assert statuses[0] == 200 and 429 in statuses and emulator.rate_limited >= 1
 
 
+async def test_each_book_has_its_own_window_and_logins_are_metered_too(emulator: SmartApiEmulator) -> None:
+    """Reference 2.4: order book, trade book, positions and holdings 1/s each; login 1/s per user."""
+    books = ("order/v1/getOrderBook", "order/v1/getTradeBook", "order/v1/getPosition", "portfolio/v1/getHolding")
+    first = [(await _call(emulator, "GET", f"{SECURE}/{path}"))[0] for path in books]
+    assert first == [200, 200, 200, 200], "one read of each book in the same second: all served"
+    again, body = await _call(emulator, "GET", f"{SECURE}/{books[0]}")
+    assert again == 429 and body["success"] is False
+    login = {"clientcode": emulator.client_code, "password": emulator.pin,
+             "totp": pyotp.TOTP(emulator.totp_secret).now()}
+    statuses = [(await _call(emulator, "POST", "/rest/auth/angelbroking/user/v1/loginByPassword", login,
+                             token=False))[0] for _ in range(2)]  # type: ignore[arg-type]
+    assert statuses == [200, 429] and emulator.login.logins == 1
+
+
 async def test_candles_respect_the_per_interval_range(emulator: SmartApiEmulator) -> None:
     token = emulator.listing.angel_token[1]
     request = {"exchange": "NSE", "symboltoken": token, "interval": "ONE_DAY",
@@ -202,7 +226,7 @@ async def test_candles_respect_the_per_interval_range(emulator: SmartApiEmulator
 
 
 def test_the_feed_packs_little_endian_ticks_at_the_documented_sizes(emulator: SmartApiEmulator) -> None:
-    from tt_connect_angelone.emulator.frames import LTP, QUOTE, SNAP_QUOTE, tick_frame
+    from tt_connect_angelone.emulator.stream import LTP, QUOTE, SNAP_QUOTE, tick_frame
 
     quote = emulator.call(lambda: emulator.engine.quote(1))
     sizes = {mode: len(tick_frame(mode, 1, "1007", 9, quote)) for mode in (LTP, QUOTE, SNAP_QUOTE)}
@@ -223,7 +247,8 @@ def test_the_scrip_master_lists_every_contract_as_strings(emulator: SmartApiEmul
     assert len(option["expiry"]) == 9 and option["tick_size"] == "5.000000"
 
 
-def test_tt_connect_emulate_angelone_prints_one_json_line_first() -> None:
+async def test_the_printed_announcement_line_is_a_config_as_it_is() -> None:
+    """``tt-connect emulate angelone`` prints one JSON line; ``AsyncTTConnect("angelone", line)`` takes it."""
     process = subprocess.Popen([sys.executable, "-m", "tt_connect.cli", "emulate", "angelone"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -233,6 +258,10 @@ def test_tt_connect_emulate_angelone_prints_one_json_line_first() -> None:
                     "totp_secret", "access_token", "refresh_token", "feed_token"):
             assert found[key], key
         assert found["api_url"].startswith("http://127.0.0.1:")
+        from tt_connect import AsyncTTConnect
+
+        async with AsyncTTConnect("angelone", found, instruments_db=":memory:", session_store="memory") as broker:
+            assert (await broker.profile()).user_id == found["client_code"]
     finally:
         process.terminate()
         process.wait(10)
@@ -275,13 +304,13 @@ async def test_a_dead_jwt_is_renewed_with_the_refresh_token_not_a_new_login(emul
     async with AsyncTTConnect("angelone", emulator.driver_config(), instruments_db=":memory:",
                               session_store="memory") as broker:
         assert (await broker.profile()).user_id == emulator.client_code
-        logins = emulator.logins
+        logins = emulator.login.logins
         emulator.sessions.expire_all()  # the JWTs die; refresh and feed tokens live on
         assert (await broker.profile()).user_id == emulator.client_code
-        assert (emulator.logins, emulator.renewals) == (logins, 1)
+        assert (emulator.login.logins, emulator.login.renewals) == (logins, 1)
         emulator.faults.expire_sessions()  # the daily end: every token dies, refresh fails, PIN + TOTP again
         assert (await broker.funds()).equity.available_cash > 0
-        assert (emulator.logins, emulator.renewals) == (logins + 1, 1)
+        assert (emulator.login.logins, emulator.login.renewals) == (logins + 1, 1)
 
 
 async def test_sessions_persist_in_the_file_store_and_logout_revokes_the_jwt(
@@ -294,14 +323,14 @@ async def test_sessions_persist_in_the_file_store_and_logout_revokes_the_jwt(
     async with AsyncTTConnect("angelone", emulator.driver_config(access_token="", feed_token=""),
                               **options) as broker:
         assert (await broker.profile()).user_id == emulator.client_code
-    logins = emulator.logins
+    logins = emulator.login.logins
     saved = list(store.rglob("*"))
     assert any(p.is_file() for p in saved)
     assert all(emulator.pin not in p.read_text() for p in saved if p.is_file())  # a session, never the PIN
     async with AsyncTTConnect("angelone", emulator.driver_config(access_token="", feed_token=""),
                               **options) as broker:
         assert (await broker.funds()).equity.available_cash > 0
-        assert emulator.logins == logins, "the stored session was reused, no new login"
+        assert emulator.login.logins == logins, "the stored session was reused, no new login"
         live = emulator.sessions.live()
         await broker.logout()
     assert emulator.sessions.live() == live - 1, "logout revoked the JWT at the broker"
@@ -327,7 +356,7 @@ async def test_every_gtt_rule_is_listed_across_pages(emulator: SmartApiEmulator,
     from tt_connect import AsyncTTConnect, Equity, Exchange, GttLeg, ProductType, Side
     from tt_connect_angelone import api as api_module
 
-    monkeypatch.setattr(api_module, "_GTT_PAGE", 2)  # five rules: pages of 2, 2 and 1
+    monkeypatch.setattr(api_module, "GTT_PAGE", 2)  # five rules: pages of 2, 2 and 1
     async with AsyncTTConnect("angelone", emulator.driver_config(), instruments_db=":memory:") as broker:
         stock = Equity(exchange=Exchange.NSE, symbol="RELIANCE")
         price = (await broker.ltp(stock))[stock]
