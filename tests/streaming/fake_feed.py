@@ -37,6 +37,8 @@ class ServerSocket:
     path: str = "/ws"
     subscribed: dict[int, str] = field(default_factory=dict)
     pings: int = 0
+    received: list[str] = field(default_factory=list)
+    """Every text message the client sent, in order (pings left out)."""
 
 
 @dataclass
@@ -66,6 +68,7 @@ class FeedServer:
                 if msg.data == "ping":
                     socket.pings += 1
                     continue
+                socket.received.append(msg.data)
                 data = json.loads(msg.data)
                 if "sub" in data:
                     socket.subscribed.update({int(t): data["mode"] for t in data["sub"]})

@@ -402,19 +402,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _emulate(args: argparse.Namespace) -> None:
-    import importlib
-
+    from tt_connect.drivers import emulator_class
     from tt_connect.errors import UnsupportedOperationError
 
-    module_name = f"tt_connect_{args.emulate_broker.lower()}.emulator"
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        raise UnsupportedOperationError(
-            f"no emulator for {args.emulate_broker!r}: install its driver "
-            f'(pip install "tt-connect[{args.emulate_broker.lower()}]")'
-        ) from None
-    module.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])
+    emulator = emulator_class(args.emulate_broker)
+    if emulator is None:
+        raise UnsupportedOperationError(f"the {args.emulate_broker} driver ships no emulator")
+    emulator.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,27 +35,28 @@ from tt_connect.models import (
     Tick,
     Trade,
 )
-from tt_connect.request_builder.coerce import boolean, enum_value, identifier, instrument_value
-from tt_connect.request_builder.market import checked_mode, subscription_instruments
+from tt_connect.options.tools import OptionTools
+from tt_connect.request_builder.coerce import (
+    DateArg,
+    InstrumentArg,
+    InstrumentsArg,
+    boolean,
+    enum_value,
+    identifier,
+    instrument_value,
+)
+from tt_connect.request_builder.market import stream_mode, subscription_instruments
 from tt_connect.runtime import Runtime
 from tt_connect.timeutil import Clock
 from tt_connect.trading import Trading
 
 if TYPE_CHECKING:
-    from tt_connect.instruments_db import OptionChain
     from tt_connect.streaming import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
 
-__all__ = ["AsyncTTConnect", "DateArg", "InstrumentArg", "InstrumentsArg"]
-
-InstrumentArg = Instrument | str
-"""An instrument, or its canonical text (``"NSE:RELIANCE"``, ``"NFO:NIFTY 30-JAN-2025 18000 CE"``)."""
-InstrumentsArg = InstrumentArg | Sequence[InstrumentArg]
-"""One instrument argument, or a list of them."""
-DateArg = _dt.datetime | _dt.date | str
-"""A date or datetime (naive ones are IST), or its ISO text."""
+__all__ = ["AsyncTTConnect"]
 
 
-class AsyncTTConnect:
+class AsyncTTConnect(OptionTools):
     """An asyncio client for one broker account.
 
     Parameters
@@ -140,10 +141,7 @@ class AsyncTTConnect:
         return self._rt.options
 
     async def connect(self) -> None:
-        """Log in (or restore the session) and load the instrument master; safe to call again.
-
-        Called by ``async with`` and, lazily, by the first call that needs it.
-        """
+        """Log in (or restore the session) and load the master; ``async with`` and the first call do it."""
         await self._rt.connect()
 
     async def close(self) -> None:
@@ -336,11 +334,7 @@ class AsyncTTConnect:
         end: DateArg | None = None,
         oi: bool = False,
     ) -> list[Candle]:
-        """Return candles from ``start`` to ``end`` (default now), split across the broker's range limits.
-
-        Dates, datetimes (naive ones are IST) and ISO strings are accepted; the range is clipped
-        at now, so no candle is ever dated in the future.
-        """
+        """Return candles from ``start`` to ``end`` (default now, never later), split across the broker's limits."""
         return await self._market.history(instrument, interval, start, end, oi)
 
     # -- instruments -----------------------------------------------------------------------
@@ -379,11 +373,6 @@ class AsyncTTConnect:
         """Return the tick size: prices must be a multiple of it."""
         return self._rt.catalogue().tick_size(instrument_value(instrument, "instrument", InvalidOrderError))
 
-    async def option_chain(self, underlying: str, expiry: _dt.date | str, with_quotes: bool = False) -> OptionChain:
-        """Return the calls and puts of one expiry by strike; with quotes when asked and supported."""
-        chain: OptionChain = await self._market.option_chain(underlying, expiry, with_quotes)
-        return chain
-
     # -- streaming -------------------------------------------------------------------------
 
     async def subscribe(
@@ -402,7 +391,7 @@ class AsyncTTConnect:
         that failed, an undecodable frame. Bad arguments raise ``InvalidSubscriptionError``.
         """
         items = subscription_instruments(instruments, "subscribe")
-        depth = checked_mode(mode)
+        depth = stream_mode(mode, self._rt.capabilities, self._rt.name)
         engine = await self._rt.stream_engine()
         return await engine.subscribe(items, mode=depth, on_tick=on_tick,
                                       on_order_update=self._rt.observe_updates(on_order_update), on_error=on_error)
@@ -418,8 +407,9 @@ class AsyncTTConnect:
     ) -> AsyncIterator[Tick]:
         """Iterate over ticks: ``async for tick in broker.stream([...])``; unsubscribes on exit."""
         items = subscription_instruments(instruments, "stream")
+        depth = stream_mode(mode, self._rt.capabilities, self._rt.name)
         engine = await self._rt.stream_engine()
-        async for event in engine.stream(items, mode=checked_mode(mode)):
+        async for event in engine.stream(items, mode=depth):
             if isinstance(event, Tick):
                 yield event
 

@@ -20,13 +20,14 @@ from typing import Any
 import pluggy
 
 from tt_connect import hookspecs
-from tt_connect.driver_api import DRIVER_API_VERSION, DriverDescription, DriverPlugin
+from tt_connect.driver_api import DRIVER_API_VERSION, DriverConfig, DriverDescription, DriverPlugin
 from tt_connect.errors import DriverError, UnknownBrokerError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "LoadedDriver",
     "available_drivers",
+    "emulator_class",
     "load_driver",
     "make_plugin_manager",
     "register_driver",
@@ -132,11 +133,10 @@ def _instantiate(plugin: object, name: str) -> DriverPlugin[Any]:
         plugin = plugin()  # a factory registered in-process
     if isinstance(plugin, DriverPlugin):
         return plugin
-    # A module of hook functions is what driver API 1 looked like: say so, with both versions.
-    describe = getattr(plugin, "ttc_describe", None)
-    if callable(describe):
+    # A module (or object) of hook functions is what driver API 1 looked like: say so, with both versions.
+    if "ttc_describe" in dir(plugin):
         try:
-            found = describe().api_version
+            found = plugin.ttc_describe().api_version  # type: ignore[attr-defined]
         except Exception:
             found = 1
         if found != DRIVER_API_VERSION:
@@ -150,7 +150,7 @@ def _check_plugin(plugin: DriverPlugin[Any], name: str) -> DriverDescription:
     description = plugin.ttc_describe()
     if description.api_version != DRIVER_API_VERSION:
         raise _version_mismatch(name, description.api_version)
-    if not isinstance(getattr(type(plugin), "name", None), str) or not getattr(type(plugin), "config_type", None):
+    if not type(plugin).name or type(plugin).config_type is DriverConfig:
         raise DriverError(f"driver {name!r} must set the class attributes name and config_type", broker=name)
     return description
 
@@ -170,6 +170,26 @@ def load_driver(name: str) -> LoadedDriver:
     plugin = _instantiate(_resolve_plugin(name.strip()), name)
     description = _check_plugin(plugin, name)
     return LoadedDriver(plugin=plugin, description=description)
+
+
+def emulator_class(name: str) -> type[Any] | None:
+    """Return the emulator class a driver names (``DriverPlugin.emulator``), or None when it ships none.
+
+    Raises
+    ------
+    UnknownBrokerError, DriverError
+        No such driver, or its emulator cannot be imported.
+    """
+    target = load_driver(name).description.emulator
+    if not target:
+        return None
+    module, _, attr = target.partition(":")
+    try:
+        found: type[Any] = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise DriverError(f"driver {name!r} names the emulator {target!r}, which cannot be imported "
+                          f"({type(exc).__name__}: {exc})", broker=name) from None
+    return found
 
 
 def make_plugin_manager(driver: LoadedDriver, extensions: Iterable[Any] = ()) -> pluggy.PluginManager:

@@ -39,6 +39,9 @@ from tt_connect.timeutil import Clock, SystemClock
 __all__ = ["AuthManager", "totp_code"]
 
 _log = get_logger("tt_connect.auth")
+_LOGIN_ATTEMPTS = 5
+_LOGIN_BACKOFF = 0.25
+_LOGIN_MAX_DELAY = 5.0
 
 
 def totp_code(secret: str, at: _dt.datetime) -> str:
@@ -146,7 +149,7 @@ class AuthManager:
             except TTConnectError as exc:  # refresh token dead too (the daily expiry): a full login
                 _log.info("session_token_refresh_failed", broker=self.broker, error=type(exc).__name__)
         if not self._can_login_silently():
-            self._login_required()
+            self._login_required(self._login_url())
         return await self._run_flow(self._spec.login(self._clock.now()), renewed=renewed)
 
     async def _run_flow(self, flow: LoginFlow, *, renewed: bool,
@@ -158,7 +161,7 @@ class AuthManager:
             step = next(flow)
             while True:
                 if isinstance(step, HttpRequest):
-                    reply = last = await self._send(step)
+                    reply = last = await self._send_step(step)
                 elif isinstance(step, NeedTotp):
                     reply = totp_code(step.secret, self._clock.now())
                 elif isinstance(step, NeedRedirect):
@@ -196,6 +199,25 @@ class AuthManager:
         self._emit("refreshed" if renewed else "login", renewed=renewed, expires_at=session.expires_at.isoformat())
         return session
 
+    async def _send_step(self, request: HttpRequest) -> HttpResponse:
+        """Send one login step; a 429 or 5xx (the broker acted on nothing) is sent again, a few times.
+
+        Brokers meter logins (one a second per user is common), so two bots starting together, or a
+        restart right after a login, must wait their turn instead of failing.
+        """
+        from tt_connect.transport.executor import retry_after
+
+        response = await self._send(request)
+        for attempt in range(1, _LOGIN_ATTEMPTS):
+            if response.status != 429 and response.status < 500:
+                return response
+            wait = retry_after(response)
+            delay = min(wait if wait is not None else _LOGIN_BACKOFF * 2 ** attempt, _LOGIN_MAX_DELAY)
+            _log.info("login_step_retried", broker=self.broker, endpoint=request.endpoint, status=response.status)
+            await asyncio.sleep(delay)
+            response = await self._send(request)
+        return response
+
     async def complete_login(self, pasted: str) -> Session:
         """Finish a browser login with what the user pasted: the whole redirect URL, or the token it carries.
 
@@ -220,6 +242,17 @@ class AuthManager:
         self.logins += 1
         await asyncio.to_thread(self._store.save, session, self._account)
         return session
+
+    def _login_url(self) -> str | None:
+        """Where a human would log in: the first browser step of the login flow (pure: nothing is sent)."""
+        flow = self._spec.login(self._clock.now())
+        try:
+            step = next(flow)
+        except Exception:  # StopIteration (no steps) or a driver that needs credentials it lacks
+            return None
+        finally:
+            flow.close()
+        return step.login_url if isinstance(step, NeedRedirect) else None
 
     def _login_required(self, login_url: str | None = None) -> None:
         if self._on_login_required is not None:

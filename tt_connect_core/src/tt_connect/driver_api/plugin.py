@@ -64,12 +64,13 @@ class DriverPlugin(abc.ABC, Generic[C]):
     ...     def instrument_source(self, config): return acme_instruments(config.instruments_url)
     """
 
-    name: ClassVar[str]
+    name: ClassVar[str] = ""
     """The driver's name, as given to ``TTConnect(name, ...)`` (its entry-point name)."""
     title: ClassVar[str] = ""
     package: ClassVar[str] = ""
     """The distribution that provides the driver (``tt-connect-zerodha``)."""
-    config_type: ClassVar[type[DriverConfig]]
+    config_type: ClassVar[type[DriverConfig]] = DriverConfig
+    """The driver's settings Struct (a subclass of DriverConfig)."""
     emulator: ClassVar[str] = ""
     """``"module:Class"`` of the driver's emulator, for ``tt-connect emulate`` and the conformance suite."""
     api_version: ClassVar[int] = DRIVER_API_VERSION

@@ -321,7 +321,7 @@ class PaperEngine:
                            product=product, validity=validity, price=price if order_type in ("LIMIT", "SL") else 0.0,
                            trigger_price=trigger_price if order_type in ("SL", "SL_M") else 0.0,
                            status="OPEN", tag=tag, placed_at=now, updated_at=now,
-                           exchange_order_id=f"1{self._counter:015d}")
+                           exchange_order_id=f"1{self._counter:015d}", variety="AMO" if amo else "REGULAR")
         required = self._required_margin(row, order)
         if required > self.available_margin() + 1e-6:
             raise PaperRejection(

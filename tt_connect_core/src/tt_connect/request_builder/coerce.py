@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import Enum
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 from tt_connect.errors import InputError, InstrumentError, InstrumentNotFoundError
 from tt_connect.instruments import Index, Instrument, parse_instrument
 from tt_connect.timeutil import IST
 
 __all__ = [
+    "DateArg",
+    "InstrumentArg",
+    "InstrumentsArg",
     "boolean",
     "enum_value",
     "identifier",
@@ -38,6 +41,13 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=Enum)
+
+InstrumentArg: TypeAlias = Instrument | str
+"""An instrument, or its canonical text (``"NSE:RELIANCE"``, ``"NFO:NIFTY 30-JAN-2025 18000 CE"``)."""
+InstrumentsArg: TypeAlias = InstrumentArg | Sequence[InstrumentArg]
+"""One instrument argument, or a list of them."""
+DateArg: TypeAlias = _dt.datetime | _dt.date | str
+"""A date or datetime (naive ones are IST), or its ISO text."""
 
 
 def _spelling(text: str) -> str:

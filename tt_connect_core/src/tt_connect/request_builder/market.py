@@ -14,7 +14,7 @@ from tt_connect.models import HistoryRequest
 from tt_connect.request_builder.capabilities import require
 from tt_connect.request_builder.coerce import boolean, enum_value, instrument_value, instruments_value, moment
 
-__all__ = ["batches", "checked_handler", "checked_mode", "history_requests", "subscription_instruments"]
+__all__ = ["batches", "checked_handler", "checked_mode", "history_requests", "stream_mode", "subscription_instruments"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -90,6 +90,16 @@ def subscription_instruments(instruments: object, action: str) -> list[Instrumen
 def checked_mode(mode: object) -> StreamMode:
     """Return ``mode`` as a StreamMode; accept its name in any case ("ltp", "QUOTE")."""
     return enum_value(StreamMode, mode, "mode", InvalidSubscriptionError)
+
+
+def stream_mode(mode: object, capabilities: Capabilities, broker: str) -> StreamMode:
+    """Return ``mode`` as a StreamMode the broker streams; UnsupportedOperationError for one it does not."""
+    depth = checked_mode(mode)
+    offered = capabilities.stream_modes
+    if offered and depth not in offered:
+        names = ", ".join(sorted(m.name for m in offered))
+        raise UnsupportedOperationError(f"{broker} streams no {depth.name} mode (it streams: {names})", broker=broker)
+    return depth
 
 
 def checked_handler(handler: F | None, name: str) -> F | None:

@@ -75,8 +75,9 @@ OUTCOMES: tuple[Outcome, ...] = (
             note="with a silent login (TOTP, key and secret) the core logs in once and replays the call instead"),
     Outcome("rate_limited", "more calls than the broker's rate windows allow, beyond the retries", "any call",
             RateLimitError, note="reads, and writes the broker refused with a 429, are retried first"),
-    Outcome("not_tradable", "an order on an index (or on an exchange the broker does not trade)", "`place_order`",
-            InvalidOrderError, note="refused before anything is sent"),
+    Outcome("not_tradable", "an order on an index", "`place_order`", InvalidOrderError,
+            note="refused before anything is sent (an exchange the broker does not trade: "
+                 "`UnsupportedOperationError`)"),
 )
 """Every row, in the order ``docs/errors.md`` shows them."""
 

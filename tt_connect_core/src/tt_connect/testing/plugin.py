@@ -14,7 +14,6 @@ Installing ``tt-connect`` makes it available to every pytest run (nothing to lis
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -43,22 +42,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.conformance)
 
 
-def _emulator_class(broker: str) -> type[Any] | None:
-    from tt_connect.drivers import load_driver
-
-    target = load_driver(broker).description.emulator
-    if not target:
-        return None
-    module, _, name = target.partition(":")
-    found: type[Any] = getattr(importlib.import_module(module), name)
-    return found
-
-
 @pytest.fixture(scope="class")
 def emulator(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The driver's emulator, running for the test class; None when the driver ships none."""
+    from tt_connect.drivers import emulator_class
+
     broker = getattr(request.cls, "broker", "") if request.cls is not None else ""
-    cls = _emulator_class(broker) if broker else None
+    cls = emulator_class(broker) if broker else None
     if cls is None:
         yield None
         return
