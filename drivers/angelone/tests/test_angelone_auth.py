@@ -113,13 +113,14 @@ def test_a_wrong_totp_fails_the_login_with_the_brokers_code_for_the_error_map() 
     assert angel_error_map().classify(caught.value) is AuthenticationError
 
 
-def test_a_login_answered_429_is_a_rate_limit_not_a_bad_login() -> None:
+def test_a_throttled_login_is_a_rate_limit_not_a_bad_login() -> None:
+    """SmartAPI's rate refusal is HTTP 403 with one line of text, not JSON (SmartAPI forum, PROTOCOL.md)."""
     flow = AngelAuth(_config()).login(NOW)
     next(flow)
     flow.send("123456")
     with pytest.raises(BrokerFailure) as caught:
-        flow.send(_reply({"success": False, "message": "Access denied because of exceeding access rate",
-                          "errorCode": "", "data": ""}, status=429))
+        flow.send(_reply(b"Access denied because of exceeding access rate", status=403))
+    assert caught.value.http_status == 403
     assert angel_error_map().classify(caught.value) is RateLimitError
 
 

@@ -96,7 +96,7 @@ class TestAngelOneConformance(DriverConformance):
         bot reuses; the tests that kill the session still log in again.
         """
         return {"config": dict(emulator_config), "instruments_db": ":memory:", "session_store": "file",
-                "session_path": str(session_dir), "retry_base_delay": 0.01, "retry_max_delay": 0.05}
+                "session_path": str(session_dir), "retry_base_delay": 0.05, "retry_max_delay": 1.0}
 
     @pytest.fixture
     def static_context(self, ctx: FakeContext) -> FakeContext:

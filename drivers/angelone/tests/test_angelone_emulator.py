@@ -8,7 +8,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import aiohttp
 import pyotp
 import pytest
+from tt_connect.testing import eventually_sync
 from tt_connect.timeutil import IST, ManualClock
 from tt_connect_angelone.emulator import SmartApiEmulator
 
@@ -28,7 +28,7 @@ def emulator() -> Iterator[SmartApiEmulator]:
 
 @pytest.fixture
 def unmetered() -> Iterator[SmartApiEmulator]:
-    """An emulator that never answers 429: for tests that log in (or renew) several times in a second."""
+    """An emulator that never throttles: for tests that log in (or renew) several times in a second."""
     with SmartApiEmulator(tick_interval=0.05, enforce_rate_limits=False) as running:
         yield running
 
@@ -68,7 +68,8 @@ async def _call(emulator: SmartApiEmulator, method: str, path: str, body: Any = 
                 token: str | None = None) -> tuple[int, Any]:
     async with aiohttp.ClientSession() as http, http.request(
             method, f"{emulator.base_url}{path}", json=body, headers=_headers(emulator, token)) as reply:
-        return reply.status, await reply.json(content_type=None)
+        text = await reply.text()
+        return reply.status, (json.loads(text) if reply.content_type == "application/json" else text)
 
 
 SECURE = "/rest/secure/angelbroking"
@@ -102,13 +103,11 @@ def test_the_official_smartapi_client_trades_and_streams_on_the_emulator(
     thread = threading.Thread(target=feed.connect, daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 15
-        while not ticks and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually_sync(lambda: ticks, timeout=15, what="a tick at the official SmartWebSocketV2 client")
     finally:
+        # websocket-client then polls its closed socket until its own timeout: the daemon thread ends
+        # with the emulator, so nothing waits for it here.
         feed.close_connection()
-        thread.join(5)
-    assert ticks, "no tick reached the official SmartWebSocketV2 client"
     tick = ticks[0]
     assert tick["token"] == token and tick["subscription_mode_val"] == "SNAP_QUOTE"
     assert tick["last_traded_price"] > 0 and len(tick["best_5_buy_data"]) == 5
@@ -193,10 +192,12 @@ async def _check_quotes(emulator: SmartApiEmulator) -> None:
     assert body["status"] is False and body["errorcode"] == "AB1007" and "50" in body["message"]
 
 
-async def test_a_second_quote_within_a_second_is_answered_429(emulator: SmartApiEmulator) -> None:
+async def test_a_second_quote_within_a_second_is_refused_as_smartapi_refuses_it(emulator: SmartApiEmulator) -> None:
+    """Not a 429 and not JSON: HTTP 403 and one line of text (SmartAPI forum, see PROTOCOL.md)."""
     request = {"mode": "LTP", "exchangeTokens": {"NSE": [emulator.listing.angel_token[1]]}}
-    statuses = [(await _call(emulator, "POST", f"{SECURE}/market/v1/quote", request))[0] for _ in range(3)]
-    assert statuses[0] == 200 and 429 in statuses and emulator.rate_limited >= 1
+    replies = [await _call(emulator, "POST", f"{SECURE}/market/v1/quote", request) for _ in range(3)]
+    assert replies[0][0] == 200 and emulator.rate_limited >= 1
+    assert (403, "Access denied because of exceeding access rate") in replies
 
 
 async def test_each_book_has_its_own_window_and_logins_are_metered_too(emulator: SmartApiEmulator) -> None:
@@ -205,12 +206,12 @@ async def test_each_book_has_its_own_window_and_logins_are_metered_too(emulator:
     first = [(await _call(emulator, "GET", f"{SECURE}/{path}"))[0] for path in books]
     assert first == [200, 200, 200, 200], "one read of each book in the same second: all served"
     again, body = await _call(emulator, "GET", f"{SECURE}/{books[0]}")
-    assert again == 429 and body["success"] is False
+    assert (again, body) == (403, "Access denied because of exceeding access rate")
     login = {"clientcode": emulator.client_code, "password": emulator.pin,
              "totp": pyotp.TOTP(emulator.totp_secret).now()}
     statuses = [(await _call(emulator, "POST", "/rest/auth/angelbroking/user/v1/loginByPassword", login,
                              token=False))[0] for _ in range(2)]  # type: ignore[arg-type]
-    assert statuses == [200, 429] and emulator.login.logins == 1
+    assert statuses == [200, 403] and emulator.login.logins == 1
 
 
 async def test_candles_respect_the_per_interval_range(emulator: SmartApiEmulator) -> None:
@@ -247,8 +248,8 @@ def test_the_scrip_master_lists_every_contract_as_strings(emulator: SmartApiEmul
     assert len(option["expiry"]) == 9 and option["tick_size"] == "5.000000"
 
 
-async def test_the_printed_announcement_line_is_a_config_as_it_is() -> None:
-    """``tt-connect emulate angelone`` prints one JSON line; ``AsyncTTConnect("angelone", line)`` takes it."""
+def test_the_printed_announcement_line_is_a_config_as_it_is() -> None:
+    """``tt-connect emulate angelone`` prints one JSON line; ``TTConnect("angelone", line)`` takes it."""
     process = subprocess.Popen([sys.executable, "-m", "tt_connect.cli", "emulate", "angelone"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -258,10 +259,10 @@ async def test_the_printed_announcement_line_is_a_config_as_it_is() -> None:
                     "totp_secret", "access_token", "refresh_token", "feed_token"):
             assert found[key], key
         assert found["api_url"].startswith("http://127.0.0.1:")
-        from tt_connect import AsyncTTConnect
+        from tt_connect import TTConnect
 
-        async with AsyncTTConnect("angelone", found, instruments_db=":memory:", session_store="memory") as broker:
-            assert (await broker.profile()).user_id == found["client_code"]
+        with TTConnect("angelone", found, instruments_db=":memory:", session_store="memory") as broker:
+            assert broker.profile().user_id == found["client_code"]
     finally:
         process.terminate()
         process.wait(10)

@@ -82,8 +82,14 @@ def test_success_envelopes_return_their_data_and_odd_bodies_are_transient() -> N
     assert api.unwrap(HttpResponse(status=200, body=b'{"status":true,"message":"SUCCESS","errorcode":"",'
                                                     b'"data":{"x":1}}')) == {"x": 1}
     assert api.unwrap(HttpResponse(status=200, body=b'{"status":"true","data":"null"}')) is None
-    with pytest.raises(BrokerUnavailableError):
+    with pytest.raises(BrokerFailure) as proxy:
         api.unwrap(HttpResponse(status=502, body=b"<html>Bad Gateway</html>"))
+    assert angel_error_map().classify(proxy.value) is BrokerUnavailableError
+    with pytest.raises(BrokerFailure) as throttled:
+        api.unwrap(HttpResponse(status=403, body=b"Access denied because of exceeding access rate"))
+    assert angel_error_map().classify(throttled.value) is RateLimitError
+    with pytest.raises(BrokerUnavailableError):
+        api.unwrap(HttpResponse(status=200, body=b"<html>maintenance</html>"))
     with pytest.raises(BrokerUnavailableError):
         api.unwrap(HttpResponse(status=200, body=b'{"message": "no status at all"}'))
     with pytest.raises(BrokerFailure) as caught:

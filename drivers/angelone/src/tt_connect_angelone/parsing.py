@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from tt_connect.driver_api import BrokerFailure, DriverContext, HttpResponse
 from tt_connect.errors import BrokerUnavailableError, InstrumentError, OrderNotFoundError
 from tt_connect.instruments import AnyInstrument
@@ -94,10 +95,12 @@ def angel_envelope_to_data(response: HttpResponse) -> Any:
     """Return ``data`` of a successful SmartAPI envelope; raise BrokerFailure for either error envelope.
 
     A reply failed when ``status`` is false, a gateway ``success: false`` is present, or HTTP >= 400
-    (reference 2.3); errors often arrive with HTTP 200. A body that is not JSON raises
-    BrokerUnavailableError from ``HttpResponse.json``. Login replies go through here too.
+    (reference 2.3); errors often arrive with HTTP 200. Login replies go through here too.
     """
-    body = response.json()
+    try:
+        body = msgspec.json.decode(response.body)
+    except msgspec.DecodeError:
+        return _text_reply(response)
     if isinstance(body, Mapping):
         status, success = body.get("status"), body.get("success")
         failed = status in (False, "false") or success in (False, "false") or response.status >= 400
@@ -115,6 +118,18 @@ def angel_envelope_to_data(response: HttpResponse) -> Any:
         raise BrokerFailure(f"AngelOne replied HTTP {response.status}", http_status=response.status, raw=body)
     raise BrokerUnavailableError(f"AngelOne replied with an unexpected envelope (HTTP {response.status})",
                                  broker=BROKER, http_status=response.status)
+
+
+def _text_reply(response: HttpResponse) -> Any:
+    """A body that is not JSON: SmartAPI's rate refusal is one line of text with HTTP 403 ("Access denied
+    because of exceeding access rate"), a proxy's error an HTML page. With an error status it is a
+    BrokerFailure for the error map; with a success status the reply cannot be read."""
+    snippet = response.body[:200].decode("utf-8", "replace").strip()
+    if response.status >= 400:
+        raise BrokerFailure(snippet or f"AngelOne replied HTTP {response.status}", http_status=response.status,
+                            raw=snippet)
+    raise BrokerUnavailableError(f"AngelOne replied with a body that is not JSON: {snippet[:80]!r}", broker=BROKER,
+                                 http_status=response.status)
 
 
 def rows_of(payload: Any, what: str) -> list[Mapping[str, Any]]:

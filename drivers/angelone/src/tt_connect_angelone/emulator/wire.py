@@ -29,6 +29,7 @@ __all__ = [
     "ANGEL_ORDER_TYPES",
     "ANGEL_PRODUCTS",
     "EXCHANGE_TYPES",
+    "RATE_REFUSAL",
     "REJECTION_TEXTS",
     "AngelListing",
     "angel_holding",
@@ -110,11 +111,20 @@ def backend_refusal(message: str, code: str, status: int = 200) -> web.Response:
     return _json({"status": False, "message": message, "errorcode": code, "data": None}, status)
 
 
+RATE_REFUSAL = "Access denied because of exceeding access rate"
+"""What SmartAPI answers a call beyond its rate window: this text alone, not JSON, with HTTP 403 (SmartAPI
+forum: smartapi-python's "Couldn't parse the JSON response received from the server: b'Access denied because
+of exceeding access rate'", topics 1302, 4661, 5071; "<Response [403]>", topic 3396)."""
+
+
 def gateway_refusal(kind: ErrorKind, message: str, status: int) -> web.Response:
-    """The API gateway's refusal (``success``/``errorCode``): a dead token (AG8001, 401) or a rate (429)."""
+    """The API gateway's refusal: a dead token (``success: false``, AG8001, 401) or a rate (403, plain text).
+
+    **Decision**: the rate refusal carries ``Retry-After: 1`` (the window is a second); whether SmartAPI
+    sends the header is not known.
+    """
     if kind is ErrorKind.RATE_LIMIT:
-        return _json({"success": False, "message": "Access denied because of exceeding access rate",
-                      "errorCode": "", "data": ""}, 429, {"Retry-After": "1"})
+        return web.Response(status=403, text=RATE_REFUSAL, content_type="text/plain", headers={"Retry-After": "1"})
     return _json({"success": False, "message": message, "errorCode": "AG8001", "data": ""}, status)
 
 
