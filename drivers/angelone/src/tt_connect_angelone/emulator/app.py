@@ -2,12 +2,12 @@
 
 Speaks what smartapi-python sends and expects: JSON bodies, the ``{"status", "message",
 "errorcode", "data"}`` envelope (errors often with HTTP 200), the gateway's ``{"success",
-"errorCode"}`` envelope for token failures and 429s, the ``X-PrivateKey`` / ``X-UserType`` /
-``X-SourceID`` headers, the client code + PIN + TOTP login returning JWT, refresh and feed tokens,
-token renewal, the public scrip master JSON, candles within per-interval ranges, the
-SmartWebSocketV2 little-endian feed and the order-update socket. Each endpoint has its own rate
-window, logins included (reference 2.4, per user id). A session lasts 24 hours from its login on
-the emulator's clock, and its JWT says so in its ``exp`` claim.
+"errorCode"}`` envelope for token failures, the plain-text 403 beyond a rate window, the
+``X-PrivateKey`` / ``X-UserType`` / ``X-SourceID`` headers, the client code + PIN + TOTP login
+returning JWT, refresh and feed tokens, token renewal, the public scrip master JSON, candles within
+per-interval ranges, the SmartWebSocketV2 little-endian feed and the order-update socket. Each
+endpoint has its own rate window, logins included (reference 2.4, per user id). A session lasts 24
+hours from its login on the emulator's clock, and its JWT says so in its ``exp`` claim.
 
 This module is the wiring: the account's credentials, the envelopes, rate classes and routes;
 the desks live in ``auth``, ``orders``, ``triggers``, ``market`` and ``stream``.

@@ -2,9 +2,10 @@
 
 Envelopes (reference 2.3): success ``{"status": true, "message": "SUCCESS", "errorcode": "",
 "data"}``; a backend refusal ``{"status": false, "message", "errorcode", "data": null}``, mostly
-with HTTP 200; a gateway refusal (token, rate) ``{"success": false, "message", "errorCode",
-"data": ""}``. The paper engine's refusal codes become SmartAPI's codes and texts here
-(``REJECTION_TEXTS``), and so do the ``text`` of orders it rejects after accepting them.
+with HTTP 200; a gateway refusal (a token) ``{"success": false, "message", "errorCode",
+"data": ""}``; beyond a rate window, HTTP 403 and one line of text. The paper engine's refusal
+codes become SmartAPI's codes and texts here (``REJECTION_TEXTS``), and so do the ``text`` of
+orders it rejects after accepting them.
 
 SmartAPI quirks reproduced on purpose, because drivers must survive them:
 numbers often arrive as strings, order times read ``20-Oct-2020 13:10:59``,
