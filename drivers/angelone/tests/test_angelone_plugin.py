@@ -68,7 +68,8 @@ def test_each_endpoint_has_the_rate_window_smartapi_meters() -> None:
 
 def test_capabilities_decide_every_operation_and_what_the_core_emulates() -> None:
     caps = AngelOneDriver().capabilities()
-    assert set(caps.operations) == set(Operation) and Support.UNSUPPORTED not in caps.operations.values()
+    assert set(caps.operations) == set(Operation)
+    assert {op for op, s in caps.operations.items() if s is Support.UNSUPPORTED} == {Operation.STATIC_IP}
     assert {op for op, s in caps.operations.items() if s is Support.EMULATED} == {
         Operation.ORDER_HISTORY, Operation.ORDER_TRADES, Operation.LTP}
     assert caps.stream_modes == frozenset(StreamMode) and not caps.history_oi

@@ -1,7 +1,8 @@
 """What the AngelOne driver can do, per operation and per exchange.
 
 Unsupported, on purpose: TTL validity, iceberg and cover orders (SmartAPI has none of them),
-candles with open interest (``getOIData``'s reply is undocumented). GTT rules are single-trigger
+candles with open interest (``getOIData``'s reply is undocumented), static-IP registration (no
+SmartAPI REST endpoint for it is in the reference or the SDKs). GTT rules are single-trigger
 LIMIT orders: the core refuses an OCO or a MARKET leg from this matrix. Emulated by the core:
 order history (SmartAPI keeps none: the order book's row), an order's trades (the trade book,
 filtered) and LTP (a quote in LTP mode, 50 tokens a call, instead of ``getLtpData``'s one).
