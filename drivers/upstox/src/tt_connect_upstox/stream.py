@@ -1,0 +1,195 @@
+"""The v3 market feed: the protobuf ``FeedResponse`` decoder (the hot path).
+
+Every binary frame is one ``FeedResponse``: a ``type`` (``initial_feed`` right after a
+subscription, ``live_feed`` afterwards, ``market_info`` for segment status), ``currentTs``
+(epoch ms) and a map ``instrument_key -> Feed``. A ``Feed`` is one of
+
+* ``ltpc`` (mode ``ltpc``): last price, last trade time (epoch ms) and quantity, previous close;
+* ``fullFeed`` (modes ``full`` -> ``full_d5`` and ``full_d30``): ``marketFF`` for a tradable
+  instrument (ltpc, best 5 or 30 levels as bid/ask pairs, day and intraday OHLC, average
+  price, volume, OI, total buy/sell quantity) or ``indexFF`` for an index (ltpc, OHLC);
+* ``firstLevelWithGreeks`` (mode ``option_greeks``): ltpc, the best bid/ask, greeks, volume, OI.
+
+The protobuf runtime parses the frame (its C parser); the decoder then reads only the
+fields a canonical Tick carries. proto3 cannot tell a zero from an absent scalar, but it
+can tell an absent sub-message: when a feed leaves out its ``ltpc``, depth or OHLC, the
+decoder keeps the previous frame's values for that instrument (per connection), so every
+Tick it yields is complete.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from google.protobuf.message import DecodeError
+from tt_connect.driver_api import DriverContext
+from tt_connect.enums import StreamMode
+from tt_connect.errors import BrokerUnavailableError, InstrumentError, StreamingError
+from tt_connect.instruments import AnyInstrument
+from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
+from tt_connect.timeutil import IST
+
+from tt_connect_upstox.feed_proto import FeedResponse, MarketStatus
+from tt_connect_upstox.mapping import segment_of_key
+
+__all__ = ["UpstoxDecoder", "wire_mode"]
+
+BROKER = "upstox"
+
+_WIRE_MODES = {StreamMode.LTP: "ltpc", StreamMode.QUOTE: "full", StreamMode.FULL: "full"}
+_MARKET_INFO = 2
+_MISSING: Any = object()
+_NO_DEPTH = Depth((), ())
+_LTP, _QUOTE, _FULL = StreamMode.LTP, StreamMode.QUOTE, StreamMode.FULL
+_parse = FeedResponse.FromString
+_fromtimestamp = _dt.datetime.fromtimestamp
+
+
+def wire_mode(mode: StreamMode, depth_levels: int = 5) -> str:
+    """Return the subscription mode: LTP -> ``ltpc``; QUOTE and FULL -> ``full`` (or ``full_d30``).
+
+    Upstox has no quote mode without depth, so QUOTE subscribes ``full`` too and its ticks
+    carry the depth anyway.
+    """
+    wire = _WIRE_MODES[mode]
+    return "full_d30" if wire == "full" and depth_levels == 30 else wire
+
+
+def _time(ms: int) -> _dt.datetime | None:
+    return _fromtimestamp(ms / 1000, IST) if ms > 0 else None
+
+
+class _Last:
+    """What the previous frame of one instrument said, for the sub-messages a frame may leave out."""
+
+    __slots__ = ("close", "depth", "high", "last", "low", "ltq", "ltt", "open")
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.ltq = 0
+        self.close = 0.0
+        self.ltt: _dt.datetime | None = None
+        self.open = self.high = self.low = 0.0
+        self.depth = _NO_DEPTH
+
+
+class UpstoxDecoder:
+    """Turns v3 ``FeedResponse`` frames into canonical Ticks; one per connection (its state resets)."""
+
+    def __init__(self, ctx: DriverContext) -> None:
+        self._ctx = ctx
+        self._known: dict[str, AnyInstrument | None] = {}
+        self._last: dict[str, _Last] = {}
+        self.segment_status: dict[str, str] = {}
+        """The last ``market_info`` frame: segment (``NSE_EQ``) -> status (``NORMAL_OPEN``...)."""
+
+    def _lookup(self, key: str) -> AnyInstrument | None:
+        """Resolve an instrument key once; one the master does not know is remembered as None and skipped."""
+        found: AnyInstrument | None
+        try:
+            found = self._ctx.by_token(segment_of_key(key), key)
+        except (InstrumentError, BrokerUnavailableError):  # not in today's master, or not a key at all
+            found = None
+        self._known[key] = found
+        self._last[key] = _Last()
+        return found
+
+    def decode(self, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
+        """Decode one message; market-info frames and unknown instruments yield no ticks."""
+        if isinstance(frame, str):
+            return []  # the feed speaks protobuf only; a text frame carries nothing to decode
+        try:
+            response = _parse(frame)
+        except DecodeError:
+            raise StreamingError(f"Upstox sent a market-feed frame of {len(frame)} bytes that is not a "
+                                 "FeedResponse", broker=BROKER) from None
+        if response.type == _MARKET_INFO:
+            self._market_info(response)
+            return []
+        stamp = _time(response.currentTs)
+        out: list[Tick | OrderUpdate] = []
+        known = self._known
+        for key, feed in response.feeds.items():
+            instrument = known.get(key, _MISSING)
+            if instrument is _MISSING:
+                instrument = self._lookup(key)
+            if instrument is None:
+                continue
+            kind = feed.WhichOneof("FeedUnion")
+            if kind == "ltpc":  # the LTPC message is the whole feed: no state to keep
+                ltpc = feed.ltpc
+                price, close, ltt = ltpc.ltp, ltpc.cp, ltpc.ltt
+                out.append(Tick(instrument, _LTP, price, received_at, ltpc.ltq, 0.0, 0, 0, 0, 0.0, 0.0, 0.0, close,
+                                price - close if close else 0.0, 0, 0, 0,
+                                _fromtimestamp(ltt / 1000, IST) if ltt > 0 else None, stamp))
+            elif kind == "fullFeed":
+                full = feed.fullFeed
+                if full.HasField("marketFF"):
+                    out.append(self._market(instrument, key, full.marketFF, received_at, stamp))
+                else:
+                    out.append(self._index(instrument, key, full.indexFF, received_at, stamp))
+            elif kind == "firstLevelWithGreeks":
+                out.append(self._greeks(instrument, key, feed.firstLevelWithGreeks, received_at, stamp))
+        return out
+
+    def _ltpc(self, key: str, ltpc: Any) -> _Last:
+        last = self._last[key]
+        last.last, last.ltq, last.close = ltpc.ltp, ltpc.ltq, ltpc.cp
+        last.ltt = _time(ltpc.ltt)
+        return last
+
+    def _ohlc(self, last: _Last, feed: Any) -> None:
+        if not feed.HasField("marketOHLC"):
+            return
+        for bar in feed.marketOHLC.ohlc:
+            if bar.interval == "1d":
+                last.open, last.high, last.low = bar.open, bar.high, bar.low
+                return
+
+    def _market(self, instrument: AnyInstrument, key: str, feed: Any, received_at: _dt.datetime,
+                stamp: _dt.datetime | None) -> Tick:
+        last = self._ltpc(key, feed.ltpc) if feed.HasField("ltpc") else self._last[key]
+        self._ohlc(last, feed)
+        if feed.HasField("marketLevel"):
+            bids: list[DepthLevel] = []
+            asks: list[DepthLevel] = []
+            for level in feed.marketLevel.bidAskQuote:
+                bid_price, ask_price = level.bidP, level.askP
+                if bid_price > 0.0:
+                    bids.append(DepthLevel(bid_price, level.bidQ))
+                if ask_price > 0.0:
+                    asks.append(DepthLevel(ask_price, level.askQ))
+            last.depth = Depth(tuple(bids), tuple(asks))
+        price, close = last.last, last.close
+        # Positional Tick(...): instrument, mode, last_price, received_at, last_quantity, average_price, volume,
+        # buy_quantity, sell_quantity, open, high, low, close, change, oi, oi_day_high, oi_day_low,
+        # last_trade_time, exchange_timestamp, depth (see models.Tick).
+        return Tick(instrument, _FULL, price, received_at, last.ltq, feed.atp, feed.vtt, int(feed.tbq),
+                    int(feed.tsq), last.open, last.high, last.low, close, price - close if close else 0.0,
+                    int(feed.oi), 0, 0, last.ltt, stamp, last.depth)
+
+    def _index(self, instrument: AnyInstrument, key: str, feed: Any, received_at: _dt.datetime,
+               stamp: _dt.datetime | None) -> Tick:
+        last = self._ltpc(key, feed.ltpc) if feed.HasField("ltpc") else self._last[key]
+        self._ohlc(last, feed)
+        price, close = last.last, last.close
+        return Tick(instrument, _FULL, price, received_at, 0, 0.0, 0, 0, 0, last.open, last.high, last.low, close,
+                    price - close if close else 0.0, 0, 0, 0, last.ltt, stamp, None)
+
+    def _greeks(self, instrument: AnyInstrument, key: str, feed: Any, received_at: _dt.datetime,
+                stamp: _dt.datetime | None) -> Tick:
+        last = self._ltpc(key, feed.ltpc) if feed.HasField("ltpc") else self._last[key]
+        depth = last.depth
+        if feed.HasField("firstDepth"):
+            top = feed.firstDepth
+            depth = Depth((DepthLevel(top.bidP, top.bidQ),) if top.bidP > 0.0 else (),
+                          (DepthLevel(top.askP, top.askQ),) if top.askP > 0.0 else ())
+        price, close = last.last, last.close
+        return Tick(instrument, _QUOTE, price, received_at, last.ltq, 0.0, feed.vtt, 0, 0, 0.0, 0.0, 0.0, close,
+                    price - close if close else 0.0, int(feed.oi), 0, 0, last.ltt, stamp, depth)
+
+    def _market_info(self, response: Any) -> None:
+        if response.HasField("marketInfo"):
+            for segment, status in response.marketInfo.segmentStatus.items():
+                self.segment_status[segment] = MarketStatus.get(status, str(status))
