@@ -13,7 +13,7 @@ import random
 from tt_connect_upstox.feed_proto import FeedResponse, RequestMode
 
 START_MS = 1_736_137_800_000
-"""2025-01-06 09:30 IST, in epoch milliseconds."""
+"""2025-01-06 10:00 IST, in epoch milliseconds."""
 
 
 def equity_key(i: int) -> str:
