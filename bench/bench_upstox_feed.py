@@ -29,9 +29,8 @@ class _Context:
 
     def __init__(self) -> None:
         from tt_connect.enums import Exchange, OptionType
-        from upstox_feed_frames import equity_key, option_key
-
         from tt_connect.instruments import Equity, Option
+        from upstox_feed_frames import equity_key, option_key
 
         self._keys: dict[str, Any] = {}
         for i in range(INSTRUMENTS):
@@ -82,9 +81,8 @@ def main() -> None:
     from google.protobuf.internal import api_implementation
     from tt_connect import instruments
     from tt_connect.timeutil import IST
-    from upstox_feed_frames import frames
-
     from tt_connect_upstox.stream import UpstoxDecoder
+    from upstox_feed_frames import frames
 
     instruments.set_validator(lambda inst: None)
     context = _Context()
@@ -98,7 +96,7 @@ def main() -> None:
             batch = frames(mode, 20_000 // per_frame, instruments=INSTRUMENTS, per_frame=per_frame)
             decoder = UpstoxDecoder(context)  # type: ignore[arg-type]
             assert len(decoder.decode(batch[0], received)) == per_frame
-            ours = _best_rate(lambda f: decoder.decode(f, received), batch) * per_frame
+            ours = _best_rate(lambda f, d=decoder: d.decode(f, received), batch) * per_frame
             theirs = _best_rate(sdk, batch) * per_frame if sdk is not None else None
             ratio = ours / theirs if theirs else None
             label = f"{mode}, {per_frame} per frame"

@@ -27,7 +27,8 @@ def _full(key: str, *, ltp: float = 2905.5, cp: float = 2890.0, levels: int = 5,
     if depth:
         for i in range(levels):
             level = market.marketLevel.bidAskQuote.add()
-            level.bidP, level.bidQ, level.askP, level.askQ = ltp - 0.05 * (i + 1), 100 + i, ltp + 0.05 * (i + 1), 200 + i
+            level.bidP, level.bidQ = ltp - 0.05 * (i + 1), 100 + i
+            level.askP, level.askQ = ltp + 0.05 * (i + 1), 200 + i
     if ohlc:
         for interval, o in (("I1", 1.0), ("1d", 2880.0), ("I30", 2.0)):
             bar = market.marketOHLC.ohlc.add()
@@ -97,7 +98,8 @@ def test_option_greeks_frame_gives_a_quote_tick_with_the_best_bid_and_ask(ctx: F
     response = FeedResponse(type=1, currentTs=NOW_MS)
     greeks = response.feeds[NIFTY_CE].firstLevelWithGreeks
     greeks.ltpc.ltp, greeks.ltpc.cp, greeks.ltpc.ltq = 112.5, 100.0, 75
-    greeks.firstDepth.bidP, greeks.firstDepth.bidQ, greeks.firstDepth.askP, greeks.firstDepth.askQ = 112.4, 750, 112.6, 1500
+    greeks.firstDepth.bidP, greeks.firstDepth.bidQ = 112.4, 750
+    greeks.firstDepth.askP, greeks.firstDepth.askQ = 112.6, 1500
     greeks.vtt, greeks.oi, greeks.optionGreeks.delta = 9_000_000, 4_500_000.0, 0.52
     (tick,) = UpstoxDecoder(ctx).decode(response.SerializeToString(), RECEIVED)
     assert tick.mode is StreamMode.QUOTE and (tick.volume, tick.oi) == (9_000_000, 4_500_000)

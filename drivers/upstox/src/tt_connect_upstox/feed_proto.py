@@ -19,8 +19,12 @@ __all__ = ["PACKAGE", "FeedResponse", "Feed", "MarketStatus", "RequestMode", "me
 PACKAGE = "com.upstox.marketdatafeederv3udapi.rpc.proto"
 
 _F = descriptor_pb2.FieldDescriptorProto
-_DOUBLE, _INT64, _STRING, _BOOL, _MESSAGE, _ENUM = (_F.TYPE_DOUBLE, _F.TYPE_INT64, _F.TYPE_STRING, _F.TYPE_BOOL,
-                                                    _F.TYPE_MESSAGE, _F.TYPE_ENUM)
+_DOUBLE: int = _F.TYPE_DOUBLE
+_INT64: int = _F.TYPE_INT64
+_STRING: int = _F.TYPE_STRING
+_BOOL: int = _F.TYPE_BOOL
+_MESSAGE: int = _F.TYPE_MESSAGE
+_ENUM: int = _F.TYPE_ENUM
 _REPEATED = "repeated"
 
 # message -> [(field, number, type, message/enum type or "", repeated?, oneof or "")]
@@ -49,10 +53,13 @@ _MESSAGES: dict[str, list[tuple[str, int, int, str, bool, str]]] = {
     "IndexFullFeed": [("ltpc", 1, _MESSAGE, "LTPC", False, ""), ("marketOHLC", 2, _MESSAGE, "MarketOHLC", False, "")],
     "FullFeed": [("marketFF", 1, _MESSAGE, "MarketFullFeed", False, "FullFeedUnion"),
                  ("indexFF", 2, _MESSAGE, "IndexFullFeed", False, "FullFeedUnion")],
-    "FirstLevelWithGreeks": [("ltpc", 1, _MESSAGE, "LTPC", False, ""), ("firstDepth", 2, _MESSAGE, "Quote", False, ""),
-                             ("optionGreeks", 3, _MESSAGE, "OptionGreeks", False, ""), ("vtt", 4, _INT64, "", False, ""),
-                             ("oi", 5, _DOUBLE, "", False, ""), ("iv", 6, _DOUBLE, "", False, "")],
-    "Feed": [("ltpc", 1, _MESSAGE, "LTPC", False, "FeedUnion"), ("fullFeed", 2, _MESSAGE, "FullFeed", False, "FeedUnion"),
+    "FirstLevelWithGreeks": [("ltpc", 1, _MESSAGE, "LTPC", False, ""),
+                             ("firstDepth", 2, _MESSAGE, "Quote", False, ""),
+                             ("optionGreeks", 3, _MESSAGE, "OptionGreeks", False, ""),
+                             ("vtt", 4, _INT64, "", False, ""), ("oi", 5, _DOUBLE, "", False, ""),
+                             ("iv", 6, _DOUBLE, "", False, "")],
+    "Feed": [("ltpc", 1, _MESSAGE, "LTPC", False, "FeedUnion"),
+             ("fullFeed", 2, _MESSAGE, "FullFeed", False, "FeedUnion"),
              ("firstLevelWithGreeks", 3, _MESSAGE, "FirstLevelWithGreeks", False, "FeedUnion"),
              ("requestMode", 4, _ENUM, "RequestMode", False, "")],
     "StatusInfo": [("status", 1, _STRING, "", False, ""), ("updatedTime", 2, _INT64, "", False, "")],
@@ -63,7 +70,7 @@ _MAPS: dict[str, list[tuple[str, int, str, bool]]] = {
                    ("preOpenSessionStatus", 3, "StatusInfo", False)],
     "FeedResponse": [("feeds", 2, "Feed", False)],
 }
-_RESPONSE_FIELDS = [("type", 1, _ENUM, "Type", False, ""), ("currentTs", 3, _INT64, "", False, ""),
+_RESPONSE_FIELDS: list[tuple[str, int, int, str, bool, str]] = [("type", 1, _ENUM, "Type", False, ""), ("currentTs", 3, _INT64, "", False, ""),
                     ("marketInfo", 4, _MESSAGE, "MarketInfo", False, "")]
 _ENUMS: dict[str, list[tuple[str, int]]] = {
     "Type": [("initial_feed", 0), ("live_feed", 1), ("market_info", 2)],
@@ -79,7 +86,7 @@ def _qualified(type_name: str) -> str:
 
 def _add_field(message: descriptor_pb2.DescriptorProto, name: str, number: int, kind: int, type_name: str,
                repeated: bool, oneofs: dict[str, int]) -> descriptor_pb2.FieldDescriptorProto:
-    field = message.field.add(name=name, number=number, type=kind,  # type: ignore[arg-type]
+    field = message.field.add(name=name, number=number, type=kind,
                               label=_F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL)
     if type_name:
         field.type_name = _qualified(type_name)

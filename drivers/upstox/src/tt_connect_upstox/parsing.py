@@ -207,7 +207,8 @@ def upstox_order_to_order(ctx: DriverContext, row: Mapping[str, Any]) -> Order:
     updated = upstox_time(row.get("exchange_timestamp")) or placed
     return Order(
         order_id=text(row.get("order_id")), instrument=instrument_of(ctx, row),
-        side=upstox_side(row.get("transaction_type")), qty=quantity, order_type=upstox_order_type(row.get("order_type")),
+        side=upstox_side(row.get("transaction_type")), qty=quantity,
+        order_type=upstox_order_type(row.get("order_type")),
         product=upstox_product(row.get("product"), _segment(row)), status=status,
         validity=upstox_validity(row.get("validity")),
         variety=Variety.AMO if row.get("is_amo") is True else Variety.REGULAR,

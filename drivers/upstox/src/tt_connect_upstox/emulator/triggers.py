@@ -70,8 +70,8 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
         rule = rules[0]
         trigger_type = rule.get("trigger_type")
         try:
-            trigger = float(rule.get("trigger_price"))
-        except (TypeError, ValueError):
+            trigger = float(rule["trigger_price"])
+        except (KeyError, TypeError, ValueError):
             raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: trigger_price") from None
         last = engine.ltp(token)
         if trigger_type not in ("ABOVE", "BELOW") or (trigger_type == "ABOVE") != (trigger > last):
