@@ -37,22 +37,23 @@ def _full(key: str, *, ltp: float = 2905.5, cp: float = 2890.0, levels: int = 5,
     return response.SerializeToString()
 
 
-def test_ltpc_frame_gives_an_ltp_tick_with_change_and_trade_time(ctx: FakeContext) -> None:
+def test_ltpc_frame_gives_an_ltp_tick_with_the_previous_close_and_change(ctx: FakeContext) -> None:
     response = FeedResponse(type=1, currentTs=NOW_MS)
     ltpc = response.feeds[RELIANCE].ltpc
     ltpc.ltp, ltpc.ltt, ltpc.ltq, ltpc.cp = 2905.5, NOW_MS - 1000, 12, 2890.0
     (tick,) = UpstoxDecoder(ctx).decode(response.SerializeToString(), RECEIVED)
     assert tick.instrument == ctx.keys[RELIANCE] and tick.mode is StreamMode.LTP
-    assert (tick.last_price, tick.last_quantity, tick.close) == (2905.5, 12, 2890.0)
+    assert (tick.last_price, tick.close) == (2905.5, 2890.0)
     assert tick.change == pytest.approx(15.5)
-    assert tick.last_trade_time == _dt.datetime(2025, 1, 6, 9, 59, 59, tzinfo=IST)
-    assert tick.exchange_timestamp == _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
+    assert tick.last_trade_time is None and tick.exchange_timestamp is None, "an LTP tick promises the price only"
     assert tick.received_at == RECEIVED
 
 
 def test_full_frame_gives_depth_day_ohlc_volume_and_totals(ctx: FakeContext) -> None:
     (tick,) = UpstoxDecoder(ctx).decode(_full(RELIANCE), RECEIVED)
-    assert tick.mode is StreamMode.FULL
+    assert tick.mode is StreamMode.FULL and (tick.last_price, tick.last_quantity, tick.close) == (2905.5, 7, 2890.0)
+    assert tick.last_trade_time == _dt.datetime(2025, 1, 6, 9, 59, 59, 500000, tzinfo=IST)
+    assert tick.exchange_timestamp == _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
     assert (tick.open, tick.high, tick.low) == (2880.0, 2910.0, 2875.0)  # the 1d bar, not I1 or I30
     assert (tick.volume, tick.average_price, tick.buy_quantity, tick.sell_quantity) == (1_234_567, 2899.1, 45_000,
                                                                                         51_000)

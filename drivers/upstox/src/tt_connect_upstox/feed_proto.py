@@ -70,7 +70,8 @@ _MAPS: dict[str, list[tuple[str, int, str, bool]]] = {
                    ("preOpenSessionStatus", 3, "StatusInfo", False)],
     "FeedResponse": [("feeds", 2, "Feed", False)],
 }
-_RESPONSE_FIELDS: list[tuple[str, int, int, str, bool, str]] = [("type", 1, _ENUM, "Type", False, ""), ("currentTs", 3, _INT64, "", False, ""),
+_RESPONSE_FIELDS: list[tuple[str, int, int, str, bool, str]] = [
+    ("type", 1, _ENUM, "Type", False, ""), ("currentTs", 3, _INT64, "", False, ""),
                     ("marketInfo", 4, _MESSAGE, "MarketInfo", False, "")]
 _ENUMS: dict[str, list[tuple[str, int]]] = {
     "Type": [("initial_feed", 0), ("live_feed", 1), ("market_info", 2)],

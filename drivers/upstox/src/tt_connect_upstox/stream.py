@@ -15,6 +15,13 @@ fields a canonical Tick carries. proto3 cannot tell a zero from an absent scalar
 can tell an absent sub-message: when a feed leaves out its ``ltpc``, depth or OHLC, the
 decoder keeps the previous frame's values for that instrument (per connection), so every
 Tick it yields is complete.
+
+Ticks carry what their mode promises (``models.Tick``): an LTP tick the price (and the
+previous close ltpc gives for free), a QUOTE tick (``option_greeks``) volume, OI, the best bid
+and ask, a FULL tick everything including the trade time and the exchange timestamp. Each
+field read off a protobuf message costs ~0.2 us, and a datetime ~0.5 us, so the LTP and QUOTE
+paths leave out the timestamps their modes do not promise: that is what keeps them >= 5x the
+SDK's own decoding (bench/bench_upstox_feed.py).
 """
 
 from __future__ import annotations
@@ -104,13 +111,15 @@ class UpstoxDecoder:
         except DecodeError:
             raise StreamingError(f"Upstox sent a market-feed frame of {len(frame)} bytes that is not a "
                                  "FeedResponse", broker=BROKER) from None
-        if response.type == _MARKET_INFO:
-            self._market_info(response)
+        feeds = response.feeds
+        if not feeds:  # a market_info frame (or an empty one): one field read saved on every tick frame
+            if response.type == _MARKET_INFO:
+                self._market_info(response)
             return []
-        stamp = _time(response.currentTs)
+        stamp: Any = _MISSING  # the exchange timestamp, made once per frame and only for FULL ticks
         out: list[Tick | OrderUpdate] = []
         known = self._known
-        for key, feed in response.feeds.items():
+        for key, feed in feeds.items():
             instrument = known.get(key, _MISSING)
             if instrument is _MISSING:
                 instrument = self._lookup(key)
@@ -119,18 +128,19 @@ class UpstoxDecoder:
             kind = feed.WhichOneof("FeedUnion")
             if kind == "ltpc":  # the LTPC message is the whole feed: no state to keep
                 ltpc = feed.ltpc
-                price, close, ltt = ltpc.ltp, ltpc.cp, ltpc.ltt
-                out.append(Tick(instrument, _LTP, price, received_at, ltpc.ltq, 0.0, 0, 0, 0, 0.0, 0.0, 0.0, close,
-                                price - close if close else 0.0, 0, 0, 0,
-                                _fromtimestamp(ltt / 1000, IST) if ltt > 0 else None, stamp))
+                price, close = ltpc.ltp, ltpc.cp
+                out.append(Tick(instrument, _LTP, price, received_at, 0, 0.0, 0, 0, 0, 0.0, 0.0, 0.0, close,
+                                price - close if close else 0.0))
             elif kind == "fullFeed":
+                if stamp is _MISSING:
+                    stamp = _time(response.currentTs)
                 full = feed.fullFeed
                 if full.HasField("marketFF"):
                     out.append(self._market(instrument, key, full.marketFF, received_at, stamp))
                 else:
                     out.append(self._index(instrument, key, full.indexFF, received_at, stamp))
             elif kind == "firstLevelWithGreeks":
-                out.append(self._greeks(instrument, key, feed.firstLevelWithGreeks, received_at, stamp))
+                out.append(self._greeks(instrument, key, feed.firstLevelWithGreeks, received_at))
         return out
 
     def _ltpc(self, key: str, ltpc: Any) -> _Last:
@@ -177,9 +187,11 @@ class UpstoxDecoder:
         return Tick(instrument, _FULL, price, received_at, 0, 0.0, 0, 0, 0, last.open, last.high, last.low, close,
                     price - close if close else 0.0, 0, 0, 0, last.ltt, stamp, None)
 
-    def _greeks(self, instrument: AnyInstrument, key: str, feed: Any, received_at: _dt.datetime,
-                stamp: _dt.datetime | None) -> Tick:
-        last = self._ltpc(key, feed.ltpc) if feed.HasField("ltpc") else self._last[key]
+    def _greeks(self, instrument: AnyInstrument, key: str, feed: Any, received_at: _dt.datetime) -> Tick:
+        last = self._last[key]
+        if feed.HasField("ltpc"):
+            ltpc = feed.ltpc
+            last.last, last.ltq, last.close = ltpc.ltp, ltpc.ltq, ltpc.cp
         depth = last.depth
         if feed.HasField("firstDepth"):
             top = feed.firstDepth
@@ -187,7 +199,7 @@ class UpstoxDecoder:
                           (DepthLevel(top.askP, top.askQ),) if top.askP > 0.0 else ())
         price, close = last.last, last.close
         return Tick(instrument, _QUOTE, price, received_at, last.ltq, 0.0, feed.vtt, 0, 0, 0.0, 0.0, 0.0, close,
-                    price - close if close else 0.0, int(feed.oi), 0, 0, last.ltt, stamp, depth)
+                    price - close if close else 0.0, int(feed.oi), 0, 0, None, None, depth)
 
     def _market_info(self, response: Any) -> None:
         if response.HasField("marketInfo"):
