@@ -72,7 +72,7 @@ _MAPS: dict[str, list[tuple[str, int, str, bool]]] = {
 }
 _RESPONSE_FIELDS: list[tuple[str, int, int, str, bool, str]] = [
     ("type", 1, _ENUM, "Type", False, ""), ("currentTs", 3, _INT64, "", False, ""),
-                    ("marketInfo", 4, _MESSAGE, "MarketInfo", False, "")]
+    ("marketInfo", 4, _MESSAGE, "MarketInfo", False, "")]
 _ENUMS: dict[str, list[tuple[str, int]]] = {
     "Type": [("initial_feed", 0), ("live_feed", 1), ("market_info", 2)],
     "RequestMode": [("ltpc", 0), ("full_d5", 1), ("option_greeks", 2), ("full_d30", 3)],
