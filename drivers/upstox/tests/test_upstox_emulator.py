@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tt_connect.paper.rules import FREEZE_QUANTITIES
 from tt_connect.timeutil import IST, ManualClock
 from tt_connect_upstox.emulator import UpstoxEmulator
-from tt_connect_upstox.emulator.orders import CIRCUIT_MESSAGE, FREEZE_MESSAGE, HOURS_MESSAGE
+from tt_connect_upstox.emulator.wire import CIRCUIT_MESSAGE, FREEZE_MESSAGE, HOURS_MESSAGE
 
 
 @pytest.fixture
@@ -47,6 +48,10 @@ def call(emu: UpstoxEmulator, method: str, path: str, body: Any = None, *, token
 def key(emu: UpstoxEmulator, symbol: str) -> str:
     token = next(t for t, r in emu.engine.rows.items() if r.symbol == symbol and r.kind in ("EQ", "IDX"))
     return emu.listing.key[token]
+
+
+def nifty_option(emu: UpstoxEmulator) -> int:
+    return next(t for t, r in emu.engine.rows.items() if r.kind == "OPT" and r.underlying == "NIFTY")
 
 
 def place(emu: UpstoxEmulator, **fields: Any) -> tuple[int, Any]:
@@ -109,11 +114,12 @@ def test_price_band_freeze_limit_and_market_hours_reject_the_order_with_upstox_r
     infy = key(emulator, "INFY")
     status, body = place(emulator, instrument_token=infy, order_type="LIMIT", price=1.0)
     assert status == 200 and order(emulator, body["data"]["order_ids"][0])["status_message"] == CIRCUIT_MESSAGE
-    option = next(t for t, r in emulator.engine.rows.items() if r.kind == "OPT")
+    option = nifty_option(emulator)
     lot = emulator.engine.rows[option].lot_size
-    status, body = place(emulator, instrument_token=emulator.listing.key[option], quantity=lot * 25, product="D")
+    above = (FREEZE_QUANTITIES["NIFTY"] // lot + 1) * lot
+    status, body = place(emulator, instrument_token=emulator.listing.key[option], quantity=above, product="D")
     assert status == 200 and order(emulator, body["data"]["order_ids"][0])["status_message"] == FREEZE_MESSAGE
-    emulator.market_open = False
+    emulator.faults.close_market()
     status, body = place(emulator, instrument_token=infy)
     assert order(emulator, body["data"]["order_ids"][0])["status_message"] == HOURS_MESSAGE
     status, body = place(emulator, instrument_token=infy, is_amo=True)
@@ -122,12 +128,13 @@ def test_price_band_freeze_limit_and_market_hours_reject_the_order_with_upstox_r
 
 
 def test_slicing_splits_an_order_above_the_freeze_limit_into_several(emulator: UpstoxEmulator) -> None:
-    option = next(t for t, r in emulator.engine.rows.items() if r.kind == "OPT")
+    option = nifty_option(emulator)
     lot = emulator.engine.rows[option].lot_size
-    status, body = place(emulator, instrument_token=emulator.listing.key[option], quantity=lot * 50, product="D",
+    quantity = (FREEZE_QUANTITIES["NIFTY"] // lot) * lot * 2 + lot
+    status, body = place(emulator, instrument_token=emulator.listing.key[option], quantity=quantity, product="D",
                          slice=True)
     assert status == 200 and len(body["data"]["order_ids"]) == 3
-    assert sum(order(emulator, i)["quantity"] for i in body["data"]["order_ids"]) == lot * 50
+    assert sum(order(emulator, i)["quantity"] for i in body["data"]["order_ids"]) == quantity
 
 
 def test_an_index_is_not_tradable_and_an_unknown_gtt_is_refused(emulator: UpstoxEmulator) -> None:

@@ -91,7 +91,7 @@ def test_the_emulator_file_loads_through_the_same_select(tmp_path: Path) -> None
     from tt_connect_upstox.emulator.wire import UpstoxListing
 
     engine = PaperEngine(build_universe(_dt.date(2025, 1, 6)))
-    listing = UpstoxListing(engine)
+    listing = UpstoxListing(engine, "EMU123")
     rows = _load(tmp_path, listing.bod_file())
     assert len(rows) == len(engine.rows)
     by_key = {r["broker_token"]: r for r in rows}
@@ -103,6 +103,8 @@ def test_the_emulator_file_loads_through_the_same_select(tmp_path: Path) -> None
         assert row["tick_size"] == pytest.approx(universe_row.tick_size)
 
 
-def test_the_source_reads_json_from_the_configured_url() -> None:
+def test_the_source_is_one_gzipped_json_file_from_the_configured_url() -> None:
     source = upstox_instrument_source("http://127.0.0.1:1/complete.json.gz")
-    assert (source.format, source.url, source.authenticated) == ("json", "http://127.0.0.1:1/complete.json.gz", False)
+    (file,) = source.files
+    assert (file.format, file.compression, file.url) == ("json", "gzip", "http://127.0.0.1:1/complete.json.gz")
+    assert source.authenticated is False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from tt_connect.driver_api import DriverConfig
 from tt_connect.errors import ConfigurationError
 
@@ -33,11 +36,7 @@ class UpstoxConfig(DriverConfig, frozen=True, kw_only=True):
         A one-time code obtained elsewhere (the redirect's ``code``): the first login uses it
         instead of opening the dialog.
     access_token
-        A token obtained elsewhere today; used as is until 03:30 IST, never renewed silently.
-    token_request
-        Log in with the v3 access-token request: Upstox asks the account holder to approve in
-        the Upstox app, then delivers the token to the app's notifier webhook (paste it, or
-        point the webhook at this machine).
+        A token obtained elsewhere today; used first, as is, until 03:30 IST (never renewed silently).
     api_url, order_api_url, ws_url, order_ws_url, instruments_url
         Every endpoint (the order host serves single place/modify/cancel), so tests can point
         the driver at an emulator.
@@ -52,12 +51,15 @@ class UpstoxConfig(DriverConfig, frozen=True, kw_only=True):
     ...              redirect_url="http://127.0.0.1:8765/upstox")  # doctest: +SKIP
     """
 
+    account_field: ClassVar[str] = "api_key"
+    announcement_aliases: ClassVar[Mapping[str, str]] = {}
+    announcement_ignored: ClassVar[frozenset[str]] = frozenset({"broker"})
+
     api_key: str
     api_secret: str = ""
     redirect_url: str = ""
     auth_code: str = ""
     access_token: str = ""
-    token_request: bool = False
     api_url: str = "https://api.upstox.com"
     order_api_url: str = "https://api-hft.upstox.com"
     ws_url: str = "wss://api.upstox.com/v3/feed/market-data-feed"
@@ -72,7 +74,7 @@ class UpstoxConfig(DriverConfig, frozen=True, kw_only=True):
         if not self.api_secret and not self.access_token:
             raise UpstoxConfigError("no way to log in to Upstox: set api_secret (and redirect_url) for the OAuth "
                                     "login, or pass today's access_token")
-        if self.api_secret and not self.token_request and not self.redirect_url and not self.access_token:
+        if self.api_secret and not self.redirect_url and not self.access_token:
             raise UpstoxConfigError("the Upstox login needs redirect_url: the redirect URL registered for your app")
         if self.depth_levels not in (5, 30):
             raise UpstoxConfigError(f"depth_levels must be 5 or 30 (Upstox Plus), got {self.depth_levels}")

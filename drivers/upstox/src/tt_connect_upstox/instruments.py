@@ -89,6 +89,6 @@ builds the ~15 columns the driver never uses."""
 
 
 def upstox_instrument_source(instruments_url: str) -> InstrumentSource:
-    """Return where Upstox's BOD file is downloaded from (public, no auth) and its canonical SELECT."""
-    return InstrumentSource(select_sql=UPSTOX_SELECT, format="json", url=instruments_url,
-                            read_options=UPSTOX_READ_OPTIONS, publish_time=UPSTOX_PUBLISH_TIME, authenticated=False)
+    """Return where Upstox's BOD file is downloaded from (public, no auth; gzipped JSON) and its SELECT."""
+    return InstrumentSource.one_file(UPSTOX_SELECT, url=instruments_url, format="json", compression="gzip",
+                                     read_options=UPSTOX_READ_OPTIONS, publish_time=UPSTOX_PUBLISH_TIME)

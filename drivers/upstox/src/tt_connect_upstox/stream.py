@@ -27,20 +27,25 @@ SDK's own decoding (bench/bench_upstox_feed.py).
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
 from google.protobuf.message import DecodeError
-from tt_connect.driver_api import DriverContext
+from tt_connect.driver_api import BrokerStream, BrokerSymbol, Call, DriverContext, HttpRequest, Session
 from tt_connect.enums import StreamMode
 from tt_connect.errors import BrokerUnavailableError, InstrumentError, StreamingError
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
 from tt_connect.timeutil import IST
 
+from tt_connect_upstox.config import UpstoxConfig
 from tt_connect_upstox.feed_proto import FeedResponse, MarketStatus
 from tt_connect_upstox.mapping import segment_of_key
+from tt_connect_upstox.order_stream import UpstoxOrderDecoder
 
-__all__ = ["UpstoxDecoder", "wire_mode"]
+__all__ = ["UpstoxDecoder", "UpstoxPortfolioStream", "UpstoxStream", "wire_mode"]
 
 BROKER = "upstox"
 
@@ -205,3 +210,100 @@ class UpstoxDecoder:
         if response.HasField("marketInfo"):
             for segment, status in response.marketInfo.segmentStatus.items():
                 self.segment_status[segment] = MarketStatus.get(status, str(status))
+
+
+def _authorize_url(socket_url: str) -> str:
+    """``wss://host/v3/feed/market-data-feed`` -> ``https://host/v3/feed/market-data-feed/authorize``."""
+    base, _, query = socket_url.partition("?")
+    scheme, sep, rest = base.partition("://")
+    http = {"wss": "https", "ws": "http"}.get(scheme, scheme)
+    return f"{http}{sep}{rest.rstrip('/')}/authorize" + (f"?{query}" if query else "")
+
+
+def _authorized_uri(data: Any) -> str:
+    """The one-time socket URL an authorize reply carries (``authorized_redirect_uri``; camelCase is deprecated)."""
+    uri = data.get("authorized_redirect_uri") or data.get("authorizedRedirectUri") if isinstance(data, dict) else None
+    if not isinstance(uri, str) or "://" not in uri:
+        raise StreamingError("Upstox's feed authorize reply carries no socket URL", broker=BROKER)
+    return uri
+
+
+def _request(method: str, keys: list[str], mode: str | None) -> bytes:
+    """One request frame: JSON, sent as a binary frame (as the official SDK sends it)."""
+    data: dict[str, Any] = {"instrumentKeys": keys}
+    if mode is not None:
+        data["mode"] = mode
+    guid = hashlib.sha1(f"{method}:{mode}:{','.join(keys)}".encode()).hexdigest()[:20]
+    return msgspec.json.encode({"guid": guid, "method": method, "data": data})
+
+
+class UpstoxStream(BrokerStream):
+    """The v3 market feed: authorize, then subscribe with binary JSON requests; protobuf replies."""
+
+    max_instruments_per_connection = 2000
+    """The full mode's subscription limit per connection ([UNVERIFIED]: ltpc allows 5,000)."""
+    max_connections = 2
+    """Connections per user ([UNVERIFIED])."""
+    stale_after = 60.0
+    """The server pings when it has nothing to send; a minute without any frame means a dead feed."""
+    ping_interval: float | None = None
+    carries_order_updates = False
+
+    def __init__(self, config: UpstoxConfig) -> None:
+        self._config = config
+        self._depth = config.depth_levels
+        self.order_updates = UpstoxPortfolioStream(config)
+
+    def url(self, session: Session | None) -> str:
+        return self._config.ws_url
+
+    def authorize(self, session: Session | None) -> Call[str]:
+        """``GET .../market-data-feed/authorize``: its ``authorized_redirect_uri`` is a one-time socket URL."""
+        return Call(HttpRequest(method="GET", url=_authorize_url(self._config.ws_url), endpoint="feed.authorize"),
+                    _authorized_uri)
+
+    def headers(self, session: Session | None) -> Mapping[str, str]:
+        return {"Authorization": f"Bearer {session.access_token}"} if session is not None else {}
+
+    def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
+        keys = [symbol.token for symbol in symbols]
+        return [_request("sub", keys, wire_mode(mode, self._depth))] if keys else []
+
+    def unsubscribe(self, symbols: Sequence[BrokerSymbol]) -> list[str | bytes]:
+        keys = [symbol.token for symbol in symbols]
+        return [_request("unsub", keys, None)] if keys else []
+
+    def decoder(self, ctx: DriverContext) -> UpstoxDecoder:
+        return UpstoxDecoder(ctx)
+
+
+class UpstoxPortfolioStream(BrokerStream):
+    """The portfolio stream, asked for order updates only; nothing to subscribe, JSON text in."""
+
+    max_instruments_per_connection = 0
+    max_connections = 1
+    stale_after = 0.0
+    """Silent while no order changes (the server pings the socket): silence is no sign of death."""
+    carries_order_updates = True
+
+    def __init__(self, config: UpstoxConfig) -> None:
+        self._url = f"{config.order_ws_url.rstrip('/')}?update_types=order"
+
+    def url(self, session: Session | None) -> str:
+        return self._url
+
+    def authorize(self, session: Session | None) -> Call[str]:
+        return Call(HttpRequest(method="GET", url=_authorize_url(self._url), endpoint="portfolio_feed.authorize",
+                                headers={"Api-Version": "2.0"}), _authorized_uri)
+
+    def headers(self, session: Session | None) -> Mapping[str, str]:
+        return {"Authorization": f"Bearer {session.access_token}"} if session is not None else {}
+
+    def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
+        return []
+
+    def unsubscribe(self, symbols: Sequence[BrokerSymbol]) -> list[str | bytes]:
+        return []
+
+    def decoder(self, ctx: DriverContext) -> UpstoxOrderDecoder:
+        return UpstoxOrderDecoder(ctx)

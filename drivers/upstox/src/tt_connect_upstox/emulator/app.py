@@ -17,21 +17,25 @@ from __future__ import annotations
 import datetime as _dt
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
 from aiohttp import web
-from tt_connect.emulation import EmulatorHost, ErrorKind, RateWindow, StreamClient
-from tt_connect.paper.engine import PaperOrder
+from tt_connect.emulation import EmulatorHost, ErrorKind, Handler, RateWindow, Refusal, StreamClient
+from tt_connect.paper.engine import PaperOrder, PaperRejection
 from tt_connect.timeutil import Clock
 
 from tt_connect_upstox.emulator import auth, market, orders, portfolio, stream, triggers
-from tt_connect_upstox.emulator.wire import Refusal, UpstoxListing, error_body
+from tt_connect_upstox.emulator.wire import V3, UpstoxListing, error_body
 
 __all__ = ["UpstoxEmulator", "main"]
 
-Handler = Callable[[web.Request, dict[str, Any], str], Awaitable[web.Response] | web.Response]
+_REJECTIONS: dict[str, tuple[str, int]] = {
+    "NOT_FOUND": ("UDAPI100010", 400), "GTT_NOT_FOUND": ("UDAPI100010", 400), "ORDER_STATE": ("UDAPI100040", 400),
+    "NO_POSITION": ("UDAPI100038", 400), "NOT_TRADABLE": ("UDAPI100038", 400),
+}
+"""Paper-engine refusals Upstox answers synchronously (the risk refusals become rejected orders instead)."""
 
 _KIND_CODES: dict[ErrorKind, tuple[str, int]] = {
     ErrorKind.AUTH: ("UDAPI100050", 401), ErrorKind.INPUT: ("UDAPI100038", 400),
@@ -39,7 +43,6 @@ _KIND_CODES: dict[ErrorKind, tuple[str, int]] = {
     ErrorKind.NOT_FOUND: ("UDAPI100010", 404), ErrorKind.PERMISSION: ("UDAPI100049", 403),
     ErrorKind.RATE_LIMIT: ("UDAPI10005", 429), ErrorKind.SERVER: ("UDAPI100500", 500),
 }
-_ORDER_PATHS = ("/order/place", "/order/modify", "/order/cancel")
 
 
 class UpstoxEmulator(EmulatorHost):
@@ -56,11 +59,7 @@ class UpstoxEmulator(EmulatorHost):
         self.api_key = str(uuid.uuid4())
         self.api_secret = secrets.token_urlsafe(12)
         self.user_id = "EMU123"
-        self.listing = UpstoxListing(self.engine)
-        self.amo_orders: set[str] = set()
-        """Order ids placed with ``is_amo``."""
-        self.market_open = True
-        """False: orders need ``is_amo`` (the AMO window) and plain ones are rejected as outside hours."""
+        self.listing = UpstoxListing(self.engine, self.user_id)
         self.logins = 0
         """Successful token exchanges (tests check that a session was reused)."""
         self.pending_token_requests: list[str] = []
@@ -97,9 +96,22 @@ class UpstoxEmulator(EmulatorHost):
         return web.Response(status=status if status >= 400 else default, body=error_body(code, message),
                             content_type="application/json", headers=headers)
 
-    def refuse(self, refusal: Refusal) -> web.Response:
-        return web.Response(status=refusal.status, body=error_body(refusal.code, refusal.message),
+    def refusal_response(self, refusal: Refusal) -> web.Response:
+        code, status = _KIND_CODES[refusal.kind]
+        return web.Response(status=refusal.status or status, body=error_body(refusal.code or code, refusal.message),
                             content_type="application/json")
+
+    def rejection_response(self, rejection: PaperRejection) -> web.Response:
+        code, status = _REJECTIONS.get(rejection.code, ("UDAPI100038", 400))
+        message = "Order not found" if rejection.code == "NOT_FOUND" else \
+            f"GTT order not found: {rejection.message}" if rejection.code == "GTT_NOT_FOUND" else rejection.message
+        return web.Response(status=status, body=error_body(code, message), content_type="application/json")
+
+    def ok_response(self, data: Any) -> web.Response:
+        body: dict[str, Any] = {"status": "success", "data": data.data if isinstance(data, V3) else data}
+        if isinstance(data, V3):
+            body["metadata"] = {"latency": 12}
+        return web.Response(body=msgspec.json.encode(body), content_type="application/json")
 
     def rate_limits(self) -> Mapping[str, Sequence[RateWindow]]:
         # Per user and API (rate-limit page, [UNVERIFIED] figures; PROTOCOL.md): standard APIs 50/s, 500/min,
@@ -135,39 +147,24 @@ class UpstoxEmulator(EmulatorHost):
 
     # -- shared by the route modules --------------------------------------------------------
 
-    def user(self, request: web.Request) -> str:
+    def authenticate(self, request: web.Request) -> str:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         user = self.sessions.user_of(token) if scheme.lower() == "bearer" else None
         if user is None:
-            raise Refusal(401, "UDAPI100050", "Invalid token used to access API")
+            raise Refusal(ErrorKind.AUTH, "Invalid token used to access API", code="UDAPI100050", status=401)
         return user
 
-    def api(self, handler: Handler, *, api_version: bool = False) -> Callable[[web.Request], Awaitable[web.Response]]:
-        """Wrap a handler: session check, ``Api-Version`` where the SDK sends it, the JSON body, refusals."""
-        async def run(request: web.Request) -> web.Response:
-            try:
-                user = self.user(request)
-                if api_version and request.headers.get("Api-Version") != "2.0":
-                    raise Refusal(400, "UDAPI100015", "API Version does not exist")
-                body: dict[str, Any] = {}
-                if request.method in ("POST", "PUT", "DELETE") and request.can_read_body:
-                    raw = await request.read()
-                    try:
-                        decoded = msgspec.json.decode(raw) if raw.strip() else {}
-                    except msgspec.DecodeError:
-                        raise Refusal(400, "UDAPI100038", "Invalid input passed to the API") from None
-                    if not isinstance(decoded, (dict, list)):
-                        raise Refusal(400, "UDAPI100038", "Invalid input passed to the API")
-                    body = decoded if isinstance(decoded, dict) else {"items": decoded}
-                result = handler(request, body, user)
-                return await result if not isinstance(result, web.StreamResponse) else result
-            except Refusal as refusal:
-                return self.refuse(refusal)
-        return run
+    def route(self, handler: Handler, *, v2: bool = False, body: str = "json") -> Any:
+        """A kit ``api`` route; ``v2``: the SDK sends ``Api-Version: 2.0`` there and Upstox requires it."""
+        if not v2:
+            return self.api(handler, body=body)
 
-    def is_order_route(self, path: str) -> bool:
-        """The paths the SDK sends to its order host (``api-hft``): single place/modify/cancel."""
-        return any(part in path for part in _ORDER_PATHS) and "/multi/" not in path
+        def versioned(request: web.Request, fields: dict[str, Any], user: str) -> Any:
+            if request.headers.get("Api-Version") != "2.0":
+                raise Refusal(ErrorKind.INPUT, "API Version does not exist", code="UDAPI100015", status=400)
+            return handler(request, fields, user)
+
+        return self.api(versioned, body=body)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,9 +20,10 @@ from urllib.parse import urlencode
 
 import msgspec
 from aiohttp import web
+from tt_connect.emulation import ErrorKind, Refusal
 from tt_connect.timeutil import IST
 
-from tt_connect_upstox.emulator.wire import Refusal, error_body, ok
+from tt_connect_upstox.emulator.wire import error_body
 
 if TYPE_CHECKING:
     from tt_connect_upstox.emulator.app import UpstoxEmulator
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["add_routes", "token_reply"]
 
 _REQUEST_LIFETIME = _dt.timedelta(minutes=10)
+_NO_VERSION = Refusal(ErrorKind.INPUT, "API Version does not exist", code="UDAPI100015", status=400)
+_BAD_CREDENTIALS = Refusal(ErrorKind.AUTH, "Invalid Credentials", code="UDAPI100016", status=401)
 
 
 def token_reply(emu: UpstoxEmulator, token: str) -> dict[str, Any]:
@@ -59,27 +62,27 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
 
     async def token(request: web.Request) -> web.Response:
         if request.headers.get("Api-Version") != "2.0":
-            return emu.refuse(Refusal(400, "UDAPI100015", "API Version does not exist"))
+            return emu.refusal_response(_NO_VERSION)
         form = await request.post()
         code = str(form.get("code", ""))
         user = emu.sessions.redeem_code("code", code) if code else None  # a code works once, either way
         valid = (form.get("client_id") == emu.api_key and form.get("client_secret") == emu.api_secret
                  and form.get("redirect_uri") == emu.redirect_url and form.get("grant_type") == "authorization_code")
         if user is None or not valid:
-            return emu.refuse(Refusal(401, "UDAPI100016", "Invalid Credentials"))
+            return emu.refusal_response(_BAD_CREDENTIALS)
         emu.logins += 1
         return web.Response(body=msgspec.json.encode(token_reply(emu, emu.sessions.issue(user))),
                             content_type="application/json")
 
     async def logout(request: web.Request) -> web.Response:
         try:
-            emu.user(request)
+            emu.authenticate(request)
         except Refusal as refusal:
-            return emu.refuse(refusal)
+            return emu.refusal_response(refusal)
         if request.headers.get("Api-Version") != "2.0":
-            return emu.refuse(Refusal(400, "UDAPI100015", "API Version does not exist"))
+            return emu.refusal_response(_NO_VERSION)
         emu.sessions.revoke(request.headers["Authorization"].partition(" ")[2])
-        return ok(True)
+        return emu.ok_response(True)
 
     async def token_request(request: web.Request) -> web.Response:
         try:
@@ -88,11 +91,11 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
             body = None
         if request.match_info["client_id"] != emu.api_key or not isinstance(body, dict) \
                 or body.get("client_secret") != emu.api_secret:
-            return emu.refuse(Refusal(401, "UDAPI100016", "Invalid Credentials"))
+            return emu.refusal_response(_BAD_CREDENTIALS)
         emu.pending_token_requests.append(emu.api_key)
         expiry = emu.clock.now() + _REQUEST_LIFETIME
-        return ok({"authorization_expiry": str(int(expiry.timestamp() * 1000)),
-                   "notifier_url": f"{emu.base_url}/notifier"})
+        return emu.ok_response({"authorization_expiry": str(int(expiry.timestamp() * 1000)),
+                                "notifier_url": f"{emu.base_url}/notifier"})
 
     r = app.router
     r.add_get("/v2/login/authorization/dialog", dialog)

@@ -19,7 +19,7 @@ import msgspec
 from aiohttp import web
 from tt_connect.timeutil import IST
 
-from tt_connect_upstox.emulator.wire import Refusal, ok
+from tt_connect_upstox.emulator.wire import bad_input
 
 if TYPE_CHECKING:
     from tt_connect_upstox.emulator.app import UpstoxEmulator
@@ -41,17 +41,16 @@ def _keys(request: web.Request, *names: str) -> list[str]:
         if raw:
             keys = [k.strip() for k in raw.split(",") if k.strip()]
             if len(keys) > MAX_QUOTE_KEYS:
-                raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: at most {MAX_QUOTE_KEYS} "
-                                                  "instrument keys per request")
+                raise bad_input(f"at most {MAX_QUOTE_KEYS} instrument keys per request")
             return keys
-    raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: instrument_key is required")
+    raise bad_input("instrument_key is required")
 
 
 def _day(text: str) -> _dt.date:
     try:
         return _dt.date.fromisoformat(text)
     except ValueError:
-        raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: date {text!r}") from None
+        raise bad_input(f"date {text!r}") from None
 
 
 def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
@@ -76,26 +75,26 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
                 out[listing.quote_key(token)] = render(token)
         return out
 
-    def quotes(request: web.Request, body: dict[str, Any], user: str, *, v3: bool) -> web.Response:
+    def quotes(request: web.Request, body: dict[str, Any], user: str, *, v3: bool) -> Any:
         def render(token: int) -> dict[str, Any]:
             row = listing.quote(engine.quote(token))
             if not v3:
                 row.pop("prev_close_price")
             return row
-        return ok(quote_map(_keys(request, "instrument_key", "symbol"), render))
+        return quote_map(_keys(request, "instrument_key", "symbol"), render)
 
-    def ltp(request: web.Request, body: dict[str, Any], user: str, *, v3: bool) -> web.Response:
+    def ltp(request: web.Request, body: dict[str, Any], user: str, *, v3: bool) -> Any:
         def render(token: int) -> dict[str, Any]:
             quote = engine.quote(token)
             row: dict[str, Any] = {"last_price": quote.last_price, "instrument_token": listing.key[token]}
             if v3:
                 row.update(ltq=quote.last_quantity, volume=quote.volume, cp=quote.close)
             return row
-        return ok(quote_map(_keys(request, "instrument_key", "symbol"), render))
+        return quote_map(_keys(request, "instrument_key", "symbol"), render)
 
-    def ohlc(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def ohlc(request: web.Request, body: dict[str, Any], user: str) -> Any:
         if request.query.get("interval") not in ("1d", "I1", "I30"):
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: interval must be 1d, I1 or I30")
+            raise bad_input("interval must be 1d, I1 or I30")
 
         def render(token: int) -> dict[str, Any]:
             quote = engine.quote(token)
@@ -105,9 +104,9 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
                                   "volume": 0, "ts": stamp - 86_400_000},
                     "live_ohlc": {"open": quote.open, "high": quote.high, "low": quote.low, "close": quote.last_price,
                                   "volume": quote.volume, "ts": stamp}}
-        return ok(quote_map(_keys(request, "instrument_key"), render))
+        return quote_map(_keys(request, "instrument_key"), render)
 
-    def candles(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def candles(request: web.Request, body: dict[str, Any], user: str) -> Any:
         info = request.match_info
         token = listing.token(info["key"])
         unit = info["unit"]
@@ -117,8 +116,7 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
         except ValueError:
             interval = 0
         if spec is None or not 1 <= interval <= spec[0]:
-            raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: unit {unit!r} interval "
-                                              f"{info['interval']!r}")
+            raise bad_input(f"unit {unit!r} interval {info['interval']!r}")
         end = _day(info["to_date"])
         if "from_date" in info:
             start = _day(info["from_date"])
@@ -126,22 +124,21 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
             start = end - _dt.timedelta(days=spec[1] if interval <= spec[2] else spec[3] or 365)
         limit = spec[1] if interval <= spec[2] else spec[3]
         if start > end:
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: from_date is after to_date")
+            raise bad_input("from_date is after to_date")
         if limit and (end - start).days > limit:
-            raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: at most {limit} days of "
-                                              f"{interval} {unit} candles per request")
-        return ok({"candles": _rows(emu, token, unit, interval, start, end)})
+            raise bad_input(f"at most {limit} days of {interval} {unit} candles per request")
+        return {"candles": _rows(emu, token, unit, interval, start, end)}
 
-    def intraday(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def intraday(request: web.Request, body: dict[str, Any], user: str) -> Any:
         info = request.match_info
         token = listing.token(info["key"])
         unit, interval = info["unit"], int(info["interval"]) if info["interval"].isdigit() else 0
         if unit not in ("minutes", "hours", "days") or interval < 1:
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: unit or interval")
+            raise bad_input("unit or interval")
         today = emu.clock.now().astimezone(IST).date()
-        return ok({"candles": _rows(emu, token, unit, interval, today, today)})
+        return {"candles": _rows(emu, token, unit, interval, today, today)}
 
-    def option_chain(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def option_chain(request: web.Request, body: dict[str, Any], user: str) -> Any:
         token = listing.token(request.query.get("instrument_key"))
         expiry = _day(request.query.get("expiry_date") or "")
         underlying = listing.row(token)
@@ -169,25 +166,25 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
                                                  "pop": 0.0}}
             out.append({"expiry": expiry.isoformat(), "pcr": 1.0, "strike_price": strike,
                         "underlying_key": listing.key[token], "underlying_spot_price": spot, **sides})
-        return ok(out)
+        return out
 
-    def status(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def status(request: web.Request, body: dict[str, Any], user: str) -> Any:
         exchange = request.match_info["exchange"]
-        return ok({"exchange": exchange, "status": "NORMAL_OPEN" if emu.market_open else "NORMAL_CLOSE",
+        return ({"exchange": exchange, "status": "NORMAL_OPEN" if emu.engine.market_open else "NORMAL_CLOSE",
                    "last_updated": int(emu.clock.now().timestamp() * 1000)})
 
     r = app.router
     r.add_get("/market-quote/instruments/exchange/{name}.json.gz", bod_file)
-    r.add_get("/v2/market-quote/quotes", emu.api(lambda q, b, u: quotes(q, b, u, v3=False), api_version=True))
-    r.add_get("/v3/market-quote/quotes", emu.api(lambda q, b, u: quotes(q, b, u, v3=True)))
-    r.add_get("/v2/market-quote/ltp", emu.api(lambda q, b, u: ltp(q, b, u, v3=False), api_version=True))
-    r.add_get("/v3/market-quote/ltp", emu.api(lambda q, b, u: ltp(q, b, u, v3=True)))
-    r.add_get("/v3/market-quote/ohlc", emu.api(ohlc))
-    r.add_get("/v3/historical-candle/intraday/{key}/{unit}/{interval}", emu.api(intraday))
-    r.add_get("/v3/historical-candle/{key}/{unit}/{interval}/{to_date}/{from_date}", emu.api(candles))
-    r.add_get("/v3/historical-candle/{key}/{unit}/{interval}/{to_date}", emu.api(candles))
-    r.add_get("/v2/option/chain", emu.api(option_chain))
-    r.add_get("/v2/market/status/{exchange}", emu.api(status))
+    r.add_get("/v2/market-quote/quotes", emu.route(lambda q, b, u: quotes(q, b, u, v3=False), v2=True, body="none"))
+    r.add_get("/v3/market-quote/quotes", emu.route(lambda q, b, u: quotes(q, b, u, v3=True), body="none"))
+    r.add_get("/v2/market-quote/ltp", emu.route(lambda q, b, u: ltp(q, b, u, v3=False), v2=True, body="none"))
+    r.add_get("/v3/market-quote/ltp", emu.route(lambda q, b, u: ltp(q, b, u, v3=True), body="none"))
+    r.add_get("/v3/market-quote/ohlc", emu.route(ohlc, body="none"))
+    r.add_get("/v3/historical-candle/intraday/{key}/{unit}/{interval}", emu.route(intraday, body="none"))
+    r.add_get("/v3/historical-candle/{key}/{unit}/{interval}/{to_date}/{from_date}", emu.route(candles, body="none"))
+    r.add_get("/v3/historical-candle/{key}/{unit}/{interval}/{to_date}", emu.route(candles, body="none"))
+    r.add_get("/v2/option/chain", emu.route(option_chain, body="none"))
+    r.add_get("/v2/market/status/{exchange}", emu.route(status, body="none"))
 
 
 def _rows(emu: UpstoxEmulator, token: int, unit: str, interval: int, start: _dt.date,

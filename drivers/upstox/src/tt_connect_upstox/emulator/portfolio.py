@@ -16,7 +16,7 @@ from tt_connect.paper.engine import PaperRejection
 from tt_connect.paper.margins import MarginOrder, basket_margin
 
 from tt_connect_upstox.emulator.auth import token_reply
-from tt_connect_upstox.emulator.wire import Refusal, ok
+from tt_connect_upstox.emulator.wire import bad_input
 
 if TYPE_CHECKING:
     from tt_connect_upstox.emulator.app import UpstoxEmulator
@@ -27,51 +27,50 @@ __all__ = ["add_routes"]
 def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
     listing, engine = emu.listing, emu.engine
 
-    def profile(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def profile(request: web.Request, body: dict[str, Any], user: str) -> Any:
         reply = token_reply(emu, "")
-        return ok({k: v for k, v in reply.items() if k not in ("access_token", "extended_token")})
+        return {k: v for k, v in reply.items() if k not in ("access_token", "extended_token")}
 
-    def funds(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def funds(request: web.Request, body: dict[str, Any], user: str) -> Any:
         segment = request.query.get("segment")
         if segment not in (None, "SEC", "COM"):
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: segment must be SEC or COM")
+            raise bad_input("segment must be SEC or COM")
         money = engine.funds()
         equity = {"used_margin": money["used_margin"], "payin_amount": 0.0, "span_margin": 0.0, "adhoc_margin": 0.0,
                   "notional_cash": 0.0, "available_margin": money["available_margin"], "exposure_margin": 0.0}
         commodity = dict.fromkeys(equity, 0.0)
         data = {"equity": equity, "commodity": commodity}
-        return ok({"SEC": {"equity": equity}, "COM": {"commodity": commodity}}[segment] if segment else data)
+        return {"SEC": {"equity": equity}, "COM": {"commodity": commodity}}[segment] if segment else data
 
-    def holdings(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
-        return ok([listing.holding(h, last) for h, last in engine.holding_rows()])
+    def holdings(request: web.Request, body: dict[str, Any], user: str) -> Any:
+        return [listing.holding(h, last) for h, last in engine.holding_rows()]
 
-    def positions(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
-        return ok([listing.position(p, last) for p, last in engine.position_rows()])
+    def positions(request: web.Request, body: dict[str, Any], user: str) -> Any:
+        return [listing.position(p, last) for p, last in engine.position_rows()]
 
-    def convert(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def convert(request: web.Request, body: dict[str, Any], user: str) -> Any:
         token = listing.token(body.get("instrument_token"))
         old = listing.paper_product(token, body.get("old_product"))
         new = listing.paper_product(token, body.get("new_product"))
         side = body.get("transaction_type")
         quantity = body.get("quantity")
         if side not in ("BUY", "SELL") or not isinstance(quantity, int) or isinstance(quantity, bool):
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: transaction_type or quantity")
+            raise bad_input("transaction_type or quantity")
         try:
             engine.convert(token=token, side=str(side), qty=quantity, from_product=old, to_product=new)
         except PaperRejection as rejection:
-            raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: {rejection.message}") from None
-        return ok({"status": "complete"})
+            raise bad_input(f"{rejection.message}") from None
+        return {"status": "complete"}
 
-    def margin(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def margin(request: web.Request, body: dict[str, Any], user: str) -> Any:
         items = body.get("instruments")
         if not isinstance(items, list) or not items:
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: instruments is required")
+            raise bad_input("instruments is required")
         orders = []
         for item in items:
             if not isinstance(item, dict) or item.get("transaction_type") not in ("BUY", "SELL") \
                     or not isinstance(item.get("quantity"), int):
-                raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: instrument_key, quantity, "
-                                                  "product and transaction_type are required")
+                raise bad_input("instrument_key, quantity, product and transaction_type are required")
             token = listing.token(item.get("instrument_key"))
             price = float(item.get("price") or 0.0)
             orders.append(MarginOrder(token=token, side=str(item["transaction_type"]), qty=int(item["quantity"]),
@@ -81,13 +80,13 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
         margins = [{"span_margin": line["span"], "exposure_margin": line["exposure"], "equity_margin": line["var"],
                     "net_buy_premium": line["option_premium"], "additional_margin": 0.0,
                     "total_margin": line["total"], "tender_margin": 0.0} for line in basket["orders"]]
-        return ok({"margins": margins, "required_margin": basket["initial"]["total"],
+        return ({"margins": margins, "required_margin": basket["initial"]["total"],
                    "final_margin": basket["final"]["total"]})
 
     r = app.router
-    r.add_get("/v2/user/profile", emu.api(profile, api_version=True))
-    r.add_get("/v2/user/get-funds-and-margin", emu.api(funds, api_version=True))
-    r.add_get("/v2/portfolio/long-term-holdings", emu.api(holdings, api_version=True))
-    r.add_get("/v2/portfolio/short-term-positions", emu.api(positions, api_version=True))
-    r.add_put("/v2/portfolio/convert-position", emu.api(convert, api_version=True))
-    r.add_post("/v2/charges/margin", emu.api(margin))
+    r.add_get("/v2/user/profile", emu.route(profile, v2=True, body="none"))
+    r.add_get("/v2/user/get-funds-and-margin", emu.route(funds, v2=True, body="none"))
+    r.add_get("/v2/portfolio/long-term-holdings", emu.route(holdings, v2=True, body="none"))
+    r.add_get("/v2/portfolio/short-term-positions", emu.route(positions, v2=True, body="none"))
+    r.add_put("/v2/portfolio/convert-position", emu.route(convert, v2=True))
+    r.add_post("/v2/charges/margin", emu.route(margin))

@@ -18,10 +18,9 @@ from urllib.parse import urlencode
 
 import msgspec
 from aiohttp import web
-from tt_connect.emulation import StreamClient
+from tt_connect.emulation import ErrorKind, Refusal, StreamClient
 from tt_connect.paper.engine import PaperOrder, PaperQuote
 
-from tt_connect_upstox.emulator.wire import Refusal, ok
 from tt_connect_upstox.feed_proto import FeedResponse, RequestMode
 
 if TYPE_CHECKING:
@@ -102,7 +101,7 @@ def _ohlc(target: Any, quote: PaperQuote) -> None:
 def _market_info(emu: UpstoxEmulator) -> bytes:
     response = FeedResponse(type=_MARKET_INFO, currentTs=int(emu.clock.now().timestamp() * 1000))
     for segment in _SEGMENTS:
-        response.marketInfo.segmentStatus[segment] = _NORMAL_OPEN if emu.market_open else _NORMAL_CLOSE
+        response.marketInfo.segmentStatus[segment] = _NORMAL_OPEN if emu.engine.market_open else _NORMAL_CLOSE
     return bytes(response.SerializeToString())
 
 
@@ -112,18 +111,18 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
         return f"{emu.ws_base_url}{path}/socket?{urlencode({'requestId': code[:12], 'code': code, **extra})}"
 
     def authorize(path: str, *, portfolio: bool) -> Any:
-        def handler(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+        def handler(request: web.Request, body: dict[str, Any], user: str) -> Any:
             extra = _update_types(request) if portfolio else {}
             url = socket_url(path, extra, user)
-            return ok({"authorized_redirect_uri": url, "authorizedRedirectUri": url})
+            return {"authorized_redirect_uri": url, "authorizedRedirectUri": url}
         return handler
 
     def entry(path: str, *, portfolio: bool) -> Any:
         async def handler(request: web.Request) -> web.StreamResponse:
             try:
-                user = emu.user(request)
+                user = emu.authenticate(request)
             except Refusal as refusal:
-                return emu.refuse(refusal)
+                return emu.refusal_response(refusal)
             raise web.HTTPFound(socket_url(path, _update_types(request) if portfolio else {}, user))
         return handler
 
@@ -131,7 +130,8 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
         async def handler(request: web.Request) -> web.StreamResponse:
             user = emu.sessions.redeem_code("socket", request.query.get("code", ""))
             if user is None:
-                return emu.refuse(Refusal(401, "UDAPI100050", "Invalid token used to access API"))
+                return emu.refusal_response(Refusal(ErrorKind.AUTH, "Invalid token used to access API",
+                                                    code="UDAPI100050", status=401))
             if portfolio:
                 kinds = set(request.query.get("update_types", "order").split(","))
                 return await emu.serve_stream(request, user, heartbeat=_HEARTBEAT,
@@ -141,8 +141,8 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
 
     market, portfolio = "/v3/feed/market-data-feed", "/v2/feed/portfolio-stream-feed"
     r = app.router
-    r.add_get(f"{market}/authorize", emu.api(authorize(market, portfolio=False)))
-    r.add_get(f"{portfolio}/authorize", emu.api(authorize(portfolio, portfolio=True), api_version=True))
+    r.add_get(f"{market}/authorize", emu.route(authorize(market, portfolio=False), body="none"))
+    r.add_get(f"{portfolio}/authorize", emu.route(authorize(portfolio, portfolio=True), v2=True, body="none"))
     r.add_get(market, entry(market, portfolio=False))
     r.add_get(portfolio, entry(portfolio, portfolio=True))
     r.add_get(f"{market}/socket", socket(portfolio=False))
@@ -196,5 +196,5 @@ def order_frame(emu: UpstoxEmulator, order: PaperOrder, client: StreamClient) ->
     """An order change on a portfolio socket that asked for order updates, as JSON text."""
     if client.state.get("kind") != "portfolio" or "order" not in client.state.get("updates", ()):
         return None
-    row = emu.listing.order(order, is_amo=order.order_id in emu.amo_orders)
+    row = emu.listing.order(order)
     return msgspec.json.encode({"update_type": "order", "user_id": client.user_id, **row}).decode()

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from tt_connect.emulation import ErrorKind, Refusal
 from tt_connect.paper.engine import PaperRejection
 from tt_connect.paper.triggers import PaperGtt, PaperGttLeg
 
-from tt_connect_upstox.emulator.wire import Refusal, ok
+from tt_connect_upstox.emulator.wire import V3, bad_input
 
 if TYPE_CHECKING:
     from tt_connect_upstox.emulator.app import UpstoxEmulator
@@ -38,7 +39,8 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
         text = str(gtt_id or "")
         found = text[len(_PREFIX):] if text.startswith(_PREFIX) else ""
         if found not in engine.triggers.gtts:
-            raise Refusal(400, "UDAPI100010", f"GTT order not found: {text or '(none)'}")
+            raise Refusal(ErrorKind.NOT_FOUND, f"GTT order not found: {text or '(none)'}", code="UDAPI100010",
+                          status=400)
         return found
 
     def render(gtt: PaperGtt) -> dict[str, Any]:
@@ -60,63 +62,62 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
 
     def leg_of(token: int, body: dict[str, Any], side: str, product: str) -> tuple[PaperGttLeg, float]:
         if body.get("type") != "SINGLE":
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: the emulator runs SINGLE GTTs only")
+            raise bad_input("the emulator runs SINGLE GTTs only")
         rules = body.get("rules")
         quantity = body.get("quantity")
         if not isinstance(rules, list) or len(rules) != 1 or not isinstance(rules[0], dict) \
                 or rules[0].get("strategy") != "ENTRY" or not isinstance(quantity, int) or quantity <= 0:
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: a SINGLE GTT has one ENTRY rule "
-                                              "and a positive quantity")
+            raise bad_input("a SINGLE GTT has one ENTRY rule and a positive quantity")
         rule = rules[0]
         trigger_type = rule.get("trigger_type")
         try:
             trigger = float(rule["trigger_price"])
         except (KeyError, TypeError, ValueError):
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: trigger_price") from None
+            raise bad_input("trigger_price") from None
         last = engine.ltp(token)
         if trigger_type not in ("ABOVE", "BELOW") or (trigger_type == "ABOVE") != (trigger > last):
-            raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: trigger_type {trigger_type} does "
-                                              f"not match trigger_price {trigger} against the last price {last}")
+            raise bad_input(f"trigger_type {trigger_type} does not match trigger_price {trigger} against the last "
+                            f"price {last}")
         return PaperGttLeg(trigger_price=trigger, side=side, qty=quantity, product=product, order_type="MARKET"), last
 
-    def place(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def place(request: web.Request, body: dict[str, Any], user: str) -> Any:
         token = listing.token(body.get("instrument_token"))
         side = body.get("transaction_type")
         if side not in ("BUY", "SELL"):
-            raise Refusal(400, "UDAPI100038", "Invalid input passed to the API: transaction_type")
+            raise bad_input("transaction_type")
         leg, last = leg_of(token, body, str(side), listing.paper_product(token, body.get("product")))
         try:
             gtt = engine.triggers.place(token, [leg], last)
         except PaperRejection as rejection:
-            raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: {rejection.message}") from None
-        return ok({"gtt_order_ids": [f"{_PREFIX}{gtt.gtt_id}"]}, latency=True)
+            raise bad_input(f"{rejection.message}") from None
+        return V3({"gtt_order_ids": [f"{_PREFIX}{gtt.gtt_id}"]})
 
-    def modify(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def modify(request: web.Request, body: dict[str, Any], user: str) -> Any:
         gtt = engine.triggers.get(paper_id(body.get("gtt_order_id")))
         (current,) = gtt.legs
         leg, last = leg_of(gtt.token, body, current.side, current.product)
         try:
             engine.triggers.modify(gtt.gtt_id, [leg], last)
         except PaperRejection as rejection:
-            raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: {rejection.message}") from None
-        return ok({"gtt_order_ids": [f"{_PREFIX}{gtt.gtt_id}"]}, latency=True)
+            raise bad_input(f"{rejection.message}") from None
+        return V3({"gtt_order_ids": [f"{_PREFIX}{gtt.gtt_id}"]})
 
-    def cancel(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def cancel(request: web.Request, body: dict[str, Any], user: str) -> Any:
         gtt_id = paper_id(body.get("gtt_order_id"))
         try:
             engine.triggers.delete(gtt_id)
         except PaperRejection as rejection:
-            raise Refusal(400, "UDAPI100038", f"Invalid input passed to the API: {rejection.message}") from None
-        return ok({"gtt_order_ids": [f"{_PREFIX}{gtt_id}"]}, latency=True)
+            raise bad_input(f"{rejection.message}") from None
+        return V3({"gtt_order_ids": [f"{_PREFIX}{gtt_id}"]})
 
-    def details(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
+    def details(request: web.Request, body: dict[str, Any], user: str) -> Any:
         wanted = request.query.get("gtt_order_id")
         if wanted:
-            return ok([render(engine.triggers.get(paper_id(wanted)))], latency=True)
-        return ok([render(g) for g in engine.triggers.gtts.values()], latency=True)
+            return V3([render(engine.triggers.get(paper_id(wanted)))])
+        return V3([render(g) for g in engine.triggers.gtts.values()])
 
     r = app.router
-    r.add_post("/v3/order/gtt/place", emu.api(place))
-    r.add_put("/v3/order/gtt/modify", emu.api(modify))
-    r.add_delete("/v3/order/gtt/cancel", emu.api(cancel))
-    r.add_get("/v3/order/gtt", emu.api(details))
+    r.add_post("/v3/order/gtt/place", emu.route(place))
+    r.add_put("/v3/order/gtt/modify", emu.route(modify))
+    r.add_delete("/v3/order/gtt/cancel", emu.route(cancel))
+    r.add_get("/v3/order/gtt", emu.route(details, body="none"))

@@ -11,12 +11,14 @@ import datetime as _dt
 from typing import Any
 
 import msgspec
-from aiohttp import web
+from tt_connect.emulation import ErrorKind, Refusal
 from tt_connect.paper.engine import PaperEngine, PaperFill, PaperHolding, PaperOrder, PaperPosition, PaperQuote
+from tt_connect.paper.rules import FREEZE_QUANTITIES, price_band
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import IST
 
-__all__ = ["ORDER_TYPES", "Refusal", "UpstoxListing", "error_body", "ok", "upstox_time"]
+__all__ = ["CIRCUIT_MESSAGE", "FREEZE_MESSAGE", "HOURS_MESSAGE", "ORDER_TYPES", "UpstoxListing", "V3", "bad_input",
+           "error_body", "status_message", "upstox_time"]
 
 ORDER_TYPES = {"MARKET": "MARKET", "LIMIT": "LIMIT", "SL": "SL", "SL-M": "SL_M"}
 """Upstox order_type -> the paper engine's."""
@@ -30,12 +32,32 @@ _SEGMENTS = {("NSE", "EQ"): "NSE_EQ", ("NSE", "IDX"): "NSE_INDEX", ("NFO", "FUT"
              ("BSE", "EQ"): "BSE_EQ", ("BFO", "FUT"): "BSE_FO", ("BFO", "OPT"): "BSE_FO"}
 
 
-class Refusal(Exception):
-    """A request the emulator refuses, rendered in Upstox's error envelope."""
+CIRCUIT_MESSAGE = "The price set should be within the circuit limits. Please modify your order price."
+"""Upstox's text for a price outside the band (seen in a GTT rule's ``message`` on community.upstox.com)."""
+FREEZE_MESSAGE = "Order quantity is greater than the freeze quantity. Please use slicing."  # [UNVERIFIED] text
+HOURS_MESSAGE = "Orders can be placed only during market hours. Please place an AMO instead."  # [UNVERIFIED] text
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+
+def status_message(order: PaperOrder, user_id: str) -> str | None:
+    """A rejected order's reason in Upstox's words, from the paper engine's refusal code."""
+    if order.rejection_code == "FUNDS":
+        return f"RMS:Margin Exceeds, {order.message} for entity account-{user_id} across exchange across segment " \
+               "across product"
+    known = {"PRICE_BAND": CIRCUIT_MESSAGE, "FREEZE": FREEZE_MESSAGE, "MARKET_CLOSED": HOURS_MESSAGE}
+    return known.get(order.rejection_code) or order.message or None
+
+
+class V3:
+    """A handler's data for a v3 order or GTT call: the reply adds ``metadata.latency``."""
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+
+def bad_input(detail: str, code: str = "UDAPI100038") -> Refusal:
+    """Upstox's refusal of a malformed request (a 400 with an ``UDAPI`` code)."""
+    return Refusal(ErrorKind.INPUT, f"Invalid input passed to the API: {detail}" if code == "UDAPI100038" else detail,
+                   code=code, status=400)
 
 
 def error_body(code: str, message: str) -> bytes:
@@ -43,14 +65,6 @@ def error_body(code: str, message: str) -> bytes:
     problem = {"errorCode": code, "message": message, "propertyPath": None, "invalidValue": None,
                "error_code": code, "property_path": None, "invalid_value": None}
     return msgspec.json.encode({"status": "error", "errors": [problem]})
-
-
-def ok(data: Any, *, latency: bool = False) -> web.Response:
-    """A success envelope; v3 order calls add ``metadata.latency`` (milliseconds)."""
-    body: dict[str, Any] = {"status": "success", "data": data}
-    if latency:
-        body["metadata"] = {"latency": 12}
-    return web.Response(body=msgspec.json.encode(body), content_type="application/json")
 
 
 def upstox_time(moment: _dt.datetime | None) -> str | None:
@@ -65,8 +79,9 @@ def _expiry_ms(day: _dt.date) -> int:
 class UpstoxListing:
     """The paper universe as Upstox lists it: instrument keys, trading symbols, the BOD file."""
 
-    def __init__(self, engine: PaperEngine) -> None:
+    def __init__(self, engine: PaperEngine, user_id: str) -> None:
         self.engine = engine
+        self.user_id = user_id
         self.key: dict[int, str] = {}
         self.by_key: dict[str, int] = {}
         self.symbol: dict[int, str] = {}
@@ -107,7 +122,7 @@ class UpstoxListing:
         """The paper token behind an instrument key; an unknown key is refused as Upstox does."""
         found = self.by_key.get(key) if isinstance(key, str) else None
         if found is None:
-            raise Refusal(400, "UDAPI100011", "Invalid Instrument key")
+            raise bad_input(f"instrument key {key!r} is not valid")
         return found
 
     def product(self, token: int, paper_product: str) -> str:
@@ -119,7 +134,7 @@ class UpstoxListing:
             return "MIS"
         if product == "D":
             return "CNC" if self.row(token).kind == "EQ" else "NRML"
-        raise Refusal(400, "UDAPI1012", "Valid product is required")
+        raise bad_input(f"product {product!r} (I, D or MTF)")
 
     def identity(self, token: int) -> dict[str, Any]:
         """The instrument fields most Upstox rows carry."""
@@ -156,14 +171,15 @@ class UpstoxListing:
         return out
 
     def freeze_quantity(self, token: int) -> int:
-        """Largest quantity one order may carry: NSE's freeze limits are a few dozen lots for derivatives."""
+        """Largest quantity one order may carry: the exchanges' freeze limits the paper market enforces."""
         row = self.row(token)
-        return 100_000 if row.kind == "EQ" else row.lot_size * 24
+        return FREEZE_QUANTITIES.get(row.underlying, 100_000) if row.kind in ("FUT", "OPT") else 100_000
 
     # -- rows -------------------------------------------------------------------------------
 
-    def order(self, order: PaperOrder, *, is_amo: bool = False, history: bool = False) -> dict[str, Any]:
+    def order(self, order: PaperOrder, *, history: bool = False) -> dict[str, Any]:
         """One order as ``OrderBookData`` (book, details) or ``OrderData`` (history)."""
+        is_amo = order.variety == "AMO"
         status = _STATUSES.get(order.status, order.status.lower())
         if is_amo and order.status == "OPEN" and not order.filled_qty:
             status = "after market order req received"
@@ -173,14 +189,16 @@ class UpstoxListing:
             "placed_by": "EMU123", "order_type": _PAPER_ORDER_TYPES[order.order_type], "validity": order.validity,
             "trigger_price": order.trigger_price, "disclosed_quantity": 0, "transaction_type": order.side,
             "average_price": round(order.average_price, 2), "filled_quantity": order.filled_qty,
-            "status_message": order.message or None, "exchange_order_id": order.exchange_order_id or None,
-            "parent_order_id": None, "order_id": order.order_id, "variety": "AMO" if is_amo else "SIMPLE",
+            "status_message": status_message(order, self.user_id) if order.status == "REJECTED" else
+            order.message or None, "exchange_order_id": order.exchange_order_id or None,
+            "parent_order_id": None, "order_id": order.order_id,
+            "variety": "AMO" if is_amo else "SIMPLE",
             "order_timestamp": upstox_time(order.placed_at), "exchange_timestamp": upstox_time(order.updated_at)
             if order.exchange_order_id else None, "is_amo": is_amo, "order_request_id": "1"}
         if not history:
             row.update(pending_quantity=max(order.qty - order.filled_qty - order.cancelled_qty, 0)
                        if order.status in ("OPEN", "TRIGGER_PENDING") else 0,
-                       status_message_raw=order.message or None, guid=None, order_ref_id=None)
+                       status_message_raw=row["status_message"], guid=None, order_ref_id=None)
         return row
 
     def trade(self, fill: PaperFill) -> dict[str, Any]:
@@ -227,7 +245,7 @@ class UpstoxListing:
         """One ``MarketQuoteSymbolV3`` (the v2 quote is the same without the v3-only fields)."""
         token = quote.token
         row = self.row(token)
-        band = 0.2 * quote.close
+        band = price_band(row.kind, quote.close) or (row.tick_size, quote.close * 3)
         return {
             "ohlc": {"open": quote.open, "high": quote.high, "low": quote.low, "close": quote.last_price},
             "depth": {"buy": [{"quantity": q, "price": p, "orders": n} for p, q, n in quote.bids],
@@ -238,8 +256,7 @@ class UpstoxListing:
             "oi": float(quote.oi), "net_change": round(quote.last_price - quote.close, 2),
             "total_buy_quantity": float(sum(q for _, q, _ in quote.bids)),
             "total_sell_quantity": float(sum(q for _, q, _ in quote.asks)),
-            "lower_circuit_limit": round(max(quote.close - band, row.tick_size), 2),
-            "upper_circuit_limit": round(quote.close + band, 2),
+            "lower_circuit_limit": round(max(band[0], row.tick_size), 2), "upper_circuit_limit": round(band[1], 2),
             "last_trade_time": str(int(quote.timestamp.timestamp() * 1000)), "oi_day_high": 0.0, "oi_day_low": 0.0,
             "prev_close_price": quote.close}
 
