@@ -88,6 +88,13 @@ class UpstoxEmulator(EmulatorHost):
             "access_token": self.access_token,
         }
 
+    def driver_config(self, **overrides: Any) -> dict[str, Any]:
+        """The announcement as a config, with a live token: a dead one (expired, logged out) is replaced, as
+        the account holder would log in again, so every new client of a long-running emulator can start."""
+        if self.sessions.user_of(self.access_token) is None:
+            self.access_token = self.sessions.issue(self.user_id)
+        return super().driver_config(**overrides)
+
     def error_response(self, kind: ErrorKind, message: str, status: int) -> web.Response:
         code, default = _KIND_CODES[kind]
         if kind is ErrorKind.RATE_LIMIT:
