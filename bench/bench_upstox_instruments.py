@@ -3,7 +3,8 @@
 Run: ``python bench/bench_upstox_instruments.py``. The file (~140k records, the real layout)
 comes from bench/upstox_master.py and is cached under bench/.cache. Each run is a fresh
 subprocess so peak RSS is the load's own. Every measure starts from the gzipped bytes as they
-are downloaded, so the decompression is inside the time: DuckDB alone (the driver's SELECT over
+are downloaded, so the decompression (the core's, for a gzip ``InstrumentFile``) is inside the
+time: DuckDB alone (the driver's SELECT over
 ``read_json``, materialised), the core's ``Store.load`` (the SELECT plus the core's
 normalisation and insert) and the full load a client does, ``InstrumentMaster.load`` (store
 plus the in-memory key set), in memory (judged) and into a new DuckDB file (the default).
@@ -30,13 +31,6 @@ TARGET_S = 0.5
 TARGET_MB = 200
 
 
-def gunzip(data: bytes) -> bytes:
-    """Decompress into one buffer of the trailer's size: ``gzip.decompress`` joins chunks, twice the peak."""
-    import zlib
-
-    return zlib.decompress(data, wbits=31, bufsize=max(int.from_bytes(data[-4:], "little"), 1))
-
-
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -45,14 +39,16 @@ def child_duckdb(path: str) -> None:
     import os
 
     import duckdb
-    from tt_connect_upstox.instruments import UPSTOX_READ_OPTIONS, UPSTOX_SELECT
+    from tt_connect.instruments_db.master import _decompressed
+    from tt_connect_upstox.instruments import UPSTOX_READ_OPTIONS, UPSTOX_SELECT, upstox_instrument_source
 
     raw = Path(path).read_bytes()
+    (file,) = upstox_instrument_source("https://example.test/complete.json.gz").files
     con = duckdb.connect()
     before = _rss_mb()
     started = time.perf_counter()
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        handle.write(gunzip(raw))
+        handle.write(_decompressed("upstox", file, raw))
     quoted = handle.name.replace("'", "''")
     select = UPSTOX_SELECT.replace("{source}", f"read_json('{quoted}', {UPSTOX_READ_OPTIONS})")
     con.execute(f"CREATE TABLE canonical AS {select}")
@@ -66,16 +62,18 @@ def child_duckdb(path: str) -> None:
 def child_store(path: str) -> None:
     import datetime as dt
 
+    from tt_connect.instruments_db.master import _decompressed
     from tt_connect.instruments_db.store import Store
     from tt_connect.timeutil import IST
     from tt_connect_upstox.instruments import upstox_instrument_source
 
     raw = Path(path).read_bytes()
+    source = upstox_instrument_source("https://example.test/complete.json.gz")
     store = Store(":memory:")
     before = _rss_mb()
     started = time.perf_counter()
-    rows = store.load("upstox", upstox_instrument_source("https://example.test/complete.json.gz"),
-                      gunzip(raw), dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST))
+    rows = store.load("upstox", source, _decompressed("upstox", source.files[0], raw),
+                      dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST))
     elapsed = time.perf_counter() - started
     print(json.dumps({"seconds": elapsed, "rows": rows, "peak_rss_mb": _rss_mb(), "rss_before_mb": before}))
 
@@ -90,8 +88,8 @@ def child_master(path: str, database: str = ":memory:") -> None:
     from tt_connect_upstox.instruments import upstox_instrument_source
 
     raw = Path(path).read_bytes()
-    source = dataclasses.replace(upstox_instrument_source("https://example.test/complete.json.gz"),
-                                 local=lambda: gunzip(raw))
+    source = upstox_instrument_source("https://example.test/complete.json.gz")
+    source = dataclasses.replace(source, files=(dataclasses.replace(source.files[0], local=lambda: raw),))
     master = InstrumentMaster(database, clock=ManualClock(dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST)))
     before = _rss_mb()
     started = time.perf_counter()
