@@ -35,6 +35,7 @@ from tt_connect.models import (
     Tick,
     Trade,
 )
+from tt_connect.options.tools import OptionTools
 from tt_connect.request_builder.coerce import (
     DateArg,
     InstrumentArg,
@@ -50,13 +51,12 @@ from tt_connect.timeutil import Clock
 from tt_connect.trading import Trading
 
 if TYPE_CHECKING:
-    from tt_connect.instruments_db import OptionChain
     from tt_connect.streaming import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
 
 __all__ = ["AsyncTTConnect"]
 
 
-class AsyncTTConnect:
+class AsyncTTConnect(OptionTools):
     """An asyncio client for one broker account.
 
     Parameters
@@ -372,11 +372,6 @@ class AsyncTTConnect:
     def tick_size(self, instrument: InstrumentArg) -> float:
         """Return the tick size: prices must be a multiple of it."""
         return self._rt.catalogue().tick_size(instrument_value(instrument, "instrument", InvalidOrderError))
-
-    async def option_chain(self, underlying: str, expiry: _dt.date | str, with_quotes: bool = False) -> OptionChain:
-        """Return the calls and puts of one expiry by strike; with quotes when asked and supported."""
-        chain: OptionChain = await self._market.option_chain(underlying, expiry, with_quotes)
-        return chain
 
     # -- streaming -------------------------------------------------------------------------
 
