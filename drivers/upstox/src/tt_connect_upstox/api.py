@@ -349,25 +349,26 @@ class UpstoxApi(BrokerApi):
                     lambda data: isinstance(data, Mapping) and str(data.get("status", "")).lower() == "complete")
 
 
+def _id(data: Any, key: str) -> str:
+    """The id a write's reply carries: ``order_id``, or the first of ``order_ids``/``gtt_order_ids``."""
+    found = object_of(data, key).get(key)
+    if isinstance(found, list):
+        found = found[0] if found else None
+    if not found:
+        raise BrokerFailure(f"Upstox's reply carries no {key}", raw=data)
+    return str(found)
+
+
 def _first_order_id(data: Any) -> str:
-    ids = object_of(data, "place order").get("order_ids")
-    if not isinstance(ids, list) or not ids:
-        raise BrokerFailure("Upstox's place reply carries no order_ids", raw=data)
-    return str(ids[0])
+    return _id(data, "order_ids")
 
 
 def _order_id(data: Any) -> str:
-    order_id = object_of(data, "order").get("order_id")
-    if not order_id:
-        raise BrokerFailure("Upstox's reply carries no order_id", raw=data)
-    return str(order_id)
+    return _id(data, "order_id")
 
 
 def _first_gtt_id(data: Any) -> str:
-    ids = object_of(data, "GTT").get("gtt_order_ids")
-    if not isinstance(ids, list) or not ids:
-        raise BrokerFailure("Upstox's GTT reply carries no gtt_order_ids", raw=data)
-    return str(ids[0])
+    return _id(data, "gtt_order_ids")
 
 
 def _without_depth(quote: Quote) -> Quote:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 
+from tt_connect.driver_api import fields
 from tt_connect.enums import CandleInterval, Exchange, OrderStatus, OrderType, ProductType, Side, Validity
 from tt_connect.errors import BrokerUnavailableError, InvalidOrderError
 from tt_connect.timeutil import IST
@@ -180,27 +181,12 @@ def upstox_status_to_status(status: object, filled: int, pending: int) -> OrderS
     return found
 
 
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d-%b-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d-%b-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S")
 
 
 def upstox_time(value: object) -> _dt.datetime | None:
-    """Read ``2023-12-04 10:16:20`` (IST, no offset; the trade book also writes ``04-Dec-2023 ...``).
-
-    None for null, empty or unreadable: a timestamp is never worth failing a whole book for.
-    """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    for fmt in _TIME_FORMATS:
-        try:
-            return _dt.datetime.strptime(text, fmt).replace(tzinfo=IST)
-        except ValueError:
-            continue
-    try:
-        parsed = _dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=IST) if parsed.tzinfo is None else parsed.astimezone(IST)
+    """Read ``2023-12-04 10:16:20`` (IST, no offset; the trade book also writes ``04-Dec-2023 ...``)."""
+    return fields.timestamp(value, _TIME_FORMATS)
 
 
 def upstox_epoch_ms(value: object) -> _dt.datetime | None:

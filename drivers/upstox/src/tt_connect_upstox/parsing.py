@@ -15,7 +15,7 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tt_connect.driver_api import DriverContext
+from tt_connect.driver_api import DriverContext, fields
 from tt_connect.enums import GttStatus, GttType, OrderType, Variety
 from tt_connect.errors import BrokerUnavailableError
 from tt_connect.instruments import AnyInstrument
@@ -71,25 +71,14 @@ BROKER = "upstox"
 
 def number(value: Any) -> float:
     """Read a number sent as a JSON number or string; null or blank reads as 0."""
-    if value is None or isinstance(value, bool):
-        return 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip()
-    if not text:
-        return 0.0
-    try:
-        return float(text)
-    except ValueError:
-        raise BrokerUnavailableError(f"Upstox sent {value!r} where a number belongs", broker=BROKER) from None
+    return fields.number(value, broker=BROKER)
 
 
 def integer(value: Any) -> int:
-    return int(number(value))
+    return fields.integer(value, broker=BROKER)
 
 
-def text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+text = fields.text
 
 
 def rows_of(payload: Any, what: str) -> list[Mapping[str, Any]]:
