@@ -41,7 +41,7 @@ from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
 from tt_connect.timeutil import IST
 
 from tt_connect_upstox.config import UpstoxConfig
-from tt_connect_upstox.feed_proto import FeedResponse, MarketStatus
+from tt_connect_upstox.feed_proto import FeedFrame, MarketStatus
 from tt_connect_upstox.mapping import segment_of_key
 from tt_connect_upstox.order_stream import UpstoxOrderDecoder
 
@@ -54,7 +54,7 @@ _MARKET_INFO = 2
 _MISSING: Any = object()
 _NO_DEPTH = Depth((), ())
 _LTP, _QUOTE, _FULL = StreamMode.LTP, StreamMode.QUOTE, StreamMode.FULL
-_parse = FeedResponse.FromString
+_parse = FeedFrame.FromString
 _fromtimestamp = _dt.datetime.fromtimestamp
 
 
@@ -124,7 +124,8 @@ class UpstoxDecoder:
         stamp: Any = _MISSING  # the exchange timestamp, made once per frame and only for FULL ticks
         out: list[Tick | OrderUpdate] = []
         known = self._known
-        for key, feed in feeds.items():
+        for entry in feeds:
+            key, feed = entry.key, entry.value
             instrument = known.get(key, _MISSING)
             if instrument is _MISSING:
                 instrument = self._lookup(key)
