@@ -57,6 +57,7 @@ __all__ = [
     "Profile",
     "Quote",
     "SegmentFunds",
+    "StaticIp",
     "Tick",
     "Trade",
 ]
@@ -177,6 +178,8 @@ class OrderRequest(msgspec.Struct, frozen=True, kw_only=True):
     iceberg_legs: int | None = None
     market_protection: float | None = None
     tag: str = ""
+    algo_id: str = ""
+    """The exchange-issued algo ID the order carries ("" for none); drivers put it on the wire."""
 
 
 class ModifyRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -355,6 +358,18 @@ class Candle(msgspec.Struct, frozen=True, kw_only=True):
     close: float
     volume: int
     oi: int = 0
+
+
+# -- compliance -------------------------------------------------------------------------
+
+
+class StaticIp(Model, frozen=True, kw_only=True):
+    """The static IPs a broker accepts API orders from (SEBI's algo framework)."""
+
+    primary: str = ""
+    secondary: str = ""
+    modifiable_after: _dt.datetime | None = None
+    """When the broker next lets the IPs be changed (brokers allow it once in a while), if it says."""
 
 
 # -- GTT, margins, conversion ----------------------------------------------------------
