@@ -156,3 +156,44 @@ def test_the_plugin_declares_every_part() -> None:
     assert all(capabilities.supports(op) for op in Operation)
     assert capabilities.history_oi and len(capabilities.stream_modes) == 3
     assert driver.rate_limits(CONFIG).get("multi") is not None
+
+
+def test_sliced_orders_and_algo_ids_travel_as_upstox_takes_them(ctx: FakeContext) -> None:
+    api = UpstoxApi(CONFIG)
+    assert api.native_slicing and api.algo_id_field
+    request = OrderRequest(instrument=ctx.keys[NIFTY_CE], qty=3600, side=Side.BUY, product=ProductType.NRML,
+                           order_type=OrderType.MARKET, tag="ttc2", algo_id="ALGO-77")
+    call = api.place_sliced(ctx, request)
+    assert call.request.json is not None and call.request.json["slice"] is True
+    assert call.request.headers == {"X-Algo-Name": "ALGO-77"}, "the order's algo id beats the configured name"
+    assert call.parse({"order_ids": ["1", "2"]}) == ["1", "2"]
+
+
+async def test_the_static_ip_is_read_and_registered_on_the_emulator() -> None:
+    from tt_connect import AsyncTTConnect
+    from tt_connect_upstox.emulator import UpstoxEmulator
+
+    with UpstoxEmulator(tick_interval=0.05) as emulator:
+        async with AsyncTTConnect("upstox", emulator.driver_config(), instruments_db=":memory:",
+                                  session_store="memory") as broker:
+            assert (await broker.static_ip()).primary == "127.0.0.1"
+            updated = await broker.set_static_ip("203.0.113.7", "203.0.113.8")
+            assert (updated.primary, updated.secondary) == ("203.0.113.7", "203.0.113.8")
+            assert (await broker.static_ip()).secondary == "203.0.113.8"
+
+
+async def test_an_order_above_the_freeze_quantity_is_sliced_by_upstox_itself() -> None:
+    from tt_connect import AsyncTTConnect
+    from tt_connect.paper.rules import FREEZE_QUANTITIES
+    from tt_connect_upstox.emulator import UpstoxEmulator
+
+    with UpstoxEmulator(tick_interval=0.05) as emulator:
+        async with AsyncTTConnect("upstox", emulator.driver_config(), instruments_db=":memory:",
+                                  session_store="memory") as broker:
+            future = broker.futures("NIFTY")[0]
+            lot = broker.lot_size(future)
+            qty = (FREEZE_QUANTITIES["NIFTY"] // lot) * lot * 2 + lot
+            sliced = await broker.place_sliced(future, qty, Side.BUY, ProductType.NRML, OrderType.MARKET)
+            assert sliced.native and len(sliced.children) == 3
+            orders = {o.order_id: o for o in await broker.orders()}
+            assert sum(orders[c.order_id].qty for c in sliced.children) == qty

@@ -43,6 +43,7 @@ from tt_connect.models import (
     Position,
     Profile,
     Quote,
+    StaticIp,
     Trade,
 )
 from tt_connect.timeutil import IST
@@ -88,13 +89,17 @@ class UpstoxApi(BrokerApi):
     quote_batch_size: ClassVar[int] = 500
     margin_batch_size: ClassVar[int] = 20
     history_max_days: ClassVar[Mapping[CandleInterval, int]] = HISTORY_MAX_DAYS
+    algo_id_field: ClassVar[bool] = True
+    """An order's ``algo_id`` travels as ``X-Algo-Name`` (the SDK's ``algo_name``; SEBI's algo tagging)."""
+    native_slicing: ClassVar[bool] = True
+    """v3 ``slice: true`` splits an order above the freeze quantity into Upstox's own child orders."""
     needs_known_order: ClassVar[frozenset[Operation]] = frozenset({Operation.MODIFY_ORDER})
     """A v3 modify carries validity, price, order type and trigger in full: unchanged ones come from the order."""
 
     def __init__(self, config: UpstoxConfig) -> None:
         self._api = config.api_url.rstrip("/")
         self._orders = config.order_api_url.rstrip("/")
-        self._order_headers = {"X-Algo-Name": config.algo_name} if config.algo_name else {}
+        self._algo_name = config.algo_name
 
     # -- wire ------------------------------------------------------------------------------
 
@@ -104,9 +109,11 @@ class UpstoxApi(BrokerApi):
                            headers=_V2 if v2 else None)
 
     def _order_call(self, method: str, path: str, endpoint: str, *, body: Any = None,
-                    params: Mapping[str, str] | None = None, host: str | None = None) -> HttpRequest:
+                    params: Mapping[str, str] | None = None, host: str | None = None,
+                    algo_id: str = "") -> HttpRequest:
+        algo = algo_id or self._algo_name
         return HttpRequest(method=method, url=f"{host or self._orders}{path}", endpoint=endpoint, rate_class="orders",
-                           json=body, params=params, headers=self._order_headers or None, is_write=True)
+                           json=body, params=params, headers={"X-Algo-Name": algo} if algo else None, is_write=True)
 
     def unwrap(self, response: HttpResponse) -> Any:
         """Return ``data`` of a success envelope; an ``errors`` envelope (any HTTP status) is a failure."""
@@ -176,6 +183,14 @@ class UpstoxApi(BrokerApi):
 
     def place_order(self, ctx: DriverContext, request: OrderRequest) -> Call[str]:
         """``POST /v3/order/place`` on the order host; the reply's ``order_ids`` (one: no slicing asked)."""
+        return Call(self._place(ctx, request, sliced=False), _first_order_id)
+
+    def place_sliced(self, ctx: DriverContext, request: OrderRequest) -> Call[list[str]]:
+        """The same call with ``slice: true``: Upstox places child orders within the freeze quantity (at most
+        25) and answers all their ids."""
+        return Call(self._place(ctx, request, sliced=True), _order_ids)
+
+    def _place(self, ctx: DriverContext, request: OrderRequest, *, sliced: bool) -> HttpRequest:
         symbol = ctx.resolve(request.instrument)
         body: dict[str, Any] = {
             "quantity": request.qty, "product": product_to_upstox(request.product), "validity": _validity(request),
@@ -185,10 +200,10 @@ class UpstoxApi(BrokerApi):
             "transaction_type": request.side.value, "disclosed_quantity": request.disclosed_qty,
             "trigger_price": request.trigger_price if request.order_type.needs_trigger and
             request.trigger_price is not None else 0,
-            "is_amo": request.variety is Variety.AMO, "slice": False}
+            "is_amo": request.variety is Variety.AMO, "slice": sliced}
         if request.market_protection is not None:
             body["market_protection"] = request.market_protection
-        return Call(self._order_call("POST", "/v3/order/place", "orders.place", body=body), _first_order_id)
+        return self._order_call("POST", "/v3/order/place", "orders.place", body=body, algo_id=request.algo_id)
 
     def modify_order(self, ctx: DriverContext, request: ModifyRequest) -> Call[str]:
         """``PUT /v3/order/modify``: every field Upstox requires, the unchanged ones read off the known order."""
@@ -339,6 +354,17 @@ class UpstoxApi(BrokerApi):
 
         return Call(self._margin_request(ctx, requests), parse)
 
+    def static_ip(self, ctx: DriverContext) -> Call[StaticIp]:
+        """``GET /v2/user/ip``: the primary and secondary IPs orders are accepted from."""
+        return Call(self._get("/v2/user/ip", "user.ip"), lambda data: _static_ip(object_of(data, "user IP")))
+
+    def set_static_ip(self, ctx: DriverContext, primary: str, secondary: str | None) -> Call[StaticIp]:
+        """``PUT /v2/user/ip``; the reply says whether Upstox invalidated the access tokens
+        (``access_tokens_invalidated``, SDK ``UserIpResponseData``)."""
+        body = {"primary_ip": primary, "secondary_ip": secondary or ""}
+        return Call(HttpRequest(method="PUT", url=f"{self._api}/v2/user/ip", endpoint="user.ip.update", json=body,
+                                is_write=True), lambda data: _static_ip(object_of(data, "user IP")))
+
     def convert_position(self, ctx: DriverContext, request: ConvertRequest) -> Call[bool]:
         body = {"instrument_token": ctx.resolve(request.instrument).token,
                 "new_product": product_to_upstox(request.to_product),
@@ -357,6 +383,18 @@ def _id(data: Any, key: str) -> str:
     if not found:
         raise BrokerFailure(f"Upstox's reply carries no {key}", raw=data)
     return str(found)
+
+
+def _order_ids(data: Any) -> list[str]:
+    ids = object_of(data, "place order").get("order_ids")
+    if not isinstance(ids, list) or not ids:
+        raise BrokerFailure("Upstox's reply carries no order_ids", raw=data)
+    return [str(i) for i in ids]
+
+
+def _static_ip(data: Mapping[str, Any]) -> StaticIp:
+    return StaticIp(primary=str(data.get("primary_ip") or ""), secondary=str(data.get("secondary_ip") or ""),
+                    raw=data)
 
 
 def _first_order_id(data: Any) -> str:

@@ -12,7 +12,7 @@ SUPPORTED_OPERATIONS: frozenset[Operation] = frozenset({
     Operation.ORDER_HISTORY, Operation.TRADES, Operation.ORDER_TRADES, Operation.PLACE_ORDER,
     Operation.MODIFY_ORDER, Operation.CANCEL_ORDER, Operation.QUOTE, Operation.LTP, Operation.HISTORY,
     Operation.STREAM, Operation.ORDER_UPDATES, Operation.GTT, Operation.MARGINS, Operation.CONVERT_POSITION,
-    Operation.LOGOUT,
+    Operation.LOGOUT, Operation.STATIC_IP,
 })
 """Every operation has an Upstox endpoint; GTT is the SINGLE trigger (a two-leg OCO exit has no Upstox
 form: its GTTs start with an entry)."""

@@ -19,6 +19,7 @@ from tt_connect.errors import (
     BrokerUnavailableError,
     GttNotFoundError,
     InsufficientFundsError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
     OrderNotOpenError,
     OrderRejectedError,
@@ -69,6 +70,7 @@ MESSAGE_PATTERNS: tuple[tuple[str, type[TTConnectError]], ...] = (
      OrderNotOpenError),
     (r"outside market hours|market (is )?closed|circuit limit|freeze quantity", OrderRejectedError),
     (r"invalid (input|instrument)", BrokerInputError),
+    (r"static ip|not whitelisted|ip (address )?(is )?not (registered|allowed)", IpNotWhitelistedError),
 )
 
 

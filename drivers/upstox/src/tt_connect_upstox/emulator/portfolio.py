@@ -83,7 +83,23 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
         return ({"margins": margins, "required_margin": basket["initial"]["total"],
                    "final_margin": basket["final"]["total"]})
 
+    ips = {"primary_ip": "127.0.0.1", "secondary_ip": "", "primary_ip_updated_at": None,
+           "secondary_ip_updated_at": None}
+
+    def user_ip(request: web.Request, body: dict[str, Any], user: str) -> Any:
+        if request.method == "PUT":
+            primary = body.get("primary_ip")
+            if not isinstance(primary, str) or primary.count(".") != 3:
+                raise bad_input("primary_ip must be an IPv4 address")
+            stamp = emu.clock.now().strftime("%Y-%m-%d %H:%M:%S")
+            ips.update(primary_ip=primary, secondary_ip=str(body.get("secondary_ip") or ""),
+                       primary_ip_updated_at=stamp, secondary_ip_updated_at=stamp)
+            return {**ips, "access_tokens_invalidated": False}
+        return dict(ips)
+
     r = app.router
+    r.add_get("/v2/user/ip", emu.route(user_ip, body="none"))
+    r.add_put("/v2/user/ip", emu.route(user_ip))
     r.add_get("/v2/user/profile", emu.route(profile, v2=True, body="none"))
     r.add_get("/v2/user/get-funds-and-margin", emu.route(funds, v2=True, body="none"))
     r.add_get("/v2/portfolio/long-term-holdings", emu.route(holdings, v2=True, body="none"))
