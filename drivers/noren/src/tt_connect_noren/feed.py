@@ -103,17 +103,18 @@ def _compile(keys: tuple[str, ...], times: Callable[[str], _dt.datetime | None],
             if not levels:
                 sides.append(f"q.{side}")
                 continue
-            lines.append(f"    o = q.{side}")
+            o = f"o{side[0]}"  # ob / oa: the previous bids / asks
+            lines.append(f"    {o} = q.{side}")
             parts = []
             for i in range(5):
                 if i not in levels:
-                    parts.append(f"o[{i}]")
+                    parts.append(f"{o}[{i}]")
                     continue
                 price, quantity, orders = levels[i]
                 parts.append(
-                    f"L({f'd[{price!r}]' if price else f'o[{i}].price'}, "
-                    f"{f'd[{quantity!r}]' if quantity else f'o[{i}].quantity'}, "
-                    f"{f'd[{orders!r}]' if orders else f'o[{i}].orders'})")
+                    f"L({f'd[{price!r}]' if price else f'{o}[{i}].price'}, "
+                    f"{f'd[{quantity!r}]' if quantity else f'{o}[{i}].quantity'}, "
+                    f"{f'd[{orders!r}]' if orders else f'{o}[{i}].orders'})")
             sides.append("(" + ", ".join(parts) + ")")
         kwargs.append(f"depth=D({sides[0]}, {sides[1]})")
     lines.append(f"    return replace(p, {', '.join(kwargs)})")

@@ -47,7 +47,9 @@ WITH rows AS (
                 WHEN starts_with(Instrument, 'OPT') THEN 'OPT'
                 WHEN Exchange = 'BSE' THEN 'EQ'
                 WHEN Exchange = 'NSE' AND Instrument IN ({_SERIES_LIST}) THEN 'EQ' END AS kind
-    FROM {{source}}
+    FROM (SELECT * FROM {{source}}
+          UNION ALL BY NAME  -- a master of cash files only has no derivative columns: add them, empty
+          SELECT NULL::VARCHAR AS Expiry, NULL::VARCHAR AS OptionType, NULL::VARCHAR AS StrikePrice WHERE false)
     WHERE Exchange IN ({", ".join(f"'{e}'" for e in EXCHANGE_FILES)})
 )
 SELECT exch AS exchange, exch AS segment, kind, sym AS symbol, sym AS underlying,

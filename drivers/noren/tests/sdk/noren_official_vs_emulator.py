@@ -160,9 +160,11 @@ def run(ann: dict[str, Any]) -> dict[str, Any]:
     ticks: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     opened = threading.Event()
+    started = time.monotonic()
     api.start_websocket(subscribe_callback=ticks.append, order_update_callback=updates.append,
                         socket_open_callback=opened.set)
     _wait(opened.is_set, "the socket's connect acknowledgement")
+    checks["seconds_to_ack"] = round(time.monotonic() - started, 2)
     api.subscribe(f"NSE|{token}", feed_type=FeedType.SNAPQUOTE)
     api.subscribe_orders()
     _wait(lambda: any(t["t"] == "dk" for t in ticks), "a depth snapshot (dk)")
@@ -176,7 +178,12 @@ def run(ann: dict[str, Any]) -> dict[str, Any]:
     assert sold is not None
     _wait(lambda: any(u.get("norenordno") == sold["norenordno"] and u.get("status") == "COMPLETE"
                       for u in updates), "the order update (om) of the sell")
-    api.close_websocket()
+    checks["seconds_to_order_update"] = round(time.monotonic() - started, 2)
+    # close_websocket joins the SDK's socket thread, which websocket-client's dispatcher can hold for ~10 s
+    # (its select timeout) after the close handshake; the script does not wait that long for it.
+    closer = threading.Thread(target=api.close_websocket, daemon=True)
+    closer.start()
+    closer.join(2.0)
     checks["stream"] = {"ticks": len(ticks), "order_updates": len(updates)}
     return checks
 

@@ -145,7 +145,7 @@ class NorenEmulator(EmulatorHost):
         r.add_get(self.ws_path.rstrip("/"), self._socket)
         r.add_get("/OAuthlogin/authorize/oauth", self._page(auth.oauth_login_page))
         r.add_get("/flattrade-auth/", self._page(auth.flattrade_login_page))
-        r.add_post("/trade/apitoken", lambda request: auth.flattrade_token(self, request))
+        r.add_post("/trade/apitoken", self._token_service)
         r.add_get("/{exchange}_symbols.txt.zip", self._symbol_file)
         r.add_post(self.rest_prefix + "/{route:.*}", self._dispatch)
 
@@ -157,6 +157,9 @@ class NorenEmulator(EmulatorHost):
             except Refusal as refusal:
                 return not_ok(refusal.emsg)
         return run
+
+    async def _token_service(self, request: web.Request) -> web.Response:
+        return await auth.flattrade_token(self, request)
 
     async def _symbol_file(self, request: web.Request) -> web.Response:
         data = self.files.get(request.match_info["exchange"])
