@@ -26,7 +26,8 @@ import datetime as _dt
 
 from tt_connect_noren.profiles import EXCHANGE_FILES
 
-__all__ = ["EQUITY_SERIES", "NOREN_PUBLISH_TIME", "NOREN_READ_OPTIONS", "NOREN_SELECT", "symbol_file_urls"]
+__all__ = ["CASH_COLUMNS", "DERIVATIVE_COLUMNS", "EQUITY_SERIES", "NOREN_PUBLISH_TIME", "NOREN_READ_OPTIONS",
+           "NOREN_SELECT", "read_options", "symbol_file_urls"]
 
 NOREN_PUBLISH_TIME = _dt.time(8, 0)
 """Shoonya publishes the files before the open; the exact hour is undocumented ([UNVERIFIED])."""
@@ -39,7 +40,7 @@ _SERIES_RANK = "CASE inst " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumer
 _SERIES_LIST = ", ".join(f"'{s}'" for s in EQUITY_SERIES)
 
 NOREN_SELECT = f"""
-WITH rows AS (
+WITH rows AS MATERIALIZED (
     SELECT Exchange AS exch, Token AS token, LotSize AS lot, Symbol AS sym, TradingSymbol AS tsym,
            Instrument AS inst, Expiry AS expiry, OptionType AS optt, StrikePrice AS strike, TickSize AS tick,
            CASE WHEN Instrument = 'INDEX' THEN 'IDX'
@@ -76,8 +77,26 @@ SELECT * EXCLUDE (series_rank) FROM (
 )
 """
 
+CASH_COLUMNS = ("Exchange", "Token", "LotSize", "Symbol", "TradingSymbol", "Instrument", "TickSize")
+DERIVATIVE_COLUMNS = ("Exchange", "Token", "LotSize", "Symbol", "TradingSymbol", "Expiry", "Instrument",
+                      "OptionType", "StrikePrice", "TickSize")
+DERIVATIVE_FILES = frozenset({"NFO", "BFO", "CDS", "MCX"})
+
+
+def read_options(exchange: str) -> str:
+    """DuckDB ``read_csv`` options of one exchange's file: its columns named up front, every one text.
+
+    Nothing is sniffed (a sniff per file costs more than reading it); the trailing comma on
+    every line is one more, empty, column (``Tail``).
+    """
+    columns = DERIVATIVE_COLUMNS if exchange in DERIVATIVE_FILES else CASH_COLUMNS
+    spec = ", ".join(f"'{name}': 'VARCHAR'" for name in (*columns, "Tail"))
+    return f"header=true, auto_detect=false, delim=',', quote='\"', escape='\"', columns={{{spec}}}"
+
+
 NOREN_READ_OPTIONS = "header=true, all_varchar=true"
-"""Every column as text (the SELECT casts), so DuckDB does not sniff types over ~200k rows."""
+"""Options for reading several files at once by their headers (tests and tools); the driver reads each
+file with :func:`read_options`."""
 
 
 def symbol_file_urls(base_url: str, exchanges: tuple[str, ...] = EXCHANGE_FILES) -> dict[str, str]:
