@@ -90,14 +90,15 @@ def _instruments(emu: NorenEmulator, keys: object) -> list[int]:
     return out
 
 
-def _connect(emu: NorenEmulator, client: StreamClient, message: dict[str, Any]) -> None:
+async def _connect(emu: NorenEmulator, client: StreamClient, message: dict[str, Any]) -> None:
     kind = message.get("t")
     ack = "ck" if kind == "c" else "ak"
     token = str(message.get("susertoken") if kind == "c" else message.get("accesstoken") or "")
     user = emu.user_tokens.user_of(token) or (emu.sessions.user_of(token) if kind == "a" else None)
     if user is None or message.get("uid") not in (None, user):
-        client.push(_encode({"t": ack, "s": "NOT_OK", "emsg": "Invalid Session Key"}))
-        client.state["refused"] = True
+        # sent at once, not queued: the socket closes right after
+        await client.ws.send_str(_encode({"t": ack, "s": "NOT_OK", "emsg": "Invalid Session Key"}))
+        await client.ws.close()
         return
     client.user_id = user
     client.state["user"] = user
@@ -113,9 +114,7 @@ async def on_stream_message(emu: NorenEmulator, client: StreamClient, message: s
         return
     kind = decoded.get("t")
     if kind in ("c", "a"):
-        _connect(emu, client, decoded)
-        if client.state.get("refused"):
-            await client.ws.close()
+        await _connect(emu, client, decoded)
         return
     if not client.state.get("user"):
         return  # nothing is served before a successful connect
