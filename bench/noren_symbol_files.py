@@ -113,11 +113,10 @@ def cds(rng: random.Random) -> Iterator[str]:
 def mcx(rng: random.Random) -> Iterator[str]:
     token = [420000]
     monthly = [FIRST_EXPIRY + _dt.timedelta(days=30 * i) for i in range(6)]
-    for i, (name, spot, step, lot) in enumerate((("CRUDEOIL", 6000.0, 50.0, 100), ("GOLD", 76000.0, 100.0, 1),
-                                                 ("SILVER", 90000.0, 250.0, 30), ("NATURALGAS", 250.0, 5.0, 1250),
-                                                 ("COPPER", 800.0, 5.0, 2500), ("ZINC", 270.0, 2.5, 5000))):
-        yield from _derivatives("MCX", name, "FUTCOM", "OPTFUT", monthly, spot, step, 124, lot, "1" if i else "1",
-                                token, mcx=True)
+    for name, spot, step, lot in (("CRUDEOIL", 6000.0, 50.0, 100), ("GOLD", 76000.0, 100.0, 1),
+                                  ("SILVER", 90000.0, 250.0, 30), ("NATURALGAS", 250.0, 5.0, 1250),
+                                  ("COPPER", 800.0, 5.0, 2500), ("ZINC", 270.0, 2.5, 5000)):
+        yield from _derivatives("MCX", name, "FUTCOM", "OPTFUT", monthly, spot, step, 124, lot, "1", token, mcx=True)
 
 
 FILES = {"NSE": (CASH_HEADER, nse), "BSE": (CASH_HEADER, bse), "NFO": (DERIVATIVE_HEADER, nfo),

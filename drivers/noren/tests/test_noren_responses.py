@@ -7,7 +7,7 @@ import datetime as _dt
 import msgspec
 import pytest
 from noren_fakes import EXPIRY, FakeContext
-from tt_connect.enums import OrderStatus, OrderType, ProductType, Side, Validity, Variety
+from tt_connect.enums import OrderStatus, OrderType, ProductType, Side, Variety
 from tt_connect.errors import BrokerUnavailableError
 from tt_connect.timeutil import IST
 from tt_connect_noren.parsing import (

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import msgspec
 from tt_connect.driver_api import DriverContext
@@ -51,7 +51,8 @@ DEPTH_KEYS: dict[str, tuple[str, int, int, type]] = {
 }
 """``bp1..5``/``bq``/``bo`` (bids: price, quantity, orders) and ``sp``/``sq``/``so`` (asks)."""
 
-_Frame = TypedDict("_Frame", {  # type: ignore[misc]
+# Built from the key tables at import, so mypy sees it as Any; msgspec sees a total=False TypedDict.
+_Frame: Any = cast(Any, TypedDict)("_Frame", {
     "t": str, "e": str, "tk": str, "s": str, "ft": str, "ltt": str,
     **{key: kind for key, (_, kind) in TICK_KEYS.items()},
     **{key: spec[3] for key, spec in DEPTH_KEYS.items()},
@@ -119,7 +120,7 @@ def _compile(keys: tuple[str, ...], times: Callable[[str], _dt.datetime | None],
         kwargs.append(f"depth=D({sides[0]}, {sides[1]})")
     lines.append(f"    return replace(p, {', '.join(kwargs)})")
     namespace: dict[str, Any] = {"replace": _replace, "L": DepthLevel, "D": Depth, "times": times, "C": cache}
-    exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the fixed key tables above
+    exec("\n".join(lines), namespace)
     merger: Merger = namespace["merge"]
     return merger
 
@@ -168,7 +169,7 @@ class NorenDecoder:
     def decode(self, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
         """Decode one message: ticks for ``tk/tf/dk/df``, an update for ``om``; acks and heartbeats yield nothing."""
         try:
-            d = self._decode(frame)
+            d: dict[str, Any] = self._decode(frame)
         except msgspec.DecodeError:
             return self._lenient(frame, received_at)
         kind = d.get("t", "")

@@ -360,7 +360,8 @@ def order_margin_route(emu: NorenEmulator, fields: dict[str, Any], user: str, to
 def basket_margin_route(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> dict[str, Any]:
     """``GetBasketMargin`` ([UNVERIFIED] shape): the first order at the top level, the rest in ``basketlists``."""
     orders = [_margin_order(emu, fields)]
-    orders += [_margin_order(emu, {**fields, **leg}) for leg in fields.get("basketlists") or () if isinstance(leg, dict)]
+    legs = [leg for leg in fields.get("basketlists") or () if isinstance(leg, dict)]
+    orders += [_margin_order(emu, {**fields, **leg}) for leg in legs]
     found = basket_margin(emu.engine, orders)
     return {"marginused": money(found["final"]["total"]), "marginusedtrade": money(found["initial"]["total"]),
             "remarks": "Order Success"}

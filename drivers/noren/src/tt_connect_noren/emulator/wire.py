@@ -156,9 +156,9 @@ class NorenListing:
         for row in self.engine.rows.values():
             token, tsym = self.token[row.token], self.tsym[row.token]
             if row.kind in ("EQ", "IDX"):
-                kind = "EQ" if row.kind == "EQ" else "INDEX"
-                texts[row.exchange].append(f"{row.exchange},{token},{row.lot_size},{row.symbol if row.kind == 'EQ' else row.underlying},"
-                                           f"{tsym},{kind},{row.tick_size:g},\n")
+                kind, symbol = ("EQ", row.symbol) if row.kind == "EQ" else ("INDEX", row.underlying)
+                texts[row.exchange].append(f"{row.exchange},{token},{row.lot_size},{symbol},{tsym},{kind},"
+                                           f"{row.tick_size:g},\n")
                 continue
             assert row.expiry is not None
             on_index = row.underlying in ("NIFTY", "BANKNIFTY", "FINNIFTY")
