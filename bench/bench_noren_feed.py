@@ -6,12 +6,19 @@ only the keys that changed (``tf``/``df``: last price, volume, a few depth level
 throughout (reference 3.9.3). Ours turns each into a complete canonical Tick (deltas merged
 into the last Tick of that instrument, instrument attached, steady state: tokens resolved).
 
-The SDK side is ``NorenApi.__on_data_callback`` of the official ``NorenRestApiOAuth`` (the method
-websocket-client calls per message: ``json.loads`` and dispatch to the subscriber callback), run
-from its own install directory (the two Noren SDK generations install one module name, so the
-bench does not import it into this process). It hands out partial dicts of strings; the second
-SDK row adds what an SDK user must do to get what ours gives: merge each delta into the
-instrument's last state. Best of five rounds; prints a table and one JSON line.
+Two levels, both side by side in one process (rounds interleaved: the machine is shared and noisy):
+
+* **message**: ``NorenApi.__on_data_callback`` of the official ``NorenRestApiOAuth`` (what
+  websocket-client calls per message: ``json.loads`` and dispatch to the subscriber callback) against
+  ``NorenDecoder.decode``. The SDK hands out partial dicts of strings; the "+merge" row adds what an SDK
+  user must do to get what ours gives, merging each delta into the instrument's last state.
+* **wire**: the same messages as WebSocket frames, through each side's whole receive path: the SDK's
+  websocket-client (``recv_data_frame``, its UTF-8 validation, ``decode``, ``WebSocketApp._callback``
+  into the SDK's callback, the settings the SDK leaves at their defaults) against aiohttp's reader
+  (what tt-connect's transport runs) and ``NorenDecoder``.
+
+The SDK runs from its own install directory (the two Noren SDK generations install one module
+name). Best of five rounds; prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -104,6 +111,91 @@ class _Context:
         return _dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST)
 
 
+def wire_frames(messages: Sequence[str]) -> list[bytes]:
+    """Each message as the unmasked text frame a server sends (RFC 6455 section 5.2)."""
+    out = []
+    for message in messages:
+        payload = message.encode()
+        size = len(payload)
+        if size < 126:
+            header = bytes((0x81, size))
+        elif size < 1 << 16:
+            header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+        else:
+            header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+        out.append(header + payload)
+    return out
+
+
+def ours_wire(feed: str) -> float | None:
+    """aiohttp's WebSocket reader (its C parser) feeding the decoder, frame by frame."""
+    import asyncio
+
+    from tt_connect import instruments
+    from tt_connect.timeutil import IST
+    from tt_connect_noren.feed import NorenDecoder
+
+    try:
+        from aiohttp._websocket.reader import WebSocketDataQueue, WebSocketReader
+    except ImportError:  # a private module: another aiohttp may lay it out differently
+        return None
+
+    class _Protocol:
+        def pause_reading(self) -> None: ...
+
+        def resume_reading(self) -> None: ...
+
+    instruments.set_validator(lambda inst: None)
+    loop = asyncio.new_event_loop()
+    queue = WebSocketDataQueue(_Protocol(), 1 << 24, loop=loop)  # type: ignore[arg-type]
+    reader = WebSocketReader(queue, 1 << 22, compress=False, decode_text=True)
+    decoder = NorenDecoder(_Context())  # type: ignore[arg-type]
+    received = _dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST)
+    take = queue._buffer.popleft
+
+    def receive(frame: bytes) -> None:
+        reader.feed_data(frame)
+        message, _ = take()
+        decoder.decode(message.data, received)
+
+    try:
+        return best_rate(receive, wire_frames(frames(feed)))  # type: ignore[arg-type]
+    finally:
+        loop.close()
+
+
+def sdk_wire(feed: str, on_data: Callable[..., None]) -> float:
+    """websocket-client's receive path as the SDK's WebSocketApp runs it, over an in-memory socket."""
+    import websocket  # type: ignore[import-untyped]
+
+    class _Socket:
+        def __init__(self) -> None:
+            self.data = memoryview(b"")
+            self.at = 0
+
+        def gettimeout(self) -> float:
+            return 0.0
+
+        def recv(self, size: int) -> bytes:
+            chunk = self.data[self.at:self.at + size].tobytes()
+            self.at += len(chunk)
+            return chunk
+
+    raw = _Socket()
+    ws = websocket.WebSocket()  # skip_utf8_validation stays False, as the SDK leaves it
+    ws.sock, ws.connected = raw, True
+    app = websocket.WebSocketApp("ws://127.0.0.1:9/", on_data=lambda _ws, *args: on_data(None, *args))
+    text = websocket.ABNF.OPCODE_TEXT
+
+    def receive(frame: bytes) -> None:
+        raw.data, raw.at = memoryview(frame), 0
+        opcode, got = ws.recv_data_frame(True)
+        data = got.data.decode("utf-8") if opcode == text else got.data
+        app._callback(app.on_data, data, got.opcode, True)
+
+    return best_rate(receive, wire_frames(frames(feed)))  # type: ignore[arg-type]
+
+
 def best_rate(decode: Callable[[str], object], batch: Sequence[str]) -> float:
     best = float("inf")
     for _ in range(ROUNDS):
@@ -141,10 +233,12 @@ def sdk_child(feed: str) -> None:
     api = NorenApi(host="http://127.0.0.1:9/", websocket="ws://127.0.0.1:9/")
     api._NorenApi__subscribe_callback = delivered.append  # what start_websocket(subscribe_callback=) stores
     on_data = api._NorenApi__on_data_callback
-    mine, raw = 0.0, 0.0
+    mine, raw, mine_wire, raw_wire = 0.0, 0.0, 0.0, 0.0
     for _ in range(3):
         mine = max(mine, ours(feed))
         raw = max(raw, best_rate(lambda frame: on_data(None, frame, 1, True), batch))
+        mine_wire = max(mine_wire, ours_wire(feed) or 0.0)
+        raw_wire = max(raw_wire, sdk_wire(feed, on_data))
     assert delivered
     state: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -157,7 +251,8 @@ def sdk_child(feed: str) -> None:
 
     api._NorenApi__subscribe_callback = merge
     merged = best_rate(lambda frame: on_data(None, frame, 1, True), batch)
-    print(json.dumps({"ours": mine, "raw": raw, "merged": merged}))
+    print(json.dumps({"ours": mine, "raw": raw, "merged": merged, "ours_wire": mine_wire or None,
+                      "sdk_wire": raw_wire}))
 
 
 def sdk_directory() -> Path:
@@ -186,19 +281,26 @@ def sdk(feed: str) -> dict[str, float] | None:
 def main() -> None:
     summary: dict[str, Any] = {}
     print(f"Noren feed: {INSTRUMENTS} instruments, a snapshot each then {DELTAS} deltas each")
-    print(f"{'feed':<10}{'ours msg/s':>14}{'SDK raw':>12}{'ratio':>8}{'SDK+merge':>12}{'ratio':>8}")
+    print(f"{'feed':<10}{'ours msg/s':>12}{'SDK':>10}{'ratio':>7}{'SDK+merge':>11}{'ratio':>7}"
+          f"{'ours wire':>11}{'SDK wire':>10}{'ratio':>7}")
     for feed, label in (("t", "touchline"), ("d", "depth")):
         theirs = sdk(feed)
         mine = theirs["ours"] if theirs else ours(feed)
         raw = theirs["raw"] if theirs else None
         merged = theirs["merged"] if theirs else None
+        mine_wire = theirs.get("ours_wire") if theirs else None
+        sdk_wire_rate = theirs.get("sdk_wire") if theirs else None
         summary[label] = {"ours_per_s": round(mine), "sdk_raw_per_s": round(raw) if raw else None,
                           "ratio_raw": round(mine / raw, 2) if raw else None,
                           "sdk_merged_per_s": round(merged) if merged else None,
-                          "ratio_merged": round(mine / merged, 2) if merged else None}
+                          "ratio_merged": round(mine / merged, 2) if merged else None,
+                          "ours_wire_per_s": round(mine_wire) if mine_wire else None,
+                          "sdk_wire_per_s": round(sdk_wire_rate) if sdk_wire_rate else None,
+                          "ratio_wire": round(mine_wire / sdk_wire_rate, 2) if mine_wire and sdk_wire_rate else None}
         row = summary[label]
-        print(f"{label:<10}{mine:>14,.0f}{raw or 0:>12,.0f}{row['ratio_raw'] or 0:>8.2f}{merged or 0:>12,.0f}"
-              f"{row['ratio_merged'] or 0:>8.2f}")
+        print(f"{label:<10}{mine:>12,.0f}{raw or 0:>10,.0f}{row['ratio_raw'] or 0:>7.2f}{merged or 0:>11,.0f}"
+              f"{row['ratio_merged'] or 0:>7.2f}{mine_wire or 0:>11,.0f}{sdk_wire_rate or 0:>10,.0f}"
+              f"{row['ratio_wire'] or 0:>7.2f}")
     print(json.dumps(summary))
 
 
