@@ -123,7 +123,7 @@ async def test_unknown_ids_and_orders_no_longer_open_are_refused_in_noren_words(
     modify = await _call(shoonya, "ModifyOrder", token, norenordno="999", exch="NSE", tsym="RELIANCE-EQ", qty="1")
     assert modify["emsg"] == "Rejected : ORA:Order not found"
     quote = await _call(shoonya, "GetQuotes", token, exch="NSE", token="2885")
-    far = f"{float(quote['lp']) * 0.8:.1f}"
+    far = f"{float(quote['lp']) * 0.9:.1f}"
     placed = await _call(shoonya, "PlaceOrder", token, actid=shoonya.user_id, exch="NSE", tsym="RELIANCE-EQ", qty="1",
                          prc=far, prd="C", trantype="B", prctyp="LMT", ret="DAY")
     order_id = placed["norenordno"]
@@ -228,3 +228,34 @@ async def test_a_bad_session_key_on_the_socket_is_refused_and_closed(shoonya: Sh
         reply = json.loads((await ws.receive()).data)
         assert reply["t"] == "ck" and reply["s"] == "NOT_OK"
         assert (await ws.receive()).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+@pytest.mark.parametrize(("order", "rejreason"), [
+    ({"tsym": "RELIANCE-EQ", "prctyp": "LMT", "prc": "10.00", "prd": "C"}, "RED:Order price is outside the day's"),
+    ({"exch": "NFO", "tsym": "{fut}", "qty": "3750", "prctyp": "MKT", "prc": "0", "prd": "M"},
+     "RED:Order quantity exceeds the freeze quantity"),
+])
+async def test_band_and_freeze_refusals_are_rejected_orders_with_the_rms_text(
+        shoonya: ShoonyaEmulator, order: dict[str, str], rejreason: str) -> None:
+    token = await _oauth_login(shoonya)
+    future = next(t for (exch, t) in shoonya.listing.by_tsym if exch == "NFO" and t.startswith("NIFTY")
+                  and t.endswith("F"))
+    fields = {"actid": shoonya.user_id, "exch": "NSE", "qty": "1", "trantype": "B", "ret": "DAY", **order}
+    fields["tsym"] = fields["tsym"].replace("{fut}", future)
+    placed = await _call(shoonya, "PlaceOrder", token, **fields)
+    assert placed["stat"] == "Ok"
+    (row,) = await _call(shoonya, "SingleOrdHist", token, norenordno=placed["norenordno"])
+    assert row["status"] == "REJECTED" and row["rejreason"].startswith(rejreason)
+
+
+async def test_a_closed_market_rejects_regular_orders_and_accepts_amo_ones(shoonya: ShoonyaEmulator) -> None:
+    token = await _oauth_login(shoonya)
+    shoonya.faults.close_market()
+    base = {"actid": shoonya.user_id, "exch": "NSE", "tsym": "RELIANCE-EQ", "qty": "1", "prc": "0", "prd": "C",
+            "trantype": "B", "prctyp": "MKT", "ret": "DAY"}
+    regular = await _call(shoonya, "PlaceOrder", token, **base)
+    (row,) = await _call(shoonya, "SingleOrdHist", token, norenordno=regular["norenordno"])
+    assert (row["status"], row["rejreason"]) == ("REJECTED", "RED:Market is Closed")
+    amo = await _call(shoonya, "PlaceOrder", token, **base, amo="Yes")
+    (row,) = await _call(shoonya, "SingleOrdHist", token, norenordno=amo["norenordno"])
+    assert row["status"] != "REJECTED" and row["amo"] == "Yes"

@@ -8,7 +8,8 @@ import json
 import pytest
 from noren_fakes import NOW, FakeContext
 from tt_connect.enums import StreamMode
-from tt_connect.errors import SessionExpiredError, StreamingError
+from tt_connect.driver_api import StreamRejected
+from tt_connect.errors import StreamingError
 from tt_connect.models import OrderUpdate, Tick
 from tt_connect.timeutil import IST
 from tt_connect_noren.feed import NorenDecoder
@@ -109,9 +110,9 @@ def test_acks_and_heartbeats_yield_nothing_and_a_refused_connect_is_a_dead_sessi
     for frame in ('{"t":"ck","s":"OK","uid":"FA12345"}', '{"t":"ak","s":"OK"}', '{"t":"ok"}', '{"t":"h"}',
                   '{"t":"uk","k":"NSE|2885"}'):
         assert decoder.decode(frame, AT) == []
-    with pytest.raises(SessionExpiredError):
+    with pytest.raises(StreamRejected):
         decoder.decode('{"t":"ak","s":"NOT_OK","emsg":"Invalid Session Key"}', AT)
-    with pytest.raises(SessionExpiredError):
+    with pytest.raises(StreamRejected):
         decoder.decode('{"t":"ck","k":"NOT_OK"}', AT)
 
 

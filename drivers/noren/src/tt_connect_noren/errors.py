@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 
 from tt_connect.driver_api import BrokerFailure, ErrorMap
+from tt_connect.enums import RejectionReason
 from tt_connect.errors import (
     AuthenticationError,
+    BrokerInputError,
     BrokerUnavailableError,
-    InputError,
+    GttNotFoundError,
     InsufficientFundsError,
     OrderNotFoundError,
+    OrderNotOpenError,
     OrderRejectedError,
     PermissionDeniedError,
     RateLimitError,
@@ -41,27 +44,28 @@ MESSAGE_PATTERNS: tuple[tuple[str, type[TTConnectError]], ...] = (
     (r"wrong password|invalid (otp|totp|2fa|factor2)|password expired|change password|invalid (app ?key|vendor)|"
      r"invalid checksum|invalid (auth ?code|code)|user blocked", AuthenticationError),
     (r"margin shortfall|insufficient (funds|fund|margin|balance)|not enough (margin|funds)", InsufficientFundsError),
-    (r"order not found to (cancel|modify)|order (is )?not (in )?open", OrderRejectedError),
-    (r"alert (id )?not found|al_id not found|invalid al_id", OrderNotFoundError),
+    (r"order not found to (cancel|modify)|order (is )?not (in )?open", OrderNotOpenError),
+    (r"alert (id )?not found|al_id not found|invalid al_id", GttNotFoundError),
     (r"order not found|invalid (norenordno|order ?(no|number|id))", OrderNotFoundError),
     (r"not allowed|blocked|not enabled|permission", PermissionDeniedError),
     (r"^\s*rejected\s*:|rms:|red:", OrderRejectedError),
     (r"server timeout|internal error|try again", BrokerUnavailableError),
-    (r"^\s*invalid input|missing|jdata|invalid \w+", InputError),
+    (r"^\s*invalid input|missing|jdata|invalid \w+", BrokerInputError),
 )
 """``emsg`` patterns (case-insensitive, first match wins). Sources per line in PROTOCOL.md, "Errors"."""
 
-REJECTION_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"margin shortfall|insufficient (funds|fund|margin|balance)", "INSUFFICIENT_FUNDS"),
-    (r"circuit|price range|price band|dpr|out of (the )?range", "PRICE_OUTSIDE_BAND"),
-    (r"freeze", "QUANTITY_ABOVE_FREEZE"),
-    (r"market (is )?closed|market closed|amo|session (is )?closed|outside market hours", "MARKET_CLOSED"),
-    (r"not tradable|not allowed to trade|index|suspended|ban period", "NOT_TRADABLE"),
-    (r"tick size|multiple of tick|trigger price", "INVALID_PRICE"),
-    (r"lot size|multiple of lot|quantity", "INVALID_QUANTITY"),
-    (r"rms|red:", "RISK_CHECK"),
+REJECTION_PATTERNS: tuple[tuple[str, RejectionReason], ...] = (
+    (r"margin shortfall|insufficient (funds|fund|margin|balance)", RejectionReason.INSUFFICIENT_FUNDS),
+    (r"circuit|price range|price band|dpr|out of (the )?range", RejectionReason.PRICE_OUTSIDE_BAND),
+    (r"freeze", RejectionReason.QUANTITY_ABOVE_FREEZE),
+    (r"market (is )?closed|session (is )?closed|outside market hours", RejectionReason.MARKET_CLOSED),
+    (r"not tradable|not allowed in an index|trading is not allowed|suspended|ban period",
+     RejectionReason.NOT_TRADABLE),
+    (r"tick size|multiple of tick|trigger price", RejectionReason.INVALID_PRICE),
+    (r"lot size|multiple of lot|quantity", RejectionReason.INVALID_QUANTITY),
+    (r"holdings|rms|red:", RejectionReason.RISK_CHECK),
 )
-"""``rejreason`` / ``emsg`` pattern -> canonical rejection reason name (``RejectionReason``), first match wins."""
+"""``rejreason`` / ``emsg`` pattern -> canonical rejection reason, first match wins (texts: PROTOCOL.md, Errors)."""
 
 
 def is_session_dead(failure: BrokerFailure) -> bool:
@@ -77,4 +81,4 @@ def is_no_data(message: str) -> bool:
 def noren_error_map() -> ErrorMap:
     """Return the Noren error map: patterns only (Noren has no codes), a dead session first."""
     return ErrorMap(patterns=MESSAGE_PATTERNS, http_status={401: SessionExpiredError},
-                    session_dead=is_session_dead)
+                    session_dead=is_session_dead, reasons=REJECTION_PATTERNS)

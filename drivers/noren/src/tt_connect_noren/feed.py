@@ -23,9 +23,9 @@ from collections.abc import Callable
 from typing import Any, TypedDict, cast
 
 import msgspec
-from tt_connect.driver_api import DriverContext
+from tt_connect.driver_api import DriverContext, StreamRejected
 from tt_connect.enums import StreamMode
-from tt_connect.errors import InstrumentError, SessionExpiredError, StreamingError
+from tt_connect.errors import InstrumentError, StreamingError
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
 from tt_connect.timeutil import IST
@@ -214,8 +214,8 @@ class NorenDecoder:
             reply = self._decode_any(frame)
             status = str(reply.get("s", reply.get("k", "")))
             if status.upper() != "OK":
-                raise SessionExpiredError(f"Noren refused the socket's session ({kind}: {status or 'no status'})",
-                                          broker=BROKER)
+                raise StreamRejected(f"Noren refused the socket's session ({kind}: {status or 'no status'})",
+                                     session_dead=True)
         return []  # ok (order subscription ack), uk/udk (unsubscribe acks), h (heartbeat)
 
 

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from tt_connect.driver_api import InstrumentFile, InstrumentSource
+
 from tt_connect_noren.profiles import EXCHANGE_FILES
 
 __all__ = ["CASH_COLUMNS", "DERIVATIVE_COLUMNS", "EQUITY_SERIES", "NOREN_PUBLISH_TIME", "NOREN_READ_OPTIONS",
-           "NOREN_SELECT", "read_options", "symbol_file_urls"]
+           "NOREN_SELECT", "noren_instrument_source", "read_options", "symbol_file_urls"]
 
 NOREN_PUBLISH_TIME = _dt.time(8, 0)
 """Shoonya publishes the files before the open; the exact hour is undocumented ([UNVERIFIED])."""
@@ -97,6 +99,13 @@ def read_options(exchange: str) -> str:
 NOREN_READ_OPTIONS = "header=true, all_varchar=true"
 """Options for reading several files at once by their headers (tests and tools); the driver reads each
 file with :func:`read_options`."""
+
+
+def noren_instrument_source(base_url: str, exchanges: tuple[str, ...] = EXCHANGE_FILES) -> InstrumentSource:
+    """Return the master: one zipped CSV per exchange (public, no auth), each read with its columns."""
+    files = tuple(InstrumentFile(url=url, format="csv", read_options=read_options(exchange), compression="zip",
+                                 name=exchange) for exchange, url in symbol_file_urls(base_url, exchanges).items())
+    return InstrumentSource(select_sql=NOREN_SELECT, files=files, publish_time=NOREN_PUBLISH_TIME)
 
 
 def symbol_file_urls(base_url: str, exchanges: tuple[str, ...] = EXCHANGE_FILES) -> dict[str, str]:

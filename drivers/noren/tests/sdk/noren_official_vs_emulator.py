@@ -136,7 +136,7 @@ def run(ann: dict[str, Any]) -> dict[str, Any]:
     assert holdings is not None and holdings[0]["exch_tsym"][0]["tsym"].endswith("-EQ"), holdings
     checks["portfolio"] = True
 
-    far = round(float(quote["lp"]) * 0.8, 1)
+    far = round(float(quote["lp"]) * 0.9, 1)
     limit = api.place_order(buy_or_sell="B", product_type="C", exchange="NSE", tradingsymbol="RELIANCE-EQ",
                             quantity=1, discloseqty=0, price_type="LMT", price=far, retention="DAY",
                             remarks="ttc-sdk-limit")

@@ -19,12 +19,12 @@ from typing import Any, ClassVar
 
 import pyotp
 from aiohttp import web
-from tt_connect.emulation import EmulatorHost, ErrorKind, Faults, RateWindow, SessionBook, StreamClient
+from tt_connect.emulation import EmulatorHost, ErrorKind, Faults, RateWindow, Refusal, SessionBook, StreamClient
 from tt_connect.paper.engine import PaperOrder
 from tt_connect.timeutil import Clock
 
 from tt_connect_noren.emulator import auth, market, orders, stream
-from tt_connect_noren.emulator.wire import NorenListing, Refusal, not_ok, ok, read_body
+from tt_connect_noren.emulator.wire import NorenListing, not_ok, ok, read_body, refuse
 from tt_connect_noren.profiles import PROFILES, LoginFlow, NorenProfile
 
 __all__ = ["EMULATORS", "FlattradeEmulator", "NorenEmulator", "QuickAuthEmulator", "ShoonyaEmulator", "main"]
@@ -61,7 +61,8 @@ class NorenEmulator(EmulatorHost):
         self.user_tokens = SessionBook(self.clock, self.daily_expiry)
         """``susertoken`` session keys (jKey, ``t=c``); ``sessions`` holds the OAuth access tokens."""
         self.refresh_tokens = SessionBook(self.clock, self.daily_expiry)
-        self.faults = Faults(self._expire_all, self._kill_streams_threadsafe)
+        self.faults = Faults(self._expire_all, self._kill_streams_threadsafe, close_market=self.engine.close_market,
+                             open_market=lambda: self._on_loop(self.engine.open_market))
         self.listing = NorenListing(self.engine)
         self.files = self.listing.symbol_files()
         self.order_fields: dict[str, dict[str, Any]] = {}
@@ -155,7 +156,7 @@ class NorenEmulator(EmulatorHost):
             try:
                 return await handler(self, request)
             except Refusal as refusal:
-                return not_ok(refusal.emsg)
+                return not_ok(refusal.message)
         return run
 
     async def _token_service(self, request: web.Request) -> web.Response:
@@ -175,7 +176,7 @@ class NorenEmulator(EmulatorHost):
         token = bearer.strip() if scheme.lower() == "bearer" and bearer.strip() else (key or "")
         user = self.sessions.user_of(token) or self.user_tokens.user_of(token)
         if user is None:
-            raise Refusal(_SESSION_DEAD)
+            raise refuse(_SESSION_DEAD)
         return user, token
 
     async def _dispatch(self, request: web.Request) -> web.Response:
@@ -189,12 +190,12 @@ class NorenEmulator(EmulatorHost):
             fields, key = read_body(await request.read())
             user, token = self._session(request, key)
             if handler is None:
-                raise Refusal(f"Invalid Input : no such route {route}")
+                raise refuse(f"Invalid Input : no such route {route}")
             if fields.get("uid") not in (None, user) or fields.get("actid") not in (None, user):
-                raise Refusal("Invalid Input : uid or actid does not match the session")
+                raise refuse("Invalid Input : uid or actid does not match the session")
             payload = handler(self, fields, user, token)
         except Refusal as refusal:
-            return not_ok(refusal.emsg)
+            return not_ok(refusal.message)
         return ok(payload)
 
 

@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 
 import msgspec
 from aiohttp import web
-from tt_connect.emulation import verify_totp
+from tt_connect.emulation import Refusal, verify_totp
 
-from tt_connect_noren.emulator.wire import Refusal, ok, read_body
+from tt_connect_noren.emulator.wire import ok, read_body, refuse
 from tt_connect_noren.profiles import LoginFlow
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def _sha256(text: str) -> str:
 
 def _require(emu: NorenEmulator, flow: LoginFlow) -> None:
     if emu.profile.login is not flow:
-        raise Refusal(f"Invalid Input : {flow.value} login is not available on {emu.profile.title}")
+        raise refuse(f"Invalid Input : {flow.value} login is not available on {emu.profile.title}")
 
 
 def _session_reply(emu: NorenEmulator) -> dict[str, Any]:
@@ -51,11 +51,11 @@ async def quick_auth(emu: NorenEmulator, request: web.Request) -> web.Response:
     _require(emu, LoginFlow.QUICKAUTH)
     fields, _ = read_body(await request.read())
     if fields.get("uid") != emu.user_id or fields.get("pwd") != _sha256(emu.password):
-        raise Refusal("Invalid Input : Wrong Password")
+        raise refuse("Invalid Input : Wrong Password")
     if fields.get("vc") != emu.vendor_code or fields.get("appkey") != _sha256(f"{emu.user_id}|{emu.api_key}"):
-        raise Refusal("Invalid Input : Invalid App Key")
+        raise refuse("Invalid Input : Invalid App Key")
     if not verify_totp(emu.totp_secret, fields.get("factor2"), emu.clock.now()):
-        raise Refusal("Invalid Input : Invalid OTP")
+        raise refuse("Invalid Input : Invalid OTP")
     return ok(_session_reply(emu))
 
 
@@ -63,7 +63,7 @@ async def oauth_login_page(emu: NorenEmulator, request: web.Request) -> web.Resp
     """The browser login (``?client_id=``), auto-approved: a 302 to the registered redirect with ``?code=``."""
     _require(emu, LoginFlow.OAUTH)
     if request.query.get("client_id") != emu.api_key:
-        raise Refusal("Invalid Input : Invalid client_id")
+        raise refuse("Invalid Input : Invalid client_id")
     code = emu.sessions.issue_code(_CODE, emu.user_id)
     raise web.HTTPFound(f"{emu.redirect_url}?{urlencode({'code': code})}")
 
@@ -74,10 +74,10 @@ async def gen_access_token(emu: NorenEmulator, request: web.Request) -> web.Resp
     fields, _ = read_body(await request.read())
     code = str(fields.get("code", ""))
     if fields.get("checksum") != _sha256(emu.api_key + emu.api_secret + code):
-        raise Refusal("Invalid Input : Invalid checksum")
+        raise refuse("Invalid Input : Invalid checksum")
     user = emu.sessions.redeem_code(_CODE, code)
     if user is None or fields.get("uid") not in (None, "", user):
-        raise Refusal("Invalid Input : Invalid or expired code")
+        raise refuse("Invalid Input : Invalid or expired code")
     reply = _session_reply(emu)
     access = emu.sessions.issue(user)
     expires = emu.sessions.expiry(emu.clock.now())
@@ -90,7 +90,7 @@ async def flattrade_login_page(emu: NorenEmulator, request: web.Request) -> web.
     """Flattrade's login (``?app_key=``), auto-approved: a 302 to the redirect with ``?code=&client=``."""
     _require(emu, LoginFlow.FLATTRADE)
     if request.query.get("app_key") != emu.api_key:
-        raise Refusal("Invalid Input : Invalid app_key")
+        raise refuse("Invalid Input : Invalid app_key")
     code = emu.sessions.issue_code(_CODE, emu.user_id)
     raise web.HTTPFound(f"{emu.redirect_url}?{urlencode({'code': code, 'client': emu.user_id})}")
 
@@ -101,16 +101,16 @@ async def flattrade_token(emu: NorenEmulator, request: web.Request) -> web.Respo
         _require(emu, LoginFlow.FLATTRADE)
         body = msgspec.json.decode(await request.read())
         if not isinstance(body, dict):
-            raise Refusal("Invalid Input : body must be a JSON object")
+            raise refuse("Invalid Input : body must be a JSON object")
         code = str(body.get("request_code", ""))
         if body.get("api_key") != emu.api_key or body.get("api_secret") != _sha256(emu.api_key + code +
                                                                                       emu.api_secret):
-            raise Refusal("Invalid Input : Invalid API key or secret")
+            raise refuse("Invalid Input : Invalid API key or secret")
         user = emu.sessions.redeem_code(_CODE, code)
         if user is None:
-            raise Refusal("Invalid Input : Invalid or expired request code")
+            raise refuse("Invalid Input : Invalid or expired request code")
     except Refusal as refusal:
-        reply = {"token": "", "client": "", "stat": "Not_Ok", "emsg": refusal.emsg}
+        reply = {"token": "", "client": "", "stat": "Not_Ok", "emsg": refusal.message}
         return web.Response(body=msgspec.json.encode(reply), content_type="application/json")
     except msgspec.DecodeError:
         reply = {"token": "", "client": "", "stat": "Not_Ok", "emsg": "Invalid Input : body is not JSON"}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from tt_connect.timeutil import IST
 
-from tt_connect_noren.emulator.wire import NO_DATA, Refusal, exchange_time, money, noren_quote
+from tt_connect_noren.emulator.wire import NO_DATA, exchange_time, money, noren_quote, refuse
 
 if TYPE_CHECKING:
     from tt_connect_noren.emulator.app import NorenEmulator
@@ -27,7 +27,7 @@ def _epoch(fields: dict[str, Any], name: str, default: _dt.datetime | None = Non
     try:
         return _dt.datetime.fromtimestamp(float(str(value)), IST)
     except (TypeError, ValueError, OverflowError, OSError):
-        raise Refusal(f"Invalid Input : Invalid {name}") from None
+        raise refuse(f"Invalid Input : Invalid {name}") from None
 
 
 def quotes(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> dict[str, Any]:
@@ -51,14 +51,14 @@ def candles(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -
     paper = emu.listing.find_token(fields.get("exch"), fields.get("token"))
     interval = _INTERVALS.get(str(fields.get("intrv") or "1"))
     if interval is None:
-        raise Refusal("Invalid Input : Invalid intrv")
+        raise refuse("Invalid Input : Invalid intrv")
     start, end = _epoch(fields, "st"), _epoch(fields, "et", emu.clock.now())
     rows = [{"stat": "Ok", "time": exchange_time(stamp), "ssboe": str(int(stamp.timestamp())), "into": money(o),
              "inth": money(h), "intl": money(low), "intc": money(c), "intvwap": money((h + low + c) / 3),
              "intv": str(volume), "intoi": str(oi), "v": str(volume), "oi": str(oi)}
             for stamp, o, h, low, c, volume, oi in emu.engine.candles(paper, interval, start, end)]
     if not rows:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     return rows[::-1]
 
 
@@ -74,7 +74,7 @@ def daily_candles(emu: NorenEmulator, fields: dict[str, Any], user: str, token: 
                                         "intc": money(c), "ssboe": str(int(stamp.timestamp())),
                                         "intv": str(volume)}).decode())
     if not out:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     return out[::-1]
 
 
@@ -84,17 +84,17 @@ def search(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) ->
 
     text = unquote_plus(str(fields.get("stext", ""))).upper()
     if not text:
-        raise Refusal("Invalid Input : stext is Missing.")
+        raise refuse("Invalid Input : stext is Missing.")
     exchange = fields.get("exch")
     values = [emu.listing.identity(paper) for (exch, tsym), paper in emu.listing.by_tsym.items()
               if text in tsym.upper() and (not exchange or exch == exchange)][:50]
     if not values:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     return {"values": values}
 
 
 def exchange_messages(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> list[dict[str, Any]]:
-    raise Refusal(NO_DATA)
+    raise refuse(NO_DATA)
 
 
 ROUTES = {"GetQuotes": quotes, "GetSecurityInfo": security_info, "TPSeries": candles, "EODChartData": daily_candles,

@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from msgspec.structs import replace
+from tt_connect.emulation import number_field
 from tt_connect.paper.engine import PaperOrder, PaperRejection
 from tt_connect.paper.margins import MarginOrder, basket_margin, order_margin
 from tt_connect.paper.triggers import PaperGtt, PaperGttLeg
@@ -21,7 +22,7 @@ from tt_connect_noren.emulator.wire import (
     NO_DATA,
     NOREN_ORDER_TYPES,
     NOREN_PRODUCTS,
-    Refusal,
+    refuse,
     money,
     noren_holding,
     noren_limits,
@@ -40,46 +41,44 @@ _FUNDS = re.compile(r"required ([\d,.]+), available ([-\d,.]+)")
 _OPEN = ("OPEN", "TRIGGER_PENDING")
 
 
-def rejection_text(emu: NorenEmulator, message: str) -> str:
-    """The paper engine's refusal as Noren's RMS words it (``rejreason``; texts in PROTOCOL.md, "Errors")."""
+_RMS_TEXTS = {
+    "PRICE_BAND": "RED:Order price is outside the day's circuit limits",
+    "FREEZE": "RED:Order quantity exceeds the freeze quantity",
+    "MARKET_CLOSED": "RED:Market is Closed",
+    "LOT_SIZE": "RED:Order quantity is not a multiple of the lot size",
+    "TICK_SIZE": "RED:Order price is not a multiple of the tick size",
+    "NO_HOLDINGS": "RED:Insufficient holdings to sell for delivery",
+    "NOT_TRADABLE": "RED:Trading is not allowed in an index",
+    "TRIGGER": "RED:Trigger price is on the wrong side of the last price",
+    "PRODUCT": "RED:Product not allowed for this instrument",
+}
+"""The paper engine's refusal codes as Noren's RMS words them ([UNVERIFIED] texts, PROTOCOL.md "Errors")."""
+
+
+def rejection_text(emu: NorenEmulator, code: str, message: str) -> str:
+    """The paper engine's refusal as Noren's RMS words it (``rejreason``)."""
     found = _FUNDS.search(message)
-    if found:
+    if code == "FUNDS" and found:
         return (f"RED:Margin Shortfall:INR {found.group(1)} Available:INR {found.group(2)} for "
                 f"C-{emu.user_id} [{emu.profile.name.upper()}_STD]")
-    if "lot size" in message:
-        return "RED:Order quantity is not a multiple of the lot size"
-    if "tick size" in message:
-        return "RED:Order price is not a multiple of the tick size"
-    if "cannot sell" in message:
-        return "RED:Insufficient holdings to sell for delivery"
-    if "index" in message:
-        return "RED:Trading is not allowed in an index"
-    if "trigger" in message:
-        return "RED:Trigger price is on the wrong side of the last price"
-    return f"RED:{message}"
+    return _RMS_TEXTS.get(code, f"RED:{message}")
 
 
 def _required(fields: dict[str, Any], *names: str) -> None:
     for name in names:
         if fields.get(name) in (None, ""):
-            raise Refusal(f"Invalid Input : {name} is Missing.")
+            raise refuse(f"Invalid Input : {name} is Missing.")
 
 
 def _number(fields: dict[str, Any], name: str, kind: type[int] | type[float] = float) -> Any:
-    """A number field as the SDKs send it: a string, possibly ``"None"`` (``str(None)``) or empty."""
-    value = fields.get(name)
-    if value in (None, "", "None"):
-        return None
-    try:
-        return kind(float(value)) if kind is int else kind(value)
-    except (TypeError, ValueError):
-        raise Refusal(f"Invalid Input : Invalid {name}") from None
+    """A number field as the SDKs send it: text (``"None"`` was dropped by ``read_body``), blank = absent."""
+    return number_field(fields, name, kind, refuse(f"Invalid Input : Invalid {name}"))
 
 
 def _order(emu: NorenEmulator, fields: dict[str, Any]) -> PaperOrder:
     order = emu.engine.orders.get(str(fields.get("norenordno", "")))
     if order is None:
-        raise Refusal("Rejected : ORA:Order not found")
+        raise refuse("Rejected : ORA:Order not found")
     return order
 
 
@@ -91,13 +90,13 @@ def place_order(emu: NorenEmulator, fields: dict[str, Any], user: str, token: st
     side = {"B": "BUY", "S": "SELL"}.get(str(fields["trantype"]))
     validity = {"DAY": "DAY", "EOS": "DAY", "IOC": "IOC"}.get(str(fields["ret"]))
     if order_type is None or product is None or side is None or validity is None:
-        raise Refusal("Invalid Input : Invalid prctyp, prd, trantype or ret")
+        raise refuse("Invalid Input : Invalid prctyp, prd, trantype or ret")
     if fields["prd"] == "H" and _number(fields, "blprc") is None:
-        raise Refusal("Invalid Input : blprc is Missing.")
+        raise refuse("Invalid Input : blprc is Missing.")
     order = emu.engine.place_or_reject(
         token=paper_token, side=side, qty=_number(fields, "qty", int) or 0, order_type=order_type, product=product,
         price=_number(fields, "prc") or 0.0, trigger_price=_number(fields, "trgprc") or 0.0, validity=validity,
-        tag=str(fields.get("remarks") or ""))
+        tag=str(fields.get("remarks") or ""), amo=str(fields.get("amo", "")).upper() == "YES")
     emu.order_fields[order.order_id] = dict(fields)
     emu.drop_if_asked()
     return {"norenordno": order.order_id}
@@ -108,20 +107,20 @@ def modify_order(emu: NorenEmulator, fields: dict[str, Any], user: str, token: s
     _required(fields, "norenordno", "exch", "tsym")
     order = _order(emu, fields)
     if order.status not in _OPEN:
-        raise Refusal("Rejected : ORA:Order not found to Modify")
+        raise refuse("Rejected : ORA:Order not found to Modify")
     if emu.listing.find(fields["exch"], fields["tsym"]) != order.token:
-        raise Refusal("Invalid Input : tsym does not match the order")
+        raise refuse("Invalid Input : tsym does not match the order")
     prctyp = fields.get("prctyp")
     order_type = NOREN_ORDER_TYPES.get(str(prctyp)) if prctyp else None
     if prctyp and order_type is None:
-        raise Refusal("Invalid Input : Invalid prctyp")
+        raise refuse("Invalid Input : Invalid prctyp")
     if order_type in ("SL", "SL_M") and _number(fields, "trgprc") is None:
-        raise Refusal("Invalid Input : trgprc is Missing.")
+        raise refuse("Invalid Input : trgprc is Missing.")
     try:
         emu.engine.modify(order.order_id, qty=_number(fields, "qty", int), price=_number(fields, "prc"),
                           trigger_price=_number(fields, "trgprc"), order_type=order_type)
     except PaperRejection as rejection:
-        raise Refusal(f"Rejected : {rejection_text(emu, rejection.message)}") from None
+        raise refuse(f"Rejected : {rejection_text(emu, rejection.code, rejection.message)}") from None
     return {"result": order.order_id}
 
 
@@ -129,7 +128,7 @@ def cancel_order(emu: NorenEmulator, fields: dict[str, Any], user: str, token: s
     _required(fields, "norenordno")
     order = _order(emu, fields)
     if order.status not in _OPEN:
-        raise Refusal("Rejected : ORA:Order not found to Cancel")
+        raise refuse("Rejected : ORA:Order not found to Cancel")
     emu.engine.cancel(order.order_id)
     return {"result": order.order_id}
 
@@ -137,7 +136,7 @@ def cancel_order(emu: NorenEmulator, fields: dict[str, Any], user: str, token: s
 def shown(emu: NorenEmulator, order: PaperOrder) -> PaperOrder:
     """The order with its rejection worded as Noren's RMS words it."""
     if order.status == "REJECTED" and not order.message.startswith("RED:"):
-        return replace(order, message=rejection_text(emu, order.message))
+        return replace(order, message=rejection_text(emu, order.rejection_code, order.message))
     return order
 
 
@@ -149,7 +148,7 @@ def _row(emu: NorenEmulator, order: PaperOrder, report: str = "") -> dict[str, A
 def order_book(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> list[dict[str, Any]]:
     rows = [_row(emu, order) for order in reversed(list(emu.engine.orders.values()))]
     if not rows:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     return rows
 
 
@@ -170,7 +169,7 @@ def order_history(emu: NorenEmulator, fields: dict[str, Any], user: str, token: 
     _required(fields, "norenordno")
     states = emu.engine.history.get(str(fields["norenordno"]))
     if not states:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     rows = []
     previous: PaperOrder | None = None
     for state in states:
@@ -183,21 +182,21 @@ def trade_book(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str
     rows = [noren_trade(emu.listing, fill, uid=user, fields=emu.order_fields.get(fill.order_id, {}))
             for fill in emu.engine.fills]
     if not rows:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     return rows
 
 
 def positions(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> list[dict[str, Any]]:
     rows = [noren_position(emu.listing, position, last, uid=user) for position, last in emu.engine.position_rows()]
     if not rows:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     return rows
 
 
 def holdings(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> list[dict[str, Any]]:
     rows = [noren_holding(emu.listing, holding) for holding, _ in emu.engine.holding_rows()]
     if not rows:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     return rows
 
 
@@ -209,16 +208,16 @@ def convert(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -
     """``ProductConversion``: exch, tsym, qty, prd (new), prevprd, trantype, postype (``DAY``/``CF``)."""
     _required(fields, "exch", "tsym", "qty", "prd", "prevprd", "trantype", "postype")
     if str(fields["postype"]).upper() not in ("DAY", "CF"):
-        raise Refusal("Invalid Input : Invalid Position Type")
+        raise refuse("Invalid Input : Invalid Position Type")
     side = {"B": "BUY", "S": "SELL"}.get(str(fields["trantype"]))
     to_product, from_product = NOREN_PRODUCTS.get(str(fields["prd"])), NOREN_PRODUCTS.get(str(fields["prevprd"]))
     if side is None or to_product is None or from_product is None:
-        raise Refusal("Invalid Input : Invalid prd, prevprd or trantype")
+        raise refuse("Invalid Input : Invalid prd, prevprd or trantype")
     try:
         emu.engine.convert(token=emu.listing.find(fields["exch"], fields["tsym"]), side=side,
                            qty=_number(fields, "qty", int) or 0, from_product=from_product, to_product=to_product)
     except PaperRejection as rejection:
-        raise Refusal(f"Rejected : {rejection.message}") from None
+        raise refuse(f"Rejected : {rejection.message}") from None
     return {}
 
 
@@ -232,7 +231,7 @@ def _leg(fields: dict[str, Any]) -> PaperGttLeg:
     order_type = NOREN_ORDER_TYPES.get(str(fields["prctyp"]))
     product = NOREN_PRODUCTS.get(str(fields["prd"]))
     if order_type not in ("LIMIT", "MARKET") or product is None:
-        raise Refusal("Invalid Input : Invalid prctyp or prd")
+        raise refuse("Invalid Input : Invalid prctyp or prd")
     return PaperGttLeg(trigger_price=0.0, side="BUY" if fields["trantype"] == "B" else "SELL",
                        qty=_number(fields, "qty", int) or 0, product=product, order_type=order_type,
                        price=_number(fields, "prc") or 0.0)
@@ -253,14 +252,14 @@ def _gtt_legs(emu: NorenEmulator, fields: dict[str, Any]) -> tuple[int, list[Pap
         variables = {str(v.get("var_name")): v.get("d") for v in fields.get("oivariable") or () if isinstance(v, dict)}
         first, second = fields.get("place_order_params"), fields.get("place_order_params_leg2")
         if not isinstance(first, dict) or not isinstance(second, dict) or "x" not in variables or "y" not in variables:
-            raise Refusal("Invalid Input : an OCO needs oivariable x and y and both legs' place_order_params")
+            raise refuse("Invalid Input : an OCO needs oivariable x and y and both legs' place_order_params")
         legs = []
         for params, trigger in ((first, variables["x"]), (second, variables["y"])):
             leg = _leg(params)
             legs.append(PaperGttLeg(trigger_price=_number({"d": trigger}, "d") or 0.0, side=leg.side, qty=leg.qty,
                                     product=leg.product, order_type=leg.order_type, price=leg.price))
         return token, legs
-    raise Refusal("Invalid Input : Invalid ai_t")
+    raise refuse("Invalid Input : Invalid ai_t")
 
 
 def _last(emu: NorenEmulator, token: int) -> float:
@@ -272,7 +271,7 @@ def place_gtt(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str)
     try:
         gtt = emu.engine.triggers.place(paper_token, legs, _last(emu, paper_token))
     except PaperRejection as rejection:
-        raise Refusal(f"Invalid Input : {rejection.message}") from None
+        raise refuse(f"Invalid Input : {rejection.message}") from None
     emu.gtt_fields[gtt.gtt_id] = dict(fields)
     return {"stat": "OI created", "al_id": gtt.gtt_id}
 
@@ -281,7 +280,7 @@ def _known_gtt(emu: NorenEmulator, fields: dict[str, Any]) -> PaperGtt:
     _required(fields, "al_id")
     gtt = emu.engine.triggers.gtts.get(str(fields["al_id"]))
     if gtt is None or gtt.status != "active":
-        raise Refusal("Invalid Input : Alert Id not found")
+        raise refuse("Invalid Input : Alert Id not found")
     return gtt
 
 
@@ -289,11 +288,11 @@ def modify_gtt(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str
     gtt = _known_gtt(emu, fields)
     paper_token, legs = _gtt_legs(emu, fields)
     if paper_token != gtt.token:
-        raise Refusal("Invalid Input : tsym does not match the alert")
+        raise refuse("Invalid Input : tsym does not match the alert")
     try:
         emu.engine.triggers.modify(gtt.gtt_id, legs, _last(emu, paper_token))
     except PaperRejection as rejection:
-        raise Refusal(f"Invalid Input : {rejection.message}") from None
+        raise refuse(f"Invalid Input : {rejection.message}") from None
     emu.gtt_fields[gtt.gtt_id] = dict(fields)
     return {"stat": "OI replaced", "al_id": gtt.gtt_id}
 
@@ -327,7 +326,7 @@ def _gtt_row(emu: NorenEmulator, gtt: PaperGtt) -> dict[str, Any]:
 def pending_gtts(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> list[dict[str, Any]]:
     rows = [_gtt_row(emu, gtt) for gtt in emu.engine.triggers.gtts.values() if gtt.status == "active"]
     if not rows:
-        raise Refusal(NO_DATA)
+        raise refuse(NO_DATA)
     return rows
 
 
@@ -342,7 +341,7 @@ def _margin_order(emu: NorenEmulator, fields: dict[str, Any]) -> MarginOrder:
     _required(fields, "exch", "tsym", "qty", "prd", "trantype", "prctyp")
     order_type, product = NOREN_ORDER_TYPES.get(str(fields["prctyp"])), NOREN_PRODUCTS.get(str(fields["prd"]))
     if order_type is None or product is None:
-        raise Refusal("Invalid Input : Invalid prctyp or prd")
+        raise refuse("Invalid Input : Invalid prctyp or prd")
     return MarginOrder(token=emu.listing.find(fields["exch"], fields["tsym"]),
                        side="BUY" if fields["trantype"] == "B" else "SELL", qty=_number(fields, "qty", int) or 0,
                        order_type=order_type, product=product, price=_number(fields, "prc") or 0.0,

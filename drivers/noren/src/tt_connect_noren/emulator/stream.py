@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from tt_connect.emulation import StreamClient
+from tt_connect.emulation import Refusal, StreamClient
 from tt_connect.paper.engine import PaperOrder, PaperQuote
 
-from tt_connect_noren.emulator.wire import Refusal, money, noren_order
+from tt_connect_noren.emulator.wire import money, noren_order
 
 if TYPE_CHECKING:
     from tt_connect_noren.emulator.app import NorenEmulator

@@ -17,12 +17,12 @@ from urllib.parse import unquote_plus
 
 import msgspec
 from aiohttp import web
+from tt_connect.emulation import ErrorKind, Refusal
 from tt_connect.paper.engine import PaperEngine, PaperFill, PaperHolding, PaperOrder, PaperPosition, PaperQuote
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import IST
 
-__all__ = ["NO_DATA", "NOREN_ORDER_TYPES", "NOREN_PRODUCTS", "NorenListing", "Refusal", "not_ok", "ok",
-           "read_body"]
+__all__ = ["NO_DATA", "NOREN_ORDER_TYPES", "NOREN_PRODUCTS", "NorenListing", "not_ok", "ok", "read_body", "refuse"]
 
 NOREN_ORDER_TYPES = {"MKT": "MARKET", "LMT": "LIMIT", "SL-LMT": "SL", "SL-MKT": "SL_M"}
 """``prctyp`` -> the paper engine's order type."""
@@ -40,12 +40,14 @@ _EQUITY_TOKENS = {"RELIANCE": "2885", "TCS": "11536", "HDFCBANK": "1333", "INFY"
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
-class Refusal(Exception):
-    """A request the emulated OMS refuses: rendered as ``{"stat":"Not_Ok","emsg":...}``."""
+_KINDS = (("Session Expired", ErrorKind.AUTH), ("Rejected", ErrorKind.ORDER), ("RED:", ErrorKind.ORDER),
+          ("Error Occurred", ErrorKind.NOT_FOUND))
 
-    def __init__(self, emsg: str) -> None:
-        super().__init__(emsg)
-        self.emsg = emsg
+
+def refuse(emsg: str) -> Refusal:
+    """The kit's Refusal carrying Noren's whole ``emsg`` (its kind read from the category before the colon)."""
+    kind = next((k for prefix, k in _KINDS if emsg.startswith(prefix)), ErrorKind.INPUT)
+    return Refusal(kind, emsg)
 
 
 def ok(payload: Mapping[str, Any] | list[Any]) -> web.Response:
@@ -66,11 +68,12 @@ def request_time(moment: _dt.datetime | None = None) -> str:
 def read_body(raw: bytes) -> tuple[dict[str, Any], str | None]:
     """Split ``jData=<json>[&jKey=<token>]`` (raw text, not form-encoded; reference 3.4) -> (fields, jKey).
 
-    The JSON is cut at the *last* ``&jKey=`` so an ``&`` inside a value does not break it.
+    The JSON is cut at the *last* ``&jKey=`` so an ``&`` inside a value does not break it. The
+    text ``"None"`` (``str(None)``: the SDK's ``trgprc`` of a non-stop order) reads as absent.
     """
     text = raw.decode("utf-8", "replace").strip()
     if not text.startswith("jData="):
-        raise Refusal("Invalid Input : jData is Missing.")
+        raise refuse("Invalid Input : jData is Missing.")
     text = text[len("jData="):]
     key: str | None = None
     cut = text.rfind("&jKey=")
@@ -79,10 +82,10 @@ def read_body(raw: bytes) -> tuple[dict[str, Any], str | None]:
     try:
         fields = msgspec.json.decode(text)
     except msgspec.DecodeError:
-        raise Refusal("Invalid Input : jData is not a valid JSON.") from None
+        raise refuse("Invalid Input : jData is not a valid JSON.") from None
     if not isinstance(fields, dict):
-        raise Refusal("Invalid Input : jData must be an object.")
-    return fields, key
+        raise refuse("Invalid Input : jData must be an object.")
+    return {k: v for k, v in fields.items() if v != "None"}, key
 
 
 def money(value: float) -> str:
@@ -134,13 +137,13 @@ class NorenListing:
         symbol = unquote_plus(str(tsym or ""))
         found = self.by_tsym.get((str(exchange or ""), symbol))
         if found is None:
-            raise Refusal("Invalid Input : Invalid Trading Symbol")
+            raise refuse("Invalid Input : Invalid Trading Symbol")
         return found
 
     def find_token(self, exchange: object, token: object) -> int:
         found = self.by_token.get((str(exchange or ""), str(token or "")))
         if found is None:
-            raise Refusal("Invalid Input : Invalid Token")
+            raise refuse("Invalid Input : Invalid Token")
         return found
 
     def identity(self, token: int) -> dict[str, str]:
