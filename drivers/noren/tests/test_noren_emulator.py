@@ -63,7 +63,9 @@ async def _call(emu: NorenEmulator, route: str, session: str, **fields: Any) -> 
 
 async def test_the_oauth_code_works_once_and_a_wrong_checksum_is_refused(shoonya: ShoonyaEmulator) -> None:
     ann = shoonya.announcement()
-    code = ann["auth_code"]
+    async with aiohttp.ClientSession() as http, http.get(f"{ann['oauth_url']}?client_id={ann['api_key']}",
+                                                          allow_redirects=False) as page:
+        code = parse_qs(urlparse(page.headers["Location"]).query)["code"][0]
     wrong = await _post(f"{ann['api_url']}GenAcsTok", {"code": code, "checksum": _sha("nope"), "uid": "FA12345"})
     assert (wrong["stat"], wrong["emsg"]) == ("Not_Ok", "Invalid Input : Invalid checksum")
     good = {"code": code, "checksum": _sha(shoonya.api_key + shoonya.api_secret + code), "uid": shoonya.user_id}
@@ -163,10 +165,11 @@ def test_each_exchange_file_is_a_zip_of_a_csv_with_header_and_trailing_commas(sh
         with zipfile.ZipFile(io.BytesIO(blob)) as archive:
             (name,) = archive.namelist()
             text = archive.read(name).decode()
-        header, first, *_ = text.splitlines()
+        header, *rows = text.splitlines()
         assert name == f"{exchange}_symbols.txt"
         assert header.startswith("Exchange,Token,LotSize,Symbol,TradingSymbol") and header.endswith(",")
-        assert first.startswith(f"{exchange},") and first.endswith(",")
+        assert all(row.startswith(f"{exchange},") and row.endswith(",") for row in rows)
+    assert set(shoonya.files) == {"NSE", "BSE", "NFO", "BFO", "CDS", "MCX"}
 
 
 async def test_quickauth_checks_password_hash_totp_and_app_key(clock: ManualClock) -> None:

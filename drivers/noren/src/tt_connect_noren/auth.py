@@ -62,8 +62,10 @@ class NorenAuth(BrokerAuth):
         """A code from a browser login done elsewhere: good for one login, so it is spent by the first."""
 
     def login_kind(self) -> AuthKind:
+        """A given session key, or a pasted code not yet spent, logs in once with no human (ACCESS_TOKEN);
+        QuickAuth logs in silently every day; the browser flows need a human (or a pasted code) each day."""
         config = self._config
-        if config.access_token:
+        if config.access_token or self._pasted:
             return AuthKind.ACCESS_TOKEN
         if config.login is Flow.QUICKAUTH:
             return AuthKind.PASSWORD_TOTP

@@ -69,7 +69,7 @@ class NorenEmulator(EmulatorHost):
         """The placement fields of each order (``prd``, ``amo``, ``blprc``... the paper engine does not keep)."""
         self.gtt_fields: dict[str, dict[str, Any]] = {}
         self.logins = 0
-        self.auth_code = self.sessions.issue_code("login-code", self.user_id)
+        self.auth_code = secrets.token_urlsafe(18)
         self._routes: dict[str, Handler] = {**orders.ROUTES, **market.ROUTES, "UserDetails": auth.user_details,
                                             "Logout": auth.logout}
         self._freeze: dict[int, int] = {}
@@ -77,6 +77,13 @@ class NorenEmulator(EmulatorHost):
     def _expire_all(self) -> None:
         for book in (self.sessions, self.user_tokens, self.refresh_tokens):
             book.expire_all()
+
+    def redeem(self, code: str) -> str | None:
+        """The user a login code belongs to: a code from the login page works once (as the broker's do); the
+        announced ``auth_code`` is the emulator's standing test credential, so every test client can log in."""
+        if code and code == self.auth_code:
+            return self.user_id
+        return self.sessions.redeem_code("login-code", code)
 
     def freeze_quantity(self, paper: int) -> int:
         """The exchange's largest quantity in one order for a contract (NSE: 1800 NIFTY units...)."""
@@ -103,11 +110,14 @@ class NorenEmulator(EmulatorHost):
 
     def error_response(self, kind: ErrorKind, message: str, status: int) -> web.Response:
         text = _ERROR_TEXT.get(kind) or (message if " : " in message else f"Invalid Input : {message}")
-        headers = {"Retry-After": "1"} if kind is ErrorKind.RATE_LIMIT else None
-        response = not_ok(text, status if status in (429,) or status >= 500 else 200)
-        if headers:
-            response.headers.update(headers)
+        response = not_ok(text, status if status == 429 or status >= 500 else 200)
+        if kind is ErrorKind.RATE_LIMIT:
+            response.headers["Retry-After"] = "1"  # [UNVERIFIED]: a throttled client waits a second
         return response
+
+    def refusal_response(self, refusal: Refusal) -> web.Response:
+        """A handler's refusal: its message is already Noren's whole ``emsg``."""
+        return not_ok(refusal.message, refusal.status or 200)
 
     def rate_limits(self) -> Mapping[str, Sequence[RateWindow]]:
         # [UNVERIFIED] Noren publishes no figures in the sources read (reference 3.11): 10 orders and 20 other

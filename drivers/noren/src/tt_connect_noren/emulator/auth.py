@@ -75,7 +75,7 @@ async def gen_access_token(emu: NorenEmulator, request: web.Request) -> web.Resp
     code = str(fields.get("code", ""))
     if fields.get("checksum") != _sha256(emu.api_key + emu.api_secret + code):
         raise refuse("Invalid Input : Invalid checksum")
-    user = emu.sessions.redeem_code(_CODE, code)
+    user = emu.redeem(code)
     if user is None or fields.get("uid") not in (None, "", user):
         raise refuse("Invalid Input : Invalid or expired code")
     reply = _session_reply(emu)
@@ -106,7 +106,7 @@ async def flattrade_token(emu: NorenEmulator, request: web.Request) -> web.Respo
         if body.get("api_key") != emu.api_key or body.get("api_secret") != _sha256(emu.api_key + code +
                                                                                       emu.api_secret):
             raise refuse("Invalid Input : Invalid API key or secret")
-        user = emu.sessions.redeem_code(_CODE, code)
+        user = emu.redeem(code)
         if user is None:
             raise refuse("Invalid Input : Invalid or expired request code")
     except Refusal as refusal:

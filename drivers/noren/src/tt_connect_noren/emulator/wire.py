@@ -22,6 +22,9 @@ from tt_connect.paper.engine import PaperEngine, PaperFill, PaperHolding, PaperO
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import IST
 
+from tt_connect_noren.instruments import DERIVATIVE_FILES
+from tt_connect_noren.profiles import EXCHANGE_FILES
+
 __all__ = ["NO_DATA", "NOREN_ORDER_TYPES", "NOREN_PRODUCTS", "NorenListing", "not_ok", "ok", "read_body", "refuse"]
 
 NOREN_ORDER_TYPES = {"MKT": "MARKET", "LMT": "LIMIT", "SL-LMT": "SL", "SL-MKT": "SL_M"}
@@ -155,7 +158,9 @@ class NorenListing:
         """``<EXCH>_symbols.txt.zip`` per exchange: header row, trailing comma on every line (reference 3.10)."""
         cash = "Exchange,Token,LotSize,Symbol,TradingSymbol,Instrument,TickSize,\n"
         derivatives = "Exchange,Token,LotSize,Symbol,TradingSymbol,Expiry,Instrument,OptionType,StrikePrice,TickSize,\n"
-        texts: dict[str, list[str]] = {"NSE": [cash], "NFO": [derivatives]}
+        # every exchange has its file, those the paper universe lists nothing on too (header only)
+        texts: dict[str, list[str]] = {exchange: [derivatives if exchange in DERIVATIVE_FILES else cash]
+                                       for exchange in EXCHANGE_FILES}
         for row in self.engine.rows.values():
             token, tsym = self.token[row.token], self.tsym[row.token]
             if row.kind in ("EQ", "IDX"):
