@@ -7,8 +7,8 @@ import json
 
 import pytest
 from noren_fakes import NOW, FakeContext
-from tt_connect.enums import StreamMode
 from tt_connect.driver_api import StreamRejected
+from tt_connect.enums import StreamMode
 from tt_connect.errors import StreamingError
 from tt_connect.models import OrderUpdate, Tick
 from tt_connect.timeutil import IST

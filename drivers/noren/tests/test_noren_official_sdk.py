@@ -58,3 +58,17 @@ def test_official_sdk_of_the_profiles_generation_works_against_the_emulator(brok
     assert checks["bogus_token"].startswith("Session Expired")
     assert checks["stream"]["ticks"] >= 2 and checks["stream"]["order_updates"] >= 1
     assert emulator.logins >= 1
+
+
+@pytest.mark.parametrize("broker", ["shoonya", "flattrade"])
+def test_tt_connect_emulate_passes_the_official_sdk_test_of_its_generation(broker: str,
+                                                                           sdk_paths: dict[str, Path]) -> None:
+    """``tt-connect emulate <broker>`` in a process of its own; the script reads its announcement line."""
+    command = Path(sys.executable).with_name("tt-connect")
+    env = {**os.environ, "PYTHONPATH": str(sdk_paths[GENERATION[broker]])}
+    done = subprocess.run([sys.executable, str(SCRIPT), str(command), broker], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    checks = json.loads(done.stdout.strip().splitlines()[-1])
+    assert checks["broker"] == broker and checks["login"] is True
+    assert checks["stream"]["order_updates"] >= 1

@@ -131,9 +131,9 @@ class NorenAuth(BrokerAuth):
     def _quick_auth(self, now: _dt.datetime) -> LoginFlow:
         config = self._config
         totp = yield NeedTotp(secret=config.totp_secret)
+        app_key = sha256(f"{config.user_id}|{config.api_key}")
         fields = {"source": "API", "apkversion": "1.0.0", "uid": config.user_id, "pwd": sha256(config.password),
-                  "factor2": str(totp), "vc": config.vendor_code, "appkey": sha256(f"{config.user_id}|{config.api_key}"),
-                  "imei": config.imei}
+                  "factor2": str(totp), "vc": config.vendor_code, "appkey": app_key, "imei": config.imei}
         reply = yield HttpRequest(method="POST", url=f"{config.rest_base}/QuickAuth", endpoint="auth.login",
                                   rate_class="login", body=jdata(fields), authenticated=False, is_write=True)
         data = self._read(reply)

@@ -22,7 +22,6 @@ from tt_connect_noren.emulator.wire import (
     NO_DATA,
     NOREN_ORDER_TYPES,
     NOREN_PRODUCTS,
-    refuse,
     money,
     noren_holding,
     noren_limits,
@@ -30,6 +29,7 @@ from tt_connect_noren.emulator.wire import (
     noren_position,
     noren_time,
     noren_trade,
+    refuse,
 )
 
 if TYPE_CHECKING:
