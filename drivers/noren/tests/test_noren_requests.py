@@ -71,7 +71,7 @@ def test_a_symbol_with_an_ampersand_travels_url_encoded(api: NorenApi, ctx: Fake
     assert _fields(api.place_order(ctx, _order(ctx)))["tsym"] == "M%26M-EQ"
 
 
-def test_modify_repeats_what_the_order_has_and_sends_the_new_total(api: NorenApi, permissive_validator: None) -> None:
+def test_modify_repeats_what_the_order_has_and_sends_the_new_total(api: NorenApi, static_instruments: None) -> None:
     base = FakeContext()
     order = Order(order_id="77", instrument=base.contracts[0][3], side=Side.BUY, qty=10, order_type=OrderType.LIMIT,
                   product=ProductType.CNC, status=OrderStatus.OPEN, price=2800.0)
