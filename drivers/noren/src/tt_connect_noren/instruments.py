@@ -37,46 +37,42 @@ NOREN_PUBLISH_TIME = _dt.time(8, 0)
 EQUITY_SERIES: tuple[str, ...] = ("EQ", "BE", "BZ", "SM", "ST", "IV", "RR")
 """NSE series that are tradable shares or units, most ordinary first (the de-duplication order)."""
 
-_SERIES_RANK = "CASE inst " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(EQUITY_SERIES)) + \
+_SERIES_RANK = "CASE Instrument " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(EQUITY_SERIES)) + \
     " ELSE 9 END"
 _SERIES_LIST = ", ".join(f"'{s}'" for s in EQUITY_SERIES)
 
 NOREN_SELECT = f"""
-WITH rows AS MATERIALIZED (
-    SELECT Exchange AS exch, Token AS token, LotSize AS lot, Symbol AS sym, TradingSymbol AS tsym,
-           Instrument AS inst, Expiry AS expiry, OptionType AS optt, StrikePrice AS strike, TickSize AS tick,
-           CASE WHEN Instrument = 'INDEX' THEN 'IDX'
-                WHEN starts_with(Instrument, 'FUT') THEN 'FUT'
-                WHEN starts_with(Instrument, 'OPT') THEN 'OPT'
-                WHEN Exchange = 'BSE' THEN 'EQ'
-                WHEN Exchange = 'NSE' AND Instrument IN ({_SERIES_LIST}) THEN 'EQ' END AS kind
-    FROM (SELECT * FROM {{source}}
-          UNION ALL BY NAME  -- a master of cash files only has no derivative columns: add them, empty
-          SELECT NULL::VARCHAR AS Expiry, NULL::VARCHAR AS OptionType, NULL::VARCHAR AS StrikePrice WHERE false)
-    WHERE Exchange IN ({", ".join(f"'{e}'" for e in EXCHANGE_FILES)})
+SELECT exch AS exchange,
+       CASE kind WHEN 'IDX' THEN exch || '_INDEX' WHEN 'EQ' THEN exch || '_EQ' ELSE exch END AS segment,
+       kind, canonical AS symbol, canonical AS underlying,
+       CASE WHEN kind IN ('FUT', 'OPT') THEN try_strptime(Expiry, '%d-%b-%Y')::DATE END AS expiry,
+       CASE WHEN kind = 'OPT' THEN TRY_CAST(StrikePrice AS DOUBLE) END AS strike,
+       CASE WHEN kind = 'OPT' THEN OptionType END AS option_type,
+       TRY_CAST(LotSize AS INTEGER) AS lot_size, TRY_CAST(TickSize AS DOUBLE) AS tick_size,
+       CAST(NULL AS VARCHAR) AS isin, CASE WHEN kind = 'IDX' THEN TradingSymbol ELSE canonical END AS name,
+       Token AS broker_token, TradingSymbol AS broker_symbol, exch AS broker_exchange, exch AS broker_segment
+FROM (
+    SELECT *, CASE WHEN kind = 'IDX' THEN upper(TradingSymbol) ELSE Symbol END AS canonical
+    FROM (
+        SELECT *, Exchange AS exch,
+               CASE WHEN Instrument = 'INDEX' THEN 'IDX'
+                    WHEN starts_with(Instrument, 'FUT') THEN 'FUT'
+                    WHEN starts_with(Instrument, 'OPT') THEN 'OPT'
+                    WHEN Exchange = 'BSE' THEN 'EQ'
+                    WHEN Exchange = 'NSE' AND Instrument IN ({_SERIES_LIST}) THEN 'EQ' END AS kind
+        FROM (SELECT * FROM {{source}}
+              UNION ALL BY NAME  -- a master of cash files only has no derivative columns: add them, empty
+              SELECT NULL::VARCHAR AS Expiry, NULL::VARCHAR AS OptionType, NULL::VARCHAR AS StrikePrice WHERE false)
+        WHERE Exchange IN ({", ".join(f"'{e}'" for e in EXCHANGE_FILES)})
+    )
+    WHERE kind IS NOT NULL
 )
-SELECT exch AS exchange, exch AS segment, kind, sym AS symbol, sym AS underlying,
-       try_strptime(expiry, '%d-%b-%Y')::DATE AS expiry,
-       CASE WHEN kind = 'OPT' THEN TRY_CAST(strike AS DOUBLE) END AS strike,
-       CASE WHEN kind = 'OPT' THEN optt END AS option_type,
-       TRY_CAST(lot AS INTEGER) AS lot_size, TRY_CAST(tick AS DOUBLE) AS tick_size,
-       CAST(NULL AS VARCHAR) AS isin, sym AS name,
-       token AS broker_token, tsym AS broker_symbol, exch AS broker_exchange, exch AS broker_segment
-FROM rows WHERE kind IN ('FUT', 'OPT') AND sym <> ''
-UNION ALL
-SELECT * EXCLUDE (series_rank) FROM (
-    SELECT exch AS exchange, exch || CASE kind WHEN 'IDX' THEN '_INDEX' ELSE '_EQ' END AS segment, kind,
-           canonical AS symbol, canonical AS underlying,
-           CAST(NULL AS DATE) AS expiry, CAST(NULL AS DOUBLE) AS strike, CAST(NULL AS VARCHAR) AS option_type,
-           TRY_CAST(lot AS INTEGER) AS lot_size, TRY_CAST(tick AS DOUBLE) AS tick_size,
-           CAST(NULL AS VARCHAR) AS isin, CASE WHEN kind = 'IDX' THEN tsym ELSE canonical END AS name,
-           token AS broker_token, tsym AS broker_symbol, exch AS broker_exchange, exch AS broker_segment,
-           CASE WHEN kind = 'EQ' AND exch = 'NSE' THEN {_SERIES_RANK} ELSE 0 END AS series_rank
-    FROM (SELECT *, CASE WHEN kind = 'IDX' THEN upper(tsym) ELSE sym END AS canonical
-          FROM rows WHERE kind IN ('EQ', 'IDX'))
-    WHERE canonical <> ''
-    QUALIFY row_number() OVER (PARTITION BY kind, exch, canonical ORDER BY series_rank, token) = 1
-)
+WHERE canonical <> ''
+-- only cash and index rows can collide (one NSE name in several series): derivatives pass untouched
+QUALIFY kind IN ('FUT', 'OPT')
+        OR row_number() OVER (PARTITION BY kind, exch, canonical
+                              ORDER BY CASE WHEN kind = 'EQ' AND exch = 'NSE' THEN {_SERIES_RANK} ELSE 0 END,
+                                       Token) = 1
 """
 
 CASH_COLUMNS = ("Exchange", "Token", "LotSize", "Symbol", "TradingSymbol", "Instrument", "TickSize")
