@@ -57,6 +57,11 @@ def test_a_stop_loss_order_carries_its_trigger_and_the_route_is_single_slashed(a
     assert "amo" not in fields and "blprc" not in fields
 
 
+def test_an_algo_id_travels_in_its_own_field(api: NorenApi, ctx: FakeContext) -> None:
+    assert _fields(api.place_order(ctx, _order(ctx, algo_id="ALGO42")))["algo_id"] == "ALGO42"
+    assert "algo_id" not in _fields(api.place_order(ctx, _order(ctx)))
+
+
 def test_amo_and_cover_orders_use_the_amo_flag_and_product_h(api: NorenApi, ctx: FakeContext) -> None:
     assert _fields(api.place_order(ctx, _order(ctx, variety=Variety.AMO)))["amo"] == "Yes"
     cover = _fields(api.place_order(ctx, _order(ctx, variety=Variety.CO, order_type=OrderType.LIMIT)))

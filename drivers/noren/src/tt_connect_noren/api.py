@@ -89,6 +89,8 @@ class NorenApi(TriggerCalls):
     margin_batch_size: ClassVar[int] = 1
     """``GetOrderMargin`` prices one order per call."""
     history_max_days: ClassVar[Mapping[CandleInterval, int]] = HISTORY_MAX_DAYS
+    algo_id_field: ClassVar[bool] = True
+    """``PlaceOrder`` takes the exchange algo id in ``algo_id`` (NorenRestApiOAuth ``place_order``, SEBI tagging)."""
     needs_known_order: ClassVar[frozenset[Operation]] = frozenset({Operation.MODIFY_ORDER})
     """``ModifyOrder`` must repeat the order's exchange, symbol, quantity and price type."""
 
@@ -167,6 +169,8 @@ class NorenApi(TriggerCalls):
         }
         if request.order_type.needs_trigger:
             fields["trgprc"] = price_text(request.trigger_price)
+        if request.algo_id:
+            fields["algo_id"] = request.algo_id
         if request.variety.value == "AMO":
             fields["amo"] = "Yes"
         if request.variety.value == "CO":
