@@ -233,13 +233,6 @@ def sdk_child(feed: str) -> None:
     api = NorenApi(host="http://127.0.0.1:9/", websocket="ws://127.0.0.1:9/")
     api._NorenApi__subscribe_callback = delivered.append  # what start_websocket(subscribe_callback=) stores
     on_data = api._NorenApi__on_data_callback
-    mine, raw, mine_wire, raw_wire = 0.0, 0.0, 0.0, 0.0
-    for _ in range(3):
-        mine = max(mine, ours(feed))
-        raw = max(raw, best_rate(lambda frame: on_data(None, frame, 1, True), batch))
-        mine_wire = max(mine_wire, ours_wire(feed) or 0.0)
-        raw_wire = max(raw_wire, sdk_wire(feed, on_data))
-    assert delivered
     state: dict[tuple[str, str], dict[str, Any]] = {}
 
     def merge(message: dict[str, Any]) -> None:
@@ -249,8 +242,17 @@ def sdk_child(feed: str) -> None:
         else:
             state[key].update(message)
 
-    api._NorenApi__subscribe_callback = merge
-    merged = best_rate(lambda frame: on_data(None, frame, 1, True), batch)
+    merging = NorenApi(host="http://127.0.0.1:9/", websocket="ws://127.0.0.1:9/")
+    merging._NorenApi__subscribe_callback = merge
+    merge_data = merging._NorenApi__on_data_callback
+    mine, raw, merged, mine_wire, raw_wire = 0.0, 0.0, 0.0, 0.0, 0.0
+    for _ in range(3):
+        mine = max(mine, ours(feed))
+        raw = max(raw, best_rate(lambda frame: on_data(None, frame, 1, True), batch))
+        merged = max(merged, best_rate(lambda frame: merge_data(None, frame, 1, True), batch))
+        mine_wire = max(mine_wire, ours_wire(feed) or 0.0)
+        raw_wire = max(raw_wire, sdk_wire(feed, on_data))
+    assert delivered and state
     print(json.dumps({"ours": mine, "raw": raw, "merged": merged, "ours_wire": mine_wire or None,
                       "sdk_wire": raw_wire}))
 
