@@ -310,6 +310,12 @@ class Runtime:
         executor, ctx = await self.ready()
         return await executor.call_all(self.build(operation, lambda: list(make(ctx))))
 
+    async def send_in_order(self, operation: Operation, make: Callable[[_Context], Sequence[Call[T]]]) -> list[T]:
+        """Like :meth:`send_all` for writes that depend on each other: one at a time, stopping at a failure."""
+        require(self.capabilities, operation, self.name)
+        executor, ctx = await self.ready()
+        return [await executor.call(call) for call in self.build(operation, lambda: list(make(ctx)))]
+
     def later(self, delay: float, action: Callable[[], Awaitable[object]], what: str) -> None:
         """Run ``action`` after ``delay`` seconds while the client is open (an emulated TTL's cancel)."""
         async def run() -> None:
