@@ -379,6 +379,10 @@ class AsyncTTConnect(OptionTools, DeskTools, ComplianceTools):
         """Return the tick size: prices must be a multiple of it."""
         return self._rt.catalogue().tick_size(instrument_value(instrument, "instrument", InvalidOrderError))
 
+    def freeze_quantity(self, instrument: InstrumentArg) -> int | None:
+        """Return the most units one order may carry (the broker's master, else the exchange's table)."""
+        return self._rt.catalogue().freeze_quantity(instrument_value(instrument, "instrument", InvalidOrderError))
+
     # -- streaming -------------------------------------------------------------------------
 
     async def subscribe(

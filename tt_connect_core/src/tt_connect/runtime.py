@@ -128,6 +128,7 @@ class Runtime:
                                     check_contract=lambda request: self.catalogue().check_order(request),
                                     validate=lambda request: hook.ttc_validate_order(broker=self.name,
                                                                                      request=request),
+                                    freeze_of=lambda instrument: self.catalogue().freeze_quantity(instrument),
                                     algo_id_field=self.api.algo_id_field, default_algo_id=options.algo_id)
         from tt_connect.compliance import OrderJournal, OrderRateLimiter
 

@@ -27,6 +27,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from tt_connect.emulation.faults import Faults, RateWindow
+from tt_connect.emulation.order_log import OrderWriteLog
 from tt_connect.emulation.refusals import Refusal
 from tt_connect.emulation.sessions import SessionBook
 from tt_connect.paper.engine import PaperEngine, PaperOrder, PaperRejection
@@ -163,6 +164,8 @@ class EmulatorHost(abc.ABC):
         self.streams: set[StreamClient] = set()
         self.requests_served = 0
         self.rate_limited = 0
+        self.order_writes = OrderWriteLog()
+        """Every order write as it arrived (an emulator records them in its order routes)."""
         self._windows: dict[str, Sequence[RateWindow]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
