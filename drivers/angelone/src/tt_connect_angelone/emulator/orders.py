@@ -84,7 +84,7 @@ class SmartApiOrders:
     # -- writes -----------------------------------------------------------------------------
 
     def _place(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
-        self._host.order_writes.record("place", str(fields.get("exchange", "")))
+        self._host.order_write("place", str(fields.get("exchange", "")))
         for name in _REQUIRED:
             if fields.get(name) in (None, ""):
                 raise Refusal(ErrorKind.INPUT, f"Missing {name}", code="AB1007")
@@ -116,7 +116,7 @@ class SmartApiOrders:
                 "uniqueorderid": self.unique_id(order.order_id)}
 
     def _record(self, action: str, order_id: str) -> None:
-        self._host.order_writes.record(action, self._engine.row(self._engine.orders[order_id].token).exchange)
+        self._host.order_write(action, self._engine.row(self._engine.orders[order_id].token).exchange)
 
     def _known(self, fields: Mapping[str, Any]) -> str:
         order_id = str(fields.get("orderid", ""))

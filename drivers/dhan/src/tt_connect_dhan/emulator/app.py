@@ -67,6 +67,7 @@ class DhanEmulator(EmulatorHost):
     """DhanHQ v2 on 127.0.0.1; fresh random credentials per instance."""
 
     broker = "dhan"
+    static_ip_refusal = "Static IP not whitelisted for order APIs."
     session_lifetime = _dt.timedelta(hours=24)
     """v2 docs: an access token is valid for 24 hours from its generation."""
 
@@ -186,8 +187,9 @@ class DhanEmulator(EmulatorHost):
     def check_static_ip(self, request: web.Request) -> None:
         """Order writes need a whitelisted IP (v2.4); 127.0.0.1 counts as one unless told otherwise."""
         remote = request.remote or ""
-        if not (remote == "127.0.0.1" and self.loopback_whitelisted) and remote not in self.allowed_ips.values():
-            raise refuse("DH-902", "Static IP not whitelisted for order APIs.", 403)
+        listed = (remote == "127.0.0.1" and self.loopback_whitelisted) or remote in self.allowed_ips.values()
+        if not listed or not self.faults.ip_whitelisted:
+            raise refuse("DH-902", self.static_ip_refusal, 403)
 
     # -- the envelope (the kit's api() wrapper calls these) ----------------------------------
 

@@ -117,7 +117,7 @@ class OrderRoutes:
 
     def _place(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
         variety = request.match_info["variety"]
-        self._host.order_writes.record("place", str(fields.get("exchange", "")), fields.get("algo_id"))
+        self._host.order_write("place", str(fields.get("exchange", "")), fields.get("algo_id"))
         if variety not in _VARIETIES:
             raise _invalid("variety")
         token = self._host.portfolio_routes.token(fields)
@@ -227,7 +227,7 @@ class OrderRoutes:
             raise kite_refusal(rejection) from None
 
     def _record(self, action: str, order: PaperOrder, fields: Mapping[str, Any]) -> None:
-        self._host.order_writes.record(action, self._engine.row(order.token).exchange, fields.get("algo_id"))
+        self._host.order_write(action, self._engine.row(order.token).exchange, fields.get("algo_id"))
 
     def _addressed(self, request: web.Request) -> PaperOrder:
         """The order a ``/orders/{variety}/{order_id}`` path names: its variety is part of its address."""
