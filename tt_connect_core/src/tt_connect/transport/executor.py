@@ -49,7 +49,7 @@ from tt_connect.errors import (
 )
 from tt_connect.logs import get_logger
 from tt_connect.timeutil import Clock, SystemClock
-from tt_connect.transport.rate_limit import RateLimiter
+from tt_connect.transport.rate_limit import RateLimiter, WindowStore
 
 if TYPE_CHECKING:
     from tt_connect.auth import AuthManager
@@ -107,6 +107,8 @@ class RestExecutor:
         timeout: float = 10.0,
         clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        window_store: WindowStore | None = None,
+        limit_scope: str = "",
     ) -> None:
         self.broker = broker
         self._transport = transport
@@ -116,7 +118,9 @@ class RestExecutor:
         self._retry = retry or RetryPolicy()
         self._timeout = timeout
         self._sleep = sleep
-        self._limiter = RateLimiter(limits, clock=clock or SystemClock(), sleep=sleep)
+        # A shared window store counts every process of one account together (limit_scope names it).
+        self._limiter = RateLimiter(limits, clock=clock or SystemClock(), sleep=sleep, store=window_store,
+                                    scope=limit_scope)
 
     def attach_auth(self, auth: AuthManager) -> None:
         """Give the executor the auth lifecycle (created after it, since login sends through it)."""
