@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from tt_connect import cli
 from tt_connect.cli import main, render_table
 
 
@@ -71,3 +73,39 @@ def test_demo_trades_on_paper_and_exits_0(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0
     assert "Positions" in out and "Funds" in out and "CANCELLED" in out
     assert "refused before sending" in out
+
+
+class _EntryPoint:
+    """Stands for an installed add-on's entry point in the ``tt_connect.cli`` group."""
+
+    def __init__(self, name: str, register: object) -> None:
+        self.name = name
+        self._register = register
+
+    def load(self) -> object:
+        return self._register
+
+
+def test_add_on_commands_come_from_the_cli_entry_point_group(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    seen: list[str] = []
+
+    def register(sub: Any, common: Any) -> None:
+        hello = sub.add_parser("hello", parents=[common], help="say hello")
+        hello.add_argument("--name", default="world")
+        hello.set_defaults(run_sync=lambda args: seen.append(args.name))
+
+    def broken(sub: Any, common: Any) -> None:
+        raise RuntimeError("missing dependency")
+
+    def shadowing(sub: Any, common: Any) -> None:
+        raise AssertionError("a built-in name is never handed to an add-on")
+
+    points = [_EntryPoint("hello", register), _EntryPoint("oops", broken), _EntryPoint("demo", shadowing)]
+    monkeypatch.setattr(importlib.metadata, "entry_points",
+                        lambda group: points if group == cli.CLI_ENTRY_POINTS else [])
+    assert cli.main(["hello", "--name", "hub"]) == 0
+    assert seen == ["hub"]
+    assert "'oops'" in capsys.readouterr().err, "the broken add-on is named, and the others still work"
