@@ -42,6 +42,7 @@ from tt_connect.models import OrderUpdate
 from tt_connect.streaming import FeedSink, StreamEvent
 from tt_connect.streaming.backoff import full_jitter
 
+from tt_connect_redis.connection import connect
 from tt_connect_redis.keys import BusKeys
 from tt_connect_redis.wire import (
     decode_order_update,
@@ -147,7 +148,7 @@ class RedisFeed:
     @classmethod
     def from_url(cls, url: str, namespace: str, *, shards: int = 16, **options: Any) -> RedisFeed:
         """Return a feed with its own Redis client for ``url`` (closed with the feed)."""
-        return cls(redis=Redis.from_url(url), keys=BusKeys(namespace, shards), owns_client=True, **options)
+        return cls(redis=connect(url), keys=BusKeys(namespace, shards), owns_client=True, **options)
 
     # -- FeedBackend -----------------------------------------------------------------------
 

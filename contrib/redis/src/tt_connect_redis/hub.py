@@ -124,6 +124,7 @@ class FeedHub:
         self._redis_errors = 0
         self._healthy = True
         self._retry_at = 0.0
+        self._grace_until = 0.0
         source.bind(self)
 
     @property
@@ -144,6 +145,11 @@ class FeedHub:
         """Read every consumer's holds, subscribe them, and start serving (returns once started)."""
         loop = asyncio.get_running_loop()
         await self._source.want({}, self._source.carries_order_updates)
+        try:  # serve what consumers already hold before returning; the keeper retries if Redis is down
+            await self._announce()
+            await self.sync()
+        except (RedisError, OSError) as exc:
+            self._redis_down(exc)
         self._tasks = [loop.create_task(self._publisher(), name="tt-connect-hub-publish"),
                        loop.create_task(self._control(), name="tt-connect-hub-control"),
                        loop.create_task(self._keeper(), name="tt-connect-hub-keeper")]
@@ -262,6 +268,7 @@ class FeedHub:
     def _redis_up(self) -> None:
         if not self._healthy:
             self._healthy = True
+            self._grace_until = asyncio.get_running_loop().time() + self._lease
             _log.info("hub_redis_back")
             self._rescan.set()  # a restarted Redis may have lost every key: read (and rewrite) them
 
@@ -330,7 +337,11 @@ class FeedHub:
                     _log.warning("hub_holds_unreadable", consumer=consumer)
                     continue
                 holds[consumer] = {key.encode(): StreamMode(mode) for key, mode in held.modes.items()}
-            if gone:
+            if asyncio.get_running_loop().time() < self._grace_until:
+                # Redis came back empty a moment ago: consumers are rewriting their holds. Keep what
+                # they held until one lease has passed instead of unsubscribing and resubscribing it.
+                holds = {**self._holds, **holds}
+            elif gone:
                 await self._redis.srem(self.keys.consumers, *gone)
             self._holds = holds
             await self._apply()

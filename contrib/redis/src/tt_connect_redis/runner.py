@@ -11,11 +11,11 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from redis.asyncio import Redis
 from tt_connect.client import AsyncTTConnect
 from tt_connect.errors import UnsupportedOperationError
 from tt_connect.streaming import SocketFeed
 
+from tt_connect_redis.connection import connect
 from tt_connect_redis.hub import FeedHub
 from tt_connect_redis.keys import BusKeys
 
@@ -51,7 +51,7 @@ async def running_hub(client: AsyncTTConnect, redis_url: str, *, namespace: str 
     >>> async with running_hub(AsyncTTConnect.from_config("tt-connect.toml"), "redis://127.0.0.1") as hub:
     ...     await asyncio.Event().wait()  # doctest: +SKIP
     """
-    redis = Redis.from_url(redis_url)
+    redis = connect(redis_url)
     try:
         async with client:
             hub = FeedHub(redis=redis, keys=BusKeys(namespace or account_namespace(client), shards),
