@@ -14,6 +14,8 @@ import json
 import signal
 from typing import Any
 
+from tt_connect_redis.keys import DEFAULT_SHARDS
+
 __all__ = ["register"]
 
 
@@ -23,8 +25,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                          help="hold the broker's feed for one account and share it through Redis")
     hub.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="Redis URL (default: local)")
     hub.add_argument("--namespace", help="bus namespace (default: the broker and a digest of the account)")
-    hub.add_argument("--shards", type=int, default=16, help="tick streams (consumers must use the same)")
-    hub.add_argument("--maxlen", type=int, default=10_000, help="approximate entries kept per tick stream")
+    hub.add_argument("--shards", type=int, default=DEFAULT_SHARDS,
+                     help="tick streams (consumers must use the same)")
+    hub.add_argument("--maxlen", type=int, default=1_000, help="approximate entries kept per tick stream")
     hub.add_argument("--lease", type=float, default=10.0, help="seconds a consumer's holds live unrenewed")
     hub.add_argument("--tick-interval", type=float, default=None, help=argparse.SUPPRESS)  # paper tests
     hub.set_defaults(run=_serve)

@@ -43,7 +43,7 @@ from tt_connect.streaming import FeedSink, StreamEvent
 from tt_connect.streaming.backoff import full_jitter
 
 from tt_connect_redis.connection import connect
-from tt_connect_redis.keys import BusKeys
+from tt_connect_redis.keys import DEFAULT_SHARDS, BusKeys
 from tt_connect_redis.wire import (
     decode_order_update,
     decode_tick_entry,
@@ -61,7 +61,10 @@ _GAP_REPORT_EVERY = 1.0
 
 
 class FeedGapError(StreamingError):
-    """Ticks the hub published that this consumer never read (``missed`` of them so far in this report)."""
+    """Entries the hub published that this consumer never read (``missed`` of them in this report).
+
+    An entry is one shard's ticks of one broker frame, so a miss is at least one tick.
+    """
 
     def __init__(self, message: str, *, missed: int) -> None:
         super().__init__(message)
@@ -142,11 +145,11 @@ class RedisFeed:
         self._last_gap_report = 0.0
         self._closed = False
         self.gaps = 0
-        """Tick entries missed so far (published by the hub, never read here)."""
+        """Tick entries missed so far (published by the hub, never read here; an entry is 1+ ticks)."""
         self.hub_restarts = 0
 
     @classmethod
-    def from_url(cls, url: str, namespace: str, *, shards: int = 16, **options: Any) -> RedisFeed:
+    def from_url(cls, url: str, namespace: str, *, shards: int = DEFAULT_SHARDS, **options: Any) -> RedisFeed:
         """Return a feed with its own Redis client for ``url`` (closed with the feed)."""
         return cls(redis=connect(url), keys=BusKeys(namespace, shards), owns_client=True, **options)
 
@@ -291,8 +294,10 @@ class RedisFeed:
                 failures = 0
                 self._came_back()
             self._up()
-            if reply:
-                self._take_ticks(reply)
+            if reply and self._take_ticks(reply):
+                # A busy stream answers at once, so the read above may never have suspended: let the
+                # subscribers' delivery tasks run before the next read would conflate their ticks.
+                await asyncio.sleep(0)
 
     async def _start_at_end(self, shards: list[int]) -> None:
         """Read new shards from their current last entry (a shard never read starts at its end)."""
@@ -304,7 +309,7 @@ class RedisFeed:
         for shard, newest in zip(shards, await pipe.execute()):
             self._last[shard] = newest[0][0] if newest else "0-0"
 
-    def _take_ticks(self, reply: Any) -> None:
+    def _take_ticks(self, reply: Any) -> bool:
         events: list[StreamEvent] = []
         by_key = self._by_key
         missed = 0
@@ -326,13 +331,13 @@ class RedisFeed:
                     elif entry.seq > previous[1] + 1:
                         missed += entry.seq - previous[1] - 1
                 self._position[shard] = (entry.hub, entry.seq)
-                instrument = by_key.get(entry.key)
-                if instrument is not None:
-                    events.append(tick_from_entry(instrument, entry))
+                for keyed in entry.ticks:
+                    instrument = by_key.get(keyed.key)
+                    if instrument is not None:
+                        events.append(tick_from_entry(instrument, keyed))
         if missed:
             self._count_gap(missed)
-        if events and self._sink is not None:
-            self._sink.deliver(events)
+        return bool(events) and self._sink is not None and self._sink.deliver(events)
 
     def _count_gap(self, missed: int) -> None:
         self.gaps += missed
@@ -342,8 +347,8 @@ class RedisFeed:
             self._last_gap_report = now
             count, self._missed_unreported = self._missed_unreported, 0
             self._report(FeedGapError(
-                f"{count} ticks published by the hub were missed (Redis restarted, or this consumer fell "
-                f"behind the streams' length); {self.gaps} so far", missed=count))
+                f"{count} tick entries published by the hub were missed (Redis restarted, or this consumer "
+                f"fell behind the streams' length); {self.gaps} so far", missed=count))
 
     # -- order updates ---------------------------------------------------------------------
 
@@ -362,7 +367,8 @@ class RedisFeed:
                     next_claim = loop_time + self._claim_idle_ms / 2000
                     claimed = await redis.xautoclaim(stream, self.group, self.consumer,
                                                      min_idle_time=self._claim_idle_ms, count=self._batch)
-                    self._take_updates(claimed[1])
+                    if self._take_updates(claimed[1]):
+                        await asyncio.sleep(0)
                 reply = await redis.xreadgroup(self.group, self.consumer, {stream: ">"}, count=self._batch,
                                                block=self._block_ms)
             except ResponseError as exc:
@@ -381,7 +387,8 @@ class RedisFeed:
             self._up()
             streams: Any = reply or ()
             for _, entries in streams:
-                self._take_updates(entries)
+                if self._take_updates(entries):
+                    await asyncio.sleep(0)  # as for ticks: let delivery run before the next read
 
     async def _create_group(self) -> None:
         try:
@@ -390,7 +397,7 @@ class RedisFeed:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    def _take_updates(self, entries: Any) -> None:
+    def _take_updates(self, entries: Any) -> bool:
         events: list[StreamEvent] = []
         seen = self._order_seen
         for entry_id, fields in entries:
@@ -415,8 +422,7 @@ class RedisFeed:
             seen.popitem(last=False)
         if self._acks:
             self._ack_wake.set()
-        if events and self._sink is not None:
-            self._sink.deliver(events)
+        return bool(events) and self._sink is not None and self._sink.deliver(events)
 
     async def _send_acks(self) -> None:
         while True:

@@ -38,15 +38,31 @@ from tt_connect.streaming import FeedBackend, StreamEvent
 from tt_connect.streaming.backoff import full_jitter
 
 from tt_connect_redis.keys import BusKeys
-from tt_connect_redis.wire import decode_holds, decode_instrument, encode_order_update, encode_tick
+from tt_connect_redis.wire import (
+    KeyedTick,
+    decode_holds,
+    decode_instrument,
+    encode_order_update,
+    encode_tick_entry,
+    keyed_tick,
+)
 
 __all__ = ["FeedHub", "HubStats"]
 
 _log = get_logger("tt_connect.redis.hub")
 _RANK = {StreamMode.LTP: 0, StreamMode.QUOTE: 1, StreamMode.FULL: 2}
 _MAX_BUFFER = 200_000
-"""Encoded entries waiting for Redis; past it the oldest are dropped (consumers see the gap)."""
+"""Ticks waiting for Redis; past it they are dropped (consumers see the gap)."""
 _SEEN_ORDERS = 50_000
+
+# One call per batch: every shard's entry of a frame is appended server-side (a command per entry
+# costs the client far more than the server's work).
+_PUBLISH_TICKS = """
+for i = 1, #KEYS do
+  redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[1], '*', 'p', ARGV[i + 1])
+end
+return #KEYS
+"""
 
 # The per-order sequence and the entry are written in one step, so the numbers have no holes.
 _PUBLISH_UPDATE = """
@@ -92,7 +108,7 @@ class FeedHub:
         redis: Redis,
         keys: BusKeys,
         source: FeedBackend,
-        maxlen: int = 10_000,
+        maxlen: int = 1_000,
         order_maxlen: int = 100_000,
         lease: float = 10.0,
         on_error: Callable[[BaseException], None] | None = None,
@@ -110,7 +126,8 @@ class FeedHub:
         self._keys_of: dict[Instrument, bytes] = {}
         self._wanted: dict[Instrument, StreamMode] = {}
         self._seq = [0] * keys.shards
-        self._buffer: list[tuple[str, bytes]] = []
+        self._pending: dict[int, list[KeyedTick]] = {}
+        self._pending_ticks = 0
         self._updates: list[OrderUpdate] = []
         self._last_update: OrderedDict[str, OrderUpdate] = OrderedDict()
         self._wake = asyncio.Event()
@@ -118,6 +135,7 @@ class FeedHub:
         self._sync_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self._publish_update = redis.register_script(_PUBLISH_UPDATE)
+        self._publish_entries = redis.register_script(_PUBLISH_TICKS)
         self._ticks_published = 0
         self._updates_published = 0
         self._lost = 0
@@ -177,27 +195,42 @@ class FeedHub:
     # -- FeedSink: called by the broker's feed (hot path) ----------------------------------
 
     def deliver(self, events: Sequence[StreamEvent]) -> bool:
-        """Encode the broker's events for Redis; the publisher task sends them in one pipeline."""
-        buffer = self._buffer
+        """Group the broker's ticks by shard for the publisher task, which sends them in one call."""
+        pending = self._pending
         keys_of = self._keys_of
-        shards = self.keys
-        seq = self._seq
+        shard_of = self.keys.shard_of
         for event in events:
             if isinstance(event, Tick):
                 key = keys_of.get(event.instrument)
                 if key is None:
                     continue  # a tick of an instrument nobody holds any more
-                shard = shards.shard_of(key)
-                seq[shard] += 1
-                buffer.append((shards.tick_stream(shard), encode_tick(key, self.epoch, seq[shard], event)))
+                shard = shard_of(key)
+                batch = pending.get(shard)
+                if batch is None:
+                    batch = pending[shard] = []
+                batch.append(keyed_tick(key, event))
+                self._pending_ticks += 1
             elif isinstance(event, OrderUpdate):
                 self._updates.append(event)
-        if len(buffer) > _MAX_BUFFER:
-            dropped = len(buffer) - _MAX_BUFFER
-            del buffer[:dropped]
-            self._lost += dropped
+        if self._pending_ticks > _MAX_BUFFER:  # Redis cannot keep up: drop, and number the loss
+            self._take_pending(lost=True)
         self._wake.set()
         return False
+
+    def _take_pending(self, *, lost: bool = False) -> tuple[list[str], list[bytes], int]:
+        """Number the waiting ticks' entries (per shard) and return their streams, payloads and count."""
+        batch, self._pending = self._pending, {}
+        count, self._pending_ticks = self._pending_ticks, 0
+        streams: list[str] = []
+        payloads: list[bytes] = []
+        for shard, ticks in batch.items():
+            self._seq[shard] += 1  # also for lost entries: consumers count the hole in the numbers
+            if not lost:
+                streams.append(self.keys.tick_stream(shard))
+                payloads.append(encode_tick_entry(self.epoch, self._seq[shard], ticks))
+        if lost:
+            self._lost += count
+        return streams, payloads, count
 
     def report(self, error: BaseException) -> None:
         """Log feed trouble (the broker's sockets retry by themselves)."""
@@ -215,27 +248,24 @@ class FeedHub:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            batch, self._buffer = self._buffer, []
             updates, self._updates = self._updates, []
-            if batch:
-                await self._publish_ticks(batch)
+            if self._pending:
+                await self._publish_ticks()
             for update in updates:
                 await self._publish_order_update(update)
 
-    async def _publish_ticks(self, batch: list[tuple[str, bytes]]) -> None:
+    async def _publish_ticks(self) -> None:
         if not self._healthy and asyncio.get_running_loop().time() < self._retry_at:
-            self._lost += len(batch)  # Redis is down: do not try once per frame
+            self._take_pending(lost=True)  # Redis is down: do not try once per frame
             return
-        pipe = self._redis.pipeline(transaction=False)
-        for stream, payload in batch:
-            pipe.xadd(stream, {"p": payload}, maxlen=self._maxlen, approximate=True)
+        streams, payloads, count = self._take_pending()
         try:
-            await pipe.execute()
+            await self._publish_entries(keys=streams, args=[self._maxlen, *payloads])
         except (RedisError, OSError) as exc:
-            self._lost += len(batch)
+            self._lost += count
             self._redis_down(exc)
             return
-        self._ticks_published += len(batch)
+        self._ticks_published += count
         self._redis_up()
 
     async def _publish_order_update(self, update: OrderUpdate) -> None:

@@ -1,15 +1,19 @@
 """The Redis key names of one account's bus, all under one prefix.
 
-``ttc:<namespace>`` where the namespace is the broker and a non-secret digest of the
-account (what the session files are named by), so that every process configured
-for the same account meets on the same keys, and two accounts never do.
+``ttc:{<namespace>}`` where the namespace is the broker and a non-secret digest of
+the account (what the session files are named by), so that every process
+configured for the same account meets on the same keys, and two accounts never
+do. The braces are a Redis Cluster hash tag: every key of one bus lives in one
+slot, so the hub's multi-key scripts also run on a clustered (managed) Redis.
 """
 
 from __future__ import annotations
 
 import zlib
 
-__all__ = ["BusKeys"]
+__all__ = ["DEFAULT_SHARDS", "BusKeys"]
+
+DEFAULT_SHARDS = 64
 
 
 class BusKeys:
@@ -21,16 +25,18 @@ class BusKeys:
         Usually ``"<broker>:<account key>"``; any text without spaces.
     shards
         How many streams the ticks are spread over (an instrument always goes to the same one).
+        Many shards let a consumer read little besides its own instruments; a consumer of many
+        instruments reads many keys per call. The hub and its consumers must agree.
     """
 
-    def __init__(self, namespace: str, shards: int = 16) -> None:
+    def __init__(self, namespace: str, shards: int = DEFAULT_SHARDS) -> None:
         if not namespace or any(c.isspace() for c in namespace):
             raise ValueError(f"a bus namespace is non-empty text without spaces, got {namespace!r}")
         if shards < 1:
             raise ValueError(f"shards must be at least 1, got {shards}")
         self.namespace = namespace
         self.shards = shards
-        self.prefix = f"ttc:{namespace}"
+        self.prefix = f"ttc:{{{namespace}}}"
         self.control = f"{self.prefix}:control"
         """Stream of nudges: a consumer's holds changed (the holds keys are the truth)."""
         self.consumers = f"{self.prefix}:consumers"

@@ -17,7 +17,7 @@ from tt_connect.streaming import SocketFeed
 
 from tt_connect_redis.connection import connect
 from tt_connect_redis.hub import FeedHub
-from tt_connect_redis.keys import BusKeys
+from tt_connect_redis.keys import DEFAULT_SHARDS, BusKeys
 
 __all__ = ["account_namespace", "running_hub", "socket_feed_of"]
 
@@ -42,7 +42,8 @@ def socket_feed_of(client: AsyncTTConnect) -> SocketFeed:
 
 
 @contextlib.asynccontextmanager
-async def running_hub(client: AsyncTTConnect, redis_url: str, *, namespace: str | None = None, shards: int = 16,
+async def running_hub(client: AsyncTTConnect, redis_url: str, *, namespace: str | None = None,
+                      shards: int = DEFAULT_SHARDS,
                       **options: Any) -> AsyncIterator[FeedHub]:
     """Connect ``client``, start a hub on its feed, and stop both on exit.
 

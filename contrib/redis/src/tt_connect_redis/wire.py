@@ -1,10 +1,11 @@
 """What travels through Redis: compact msgspec encodings of ticks, order updates and holds.
 
-A tick entry is one msgpack array: the instrument's key, the hub's epoch (a
-random id per hub run), the entry's sequence number in its shard, and the
-tick's fields after ``instrument`` in ``Tick``'s own order, trailing defaults
-left out (an LTP tick is a few dozen bytes). The consumer attaches its own
-instrument object, found by key, so no instrument is rebuilt per tick.
+A tick entry is one msgpack array: the hub's epoch (a random id per hub run),
+the entry's sequence number in its shard, and the ticks of that shard from one
+broker frame, each as the instrument's key and the tick's fields after
+``instrument`` in ``Tick``'s own order, trailing defaults left out (an LTP tick
+is a few dozen bytes). The consumer attaches its own instrument object, found
+by key, so no instrument is rebuilt per tick.
 
 An instrument's key is its msgspec JSON (``{"kind":"EQ","exchange":"NSE",...}``):
 exact for every kind, and decodable by the hub into the instrument itself.
@@ -25,6 +26,7 @@ from tt_connect.timeutil import IST
 
 __all__ = [
     "Holds",
+    "KeyedTick",
     "TickEntry",
     "decode_holds",
     "decode_instrument",
@@ -32,8 +34,9 @@ __all__ = [
     "decode_tick_entry",
     "encode_holds",
     "encode_order_update",
-    "encode_tick",
+    "encode_tick_entry",
     "instrument_key",
+    "keyed_tick",
     "tick_from_entry",
 ]
 
@@ -47,13 +50,19 @@ TickBody: Any = msgspec.defstruct(
 """``Tick`` without its instrument, built from ``Tick``'s fields so the two never drift apart."""
 
 
-class TickEntry(msgspec.Struct, array_like=True, frozen=True, gc=False):
-    """One tick in a shard stream."""
+class KeyedTick(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """One tick, named by its instrument's key."""
 
     key: bytes
+    body: TickBody
+
+
+class TickEntry(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """One entry of a shard stream: the shard's ticks from one broker frame."""
+
     hub: str
     seq: int
-    body: TickBody
+    ticks: list[KeyedTick]
 
 
 class Holds(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -81,10 +90,14 @@ def decode_instrument(key: bytes | str) -> Instrument:
     return found
 
 
-def encode_tick(key: bytes, hub: str, seq: int, tick: Tick) -> bytes:
-    """Encode one tick for its shard stream."""
-    values = msgspec.structs.astuple(tick)
-    return _encoder.encode((key, hub, seq, TickBody(*values[1:])))
+def keyed_tick(key: bytes, tick: Tick) -> KeyedTick:
+    """Return ``tick`` without its instrument, named by ``key`` instead."""
+    return KeyedTick(key, TickBody(*msgspec.structs.astuple(tick)[1:]))
+
+
+def encode_tick_entry(hub: str, seq: int, ticks: list[KeyedTick]) -> bytes:
+    """Encode one shard's ticks of a frame as one stream entry."""
+    return _encoder.encode(TickEntry(hub, seq, ticks))
 
 
 def decode_tick_entry(payload: bytes) -> TickEntry:
@@ -93,9 +106,9 @@ def decode_tick_entry(payload: bytes) -> TickEntry:
     return entry
 
 
-def tick_from_entry(instrument: Instrument, entry: TickEntry) -> Tick:
+def tick_from_entry(instrument: Instrument, keyed: KeyedTick) -> Tick:
     """Build the canonical tick; msgpack carries instants in UTC, ticks are in IST."""
-    values = list(msgspec.structs.astuple(entry.body))
+    values = list(msgspec.structs.astuple(keyed.body))
     for index in _DATETIMES:
         value = values[index]
         if isinstance(value, _dt.datetime):
