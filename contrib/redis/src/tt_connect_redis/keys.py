@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import zlib
 
+from tt_connect.errors import ConfigurationError
+
 __all__ = ["DEFAULT_SHARDS", "BusKeys"]
 
 DEFAULT_SHARDS = 64
@@ -31,9 +33,9 @@ class BusKeys:
 
     def __init__(self, namespace: str, shards: int = DEFAULT_SHARDS) -> None:
         if not namespace or any(c.isspace() for c in namespace):
-            raise ValueError(f"a bus namespace is non-empty text without spaces, got {namespace!r}")
-        if shards < 1:
-            raise ValueError(f"shards must be at least 1, got {shards}")
+            raise ConfigurationError(f"a bus namespace is non-empty text without spaces, got {namespace!r}")
+        if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
+            raise ConfigurationError(f"shards must be a whole number of at least 1, got {shards!r}")
         self.namespace = namespace
         self.shards = shards
         self.prefix = f"ttc:{{{namespace}}}"

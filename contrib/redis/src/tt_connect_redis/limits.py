@@ -6,6 +6,11 @@ cost, scored by time). One Lua script drops what left the longest window,
 counts every window, and either records the call or returns the wait, in
 one atomic step on the Redis server, timed by the server's own clock (so
 hosts whose clocks differ still share one timeline).
+
+A request reserved at one instant reaches the broker a little later, and that
+delay differs from process to process (a busy event loop, another host), so
+two requests a full window apart at Redis can arrive closer at the broker.
+Each window is therefore counted ``margin`` seconds longer than the broker's.
 """
 
 from __future__ import annotations
@@ -61,11 +66,14 @@ class RedisWindowStore:
         An asyncio Redis client.
     prefix
         Key prefix; a bucket lives at ``<prefix>:limits:<bucket key>``.
+    margin
+        Seconds added to every window, for the differing delays between reserving and arriving.
     """
 
-    def __init__(self, client: Redis, *, prefix: str = "ttc") -> None:
+    def __init__(self, client: Redis, *, prefix: str = "ttc", margin: float = 0.1) -> None:
         self._client = client
         self._prefix = prefix
+        self._margin = margin
         self._script = client.register_script(_RESERVE)
 
     async def reserve(self, key: str, windows: Sequence[tuple[float, float]], cost: int) -> float:
@@ -73,7 +81,7 @@ class RedisWindowStore:
             return 0.0
         args: list[str | int | float] = [cost, secrets.token_hex(8)]
         for limit, span in windows:
-            args += [limit, span]
+            args += [limit, span + self._margin]
         try:
             wait = await self._script(keys=[f"{self._prefix}:limits:{key}"], args=args)
         except RedisError as exc:
