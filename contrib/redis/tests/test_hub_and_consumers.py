@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from redis.asyncio import Redis
 from redis_bus import Bus
 from tt_connect.enums import Exchange, OrderType, ProductType, Side, StreamMode
@@ -80,3 +82,32 @@ async def test_a_consumer_that_dies_is_forgotten_after_its_lease(bus: Bus, redis
         task.cancel()
     await eventually(lambda: hub.wanted == {}, timeout=5.0, what="its holds expire and the hub lets SBIN go")
     assert not await redis_client.sismember(bus.keys.consumers, feed.consumer)
+
+
+async def test_an_update_a_dead_process_left_unacknowledged_goes_to_another_of_its_application(
+        bus: Bus, redis_client: Redis) -> None:
+    await bus.hub()
+    crashing_feed = bus.feed(group="strategy-c", claim_idle=0.3)
+    crashing = bus.engine(crashing_feed)
+    started: list[OrderUpdate] = []
+
+    async def crashes_mid_handler(update: OrderUpdate) -> None:
+        started.append(update)
+        await asyncio.Event().wait()
+
+    await crashing.subscribe([], on_order_update=crashes_mid_handler)
+    order_id = await bus.client.place_order(instrument=equity("INFY"), qty=1, side=Side.BUY,
+                                            product=ProductType.CNC, order_type=OrderType.MARKET)
+    await eventually(lambda: started, what="the first process took the update")
+    for task in crashing_feed._tasks.values():  # it dies: no acknowledgement, no goodbye
+        task.cancel()
+    survivor = bus.engine(bus.feed(group="strategy-c", claim_idle=0.3))
+    taken_over: list[OrderUpdate] = []
+    await survivor.subscribe([], on_order_update=taken_over.append)
+    await eventually(lambda: any(u.order.order_id == order_id for u in taken_over), timeout=5.0,
+                     what="another process of the application takes it over")
+
+    async def nothing_pending() -> bool:
+        return (await redis_client.xpending(bus.keys.orders, "strategy-c"))["pending"] == 0
+
+    await eventually(nothing_pending, what="and acknowledges it")

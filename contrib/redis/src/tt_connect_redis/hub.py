@@ -39,7 +39,6 @@ from tt_connect.streaming.backoff import full_jitter
 
 from tt_connect_redis.keys import BusKeys
 from tt_connect_redis.wire import (
-    KeyedTick,
     decode_holds,
     decode_instrument,
     encode_order_update,
@@ -126,7 +125,7 @@ class FeedHub:
         self._keys_of: dict[Instrument, bytes] = {}
         self._wanted: dict[Instrument, StreamMode] = {}
         self._seq = [0] * keys.shards
-        self._pending: dict[int, list[KeyedTick]] = {}
+        self._pending: dict[int, list[tuple[bytes, tuple[Any, ...]]]] = {}
         self._pending_ticks = 0
         self._updates: list[OrderUpdate] = []
         self._last_update: OrderedDict[str, OrderUpdate] = OrderedDict()

@@ -43,11 +43,17 @@ __all__ = [
 _FIELDS = msgspec.structs.fields(Tick)[1:]
 _DATETIMES = tuple(i for i, f in enumerate(_FIELDS) if "datetime" in str(f.type))
 
+_DEFAULTS = tuple(None if f.required else f.default for f in _FIELDS)
+_REQUIRED = sum(1 for f in _FIELDS if f.required)
+
 TickBody: Any = msgspec.defstruct(
     "TickBody",
     [(f.name, f.type) if f.required else (f.name, f.type, f.default) for f in _FIELDS],
-    array_like=True, omit_defaults=True, frozen=True, gc=False, module=__name__)
-"""``Tick`` without its instrument, built from ``Tick``'s fields so the two never drift apart."""
+    array_like=True, frozen=True, gc=False, module=__name__)
+"""``Tick`` without its instrument, built from ``Tick``'s fields so the two never drift apart.
+
+Decoding accepts an array cut short after any field with a default: the missing ones take it.
+"""
 
 
 class KeyedTick(msgspec.Struct, array_like=True, frozen=True, gc=False):
@@ -90,14 +96,18 @@ def decode_instrument(key: bytes | str) -> Instrument:
     return found
 
 
-def keyed_tick(key: bytes, tick: Tick) -> KeyedTick:
-    """Return ``tick`` without its instrument, named by ``key`` instead."""
-    return KeyedTick(key, TickBody(*msgspec.structs.astuple(tick)[1:]))
+def keyed_tick(key: bytes, tick: Tick) -> tuple[bytes, tuple[Any, ...]]:
+    """Return ``tick`` as its key and its fields after ``instrument``, trailing defaults cut off."""
+    values = msgspec.structs.astuple(tick)[1:]
+    end = len(values)
+    while end > _REQUIRED and values[end - 1] == _DEFAULTS[end - 1]:
+        end -= 1
+    return key, values[:end]
 
 
-def encode_tick_entry(hub: str, seq: int, ticks: list[KeyedTick]) -> bytes:
+def encode_tick_entry(hub: str, seq: int, ticks: list[tuple[bytes, tuple[Any, ...]]]) -> bytes:
     """Encode one shard's ticks of a frame as one stream entry."""
-    return _encoder.encode(TickEntry(hub, seq, ticks))
+    return _encoder.encode((hub, seq, ticks))
 
 
 def decode_tick_entry(payload: bytes) -> TickEntry:
