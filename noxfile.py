@@ -21,9 +21,9 @@ CORE = "./tt_connect_core"
 TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.23", "pytest-timeout>=2.3"]
 
 
-def packages(folder: str) -> list[str]:
-    """Every distribution under ``folder`` (drivers, contrib), as editable install arguments."""
-    found = sorted(p.parent for p in (ROOT / folder).glob("*/pyproject.toml"))
+def packages(*patterns: str) -> list[str]:
+    """Every distribution matching ``patterns`` (drivers, examples, contrib), as editable install arguments."""
+    found = sorted(p.parent for pattern in patterns for p in ROOT.glob(f"{pattern}/pyproject.toml"))
     args: list[str] = []
     for path in found:
         args += ["-e", f"./{path.relative_to(ROOT)}[test]"]
@@ -31,7 +31,7 @@ def packages(folder: str) -> list[str]:
 
 
 def install_all(session: nox.Session, *extra: str) -> None:
-    session.install("-e", CORE, *packages("drivers"), *packages("contrib"), *extra)
+    session.install("-e", CORE, *packages("drivers/*", "examples/*", "contrib/*"), *extra)
 
 
 @nox.session
@@ -60,8 +60,10 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, then over every driver's and add-on's package (against the core's sources)."""
     install_all(session, "mypy>=1.10", *TEST_DEPS)
     session.run("mypy", "--strict", "tt_connect_core/src/tt_connect")
-    found = sorted(str(p.relative_to(ROOT)) for folder in ("drivers", "contrib")
-                   for p in (ROOT / folder).glob("*/src/tt_connect_*"))
+    found = sorted(str(p.relative_to(ROOT)) for pattern in ("drivers/*/src/tt_connect_*",
+                                                             "examples/*/src/tt_connect_*",
+                                                             "contrib/*/src/tt_connect_*")
+                   for p in ROOT.glob(pattern))
     session.run("mypy", "--strict", *found, env={"MYPYPATH": "tt_connect_core/src"})
 
 

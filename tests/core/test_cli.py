@@ -52,7 +52,8 @@ def test_stream_prints_ticks_and_stops(capsys: pytest.CaptureFixture[str]) -> No
         (("funds", "--broker", "nosuch"), "tt-connect[nosuch]"),
         (("quote", "RELIANCE"), "EXCHANGE:SYMBOL"),
         (("quote", "NSE:NOTASTOCK"), "is not in the instrument master"),
-        (("emulate", "nosuch"), "no emulator"),
+        (("emulate", "nosuch"), "no tt-connect driver named 'nosuch'"),
+        (("emulate", "paper"), "ships no emulator"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],

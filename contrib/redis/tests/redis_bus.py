@@ -20,7 +20,6 @@ from tt_connect import AsyncTTConnect
 from tt_connect.streaming import StreamEngine
 from tt_connect_redis import BusKeys, FeedHub, RedisFeed
 from tt_connect_redis.connection import connect
-from tt_connect_redis.runner import socket_feed_of
 
 
 def _free_port() -> int:
@@ -84,7 +83,7 @@ class Bus:
 
     async def hub(self, **options: object) -> FeedHub:
         redis_client = connect(self.server.url)
-        hub = FeedHub(redis=redis_client, keys=self.keys, source=socket_feed_of(self.client),
+        hub = FeedHub(redis=redis_client, keys=self.keys, source=await self.client.broker_feed(),
                       lease=options.pop("lease", 2.0), **options)  # type: ignore[arg-type]
         await hub.start()
         self._closers.append(hub)
@@ -105,12 +104,10 @@ class Bus:
     async def close(self) -> None:
         stuck: list[str] = []
         for closer in reversed(self._closers):
-            try:
-                async with asyncio.timeout(5.0):
-                    if isinstance(closer, Redis):
-                        await closer.aclose()
-                    else:
-                        await closer.close()  # type: ignore[attr-defined]
-            except TimeoutError:
+            closing = asyncio.ensure_future(closer.aclose() if isinstance(closer, Redis)
+                                            else closer.close())  # type: ignore[attr-defined]
+            await asyncio.wait([closing], timeout=5.0)
+            if not closing.done():
                 stuck.append(type(closer).__name__)
+                closing.cancel()
         assert not stuck, f"these did not close within 5 s: {stuck}"

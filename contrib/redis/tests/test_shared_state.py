@@ -1,7 +1,8 @@
 """Rate-limit windows, the session and the login, shared through a real Redis.
 
-Separate limiter and auth objects, each with its own Redis connections, stand for separate
-processes (the benchmark runs ten real processes against the Kite emulator).
+Separate limiters and clients, each with its own Redis connections, stand for separate processes
+(the benchmark runs ten real processes against the Kite emulator). The account is the example
+driver's (examples/acme_driver): a key-and-secret login and Acme's 5 orders/s.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from collections.abc import Iterator
 import pytest
 from redis.asyncio import Redis
 from redis_bus import RedisServer
-from tt_connect.auth import AuthManager
-from tt_connect.driver_api import HttpRequest, HttpResponse, RateClass, RateLimits
-from tt_connect.transport import AiohttpTransport, RateLimiter
-from tt_connect_redis import RedisLoginLock, RedisSessionStore, RedisWindowStore
+from tt_connect import AsyncTTConnect
+from tt_connect.driver_api import RateClass, RateLimits
+from tt_connect.transport import RateLimiter
+from tt_connect_acme.emulator import AcmeEmulator
+from tt_connect_redis import RedisLoginLock, RedisWindowStore
 from tt_connect_redis.connection import connect
-from tt_connect_zerodha.auth import KiteAuth
-from tt_connect_zerodha.config import ZerodhaConfig
-from tt_connect_zerodha.emulator import KiteEmulator
 
 LIMITS = RateLimits(classes=(RateClass(name="orders", per_second=10, per_minute=400),))
 
@@ -55,48 +54,30 @@ async def test_processes_on_one_api_key_never_exceed_the_windows_together(redis_
 
 
 @pytest.fixture
-def kite() -> Iterator[KiteEmulator]:
-    with KiteEmulator() as emulator:
+def acme() -> Iterator[AcmeEmulator]:
+    with AcmeEmulator() as emulator:
         yield emulator
 
 
-def _config(kite: KiteEmulator) -> ZerodhaConfig:
-    return ZerodhaConfig(**kite.driver_config(user_id=kite.user_id, password=kite.password,
-                                              totp_secret=kite.totp_secret, web_login=True))
-
-
 async def test_one_login_serves_every_process_and_a_renewal_logs_in_once(
-        kite: KiteEmulator, redis_server: RedisServer) -> None:
-    transport = AiohttpTransport()
-    logins: list[str] = []
-
-    async def send(request: HttpRequest) -> HttpResponse:
-        if request.endpoint == "web.login":
-            logins.append(request.url)
-        return await transport.send(request, timeout=10.0)
-
-    clients = [connect(redis_server.url) for _ in range(3)]
-    stores = [RedisSessionStore(redis_server.url) for _ in range(3)]
-    managers = [AuthManager(broker="zerodha", spec=KiteAuth(_config(kite)), store=store, account="user:ZE1234",
-                            send=send, login_lock=RedisLoginLock(client))
-                for store, client in zip(stores, clients)]
+        acme: AcmeEmulator, redis_server: RedisServer) -> None:
+    clients = [AsyncTTConnect("acme", acme.driver_config(), account_store=redis_server.url,
+                              instruments_db=":memory:") for _ in range(3)]
     try:
-        sessions = await asyncio.gather(*(m.session() for m in managers))
-        assert len(logins) == 1, "three processes starting together log in once"
-        assert len({s.access_token for s in sessions}) == 1
-        kite.faults.expire_sessions()
-        renewed = await asyncio.gather(*(m.renew(sessions[0]) for m in managers))
-        assert len(logins) == 2, "and renew the dead session once"
-        assert len({s.access_token for s in renewed}) == 1 and renewed[0].access_token != sessions[0].access_token
+        await asyncio.gather(*(c.connect() for c in clients))
+        assert acme.sessions.live() == 1, "three processes starting together log in once"
+        acme.faults.expire_sessions()
+        profiles = await asyncio.gather(*(c.profile() for c in clients))
+        assert len(profiles) == 3
+        assert acme.sessions.live() == 1, "and renew the dead session once, together"
         async with Redis.from_url(redis_server.url) as probe:
-            ttl = await probe.ttl("ttc:session:zerodha:user:ZE1234")
+            keys = [k async for k in probe.scan_iter("ttc:session:acme:*")]
+            assert len(keys) == 1
+            ttl = await probe.ttl(keys[0])
         assert 0 < ttl <= 86_400, "the stored session expires in Redis when the broker's does"
     finally:
-        await transport.close()
         for client in clients:
-            await client.aclose()
-        for store in stores:
-            store.close()
+            await client.close()
 
 
 async def test_a_login_lock_left_by_a_dead_process_frees_itself(redis_server: RedisServer) -> None:

@@ -219,9 +219,7 @@ def _drivers(args: argparse.Namespace) -> None:
         except TTConnectError as exc:
             report.append({"name": name, "error": str(exc)})
             continue
-        caps = loaded.plugin.ttc_capabilities(  # type: ignore[attr-defined]
-            config=_default_config(loaded.description.config_type)
-        ) if _default_config(loaded.description.config_type) is not None else None
+        caps = loaded.plugin.capabilities()
         entry: dict[str, Any] = {"name": name, "title": loaded.description.title,
                                  "api_version": loaded.description.api_version}
         if caps is not None:
@@ -255,22 +253,6 @@ def _operations() -> list[Any]:
     from tt_connect.driver_api import Operation
 
     return list(Operation)
-
-
-def _default_config(config_type: Any) -> Any:
-    """A config with placeholder values, just to ask a driver for its capability matrix."""
-    try:
-        return msgspec.convert({}, config_type)
-    except msgspec.ValidationError:
-        required = {
-            name: "placeholder" for name, field in zip(config_type.__struct_fields__,
-                                                       msgspec.structs.fields(config_type))
-            if field.required
-        }
-        try:
-            return msgspec.convert(required, config_type)
-        except msgspec.ValidationError:
-            return None
 
 
 # -- demo --------------------------------------------------------------------------------
@@ -444,19 +426,13 @@ def _add_plugin_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _emulate(args: argparse.Namespace) -> None:
-    import importlib
-
+    from tt_connect.drivers import emulator_class
     from tt_connect.errors import UnsupportedOperationError
 
-    module_name = f"tt_connect_{args.emulate_broker.lower()}.emulator"
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        raise UnsupportedOperationError(
-            f"no emulator for {args.emulate_broker!r}: install its driver "
-            f'(pip install "tt-connect[{args.emulate_broker.lower()}]")'
-        ) from None
-    module.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])
+    emulator = emulator_class(args.emulate_broker)
+    if emulator is None:
+        raise UnsupportedOperationError(f"the {args.emulate_broker} driver ships no emulator")
+    emulator.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,6 +70,15 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     interactive_login
         Allow a browser login: open the broker's login page and catch its redirect on the
         driver's ``redirect_url`` (127.0.0.1). Used by ``tt-connect login``; leave off on servers.
+    feed
+        URL of a feed bus (``redis://host:6379/0`` with tt-connect-redis): ``subscribe`` is served
+        from a hub's streams instead of this client's own broker sockets (docs/scaling.md).
+    feed_group
+        This application's name on the bus: each order update reaches each group once, and the
+        processes of one group share them. None: a group of this process alone.
+    account_store
+        URL of a store every process of the account shares: the session (one login for all), the
+        login lock and the rate-limit windows (docs/scaling.md).
     """
 
     session_store: Literal["auto", "keyring", "file", "memory"] = "auto"
@@ -84,6 +93,9 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     retry_max_delay: float = 5.0
     order_lookup_attempts: int = 4
     interactive_login: bool = False
+    feed: str | None = None
+    feed_group: str | None = None
+    account_store: str | None = None
 
 
 def _describe_validation_error(exc: msgspec.ValidationError, where: str, fields: tuple[str, ...]) -> str:
@@ -116,7 +128,7 @@ def parse_driver_config(config_type: type[DriverConfig], raw: Any, *, broker: st
         if bad_keys:
             raise ConfigurationError(f"config keys must be strings, got {bad_keys!r}", broker=broker)
         try:
-            config = msgspec.convert(dict(raw), config_type)
+            config = msgspec.convert(_from_announcement(config_type, raw), config_type)
         except msgspec.ValidationError as exc:
             raise ConfigurationError(
                 _describe_validation_error(exc, f"invalid config for {broker!r}", config_type.__struct_fields__),
@@ -125,6 +137,27 @@ def parse_driver_config(config_type: type[DriverConfig], raw: Any, *, broker: st
     for value in config.secrets().values():
         register_secret(value)
     return config
+
+
+def _from_announcement(config_type: type[DriverConfig], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Rename the keys an emulator's announcement spells differently and drop those that are not settings.
+
+    An emulator prints one JSON line naming its URLs and test credentials; passing that line to
+    ``TTConnect(broker, ...)`` as is must work, so the driver declares the announcement's aliases
+    and the keys that carry no setting (``broker``, a request token...).
+    """
+    aliases = config_type.announcement_aliases
+    ignored = config_type.announcement_ignored
+    fields = set(config_type.__struct_fields__)
+    settings: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = aliases.get(key, key) if key not in fields else key
+        if key in ignored and key not in fields:
+            continue
+        if name in settings and name != key:
+            continue  # the field itself was given too: it wins over its alias
+        settings[name] = value
+    return settings
 
 
 def parse_client_options(raw: Any) -> ClientOptions:

@@ -42,7 +42,7 @@ from tt_connect.models import OrderUpdate
 from tt_connect.streaming import FeedSink, StreamEvent
 from tt_connect.streaming.backoff import full_jitter
 
-from tt_connect_redis.connection import connect
+from tt_connect_redis.connection import bounded, connect
 from tt_connect_redis.keys import DEFAULT_SHARDS, BusKeys
 from tt_connect_redis.wire import (
     decode_order_update,
@@ -221,7 +221,7 @@ class RedisFeed:
                 pipe.xack(self.keys.orders, self.group, *self._acks)
             if self._own_group:
                 pipe.xgroup_destroy(self.keys.orders, self.group)
-            await pipe.execute(raise_on_error=False)
+            await bounded(pipe.execute(raise_on_error=False))
         if self._owns_client:
             await self._redis.aclose()
 
@@ -239,7 +239,7 @@ class RedisFeed:
         if nudge:
             pipe.xadd(self.keys.control, {"c": self.consumer}, maxlen=1000, approximate=True)
         pipe.exists(self.keys.hub)
-        replies = await pipe.execute()
+        replies = await bounded(pipe.execute())
         self._up()
         self._note_hub(bool(replies[-1]))
 
@@ -283,8 +283,8 @@ class RedisFeed:
                 continue
             try:
                 await self._start_at_end([s for s in shards if s not in self._last])
-                reply = await redis.xread({keys.tick_stream(s): self._last[s] for s in sorted(shards)},
-                                          block=self._block_ms, count=self._batch)
+                reply = await bounded(redis.xread({keys.tick_stream(s): self._last[s] for s in sorted(shards)},
+                                                  block=self._block_ms, count=self._batch), self._block_ms / 1000)
             except (RedisError, OSError) as exc:
                 failures += 1
                 self._down(exc)
@@ -306,7 +306,7 @@ class RedisFeed:
         pipe = self._redis.pipeline(transaction=False)
         for shard in shards:
             pipe.xrevrange(self.keys.tick_stream(shard), count=1)
-        for shard, newest in zip(shards, await pipe.execute()):
+        for shard, newest in zip(shards, await bounded(pipe.execute())):
             self._last[shard] = newest[0][0] if newest else "0-0"
 
     def _take_ticks(self, reply: Any) -> bool:
@@ -365,12 +365,12 @@ class RedisFeed:
                     grouped = True
                 if loop_time >= next_claim:
                     next_claim = loop_time + self._claim_idle_ms / 2000
-                    claimed = await redis.xautoclaim(stream, self.group, self.consumer,
-                                                     min_idle_time=self._claim_idle_ms, count=self._batch)
+                    claimed = await bounded(redis.xautoclaim(stream, self.group, self.consumer,
+                                                             min_idle_time=self._claim_idle_ms, count=self._batch))
                     if self._take_updates(claimed[1]):
                         await asyncio.sleep(0)
-                reply = await redis.xreadgroup(self.group, self.consumer, {stream: ">"}, count=self._batch,
-                                               block=self._block_ms)
+                reply = await bounded(redis.xreadgroup(self.group, self.consumer, {stream: ">"}, count=self._batch,
+                                                       block=self._block_ms), self._block_ms / 1000)
             except ResponseError as exc:
                 if "NOGROUP" in str(exc):  # Redis restarted without its data: make the group again
                     grouped = False
@@ -392,7 +392,7 @@ class RedisFeed:
 
     async def _create_group(self) -> None:
         try:
-            await self._redis.xgroup_create(self.keys.orders, self.group, id="$", mkstream=True)
+            await bounded(self._redis.xgroup_create(self.keys.orders, self.group, id="$", mkstream=True))
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -432,7 +432,7 @@ class RedisFeed:
             if not acks:
                 continue
             try:
-                await self._redis.xack(self.keys.orders, self.group, *acks)
+                await bounded(self._redis.xack(self.keys.orders, self.group, *acks))
             except (RedisError, OSError) as exc:
                 self._acks[:0] = acks
                 self._down(exc)

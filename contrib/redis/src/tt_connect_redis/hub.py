@@ -37,6 +37,7 @@ from tt_connect.models import OrderUpdate, Tick
 from tt_connect.streaming import FeedBackend, StreamEvent
 from tt_connect.streaming.backoff import full_jitter
 
+from tt_connect_redis.connection import bounded
 from tt_connect_redis.keys import BusKeys
 from tt_connect_redis.wire import (
     decode_holds,
@@ -182,7 +183,7 @@ class FeedHub:
         self._tasks = []
         await self._source.close()
         with contextlib.suppress(RedisError, OSError):
-            await self._redis.delete(self.keys.hub)
+            await bounded(self._redis.delete(self.keys.hub))
 
     async def __aenter__(self) -> FeedHub:
         await self.start()
@@ -259,7 +260,7 @@ class FeedHub:
             return
         streams, payloads, count = self._take_pending()
         try:
-            await self._publish_entries(keys=streams, args=[self._maxlen, *payloads])
+            await bounded(self._publish_entries(keys=streams, args=[self._maxlen, *payloads]))
         except (RedisError, OSError) as exc:
             self._lost += count
             self._redis_down(exc)
@@ -274,8 +275,8 @@ class FeedHub:
             return
         while True:  # order updates are not dropped while Redis is down: they wait for it
             try:
-                await self._publish_update(keys=[self.keys.orders, self.keys.order_seq],
-                                           args=[order_id, encode_order_update(update), self._order_maxlen])
+                await bounded(self._publish_update(keys=[self.keys.orders, self.keys.order_seq],
+                                                   args=[order_id, encode_order_update(update), self._order_maxlen]))
                 break
             except (RedisError, OSError) as exc:
                 self._redis_down(exc)
@@ -309,7 +310,7 @@ class FeedHub:
         failures = 0
         while True:
             try:
-                reply = await self._redis.xread({self.keys.control: last}, block=1000, count=1000)
+                reply = await bounded(self._redis.xread({self.keys.control: last}, block=1000, count=1000), 1.0)
                 failures = 0
             except (RedisError, OSError) as exc:
                 failures += 1
@@ -346,14 +347,15 @@ class FeedHub:
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self.keys.hub, self.epoch, px=int(self._lease * 1000))
         pipe.hset(self.keys.meta, mapping={"shards": self.keys.shards, "maxlen": self._maxlen})
-        await pipe.execute()
+        await bounded(pipe.execute())
 
     async def sync(self) -> None:
         """Read every consumer's holds now and subscribe the union (what the keeper does by itself)."""
         async with self._sync_lock:
-            members: Any = await self._redis.smembers(self.keys.consumers)
+            members: Any = await bounded(self._redis.smembers(self.keys.consumers))
             consumers = sorted(m.decode() for m in members)
-            payloads: Any = await self._redis.mget([self.keys.holds(c) for c in consumers]) if consumers else []
+            payloads: Any = await bounded(self._redis.mget([self.keys.holds(c) for c in consumers])) \
+                if consumers else []
             holds: dict[str, dict[bytes, StreamMode]] = {}
             gone: list[str] = []
             for consumer, payload in zip(consumers, payloads):
@@ -371,7 +373,7 @@ class FeedHub:
                 # they held until one lease has passed instead of unsubscribing and resubscribing it.
                 holds = {**self._holds, **holds}
             elif gone:
-                await self._redis.srem(self.keys.consumers, *gone)
+                await bounded(self._redis.srem(self.keys.consumers, *gone))
             self._holds = holds
             await self._apply()
 

@@ -22,6 +22,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tt_connect.errors import NetworkError
 
+from tt_connect_redis.connection import bounded
+
 __all__ = ["RedisWindowStore"]
 
 # ARGV: cost, nonce, then (limit, span) pairs. Returns "0" once recorded, else the wait in seconds.
@@ -83,7 +85,7 @@ class RedisWindowStore:
         for limit, span in windows:
             args += [limit, span + self._margin]
         try:
-            wait = await self._script(keys=[f"{self._prefix}:limits:{key}"], args=args)
+            wait = await bounded(self._script(keys=[f"{self._prefix}:limits:{key}"], args=args))
         except RedisError as exc:
             raise NetworkError(f"the shared rate-limit store is unreachable ({type(exc).__name__})") from None
         return float(wait)

@@ -1,7 +1,7 @@
 """Streaming: one subscribe interface over reconnecting, sharded sockets.
 
 The client delegates to :class:`StreamEngine`; drivers only describe their
-socket (``tt_connect.driver_api.StreamSpec``). The engine's events come from a
+socket (``tt_connect.driver_api.BrokerStream``). The engine's events come from a
 :class:`FeedBackend`: the broker's sockets (:class:`SocketFeed`) by default.
 See ``docs/streaming.md``.
 """

@@ -18,14 +18,14 @@ import datetime as _dt
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from tt_connect.driver_api import DriverContext, Session, StreamSpec, Transport
+from tt_connect.driver_api import BrokerStream, Call, DriverContext, Session, Transport
 from tt_connect.enums import StreamMode
-from tt_connect.errors import StreamingError
+from tt_connect.errors import InvalidSubscriptionError, StreamingError
 from tt_connect.instruments import Instrument
 from tt_connect.logs import get_logger
 from tt_connect.models import OrderUpdate, Tick
+from tt_connect.request_builder.market import checked_handler, checked_mode, subscription_instruments
 from tt_connect.streaming.feed import FeedBackend, StreamEvent
-from tt_connect.streaming.inputs import checked_handler, checked_instruments, checked_mode
 from tt_connect.streaming.socket_feed import SocketFeed
 from tt_connect.streaming.subscriber import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
 from tt_connect.timeutil import Clock
@@ -52,10 +52,12 @@ class StreamEngine:
     ----------
     broker
         Driver name, for errors and logs.
-    spec, transport, ctx, session
+    spec, transport, ctx, session, run_call, renew_session
         For the default feed (the broker's sockets, :class:`SocketFeed`): the driver's stream
         description, the transport that opens sockets, the context that resolves instruments
-        (lent to the driver's decoder) and the session provider called on every (re)connect.
+        (lent to the driver's decoders), the session provider called on every (re)connect, what
+        sends the driver's ``authorize`` call, and what renews a session the broker refused on
+        the socket.
     feed
         Another :class:`~tt_connect.streaming.feed.FeedBackend` instead of the broker's sockets
         (then ``spec``, ``transport``, ``ctx`` and ``session`` are not used).
@@ -87,10 +89,12 @@ class StreamEngine:
         self,
         *,
         broker: str,
-        spec: StreamSpec | None = None,
+        spec: BrokerStream | None = None,
         transport: Transport | None = None,
         ctx: DriverContext | None = None,
         session: Callable[[], Awaitable[Session | None]] | None = None,
+        run_call: Callable[[Call[str]], Awaitable[str]] | None = None,
+        renew_session: Callable[[Session | None], Awaitable[None]] | None = None,
         feed: FeedBackend | None = None,
         clock: Clock | None = None,
         backoff_base: float = 0.5,
@@ -107,8 +111,8 @@ class StreamEngine:
                 raise StreamingError("a StreamEngine needs a feed, or spec, transport, ctx and session",
                                      broker=broker)
             feed = SocketFeed(broker=broker, spec=spec, transport=transport, ctx=ctx, session=session,
-                              clock=clock, backoff_base=backoff_base, backoff_max=backoff_max,
-                              connect_timeout=connect_timeout)
+                              run_call=run_call, renew_session=renew_session, clock=clock,
+                              backoff_base=backoff_base, backoff_max=backoff_max, connect_timeout=connect_timeout)
         self._feed: FeedBackend = feed
         self._observer = on_tick_observer
         self._on_error = on_error
@@ -185,17 +189,17 @@ class StreamEngine:
             An instrument the broker does not list.
         """
         self._check_open()
-        items = checked_instruments(instruments, "subscribe")
+        items = subscription_instruments(instruments, "subscribe")
         mode = checked_mode(mode)
         on_tick = checked_handler(on_tick, "on_tick")
         on_order_update = checked_handler(on_order_update, "on_order_update")
         on_error = checked_handler(on_error, "on_error")
         if not items and on_order_update is None:
-            raise StreamingError("subscribe needs at least one instrument (or an on_order_update handler)",
-                                 broker=self.broker)
+            raise InvalidSubscriptionError("subscribe needs at least one instrument (or an on_order_update "
+                                           "handler)", broker=self.broker)
         if items and on_tick is None:
-            raise StreamingError("subscribe needs on_tick to receive the ticks of these instruments",
-                                 broker=self.broker)
+            raise InvalidSubscriptionError("subscribe needs on_tick to receive the ticks of these instruments",
+                                           broker=self.broker)
         if on_order_update is not None and not self._feed.carries_order_updates:
             raise StreamingError(
                 f"{self.broker}'s stream carries no order updates; poll broker.orders() instead",
@@ -218,7 +222,7 @@ class StreamEngine:
         A subscriber left with no instruments (and no order-update handler) ends, so its
         ``wait_closed`` returns.
         """
-        drop = frozenset(checked_instruments(instruments, "unsubscribe"))
+        drop = frozenset(subscription_instruments(instruments, "unsubscribe"))
         if self._closed or not drop:
             return
         async with self._lock:

@@ -7,8 +7,9 @@ socket only the difference whenever the wanted state changes, keeps open
 exactly the sockets that carry something, and decodes every frame into
 canonical events for its sink. Order updates come either on connection #0
 (``spec.carries_order_updates``, Kite) or on a socket of their own described
-by ``spec.order_updates``, another StreamSpec (AngelOne); that socket is open
-exactly while someone wants order updates.
+by ``spec.order_updates``, another BrokerStream (AngelOne); that socket is open
+exactly while someone wants order updates. Each socket gets a decoder of its
+own, made afresh on every connect.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Collection, Mapping
 
-from tt_connect.driver_api import BrokerSymbol, DriverContext, FrameDecoder, Session, StreamSpec, Transport
+from tt_connect.driver_api import (
+    BrokerStream,
+    BrokerSymbol,
+    Call,
+    DriverContext,
+    FrameDecoder,
+    Session,
+    StreamRejected,
+    Transport,
+)
 from tt_connect.enums import StreamMode
 from tt_connect.errors import StreamingError, SubscriptionLimitError
 from tt_connect.instruments import Instrument
@@ -48,6 +58,10 @@ class SocketFeed:
         Resolves instruments to broker tokens; lent to the driver's decoder.
     session
         Returns the current session; called on every (re)connect.
+    run_call
+        Sends the driver's ``authorize`` call (a REST request whose result is the socket URL).
+    renew_session
+        Renews a session the broker refused on the socket (``StreamRejected(session_dead=True)``).
     clock
         Source of ``received_at``.
     backoff_base, backoff_max
@@ -60,10 +74,12 @@ class SocketFeed:
         self,
         *,
         broker: str,
-        spec: StreamSpec,
+        spec: BrokerStream,
         transport: Transport,
         ctx: DriverContext,
         session: Callable[[], Awaitable[Session | None]],
+        run_call: Callable[[Call[str]], Awaitable[str]] | None = None,
+        renew_session: Callable[[Session | None], Awaitable[None]] | None = None,
         clock: Clock | None = None,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
@@ -79,11 +95,10 @@ class SocketFeed:
         self._backoff_max = backoff_max
         self._rng = random.Random()
         self._connect_timeout = connect_timeout
-        self._decoder = spec.decoder(ctx)
-        self._order_spec: StreamSpec | None = None if spec.carries_order_updates else getattr(
-            spec, "order_updates", None)
+        self._run_call = run_call
+        self._renew_session = renew_session
+        self._order_spec: BrokerStream | None = None if spec.carries_order_updates else spec.order_updates
         self._order_conn: FeedConnection | None = None
-        self._order_decoder: FrameDecoder | None = None
         self._connections: list[FeedConnection] = []
         self._owner: dict[Instrument, FeedConnection] = {}
         self._resolved: dict[Instrument, BrokerSymbol] = {}
@@ -178,18 +193,16 @@ class SocketFeed:
 
     # -- frames (hot path) -----------------------------------------------------------------
 
-    def _dispatch(self, frame: str | bytes) -> bool:
-        """Decode one frame of a market-data socket and hand its events to the sink."""
-        return self._decode(self._decoder, frame)
+    def _route(self, decoder: FrameDecoder, frame: str | bytes) -> bool:
+        """Decode one frame with its connection's decoder and hand the events to the sink.
 
-    def _dispatch_order_frame(self, frame: str | bytes) -> bool:
-        """Decode one frame of the separate order-update socket."""
-        assert self._order_decoder is not None
-        return self._decode(self._order_decoder, frame)
-
-    def _decode(self, decoder: FrameDecoder, frame: str | bytes) -> bool:
+        A decoder's :class:`StreamRejected` (the broker refused the socket) propagates to the
+        connection, which renews the session when asked and reconnects.
+        """
         try:
             events = decoder.decode(frame, self._clock.now())
+        except StreamRejected:
+            raise
         except Exception as exc:  # a frame the decoder cannot read: skip it, keep the feed
             # Only the exception's type: a frame (e.g. an order update) may carry account details.
             self._report(StreamingError(f"undecodable frame skipped ({type(exc).__name__})", broker=self.broker))
@@ -218,19 +231,18 @@ class SocketFeed:
         if self._order_spec is None:
             return self._connection(0)
         if self._order_conn is None:
-            self._order_decoder = self._order_spec.decoder(self._ctx)
-            self._order_conn = FeedConnection(
-                -1, spec=self._order_spec, transport=self._transport, session=self._session,
-                dispatch=self._dispatch_order_frame, report=self._report, backoff=self._backoff,
-                on_reconnect=self._count_reconnect, connect_timeout=self._connect_timeout)
+            self._order_conn = self._new_connection(-1, self._order_spec)
         return self._order_conn
+
+    def _new_connection(self, index: int, spec: BrokerStream) -> FeedConnection:
+        return FeedConnection(
+            index, spec=spec, transport=self._transport, session=self._session, ctx=self._ctx,
+            route=self._route, report=self._report, backoff=self._backoff, on_reconnect=self._count_reconnect,
+            connect_timeout=self._connect_timeout, run_call=self._run_call, renew_session=self._renew_session)
 
     def _connection(self, index: int) -> FeedConnection:
         while len(self._connections) <= index:
-            self._connections.append(FeedConnection(
-                len(self._connections), spec=self._spec, transport=self._transport, session=self._session,
-                dispatch=self._dispatch, report=self._report, backoff=self._backoff,
-                on_reconnect=self._count_reconnect, connect_timeout=self._connect_timeout))
+            self._connections.append(self._new_connection(len(self._connections), self._spec))
         return self._connections[index]
 
     def _place(self) -> FeedConnection:
