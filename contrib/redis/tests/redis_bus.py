@@ -17,6 +17,7 @@ from pathlib import Path
 import redis
 from redis.asyncio import Redis
 from tt_connect import AsyncTTConnect
+from tt_connect.sharing import broker_feed
 from tt_connect.streaming import StreamEngine
 from tt_connect_redis import BusKeys, FeedHub, RedisFeed
 from tt_connect_redis.connection import connect
@@ -83,7 +84,7 @@ class Bus:
 
     async def hub(self, **options: object) -> FeedHub:
         redis_client = connect(self.server.url)
-        hub = FeedHub(redis=redis_client, keys=self.keys, source=await self.client.broker_feed(),
+        hub = FeedHub(redis=redis_client, keys=self.keys, source=await broker_feed(self.client),
                       lease=options.pop("lease", 2.0), **options)  # type: ignore[arg-type]
         await hub.start()
         self._closers.append(hub)

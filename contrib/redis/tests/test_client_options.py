@@ -12,6 +12,7 @@ from tt_connect.enums import Exchange, OrderType, ProductType, Side, StreamMode
 from tt_connect.errors import ConfigurationError
 from tt_connect.instruments import Equity
 from tt_connect.models import Tick
+from tt_connect.sharing import broker_feed, bus_namespace
 from tt_connect.testing import eventually
 from tt_connect_acme.emulator import AcmeEmulator
 from tt_connect_redis import BusKeys, FeedHub
@@ -21,7 +22,7 @@ from tt_connect_redis.connection import connect
 @pytest.fixture
 async def paper_hub(redis_server: RedisServer, paper: AsyncTTConnect) -> AsyncIterator[FeedHub]:
     client = connect(redis_server.url)
-    hub = FeedHub(redis=client, keys=BusKeys(paper.bus_namespace), source=await paper.broker_feed(), lease=2.0)
+    hub = FeedHub(redis=client, keys=BusKeys(bus_namespace(paper)), source=await broker_feed(paper), lease=2.0)
     await hub.start()
     yield hub
     await hub.close()

@@ -51,14 +51,7 @@ from tt_connect.trading import Trading
 
 if TYPE_CHECKING:
     from tt_connect.instruments_db import OptionChain
-    from tt_connect.streaming import (
-        ErrorHandler,
-        OrderUpdateHandler,
-        SocketFeed,
-        StreamStats,
-        Subscription,
-        TickHandler,
-    )
+    from tt_connect.streaming import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
 
 __all__ = ["AsyncTTConnect"]
 
@@ -148,20 +141,6 @@ class AsyncTTConnect:
     def closed(self) -> bool:
         """Return True once :meth:`close` was called."""
         return self._rt.closed
-
-    @property
-    def bus_namespace(self) -> str:
-        """Return the name this account's processes meet under on a feed bus (broker and a non-secret digest)."""
-        return self._rt.bus_namespace()
-
-    async def broker_feed(self) -> SocketFeed:
-        """Connect, and return a feed of this account's own broker sockets, for a hub to share.
-
-        ``tt-connect hub`` (tt-connect-redis) publishes what it delivers; this client's own
-        ``subscribe`` is unaffected.
-        """
-        await self._rt.ready()
-        return self._rt.socket_feed()
 
     @property
     def options(self) -> ClientOptions:

@@ -13,12 +13,16 @@ never imports an add-on:
   account shares.
 
 ``tt-connect-redis`` registers ``redis``, ``rediss`` and ``unix`` in both.
+
+A hub (the other end of a feed bus) takes a client's own broker sockets with
+:func:`broker_feed` and publishes under :func:`bus_namespace`, the name the
+client's consumers look for.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-from typing import Any, Protocol
+import importlib.metadata
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from tt_connect.auth.login_lock import LoginLock
@@ -27,7 +31,19 @@ from tt_connect.errors import ConfigurationError
 from tt_connect.streaming.feed import FeedBackend
 from tt_connect.transport.rate_limit import WindowStore
 
-__all__ = ["ACCOUNT_STORE_ENTRY_POINTS", "FEED_ENTRY_POINTS", "AccountStore", "open_account_store", "open_feed"]
+if TYPE_CHECKING:
+    from tt_connect.client import AsyncTTConnect
+    from tt_connect.streaming import SocketFeed
+
+__all__ = [
+    "ACCOUNT_STORE_ENTRY_POINTS",
+    "FEED_ENTRY_POINTS",
+    "AccountStore",
+    "broker_feed",
+    "bus_namespace",
+    "open_account_store",
+    "open_feed",
+]
 
 FEED_ENTRY_POINTS = "tt_connect.feeds"
 ACCOUNT_STORE_ENTRY_POINTS = "tt_connect.account_stores"
@@ -54,7 +70,7 @@ def _factory(group: str, url: object, option: str) -> Any:
     if not isinstance(url, str) or "://" not in url:
         raise ConfigurationError(f"{option} must be a URL such as redis://127.0.0.1:6379/0, got {url!r}")
     scheme = urlsplit(url).scheme.lower()
-    for entry in entry_points(group=group):
+    for entry in importlib.metadata.entry_points(group=group):
         if entry.name == scheme:
             return entry.load()
     raise ConfigurationError(
@@ -73,3 +89,18 @@ def open_account_store(url: str) -> AccountStore:
     """Return the account store an ``account_store`` URL names (group ``tt_connect.account_stores``)."""
     store: AccountStore = _factory(ACCOUNT_STORE_ENTRY_POINTS, url, "account_store")(url)
     return store
+
+
+async def broker_feed(client: AsyncTTConnect) -> SocketFeed:
+    """Connect ``client`` and return a feed of its account's own broker sockets, for a hub to share.
+
+    The feed reconnects, shards and renews exactly as the client's own stream would; the
+    client's ``subscribe`` is unaffected.
+    """
+    await client._rt.ready()
+    return client._rt.socket_feed()
+
+
+def bus_namespace(client: AsyncTTConnect) -> str:
+    """Return the name every process of ``client``'s account meets under on a feed bus (not secret)."""
+    return client._rt.bus_namespace()

@@ -1,6 +1,6 @@
 """Run a hub for a client: the client logs in and loads instruments, the hub takes its feed.
 
-The broker's sockets are the client's own (``client.broker_feed()``: the
+The broker's sockets are the client's own (``tt_connect.sharing.broker_feed``: the
 driver's stream, the client's transport, context and session), so the hub
 reconnects, shards and renews exactly as a direct client does.
 """
@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tt_connect.client import AsyncTTConnect
+from tt_connect.sharing import broker_feed, bus_namespace
 
 from tt_connect_redis.connection import connect
 from tt_connect_redis.hub import FeedHub
@@ -34,8 +35,8 @@ async def running_hub(client: AsyncTTConnect, redis_url: str, *, namespace: str 
     redis = connect(redis_url)
     try:
         async with client:
-            hub = FeedHub(redis=redis, keys=BusKeys(namespace or client.bus_namespace, shards),
-                          source=await client.broker_feed(), **options)
+            hub = FeedHub(redis=redis, keys=BusKeys(namespace or bus_namespace(client), shards),
+                          source=await broker_feed(client), **options)
             async with hub:
                 yield hub
     finally:
