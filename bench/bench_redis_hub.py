@@ -6,15 +6,17 @@ Everything runs as separate processes on 127.0.0.1, in one run:
   frame every 10 ms, drift-free), each packet stamped with its send time (microseconds of
   ``perf_counter``, CLOCK_MONOTONIC on Linux, one clock for every process) in its volume field;
 - a real ``redis-server`` (no persistence) and ``tt-connect hub`` (the CLI, zerodha, web login);
-- 10 bus consumers: each a tt-connect client whose stream reads the hub's streams (10 of the 100
-  instruments each, so the hub's socket carries all 100: 10,000 ticks/s through the bus);
+- 10 bus consumers: each an ordinary tt-connect client with ``feed=`` and ``account_store=`` set
+  (10 of the 100 instruments each, so the hub's socket carries all 100: 10,000 ticks/s through the
+  bus; one login serves the hub and all ten);
 - 1 direct consumer: a tt-connect client on its own Kite socket, subscribed to all 100 instruments
   (the same 10,000 ticks/s the hub's socket carries).
 
 Each handler records ``now - stamp``: emulator send to handler, the whole path. Meanwhile the 10
-bus consumers place orders: first all together through one shared rate-limit window in Redis
-(``RedisWindowStore``), then each with only its own limiter; the emulator records when every order
-request arrived, so the busiest second of each phase shows what reached the broker.
+bus consumers place orders: first all together through the shared rate-limit windows in Redis
+(``RedisWindowStore``), then each through a second client with only its own limiter; the emulator
+records when every order request arrived, so the busiest second of each phase shows what reached
+the broker.
 
 Goals (issue 21): bus p99 <= 2 ms and <= 3x the direct p99; at most 10 orders in any second with the
 shared window. Run: ``python bench/bench_redis_hub.py [--seconds 8]`` (needs redis-server on PATH).
@@ -44,7 +46,6 @@ INSTRUMENTS = 100
 FRAME_INTERVAL = 0.01  # 100 instruments every 10 ms: 10,000 ticks/s per socket
 ORDERS_PER_CONSUMER = 3
 WARMUP = 1.5
-NAMESPACE = "bench:kite"
 _VOLUME_AT = 16  # byte offset of the volume field in a 44-byte quote packet
 _STAMP = struct.Struct(">I")
 
@@ -86,7 +87,7 @@ def _serve_emulator() -> None:
 
         async def _stats(self, request: web.Request) -> web.Response:
             return web.json_response({"orders_at": self.orders_at, "refused_at": self.refused_at,
-                                      "arrived_at": self.arrived_at})
+                                      "arrived_at": self.arrived_at, "sessions_live": self.sessions.live()})
 
         def rate_class(self, request: web.Request) -> str | None:
             name = super().rate_class(request)
@@ -157,23 +158,20 @@ async def _consume(kind: str, index: int, seconds: float) -> dict[str, Any]:
     from tt_connect import AsyncTTConnect
     from tt_connect.enums import OrderType, ProductType, Side, StreamMode
     from tt_connect.instruments import parse_instrument
-    from tt_connect.streaming import StreamEngine
-    from tt_connect.transport import RateLimiter
-    from tt_connect_redis import BusKeys, RedisFeed, RedisWindowStore
+    from tt_connect_redis import RedisWindowStore
     from tt_connect_redis.connection import connect
 
     found = json.loads(os.environ["BENCH_KITE"])
     symbols = json.loads(os.environ["BENCH_SYMBOLS"])
     redis_url = os.environ["BENCH_REDIS"]
-    client = AsyncTTConnect("zerodha", _kite_config(found), instruments_db=":memory:", session_store="memory")
-    await client.connect()
-    redis = connect(redis_url)
+    config = _kite_config(found)
     samples: list[int] = []
     measuring = False
     granted: list[float] = []
+    redis = connect(redis_url)
 
     class GrantLog(RedisWindowStore):
-        """The shared store, noting when it let an order go (to tell transit delay from the window)."""
+        """The shared windows, noting when they let an order go (to tell transit delay from the window)."""
 
         async def reserve(self, key: str, windows: Any, cost: int) -> float:
             wait = await super().reserve(key, windows, cost)
@@ -185,14 +183,22 @@ async def _consume(kind: str, index: int, seconds: float) -> dict[str, Any]:
         if measuring:
             samples.append((_now_us() - tick.volume) & 0xFFFFFFFF)
 
+    own: Any = None
     if kind == "direct":
+        client = AsyncTTConnect("zerodha", config, instruments_db=":memory:", session_store="memory")
         instruments = [parse_instrument(s) for s in symbols]
-        sub = await client.subscribe(instruments, on_tick=on_tick, mode=StreamMode.QUOTE)
     else:
+        # The strategy's ordinary client, with the bus: ticks from the hub, the session and the
+        # order windows shared with every other process of the account.
+        client = AsyncTTConnect("zerodha", config, feed=redis_url, feed_group=f"bench-{index}",
+                                account_store=redis_url, instruments_db=":memory:",
+                                window_store=GrantLog(redis, margin=float(os.environ["BENCH_MARGIN"])))
         instruments = [parse_instrument(s) for s in symbols[index::CONSUMERS]]
-        feed = RedisFeed(redis=redis, keys=BusKeys(NAMESPACE), group=f"bench-{index}")
-        engine = StreamEngine(broker="zerodha", feed=feed)
-        sub = await engine.subscribe(instruments, on_tick=on_tick, mode=StreamMode.QUOTE)
+        # For the second order phase: the same process with only its own limiter (no shared windows).
+        own = AsyncTTConnect("zerodha", config, instruments_db=":memory:", session_store="memory")
+        await own.connect()
+    await client.connect()
+    sub = await client.subscribe(instruments, on_tick=on_tick, mode=StreamMode.QUOTE)
     await asyncio.sleep(WARMUP)
     print(json.dumps({"ready": index}), flush=True)
     await asyncio.to_thread(sys.stdin.readline)  # every process starts measuring at the parent's word
@@ -200,21 +206,13 @@ async def _consume(kind: str, index: int, seconds: float) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     ends = loop.time() + seconds
     failures: list[str] = []
-    if kind == "bus":
-        limits = client._pm.hook.ttc_rate_limits(config=client._config)
-        executor = client._executor
-        assert executor is not None
+    if own is not None:
         await asyncio.sleep(1.0)
-        for shared in (True, False):
-            # The seam the client will expose as an option: the executor's limiter on a shared store.
-            store = GrantLog(redis, margin=float(os.environ["BENCH_MARGIN"])) if shared else None
-            executor._limiter = RateLimiter(limits, store=store,
-                                            scope=f"zerodha:{found['api_key']}:{'shared' if shared else index}")
+        for placing, tag in ((client, "shared"), (own, "own")):
             for _ in range(ORDERS_PER_CONSUMER):
                 try:
-                    await client.place_order(instrument=instruments[0], qty=1, side=Side.BUY,
-                                             product=ProductType.MIS, order_type=OrderType.MARKET,
-                                             tag="shared" if shared else "own")
+                    await placing.place_order(instrument=instruments[0], qty=1, side=Side.BUY,
+                                              product=ProductType.MIS, order_type=OrderType.MARKET, tag=tag)
                 except Exception as exc:  # an order refused is counted, the benchmark goes on
                     failures.append(type(exc).__name__)
             await asyncio.sleep(1.5)  # the two phases' requests never share a second
@@ -222,9 +220,9 @@ async def _consume(kind: str, index: int, seconds: float) -> dict[str, Any]:
     measuring = False
     stats = sub.stats
     await sub.unsubscribe()
-    if kind == "bus":
-        await engine.close()
     await client.close()
+    if own is not None:
+        await own.close()
     await redis.aclose()
     return {"kind": kind, "index": index, "samples": samples, "conflated": stats.conflated,
             "order_failures": failures, "granted": granted}
@@ -268,7 +266,7 @@ def _fetch_json(url: str) -> Any:
         return json.loads(reply.read())
 
 
-def _hub_config(directory: Path, found: dict[str, Any]) -> Path:
+def _hub_config(directory: Path, found: dict[str, Any], redis_url: str) -> Path:
     settings = _kite_config(found)
     lines = ['broker = "zerodha"', "", "[zerodha]"]
     for key, value in settings.items():
@@ -278,7 +276,7 @@ def _hub_config(directory: Path, found: dict[str, Any]) -> Path:
             lines.append(f"{key} = {str(value).lower()}")
         else:
             lines.append(f'{key} = "{value}"')
-    lines += ["", "[client]", 'instruments_db = ":memory:"', 'session_store = "memory"']
+    lines += ["", "[client]", 'instruments_db = ":memory:"', f'account_store = "{redis_url}"']
     path = directory / "hub.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -308,8 +306,8 @@ async def run(seconds: float) -> dict[str, Any]:
                         "BENCH_REDIS": redis_url, "BENCH_HUB_API_SECRET": found["api_secret"],
                         "BENCH_HUB_PASSWORD": found["password"], "BENCH_HUB_TOTP_SECRET": found["totp_secret"]})
             hub = subprocess.Popen([sys.executable, "-c", "from tt_connect.cli import main; raise SystemExit(main())",
-                                    "hub", "--config", str(_hub_config(directory, found)), "--redis", redis_url,
-                                    "--namespace", NAMESPACE], stdout=subprocess.PIPE, text=True, env=env)
+                                    "hub", "--config", str(_hub_config(directory, found, redis_url)), "--redis",
+                                    redis_url], stdout=subprocess.PIPE, text=True, env=env)
             processes.append(hub)
             assert hub.stdout is not None
             await asyncio.to_thread(_json_line, hub.stdout, "hub")
@@ -363,6 +361,8 @@ def _summarise(results: list[dict[str, Any]], emulated: dict[str, Any], seconds:
                                     "requests_busiest_second": _busiest_second(arrived_own),
                                     "refused_429": len(emulated["refused_at"]) - refused_shared},
                    "failures": [f for r in bus for f in r["order_failures"]]},
+        # one shared login (hub + 10 bus consumers), the direct consumer's, and the 10 own-limiter clients'
+        "sessions_live_at_emulator": emulated["sessions_live"],
     }
 
 
