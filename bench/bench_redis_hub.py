@@ -71,10 +71,14 @@ def _serve_emulator() -> None:
     from aiohttp import web
     from tt_connect.emulation import StreamClient
     from tt_connect_zerodha.emulator import KiteEmulator
-    from tt_connect_zerodha.emulator.frames import frame, market_packet
+
+    try:  # the packet writers moved with the Zerodha driver's move to contract v2
+        from tt_connect_zerodha.emulator.stream import frame, market_packet
+    except ImportError:
+        from tt_connect_zerodha.emulator.frames import frame, market_packet  # type: ignore[no-redef]
 
     class StampingKite(KiteEmulator):
-        """Kite's wire protocol with a send stamp in every quote packet, and order arrival times."""
+        """Kite's wire protocol with a send stamp in every quote packet; every order request recorded."""
 
         orders_at: dict[str, list[float]]
         refused_at: list[float]
@@ -84,28 +88,25 @@ def _serve_emulator() -> None:
             super().add_routes(app)
             self.orders_at, self.refused_at, self.arrived_at = {}, [], []
             app.router.add_get("/bench/stats", self._stats)
+            app.middlewares.insert(0, self._count_orders)  # outermost: it sees the 429s too
 
         async def _stats(self, request: web.Request) -> web.Response:
             return web.json_response({"orders_at": self.orders_at, "refused_at": self.refused_at,
                                       "arrived_at": self.arrived_at, "sessions_live": self.sessions.live()})
 
-        def rate_class(self, request: web.Request) -> str | None:
-            name = super().rate_class(request)
-            if name == "orders" and request.method == "POST":
-                request["arrived"] = now = time.monotonic()  # where the emulator's own 10/s window counts
-                self.arrived_at.append(now)
-            return name
-
-        def error_response(self, kind: Any, message: str, status: int) -> web.Response:
-            if status == 429:
-                self.refused_at.append(time.monotonic())
-            return super().error_response(kind, message, status)
-
-        def _place(self, request: web.Request, form: Any) -> dict[str, str]:
-            placed = super()._place(request, form)
-            phase = "shared" if str(form.get("tag", "")).startswith("shared") else "own"
-            self.orders_at.setdefault(phase, []).append(request.get("arrived", time.monotonic()))
-            return placed
+        @web.middleware
+        async def _count_orders(self, request: web.Request, handler: Any) -> web.StreamResponse:
+            if request.method != "POST" or not request.path.startswith("/orders/"):
+                return await handler(request)
+            arrived = time.monotonic()
+            self.arrived_at.append(arrived)
+            tag = str((await request.post()).get("tag", ""))
+            response = await handler(request)
+            if response.status == 429:
+                self.refused_at.append(arrived)
+            elif response.status == 200:
+                self.orders_at.setdefault("shared" if tag.startswith("shared") else "own", []).append(arrived)
+            return response
 
         async def publish(self, client: StreamClient) -> None:
             if not client.subscriptions:
@@ -186,18 +187,19 @@ async def _consume(kind: str, index: int, seconds: float) -> dict[str, Any]:
     own: Any = None
     if kind == "direct":
         client = AsyncTTConnect("zerodha", config, instruments_db=":memory:", session_store="memory")
-        instruments = [parse_instrument(s) for s in symbols]
+        mine = symbols
     else:
         # The strategy's ordinary client, with the bus: ticks from the hub, the session and the
         # order windows shared with every other process of the account.
         client = AsyncTTConnect("zerodha", config, feed=redis_url, feed_group=f"bench-{index}",
                                 account_store=redis_url, instruments_db=":memory:",
                                 window_store=GrantLog(redis, margin=float(os.environ["BENCH_MARGIN"])))
-        instruments = [parse_instrument(s) for s in symbols[index::CONSUMERS]]
+        mine = symbols[index::CONSUMERS]
         # For the second order phase: the same process with only its own limiter (no shared windows).
         own = AsyncTTConnect("zerodha", config, instruments_db=":memory:", session_store="memory")
         await own.connect()
     await client.connect()
+    instruments = [parse_instrument(s) for s in mine]
     sub = await client.subscribe(instruments, on_tick=on_tick, mode=StreamMode.QUOTE)
     await asyncio.sleep(WARMUP)
     print(json.dumps({"ready": index}), flush=True)
@@ -340,7 +342,7 @@ def _summarise(results: list[dict[str, Any]], emulated: dict[str, Any], seconds:
     pooled = [s for r in bus for s in r["samples"]]
     per_consumer_p99 = [_percentile(r["samples"], 0.99) for r in bus]
     shared, own = emulated["orders_at"].get("shared", []), emulated["orders_at"].get("own", [])
-    own_began = min(own, default=float("inf")) - 0.5  # the phases are 1.5 s apart
+    own_began = min(own, default=float("inf"))
     refused_shared = sum(1 for t in emulated["refused_at"] if t < own_began)
     arrived_shared = [t for t in emulated["arrived_at"] if t < own_began]
     arrived_own = [t for t in emulated["arrived_at"] if t >= own_began]
