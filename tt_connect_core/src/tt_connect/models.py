@@ -31,6 +31,7 @@ from tt_connect.enums import (
     Variety,
 )
 from tt_connect.instruments import Equity, Future, Index, Instrument, Option
+from tt_connect.options.black76 import Greeks
 from tt_connect.timeutil import IST
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "Profile",
     "Quote",
     "SegmentFunds",
+    "StaticIp",
     "Tick",
     "Trade",
 ]
@@ -176,6 +178,8 @@ class OrderRequest(msgspec.Struct, frozen=True, kw_only=True):
     iceberg_legs: int | None = None
     market_protection: float | None = None
     tag: str = ""
+    algo_id: str = ""
+    """The exchange-issued algo ID the order carries ("" for none); drivers put it on the wire."""
 
 
 class ModifyRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -303,6 +307,8 @@ class Quote(Model, frozen=True, kw_only=True):
     last_trade_time: _dt.datetime | None = None
     timestamp: _dt.datetime | None = None
     depth: Depth | None = None
+    greeks: Greeks | None = None
+    """An option's IV and Greeks when the broker serves them with the quote (Upstox); else None."""
 
 
 class Tick(msgspec.Struct, frozen=True, gc=False):
@@ -352,6 +358,18 @@ class Candle(msgspec.Struct, frozen=True, kw_only=True):
     close: float
     volume: int
     oi: int = 0
+
+
+# -- compliance -------------------------------------------------------------------------
+
+
+class StaticIp(Model, frozen=True, kw_only=True):
+    """The static IPs a broker accepts API orders from (SEBI's algo framework)."""
+
+    primary: str = ""
+    secondary: str = ""
+    modifiable_after: _dt.datetime | None = None
+    """When the broker next lets the IPs be changed (brokers allow it once in a while), if it says."""
 
 
 # -- GTT, margins, conversion ----------------------------------------------------------

@@ -146,7 +146,12 @@ class Runtime:
                                     tag_max_length=self.api.tag_max_length, tag_alphabet=self.api.tag_alphabet,
                                     check_contract=lambda request: self.catalogue().check_order(request),
                                     validate=lambda request: hook.ttc_validate_order(broker=self.name,
-                                                                                     request=request))
+                                                                                     request=request),
+                                    algo_id_field=self.api.algo_id_field, default_algo_id=options.algo_id)
+        from tt_connect.compliance import OrderJournal, OrderRateLimiter
+
+        self.order_rate = OrderRateLimiter(options.order_rate_per_exchange)
+        self.journal = OrderJournal.from_option(options.journal, self.name)
         self.closed = False
         self.connected = False
         self._connect_lock: asyncio.Lock | None = None
@@ -207,7 +212,7 @@ class Runtime:
         if transport is None:
             from tt_connect.transport import AiohttpTransport
 
-            transport = AiohttpTransport()
+            transport = AiohttpTransport(source_address=self.options.source_address, proxy=self.options.proxy)
         self.transport = transport
         options = self.options
         shared = self._shared_account()
@@ -215,6 +220,8 @@ class Runtime:
         windows = self._window_store or (shared.windows if shared is not None else None)
         sender = Sender(broker=self.name, transport=transport, timeout=options.timeout,
                         limiter=RateLimiter(limits, clock=self.clock, store=windows, scope=self._limit_scope(limits)))
+        if windows is not None:  # SEBI's per-exchange rate counts the client's orders from every process
+            self.order_rate.share(windows, f"{self.name}:{self._account_digest()}")
         auth_spec = hook.ttc_auth(config=self.config)
         if auth_spec is not None:
             from tt_connect.auth import AuthManager, select_store
@@ -258,10 +265,14 @@ class Runtime:
 
     def account_key(self) -> str:
         """A stable, non-secret name for the credentials, so two accounts never share a session."""
-        value = self.config.account()
-        if not value:
+        if not self.config.account():
             return "default"
-        return f"{self.config.account_field}:{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        return f"{self.config.account_field}:{self._account_digest()}"
+
+    def _account_digest(self, value: str | None = None) -> str:
+        """A non-secret digest of the account (or of ``value``): keys of shared stores are named by it."""
+        text = self.config.account() if value is None else value
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def _shared_account(self) -> AccountStore | None:
         """The ``account_store`` every process of the account shares, opened once."""
@@ -276,8 +287,7 @@ class Runtime:
         if limits is None:
             return self.name
         value = str(getattr(self.config, "api_key", "") or "") if limits.scope == "api_key" else ""
-        value = value or self.config.account()
-        return f"{self.name}:{limits.scope}:{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        return f"{self.name}:{limits.scope}:{self._account_digest(value or None)}"
 
     def _session_event(self, event: str, details: dict[str, object]) -> None:
         self.pm.hook.ttc_session_event(broker=self.name, event=event, details=dict(details))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
@@ -82,10 +83,10 @@ class _Log:
 
 
 class MemoryWindowStore:
-    """Windows in this process, timed by ``clock.monotonic()`` (the default store)."""
+    """Windows in this process, timed by ``monotonic`` (the default store)."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self._clock: Clock = clock or SystemClock()
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
         self._logs: dict[str, _Log] = {}
 
     def recorded(self, key: str) -> int:
@@ -97,7 +98,7 @@ class MemoryWindowStore:
         log = self._logs.get(key)
         if log is None:
             log = self._logs[key] = _Log()
-        now = self._clock.monotonic()
+        now = self._monotonic()
         wait = log.delay(windows, now, cost)
         if wait <= 0:
             log.sent.append((now, cost))
@@ -140,7 +141,7 @@ class RateLimiter:
     ) -> None:
         self._limits = limits
         self._sleep = sleep
-        self._store: WindowStore = store or MemoryWindowStore(clock)
+        self._store: WindowStore = store or MemoryWindowStore((clock or SystemClock()).monotonic)
         self._scope = scope
         self._buckets: dict[str, _Bucket] = {}
 
