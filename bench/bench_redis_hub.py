@@ -176,7 +176,7 @@ async def _consume(kind: str, index: int, seconds: float) -> dict[str, Any]:
 
         async def reserve(self, key: str, windows: Any, cost: int) -> float:
             wait = await super().reserve(key, windows, cost)
-            if wait <= 0:
+            if wait <= 0 and key.endswith(":orders"):  # Kite's order class (SEBI's per-exchange one too)
                 granted.append(time.monotonic())
             return wait
 
