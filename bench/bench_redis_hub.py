@@ -286,8 +286,9 @@ def _hub_config(directory: Path, found: dict[str, Any], redis_url: str) -> Path:
 
 async def run(seconds: float) -> dict[str, Any]:
     binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not on PATH (apt-get install redis-server)")
+    if binary is None:  # nox -s bench on a machine without Redis: say so, and let the other benches run
+        print("bench_redis_hub skipped: redis-server is not on PATH (apt-get install redis-server)")
+        raise SystemExit(0)
     processes: list[subprocess.Popen[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
