@@ -9,6 +9,8 @@ import pytest
 from tt_connect import cli
 from tt_connect.cli import main, render_table
 
+from tests.entry_points import FakeEntryPoint
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -76,17 +78,6 @@ def test_demo_trades_on_paper_and_exits_0(capsys: pytest.CaptureFixture[str]) ->
     assert "refused before sending" in out
 
 
-class _EntryPoint:
-    """Stands for an installed add-on's entry point in the ``tt_connect.cli`` group."""
-
-    def __init__(self, name: str, register: object) -> None:
-        self.name = name
-        self._register = register
-
-    def load(self) -> object:
-        return self._register
-
-
 def test_add_on_commands_come_from_the_cli_entry_point_group(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.metadata
@@ -104,7 +95,7 @@ def test_add_on_commands_come_from_the_cli_entry_point_group(
     def shadowing(sub: Any, common: Any) -> None:
         raise AssertionError("a built-in name is never handed to an add-on")
 
-    points = [_EntryPoint("hello", register), _EntryPoint("oops", broken), _EntryPoint("demo", shadowing)]
+    points = [FakeEntryPoint("hello", register), FakeEntryPoint("oops", broken), FakeEntryPoint("demo", shadowing)]
     monkeypatch.setattr(importlib.metadata, "entry_points",
                         lambda group: points if group == cli.CLI_ENTRY_POINTS else [])
     assert cli.main(["hello", "--name", "hub"]) == 0

@@ -12,16 +12,8 @@ from tt_connect.errors import ConfigurationError
 from tt_connect.instruments import Equity
 from tt_connect.sharing import FEED_ENTRY_POINTS, bus_namespace
 
+from tests.entry_points import FakeEntryPoint
 from tests.streaming.test_feed_backend import ScriptedFeed, tick
-
-
-class _EntryPoint:
-    def __init__(self, name: str, factory: object) -> None:
-        self.name = name
-        self._factory = factory
-
-    def load(self) -> object:
-        return self._factory
 
 
 @pytest.fixture
@@ -35,7 +27,7 @@ def bus_feeds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]
         return feed
 
     monkeypatch.setattr(importlib.metadata, "entry_points",
-                        lambda group: [_EntryPoint("bus", factory)] if group == FEED_ENTRY_POINTS else [])
+                        lambda group: [FakeEntryPoint("bus", factory)] if group == FEED_ENTRY_POINTS else [])
     return made
 
 

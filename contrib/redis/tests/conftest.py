@@ -1,4 +1,5 @@
-"""Fixtures: a real redis-server per test (see redis_bus.py), a ticking paper client, a bus."""
+"""Fixtures: a real redis-server per test (see redis_bus.py), a ticking paper client, a bus, and the
+example driver's emulator (an account with a key-and-secret login and 5 orders/s)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 from redis_bus import Bus, RedisServer
 from tt_connect import AsyncTTConnect
+from tt_connect_acme.emulator import AcmeEmulator
 
 
 @pytest.fixture
@@ -44,3 +46,9 @@ async def bus(redis_server: RedisServer, paper: AsyncTTConnect) -> AsyncIterator
     made = Bus(redis_server, paper)
     yield made
     await made.close()
+
+
+@pytest.fixture
+def acme() -> Iterator[AcmeEmulator]:
+    with AcmeEmulator() as emulator:
+        yield emulator

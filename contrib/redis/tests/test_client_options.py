@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from redis_bus import RedisServer
@@ -55,12 +55,6 @@ def test_a_feed_url_nobody_serves_is_refused_by_name() -> None:
 async def _subscribe_with_feed(url: str) -> None:
     async with AsyncTTConnect("paper", feed=url, instruments_db=":memory:", session_store="memory") as strategy:
         await strategy.subscribe([Equity(exchange=Exchange.NSE, symbol="INFY")], on_tick=lambda t: None)
-
-
-@pytest.fixture
-def acme() -> Iterator[AcmeEmulator]:
-    with AcmeEmulator() as emulator:
-        yield emulator
 
 
 async def test_clients_sharing_an_account_store_keep_together_to_one_order_window(

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
-import pytest
 from redis.asyncio import Redis
 from redis_bus import RedisServer
 from tt_connect import AsyncTTConnect
@@ -51,12 +49,6 @@ async def test_processes_on_one_api_key_never_exceed_the_windows_together(redis_
     finally:
         for client in clients:
             await client.aclose()
-
-
-@pytest.fixture
-def acme() -> Iterator[AcmeEmulator]:
-    with AcmeEmulator() as emulator:
-        yield emulator
 
 
 async def test_one_login_serves_every_process_and_a_renewal_logs_in_once(

@@ -262,10 +262,8 @@ class RedisFeed:
                 await self._write_holds(nudge=nudge)
                 failures, nudge = 0, False
             except (RedisError, OSError) as exc:
-                failures += 1
                 nudge = True
-                self._down(exc)
-                await asyncio.sleep(self._delay(failures))
+                failures = await self._failed(exc, failures)
 
     # -- ticks -----------------------------------------------------------------------------
 
@@ -286,14 +284,9 @@ class RedisFeed:
                 reply = await bounded(redis.xread({keys.tick_stream(s): self._last[s] for s in sorted(shards)},
                                                   block=self._block_ms, count=self._batch), self._block_ms / 1000)
             except (RedisError, OSError) as exc:
-                failures += 1
-                self._down(exc)
-                await asyncio.sleep(self._delay(failures))
+                failures = await self._failed(exc, failures)
                 continue
-            if failures:
-                failures = 0
-                self._came_back()
-            self._up()
+            failures = self._answered(failures)
             if reply and self._take_ticks(reply):
                 # A busy stream answers at once, so the read above may never have suspended: let the
                 # subscribers' delivery tasks run before the next read would conflate their ticks.
@@ -377,14 +370,9 @@ class RedisFeed:
                     continue
                 raise
             except (RedisError, OSError) as exc:
-                failures += 1
-                self._down(exc)
-                await asyncio.sleep(self._delay(failures))
+                failures = await self._failed(exc, failures)
                 continue
-            if failures:
-                failures = 0
-                self._came_back()
-            self._up()
+            failures = self._answered(failures)
             streams: Any = reply or ()
             for _, entries in streams:
                 if self._take_updates(entries):
@@ -449,6 +437,19 @@ class RedisFeed:
             self._sink.report(error)
         else:
             _log.warning("redis_feed_error", error=type(error).__name__, detail=str(error))
+
+    async def _failed(self, exc: BaseException, failures: int) -> int:
+        """A read failed: report Redis down (once), wait the backoff; return the failures so far."""
+        self._down(exc)
+        await asyncio.sleep(self._delay(failures + 1))
+        return failures + 1
+
+    def _answered(self, failures: int) -> int:
+        """A read succeeded: after failures, count the reconnect and rewrite the holds; return 0."""
+        if failures:
+            self._came_back()
+        self._up()
+        return 0
 
     def _down(self, exc: BaseException) -> None:
         self._connected.clear()
