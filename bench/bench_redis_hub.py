@@ -81,12 +81,12 @@ def _serve_emulator() -> None:
         """Kite's wire protocol with a send stamp in every quote packet; every order request recorded."""
 
         orders_at: dict[str, list[float]]
-        refused_at: list[float]
-        arrived_at: list[float]
+        refused_at: dict[str, list[float]]
+        arrived_at: dict[str, list[float]]
 
         def add_routes(self, app: web.Application) -> None:
             super().add_routes(app)
-            self.orders_at, self.refused_at, self.arrived_at = {}, [], []
+            self.orders_at, self.refused_at, self.arrived_at = {}, {}, {}
             app.router.add_get("/bench/stats", self._stats)
             app.middlewares.insert(0, self._count_orders)  # outermost: it sees the 429s too
 
@@ -99,13 +99,11 @@ def _serve_emulator() -> None:
             if request.method != "POST" or not request.path.startswith("/orders/"):
                 return await handler(request)
             arrived = time.monotonic()
-            self.arrived_at.append(arrived)
-            tag = str((await request.post()).get("tag", ""))
+            phase = "shared" if str((await request.post()).get("tag", "")).startswith("shared") else "own"
+            self.arrived_at.setdefault(phase, []).append(arrived)
             response = await handler(request)
-            if response.status == 429:
-                self.refused_at.append(arrived)
-            elif response.status == 200:
-                self.orders_at.setdefault("shared" if tag.startswith("shared") else "own", []).append(arrived)
+            kept = self.refused_at if response.status == 429 else self.orders_at if response.status == 200 else {}
+            kept.setdefault(phase, []).append(arrived)
             return response
 
         async def publish(self, client: StreamClient) -> None:
@@ -342,11 +340,9 @@ def _summarise(results: list[dict[str, Any]], emulated: dict[str, Any], seconds:
     bus = [r for r in results if r["kind"] == "bus"]
     pooled = [s for r in bus for s in r["samples"]]
     per_consumer_p99 = [_percentile(r["samples"], 0.99) for r in bus]
-    shared, own = emulated["orders_at"].get("shared", []), emulated["orders_at"].get("own", [])
-    own_began = min(own, default=float("inf"))
-    refused_shared = sum(1 for t in emulated["refused_at"] if t < own_began)
-    arrived_shared = [t for t in emulated["arrived_at"] if t < own_began]
-    arrived_own = [t for t in emulated["arrived_at"] if t >= own_began]
+    def phase(kind: str, name: str) -> list[float]:
+        found: list[float] = emulated[kind].get(name, [])
+        return found
     return {
         "seconds": seconds,
         "direct": {"ticks": len(direct["samples"]), "p50_ms": _percentile(direct["samples"], 0.5),
@@ -355,14 +351,12 @@ def _summarise(results: list[dict[str, Any]], emulated: dict[str, Any], seconds:
                 "p99_ms": _percentile(pooled, 0.99), "p999_ms": _percentile(pooled, 0.999),
                 "consumer_p99_min_ms": min(per_consumer_p99), "consumer_p99_max_ms": max(per_consumer_p99),
                 "conflated": sum(r["conflated"] for r in bus)},
-        "orders": {"shared_window": {"placed": len(shared), "busiest_second": _busiest_second(shared),
-                                     "granted_busiest_second": _busiest_second(
-                                         [t for r in bus for t in r["granted"]]),
-                                     "requests_busiest_second": _busiest_second(arrived_shared),
-                                     "refused_429": refused_shared},
-                   "own_limiters": {"placed": len(own), "busiest_second": _busiest_second(own),
-                                    "requests_busiest_second": _busiest_second(arrived_own),
-                                    "refused_429": len(emulated["refused_at"]) - refused_shared},
+        "orders": {**{name: {"placed": len(phase("orders_at", tag)),
+                             "busiest_second": _busiest_second(phase("orders_at", tag)),
+                             "requests_busiest_second": _busiest_second(phase("arrived_at", tag)),
+                             "refused_429": len(phase("refused_at", tag))}
+                      for name, tag in (("shared_window", "shared"), ("own_limiters", "own"))},
+                   "granted_busiest_second": _busiest_second([t for r in bus for t in r["granted"]]),
                    "failures": [f for r in bus for f in r["order_failures"]]},
         # one shared login (hub + 10 bus consumers), the direct consumer's, and the 10 own-limiter clients'
         "sessions_live_at_emulator": emulated["sessions_live"],
@@ -401,7 +395,7 @@ def main() -> None:
         print(f"orders, 10 processes at once, {label:<18}: {phase['placed']} placed; at the emulator, busiest "
               f"second {phase['requests_busiest_second']} requests, {phase['busiest_second']} placed; "
               f"refused with 429: {phase['refused_429']}")
-    print(f"  the shared window let at most {orders['shared_window']['granted_busiest_second']} orders go in any "
+    print(f"  the shared window let at most {orders['granted_busiest_second']} orders go in any "
           "second (what arrives closer together at the emulator is transit delay)")
     print("goal: with the shared window, at most 10 requests in any second (so no 429)")
     print(json.dumps({"bench": "redis_hub", **summary}))
