@@ -14,6 +14,7 @@ from tt_connect.errors import (
     BrokerUnavailableError,
     GttNotFoundError,
     InsufficientFundsError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
     OrderNotOpenError,
     PermissionDeniedError,
@@ -201,7 +202,8 @@ def test_a_number_that_is_not_one_is_a_broker_error() -> None:
     ("DH-906", "Forever order not found: 9.", 400, GttNotFoundError),
     ("DH-906", "Order is already cancelled; it cannot be cancelled.", 400, OrderNotOpenError),
     ("DH-906", "Insufficient funds: required 2000, available 10", 400, InsufficientFundsError),
-    ("DH-902", "Static IP not whitelisted for order APIs.", 403, PermissionDeniedError),
+    ("DH-902", "Trading access is not enabled for this account.", 403, PermissionDeniedError),
+    ("DH-902", "Static IP not whitelisted for order APIs.", 403, IpNotWhitelistedError),
     ("DH-908", "Internal server error", 500, BrokerUnavailableError),
     ("807", "Access token expired", 400, SessionExpiredError),
 ])
