@@ -47,7 +47,7 @@ def test_stream_prints_ticks_and_stops(capsys: pytest.CaptureFixture[str]) -> No
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("funds", "--broker", "nosuch"), "tt-connect[nosuch]"),
+        (("funds", "--broker", "nosuch"), "tt-connect-nosuch"),
         (("quote", "RELIANCE"), "EXCHANGE:SYMBOL"),
         (("quote", "NSE:NOTASTOCK"), "is not in the instrument master"),
         (("emulate", "nosuch"), "no emulator"),

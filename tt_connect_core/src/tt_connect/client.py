@@ -10,6 +10,7 @@ twin :class:`tt_connect.TTConnect`), so the broker is a configuration detail.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -378,16 +379,19 @@ class AsyncTTConnect:
         await self._teardown()
 
     async def _teardown(self) -> None:
-        if self._engine is not None:
-            await self._engine.close()
-            self._engine = None
-        if self._auth is not None:
-            await self._auth.close()
-        if self._executor is not None:
-            await self._executor.close()
-        if self._transport is not None:
-            await self._transport.close()
-            self._transport = None
+        # Every step runs even if an earlier one raises or is cancelled (Ctrl-C inside
+        # ``async with``): the HTTP pool must close, or aiohttp reports an unclosed session.
+        engine, self._engine = self._engine, None
+        transport, self._transport = self._transport, None
+        async with contextlib.AsyncExitStack() as steps:  # callbacks run last-in, first-out
+            if transport is not None:
+                steps.push_async_callback(transport.close)
+            if self._executor is not None:
+                steps.push_async_callback(self._executor.close)
+            if self._auth is not None:
+                steps.push_async_callback(self._auth.close)
+            if engine is not None:
+                steps.push_async_callback(engine.close)
 
     async def __aenter__(self) -> AsyncTTConnect:
         await self.connect()
@@ -844,8 +848,13 @@ class AsyncTTConnect:
     # -- instruments -----------------------------------------------------------------------
 
     def search(self, text: str, limit: int = 20) -> list[Instrument]:
-        """Find instruments whose symbol or name matches ``text``."""
+        """Find instruments whose symbol or name matches ``text``: the exact symbol and the indices
+        named after it (``NIFTY 50`` for ``NIFTY``) first."""
         return self._catalogue().search(text, limit=limit)
+
+    def search_count(self, text: str) -> int:
+        """Return how many instruments :meth:`search` would find for ``text`` with no limit."""
+        return self._catalogue().search_count(text)
 
     def expiries(self, underlying: str, kind: InstrumentKind = InstrumentKind.OPT) -> list[_dt.date]:
         """Return the live expiries of an underlying's options (or futures), soonest first."""

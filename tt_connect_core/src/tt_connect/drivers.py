@@ -9,8 +9,10 @@ that driver plus any extension plugins: there is no global plugin state.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -95,11 +97,62 @@ def _resolve_plugin(name: str) -> object:
                 f"the driver {name!r} is installed but failed to import ({type(exc).__name__}: {exc}); "
                 f"reinstall it: pip install --force-reinstall tt-connect-{key}"
             ) from None
-    known = ", ".join(available_drivers())
-    raise UnknownBrokerError(
-        f"no tt-connect driver named {name!r} is installed (installed: {known}). "
-        f'Install it with: pip install "tt-connect[{key}]"  (or the third-party package '
-        f"tt-connect-{key})"
+    raise _unknown_broker(name)
+
+
+# An extra of the core naming a driver: 'tt-connect-zerodha>=1.0.0; extra == "zerodha"'.
+_DRIVER_EXTRA = re.compile(r"""^\s*(tt[-_.]connect[-_.][A-Za-z0-9._-]+)[^;]*;\s*extra\s*==\s*["']([^"']+)["']""",
+                           re.IGNORECASE)
+
+
+def _first_party_drivers() -> dict[str, str]:
+    """Driver name -> distribution for the drivers this project ships, read from the core's extras."""
+    try:
+        requirements = metadata.requires("tt-connect") or []
+    except metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+        return {}
+    found: dict[str, str] = {}
+    for line in requirements:
+        match = _DRIVER_EXTRA.match(line)
+        if match:
+            found[match.group(2).lower()] = re.sub(r"[-_.]+", "-", match.group(1).lower())
+    return found
+
+
+def _unknown_broker(name: str) -> UnknownBrokerError:
+    """Say what is installed, the closest name for a typo, and how to install the missing driver.
+
+    Never a bare ``pip install tt-connect...`` from the index: until this project publishes, that
+    name on the public index belongs to an earlier, unrelated project.
+    """
+    key = name.lower()
+    installed = available_drivers()
+    first_party = _first_party_drivers()
+    known = sorted((set(installed) | set(first_party)) - {key})
+    close = tuple(difflib.get_close_matches(key, known, n=3, cutoff=0.6))
+    message = f"no tt-connect driver named {name!r} is installed (installed: {', '.join(installed)})"
+    if key not in first_party and close:
+        message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
+        if close[0] in installed:
+            return UnknownBrokerError(message, suggestions=close)
+    else:
+        message += "."
+    wanted = key if key in first_party or not close else close[0]
+    distribution = first_party.get(wanted)
+    if distribution is None:
+        return UnknownBrokerError(
+            f"{message} tt-connect ships no driver of that name: a third-party driver is its own "
+            f"distribution (by convention tt-connect-{key}); install it as its author documents",
+            distribution=f"tt-connect-{key}", suggestions=close,
+        )
+    folder = distribution.removeprefix("tt-connect-")
+    wheel = distribution.replace("-", "_")
+    return UnknownBrokerError(
+        f"{message} The {wanted} driver is the distribution {distribution}: from a tt-connect checkout, "
+        f"pip install ./drivers/{folder} ; from a wheelhouse (nox -s build writes one to dist/), "
+        f"pip install dist/{wheel}-*.whl . It is not on the public package index yet (the name "
+        "tt-connect there belongs to an earlier, unrelated project)",
+        distribution=distribution, suggestions=close,
     )
 
 

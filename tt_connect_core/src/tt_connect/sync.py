@@ -278,6 +278,7 @@ class TTConnect:
     logout = _blocking(AsyncTTConnect.logout)
 
     search = _direct(AsyncTTConnect.search)
+    search_count = _direct(AsyncTTConnect.search_count)
     expiries = _direct(AsyncTTConnect.expiries)
     strikes = _direct(AsyncTTConnect.strikes)
     futures = _direct(AsyncTTConnect.futures)

@@ -11,4 +11,4 @@ from tt_connect_angelone.config import AngelOneConfig
 
 __all__ = ["AngelOneConfig", "__version__"]
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -11,4 +11,4 @@ from tt_connect_zerodha.config import ZerodhaConfig
 
 __all__ = ["ZerodhaConfig", "__version__"]
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
