@@ -1,0 +1,244 @@
+"""The commands that talk to a broker (and ``drivers``, ``login``, ``emulate``), one function each."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+import msgspec
+
+from tt_connect.cli.output import ProgressBar, emit, plain, render_table, tick_fields, tick_line
+from tt_connect.errors import ConfigurationError, TTConnectError
+
+
+def config_file(explicit: str | None, broker: str | None) -> str | None:
+    """The file a command reads: ``--config``, else ``./tt-connect.toml`` unless ``--broker`` was given."""
+    if explicit:
+        return explicit
+    return "tt-connect.toml" if broker is None and os.path.exists("tt-connect.toml") else None
+
+
+def make_client(args: argparse.Namespace, bar: ProgressBar) -> Any:
+    from tt_connect.client import AsyncTTConnect
+
+    path = config_file(args.config, args.broker)
+    if path is not None:
+        return AsyncTTConnect.from_config(path, on_download_progress=bar)
+    return AsyncTTConnect(args.broker or "paper", on_download_progress=bar)
+
+
+def with_client(
+    work: Callable[[Any, argparse.Namespace], Coroutine[Any, Any, None]],
+) -> Callable[[argparse.Namespace], Coroutine[Any, Any, None]]:
+    async def run(args: argparse.Namespace) -> None:
+        bar = ProgressBar("instruments")
+        async with contextlib.AsyncExitStack() as stack:
+            broker = make_client(args, bar)
+            stack.push_async_callback(broker.close)
+            try:
+                await broker.connect()
+            finally:
+                bar.finish()
+            await work(broker, args)
+
+    return run
+
+
+async def funds(broker: Any, args: argparse.Namespace) -> None:
+    funds = await broker.funds()
+    if args.json:
+        print(json.dumps(plain(funds), indent=2))
+        return
+    segments = [("equity", funds.equity)] + ([("commodity", funds.commodity)] if funds.commodity else [])
+    rows = [{"segment": name, **plain(seg)} for name, seg in segments]
+    print(render_table(rows, ["segment", "available_cash", "available_margin", "used_margin", "opening_balance"],
+                       "Funds"))
+
+
+async def positions(broker: Any, args: argparse.Namespace) -> None:
+    day = bool(getattr(args, "day", False))
+    emit(args, await broker.positions(day=day),
+          ["instrument", "product", "quantity", "average_price", "last_price", "pnl"],
+          "Day positions" if day else "Positions")
+
+
+async def holdings(broker: Any, args: argparse.Namespace) -> None:
+    emit(args, await broker.holdings(),
+          ["instrument", "quantity", "average_price", "last_price", "pnl"], "Holdings")
+
+
+async def orders(broker: Any, args: argparse.Namespace) -> None:
+    emit(args, await broker.orders(),
+          ["order_id", "instrument", "side", "qty", "order_type", "price", "status", "filled_qty", "tag"],
+          "Orders")
+
+
+def parse_instruments(texts: Sequence[str]) -> list[Any]:
+    from tt_connect.instruments import parse_instrument
+
+    return [parse_instrument(t) for t in texts]
+
+
+async def quote(broker: Any, args: argparse.Namespace) -> None:
+    quotes = await broker.quote(parse_instruments(args.instruments))
+    emit(args, list(quotes.values()),
+          ["instrument", "last_price", "open", "high", "low", "close", "volume", "oi"], "Quotes")
+
+
+async def search(broker: Any, args: argparse.Namespace) -> None:
+    found = broker.search(args.text, limit=args.limit)
+    if args.json:
+        print(json.dumps([str(i) for i in found], indent=2))
+        return
+    total = broker.search_count(args.text)
+    rows = [{"instrument": str(i), "kind": i.kind.value, "lot_size": broker.lot_size(i),
+             "tick_size": broker.tick_size(i)} for i in found]
+    print(render_table(rows, ["instrument", "kind", "lot_size", "tick_size"], f"Instruments matching {args.text!r}"))
+    if total > len(found):
+        print(f"{len(found):,} of {total:,} matches shown; --limit {total} shows all, or narrow the text")
+    else:
+        print(f"{total:,} match{'' if total == 1 else 'es'}")
+
+
+async def stream(broker: Any, args: argparse.Namespace) -> None:
+    from tt_connect.enums import StreamMode
+
+    instruments = parse_instruments(args.instruments)
+    deadline = asyncio.get_running_loop().time() + args.seconds
+    count = 0
+    # aclosing: the stream ends (and unsubscribes) here, before the client closes, however the loop ends
+    async with contextlib.aclosing(broker.stream(instruments, StreamMode(args.mode.upper()))) as ticks:
+        async for tick in ticks:
+            count += 1
+            print(json.dumps(tick_fields(tick)) if args.json else tick_line(tick), flush=True)
+            if asyncio.get_running_loop().time() >= deadline or (args.count and count >= args.count):
+                break
+
+
+def drivers(args: argparse.Namespace) -> None:
+    from tt_connect.drivers import available_drivers, load_driver
+
+    report: list[dict[str, Any]] = []
+    for name in available_drivers():
+        try:
+            loaded = load_driver(name)
+        except TTConnectError as exc:
+            report.append({"name": name, "error": str(exc)})
+            continue
+        entry: dict[str, Any] = {"name": name, "title": loaded.description.title,
+                                 "package": loaded.description.package,
+                                 "api_version": loaded.description.api_version}
+        caps = capabilities(loaded)
+        if caps is None:
+            entry["error"] = "the driver did not report its capability matrix"
+        else:
+            entry["operations"] = {op.value: caps.support(op).value for op in operations()}
+            entry["segments"] = [
+                {"exchange": s.exchange.value, "order_types": sorted(s.order_types),
+                 "products": sorted(s.products), "validities": sorted(s.validities),
+                 "varieties": sorted(s.varieties)}
+                for s in caps.segments
+            ]
+            entry["stream_modes"] = sorted(caps.stream_modes)
+        report.append(entry)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    for entry in report:
+        print(f"{entry['name']}: {entry.get('title') or ''}".rstrip())
+        if "error" in entry:
+            print(f"  error: {entry['error']}")
+        if "operations" in entry:
+            ops = entry["operations"]
+            for support in ("supported", "emulated", "unsupported"):
+                names = [k for k, v in ops.items() if v == support]
+                if names:
+                    print(f"  {support:<12} {', '.join(names)}")
+            for seg in entry["segments"]:
+                print(f"  {seg['exchange']:<4} orders {','.join(seg['order_types'])}; products "
+                      f"{','.join(seg['products'])}; validity {','.join(seg['validities'])}")
+        print()
+
+
+def operations() -> list[Any]:
+    from tt_connect.driver_api import Operation
+
+    return list(Operation)
+
+
+def capabilities(loaded: Any) -> Any:
+    """A driver's capability matrix, with no credentials.
+
+    The v1 hook takes the config, but no driver's matrix reads it: pass one built from defaults
+    where the config allows it, else None (a required setting such as an api key has no default).
+    """
+    config_type = loaded.description.config_type
+    try:
+        config = msgspec.convert({}, config_type)
+    except (msgspec.ValidationError, TTConnectError):
+        config = None
+    try:
+        return loaded.plugin.ttc_capabilities(config=config)
+    except Exception:  # a driver whose matrix needs its settings: listed with an error, not a traceback
+        return None
+
+
+async def login(args: argparse.Namespace) -> None:
+    from tt_connect.client import AsyncTTConnect
+    from tt_connect.config import load_config
+    from tt_connect.drivers import load_driver
+
+    wanted = load_driver(args.login_broker).description.name
+    path = config_file(args.config, None)
+    if path is None:
+        client = AsyncTTConnect(wanted, interactive_login=True)
+    else:
+        selected = load_config(path).broker
+        if selected.lower() != wanted:
+            raise ConfigurationError(
+                f"{path} selects broker = {selected!r}, not {wanted!r}: set broker = {wanted!r} in it, or pass "
+                f"the config file of your {wanted} account with --config")
+        client = AsyncTTConnect.from_config(path, interactive_login=True)
+    async with client as broker:
+        profile = await broker.profile()
+    print(f"logged in to {broker.broker} as {profile.user_id}; the session is stored for reuse")
+
+
+# -- emulators ---------------------------------------------------------------------------
+
+
+def emulator_modules() -> dict[str, str]:
+    """Driver name -> the module of its emulator, for installed drivers that ship one (nothing imported)."""
+    import importlib.util
+    from importlib import metadata
+
+    from tt_connect.drivers import ENTRY_POINT_GROUP
+
+    found: dict[str, str] = {}
+    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        package = entry.value.split(":")[0].split(".")[0]
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec is not None else []:
+            if os.path.exists(os.path.join(location, "emulator")) or os.path.exists(
+                    os.path.join(location, "emulator.py")):
+                found[entry.name.lower()] = f"{package}.emulator"
+    return dict(sorted(found.items()))
+
+
+def emulate(args: argparse.Namespace) -> None:
+    import importlib
+
+    modules = emulator_modules()
+    name = args.emulate_broker.lower()
+    if name not in modules:
+        from tt_connect.errors import UnsupportedOperationError
+
+        listed = ", ".join(modules) or "none: install a driver (see tt-connect drivers)"
+        raise UnsupportedOperationError(f"no emulator for {args.emulate_broker!r}; installed emulators: {listed}")
+    module = importlib.import_module(modules[name])
+    module.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])
