@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from distributions import every_distribution
+from distributions import ROOT, every_distribution
 from wheelhouse import build_wheels, dependency_closure, offline_pip_env, repack
 
 pytest.importorskip("hatchling", reason="the wheels are built with the test env's hatchling (nox -s tests has it)")
@@ -30,7 +32,7 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     house = tmp_path_factory.mktemp("wheelhouse")
     build_wheels([d.path for d in DISTRIBUTIONS], house)
     ours = {d.name for d in DISTRIBUTIONS}
-    needed = [r for d in INSTALLED for r in d.dependencies]
+    needed = [r for d in INSTALLED for r in d.dependencies] + ["hatchling"]  # the backend, for checkout installs
     for dist in dependency_closure(needed, skip=ours):
         repack(dist, house)
     return house
@@ -46,27 +48,67 @@ def test_every_distribution_builds_one_wheel_at_the_shared_version(wheelhouse: P
         assert f"\nVersion: {dist.version}\n" in _wheel_metadata(built[0])
 
 
+def _fresh_venv(tmp_path: Path) -> tuple[Path, Path]:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    return venv, venv / "bin" / "python"
+
+
+def _pip_install(python: Path, wheelhouse: Path, *args: str, cwd: Path) -> None:
+    """pip install into ``python``'s environment, from the wheelhouse only."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--find-links",
+         str(wheelhouse), "--quiet", "--no-compile", *args],
+        env=offline_pip_env(wheelhouse.parent), capture_output=True, text=True, cwd=cwd)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def _listed_drivers(venv: Path, cwd: Path) -> dict[str, dict[str, object]]:
+    """What ``tt-connect drivers --json`` of that venv reports, after checking it imports its own copy."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import tt_connect; print(tt_connect.__file__)"],
+                           capture_output=True, text=True, check=True, cwd=cwd, env=env)
+    assert Path(where.stdout.strip()).is_relative_to(venv), "the checkout leaked into the new venv"
+    listed = subprocess.run([str(venv / "bin" / "tt-connect"), "drivers", "--json"],
+                            capture_output=True, text=True, cwd=cwd, env=env)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    return {str(entry["name"]): entry for entry in json.loads(listed.stdout)}
+
+
 @pytest.mark.slow
 def test_a_fresh_venv_installs_offline_from_the_wheelhouse_and_lists_every_driver(
         wheelhouse: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    venv, python = _fresh_venv(tmp_path)
     extras = ",".join(sorted(DISTRIBUTIONS[0].extras))
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--find-links",
-         str(wheelhouse), "--quiet", "--no-compile", f"tt-connect[{extras}]"],
-        env=offline_pip_env(), capture_output=True, text=True, cwd=tmp_path)
-    assert install.returncode == 0, install.stderr[-3000:]
-
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    where = subprocess.run([str(python), "-c", "import tt_connect; print(tt_connect.__file__)"],
-                           capture_output=True, text=True, check=True, cwd=tmp_path, env=env)
-    assert Path(where.stdout.strip()).is_relative_to(venv), "the checkout leaked into the new venv"
-    listed = subprocess.run([str(venv / "bin" / "tt-connect"), "drivers", "--json"],
-                            capture_output=True, text=True, cwd=tmp_path, env=env)
-    assert listed.returncode == 0, listed.stderr[-3000:]
-    report = {entry["name"]: entry for entry in json.loads(listed.stdout)}
-    expected = {"paper"} | {name for d in INSTALLED for name in d.drivers}
-    assert set(report) == expected
+    _pip_install(python, wheelhouse, f"tt-connect[{extras}]", cwd=tmp_path)
+    report = _listed_drivers(venv, tmp_path)
+    assert set(report) == {"paper"} | {name for d in INSTALLED for name in d.drivers}
     assert all("operations" in entry for entry in report.values()), "a driver listed without its matrix"
+
+
+def _readme_command(pattern: str) -> list[str]:
+    """The arguments of the README's command line that matches ``pattern``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(line for block in re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+                for line in block.splitlines() if re.search(pattern, line))
+    return shlex.split(line.split("#")[0])
+
+
+@pytest.mark.slow
+def test_the_readme_checkout_install_works_offline_in_a_fresh_venv(wheelhouse: Path, tmp_path: Path) -> None:
+    command = _readme_command(r"pip install \./tt_connect_core")
+    paths = command[command.index("install") + 1:]
+    venv, python = _fresh_venv(tmp_path)
+    _pip_install(python, wheelhouse, "hatchling", cwd=ROOT)  # what the index would give pip's build step
+    _pip_install(python, wheelhouse, "--no-build-isolation", *paths, cwd=ROOT)
+    report = _listed_drivers(venv, tmp_path)
+    assert set(report) == {"paper"} | {p.rsplit("/", 1)[1] for p in paths if p.startswith("./drivers/")}
+
+
+def test_the_wheel_files_the_readme_names_are_the_ones_the_build_writes() -> None:
+    named = [a for a in _readme_command(r"pip install dist/") if a.endswith(".whl")]
+    assert named
+    versions = {d.name.replace("-", "_"): d.version for d in DISTRIBUTIONS}
+    for wheel in named:
+        name, version = Path(wheel).name.split("-")[:2]
+        assert versions.get(name) == version, f"README names {wheel}; the build writes version {versions.get(name)}"

@@ -93,9 +93,10 @@ def _resolve_plugin(name: str) -> object:
         try:
             return eps[key].load()
         except Exception as exc:  # a broken third-party package must not crash with its own error
+            distribution = eps[key].dist.name if eps[key].dist is not None else f"tt-connect-{key}"
             raise DriverError(
                 f"the driver {name!r} is installed but failed to import ({type(exc).__name__}: {exc}); "
-                f"reinstall it: pip install --force-reinstall tt-connect-{key}"
+                f"reinstall its distribution {distribution} the way you installed it ({_install_routes(distribution)})"
             ) from None
     raise _unknown_broker(name)
 
@@ -122,8 +123,8 @@ def _first_party_drivers() -> dict[str, str]:
 def _unknown_broker(name: str) -> UnknownBrokerError:
     """Say what is installed, the closest name for a typo, and how to install the missing driver.
 
-    Never a bare ``pip install tt-connect...`` from the index: until this project publishes, that
-    name on the public index belongs to an earlier, unrelated project.
+    Never an install by name from the public index: until this project publishes, the name
+    tt-connect there belongs to an earlier, unrelated project.
     """
     key = name.lower()
     installed = available_drivers()
@@ -145,15 +146,20 @@ def _unknown_broker(name: str) -> UnknownBrokerError:
             f"distribution (by convention tt-connect-{key}); install it as its author documents",
             distribution=f"tt-connect-{key}", suggestions=close,
         )
-    folder = distribution.removeprefix("tt-connect-")
-    wheel = distribution.replace("-", "_")
     return UnknownBrokerError(
-        f"{message} The {wanted} driver is the distribution {distribution}: from a tt-connect checkout, "
-        f"pip install ./drivers/{folder} ; from a wheelhouse (nox -s build writes one to dist/), "
-        f"pip install dist/{wheel}-*.whl . It is not on the public package index yet (the name "
-        "tt-connect there belongs to an earlier, unrelated project)",
+        f"{message} The {wanted} driver is the distribution {distribution}: {_install_routes(distribution)}. "
+        "It is not on the public package index yet (the name tt-connect there belongs to an earlier, "
+        "unrelated project)",
         distribution=distribution, suggestions=close,
     )
+
+
+def _install_routes(distribution: str) -> str:
+    """How to install one of our distributions without the public index: a checkout, or a wheelhouse."""
+    folder = distribution.removeprefix("tt-connect-")
+    wheel = distribution.replace("-", "_")
+    return (f"from a tt-connect checkout, pip install ./drivers/{folder} ; from a wheelhouse (nox -s build "
+            f"writes one to dist/), pip install dist/{wheel}-*.whl")
 
 
 def _reject_async_hooks(plugin: object, name: str) -> None:
@@ -183,8 +189,8 @@ def _check_plugin(plugin: object, name: str) -> DriverDescription:
     if description.api_version != DRIVER_API_VERSION:
         raise DriverError(
             f"driver {name!r} implements driver API version {description.api_version}, but this "
-            f"tt-connect implements version {DRIVER_API_VERSION}; install matching versions "
-            f"(pip install -U tt-connect tt-connect-{name.lower()})",
+            f"tt-connect implements version {DRIVER_API_VERSION}; install a core and a driver of the same "
+            f"release (from one tt-connect checkout: pip install ./tt_connect_core ./drivers/{name.lower()})",
             broker=name,
         )
     return description
