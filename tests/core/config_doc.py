@@ -1,0 +1,117 @@
+"""docs/configuration.md's tables, generated from the config Structs so that they cannot drift.
+
+Every table sits between ``<!-- config-table: NAME -->`` and ``<!-- /config-table -->`` (``client`` for
+:class:`~tt_connect.config.ClientOptions`, else a driver name) and is rendered from the Struct's fields
+(name, type, default) and the ``Attributes`` section of its docstring. ``tests/core/test_configuration_doc.py``
+fails when the doc and the Structs disagree; ``python tests/core/config_doc.py`` rewrites the tables
+(and appends a section for a driver the doc does not have yet).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+_BLOCK = re.compile(r"(<!-- config-table: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /config-table -->)", re.S)
+
+
+def attribute_docs(cls: type) -> dict[str, str]:
+    """Field name -> its description, from the numpydoc ``Attributes`` section of ``cls``."""
+    doc = inspect.getdoc(cls) or ""
+    lines = doc.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Attributes") + 2
+    except StopIteration:
+        return {}
+    found: dict[str, str] = {}
+    names: list[str] = []
+    for line in lines[start:]:
+        if line and not line.startswith(" "):
+            if line.strip() in ("Examples", "Notes", "See Also", "Parameters"):
+                break
+            names = [n.strip() for n in line.split(",") if n.strip()]
+            for name in names:
+                found[name] = ""
+        elif line.strip():
+            for name in names:
+                found[name] = (found[name] + " " + line.strip()).strip()
+    return found
+
+
+def _type(annotation: Any) -> str:
+    if typing.get_origin(annotation) is typing.Literal:
+        return " \\| ".join(f"`{value}`" for value in typing.get_args(annotation))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return " \\| ".join(_type(arg) for arg in typing.get_args(annotation))
+    if annotation is type(None):
+        return "`None`"
+    return f"`{getattr(annotation, '__name__', str(annotation))}`"
+
+
+def _default(field: msgspec.structs.FieldInfo) -> str:
+    if field.required:
+        return "required"
+    value = field.default
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, str):
+        return f'`"{value}"`' if value else '`""`'
+    return f"`{value}`"
+
+
+def render(cls: type[msgspec.Struct]) -> str:
+    """The markdown table of one config Struct."""
+    from tt_connect.config import _MUST_BE_REFERENCED
+
+    described = attribute_docs(cls)
+    hints = typing.get_type_hints(cls)
+    rows = ["| setting | type | default | meaning |", "|---|---|---|---|"]
+    for field in msgspec.structs.fields(cls):
+        description = described.get(field.name)
+        if not description:
+            raise AssertionError(f"{cls.__qualname__}.{field.name} has no description in the Attributes section of "
+                                 "its docstring: document it there, the table is generated from it")
+        secret = " **Secret**: in a file, `{ env = \"...\" }` or `{ keyring = \"...\" }`." \
+            if _MUST_BE_REFERENCED.search(field.name) and hints[field.name] in (str, str | None) else ""
+        text = description.replace("``", "`").replace("|", "\\|")  # reST literals as markdown code
+        rows.append(f"| `{field.name}` | {_type(hints[field.name])} | {_default(field)} | {text}{secret} |")
+    return "\n".join(rows) + "\n"
+
+
+def tables() -> dict[str, str]:
+    """``client`` and every installed driver -> its rendered table."""
+    from tt_connect.config import ClientOptions
+    from tt_connect.drivers import available_drivers, load_driver
+
+    found = {"client": render(ClientOptions)}
+    for name in available_drivers():
+        found[name] = render(load_driver(name).description.config_type)
+    return found
+
+
+def documented(text: str) -> dict[str, str]:
+    """The tables the doc holds now, by name."""
+    return {m.group("name"): m.group("body") for m in _BLOCK.finditer(text)}
+
+
+def rewrite(text: str, wanted: dict[str, str]) -> str:
+    """Replace each table with its generated form; append a section for each table the doc lacks."""
+    text = _BLOCK.sub(lambda m: m.group(1) + wanted.get(m.group("name"), m.group("body")) + m.group(4), text)
+    for name in sorted(set(wanted) - set(documented(text))):
+        text += (f"\n### `{name}`\n\n<!-- config-table: {name} -->\n{wanted[name]}<!-- /config-table -->\n")
+    return text
+
+
+if __name__ == "__main__":
+    DOC.write_text(rewrite(DOC.read_text(encoding="utf-8"), tables()), encoding="utf-8")
+    sys.stdout.write(f"rewrote the tables of {DOC}\n")
