@@ -93,7 +93,8 @@ def _resolve_plugin(name: str) -> object:
         try:
             return eps[key].load()
         except Exception as exc:  # a broken third-party package must not crash with its own error
-            distribution = eps[key].dist.name if eps[key].dist is not None else f"tt-connect-{key}"
+            owner = eps[key].dist
+            distribution = owner.name if owner is not None else f"tt-connect-{key}"
             raise DriverError(
                 f"the driver {name!r} is installed but failed to import ({type(exc).__name__}: {exc}); "
                 f"reinstall its distribution {distribution} the way you installed it ({_install_routes(distribution)})"
