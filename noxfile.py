@@ -22,8 +22,9 @@ TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.23", "pytest-timeout>=2.3", "hatchl
 
 
 def drivers() -> list[str]:
-    """Every driver distribution in the repository, as editable install arguments."""
-    found = sorted(p.parent for p in (ROOT / "drivers").glob("*/pyproject.toml"))
+    """Every driver distribution in the repository (the example driver too), as editable install arguments."""
+    found = sorted(p.parent for pattern in ("drivers/*/pyproject.toml", "examples/*/pyproject.toml")
+                   for p in ROOT.glob(pattern))
     args: list[str] = []
     for path in found:
         args += ["-e", f"./{path.relative_to(ROOT)}[test]"]
@@ -68,7 +69,9 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, then over every driver's package (against the core's sources)."""
     install_all(session, "mypy>=1.10", *TEST_DEPS)
     session.run("mypy", "--strict", "tt_connect_core/src/tt_connect")
-    packages = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "drivers").glob("*/src/tt_connect_*"))
+    packages = sorted(str(p.relative_to(ROOT)) for pattern in ("drivers/*/src/tt_connect_*",
+                                                               "examples/*/src/tt_connect_*")
+                      for p in ROOT.glob(pattern))
     session.run("mypy", "--strict", *packages, env={"MYPYPATH": "tt_connect_core/src"})
 
 

@@ -38,5 +38,5 @@ KITE_READ_OPTIONS = "header=true, all_varchar=true, delim=',', quote='\"', escap
 
 
 def kite_source(local: bytes) -> InstrumentSource:
-    return InstrumentSource(select_sql=KITE_SELECT, format="csv", local=lambda: local,
+    return InstrumentSource.one_file(select_sql=KITE_SELECT, format="csv", local=lambda: local,
                             read_options=KITE_READ_OPTIONS, publish_time=dt.time(8, 30))

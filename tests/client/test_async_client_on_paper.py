@@ -150,9 +150,11 @@ async def test_lot_size_is_enforced_for_derivatives(broker: AsyncTTConnect) -> N
 
 
 async def test_unknown_order_ids_are_order_not_found(broker: AsyncTTConnect) -> None:
-    with pytest.raises(OrderNotFoundError):
-        await broker.cancel_order("999999")
-    with pytest.raises(InvalidOrderError):
+    for call in (broker.cancel_order, broker.order, broker.order_history, broker.order_trades,
+                 lambda oid: broker.modify_order(oid, price=10.0)):
+        with pytest.raises(OrderNotFoundError):
+            await call("999999")
+    with pytest.raises(InputError):
         await broker.order_history("")
 
 
@@ -203,8 +205,11 @@ async def test_quotes_ltp_and_history(broker: AsyncTTConnect) -> None:
     end = dt.datetime.now(dt.UTC)
     candles = await broker.history(reliance(), CandleInterval.MINUTE_15, end - dt.timedelta(days=3), end)
     assert candles and all(c.low <= c.open <= c.high for c in candles)
-    with pytest.raises(InvalidOrderError):
-        await broker.history(reliance(), CandleInterval.DAY, end, end - dt.timedelta(days=1))
+    with pytest.raises(InputError):
+        await broker.history(reliance(), CandleInterval.DAY, end - dt.timedelta(days=1), end - dt.timedelta(days=2))
+    in_future = await broker.history(reliance(), "15m", (end - dt.timedelta(days=1)).isoformat(),
+                                     end + dt.timedelta(days=3))
+    assert in_future and max(c.timestamp for c in in_future) <= dt.datetime.now(dt.UTC)
 
 
 async def test_streaming_ticks_and_order_updates_through_subscribe(broker: AsyncTTConnect) -> None:

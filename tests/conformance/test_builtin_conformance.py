@@ -13,24 +13,24 @@ from tt_connect.driver_api import BrokerSymbol
 from tt_connect.drivers import register_driver, unregister_driver
 from tt_connect.enums import Exchange, OrderStatus, OrderType, ProductType, Side, StreamMode, Variety
 from tt_connect.instruments import Equity
-from tt_connect.models import Order, OrderRequest
+from tt_connect.models import CancelRequest, Order, OrderRequest
 from tt_connect.testing import (
     DriverConformance,
     FaultInjector,
     RequestCase,
     ResponseCase,
     StaticContext,
-    template_driver,
 )
+from tt_connect.testing.template_driver import TemplateDriver
 
 pytestmark = pytest.mark.conformance
 
 
 class _PaperFaults:
-    """Paper has no network to break except its stream sockets."""
+    """Paper has no network to break except its stream sockets; its market can close."""
 
     def __init__(self, client: Any) -> None:
-        self._client = client
+        self._transport = client._rt.transport
 
     def drop_next_order_response(self) -> None:
         pytest.skip("the paper transport is in-process: there is no response to drop")
@@ -39,7 +39,13 @@ class _PaperFaults:
         pytest.skip("the paper broker has no session")
 
     def kill_streams(self) -> None:
-        self._client._transport.kill_sockets()
+        self._transport.kill_sockets()
+
+    def close_market(self) -> None:
+        self._transport.engine.close_market()
+
+    def open_market(self) -> None:
+        self._transport.engine.open_market()
 
 
 def _reliance() -> Equity:
@@ -80,9 +86,11 @@ class TestPaperConformance(DriverConformance):
         return [
             RequestCase(name="place_order limit", build=lambda api, ctx: api.place_order(ctx, order),
                         method="POST", path="/orders",
-                        params={"token": "1", "side": "BUY", "qty": "10", "order_type": "LIMIT", "price": "2900.5"},
+                        params={"token": 1, "side": "BUY", "qty": 10, "order_type": "LIMIT", "price": 2900.5},
                         encoding="json"),
-            RequestCase(name="cancel", build=lambda api, ctx: api.cancel_order(ctx, "42", Variety.REGULAR),
+            RequestCase(name="cancel",
+                        build=lambda api, ctx: api.cancel_order(ctx, CancelRequest(order_id="42",
+                                                                                   variety=Variety.REGULAR)),
                         method="DELETE", path="/orders/42"),
             RequestCase(name="quote", build=lambda api, ctx: api.quote(ctx, [_reliance()], StreamMode.FULL),
                         method="GET", path="/quote", params={"tokens": "1"}, encoding="query"),
@@ -99,20 +107,21 @@ class TestPaperConformance(DriverConformance):
 
     @pytest.fixture
     def client_options(self) -> dict[str, Any]:
-        return {"instruments_db": ":memory:", "config": {"tick_interval": 0.02}}
+        return {"instruments_db": ":memory:", "config": {"tick_interval": 0.02}, "retry_base_delay": 0.01,
+                "retry_max_delay": 0.05}
 
     @pytest.fixture
     def faults(self, client: Any) -> FaultInjector:
         return _PaperFaults(client)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module", autouse=True)
 def template_registered() -> Iterator[None]:
-    register_driver("template", template_driver)
+    """Registered before any class-scoped fixture (the suite's ``emulator``) looks the driver up."""
+    register_driver("template", TemplateDriver)
     yield
     unregister_driver("template")
 
 
-@pytest.mark.usefixtures("template_registered")
 class TestTemplateConformance(DriverConformance):
     broker = "template"

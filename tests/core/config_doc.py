@@ -89,12 +89,15 @@ def render(cls: type[msgspec.Struct]) -> str:
 
 
 def tables() -> dict[str, str]:
-    """``client`` and every installed driver -> its rendered table."""
+    """``client``, ``paper`` and every driver this project ships (the core's extras) -> its rendered table.
+
+    Third-party drivers installed beside them (the example driver, say) document themselves.
+    """
     from tt_connect.config import ClientOptions
-    from tt_connect.drivers import available_drivers, load_driver
+    from tt_connect.drivers import _first_party_drivers, load_driver
 
     found = {"client": render(ClientOptions)}
-    for name in available_drivers():
+    for name in ["paper", *sorted(_first_party_drivers())]:
         found[name] = render(load_driver(name).description.config_type)
     return found
 

@@ -50,7 +50,8 @@ def test_stream_prints_ticks_and_stops(capsys: pytest.CaptureFixture[str]) -> No
         (("funds", "--broker", "nosuch"), "tt-connect-nosuch"),
         (("quote", "RELIANCE"), "EXCHANGE:SYMBOL"),
         (("quote", "NSE:NOTASTOCK"), "is not in the instrument master"),
-        (("emulate", "nosuch"), "no emulator"),
+        (("emulate", "nosuch"), "no tt-connect driver named 'nosuch'"),
+        (("emulate", "paper"), "ships no emulator"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...],
@@ -107,13 +108,14 @@ def test_an_ltp_stream_prints_no_fields_the_mode_does_not_carry(capsys: pytest.C
 
 
 def test_emulate_help_lists_the_installed_emulators(capsys: pytest.CaptureFixture[str]) -> None:
-    from tt_connect.cli.commands import emulator_modules
+    from tt_connect.cli.commands import emulators
 
     with pytest.raises(SystemExit):
         main(["emulate", "--help"])
     out = capsys.readouterr().out
     listed = out.split("installed emulators:")[1].strip()
-    assert listed == (", ".join(emulator_modules()) or "none")
+    assert listed == (", ".join(emulators()) or "none")
+    assert "zerodha" in listed
 
 
 def test_drivers_shows_a_matrix_for_every_driver_without_credentials(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from tt_connect.config import ClientOptions, load_config, parse_client_options, parse_driver_config
@@ -88,3 +90,24 @@ def test_keyring_reference_on_a_machine_without_keyring_says_to_use_env(tmp_path
     path = write(tmp_path, 'broker = "kite"\n[kite]\napi_secret = { keyring = "kite-secret" }\n')
     with pytest.raises(ConfigurationError, match="kite-secret"):
         load_config(path)
+
+
+class AnnouncedConfig(DriverConfig, frozen=True, kw_only=True):
+    api_url: str
+    api_key: str
+    totp_secret: str = ""
+    announcement_aliases: ClassVar[Mapping[str, str]] = {"rest_url": "api_url"}
+    announcement_ignored: ClassVar[frozenset[str]] = frozenset({"broker", "request_token", "pid"})
+
+
+def test_an_emulator_announcement_is_a_valid_config_as_it_is() -> None:
+    from tt_connect.config import parse_driver_config
+
+    announcement = {"broker": "acme", "rest_url": "http://127.0.0.1:9", "api_key": "k", "totp_secret": "S",
+                    "request_token": "one-time", "pid": 4242}
+    config = parse_driver_config(AnnouncedConfig, announcement, broker="acme")
+    assert (config.api_url, config.api_key, config.totp_secret) == ("http://127.0.0.1:9", "k", "S")
+    both = parse_driver_config(AnnouncedConfig, {**announcement, "api_url": "http://127.0.0.1:8"}, broker="acme")
+    assert both.api_url == "http://127.0.0.1:8"  # the field itself wins over its alias
+    with pytest.raises(ConfigurationError, match="unknown field"):
+        parse_driver_config(AnnouncedConfig, {**announcement, "surprise": 1}, broker="acme")

@@ -11,6 +11,7 @@ from tt_connect.driver_api import (
     Capabilities,
     DriverConfig,
     DriverDescription,
+    DriverPlugin,
     InstrumentSource,
     Operation,
     SegmentCapabilities,
@@ -33,21 +34,29 @@ class FakeConfig(DriverConfig, frozen=True, kw_only=True):
     api_secret: str = ""
 
 
-class FakeDriver:
+class FakeDriver(DriverPlugin[FakeConfig]):
+    name = "fake"
+    config_type = FakeConfig
+
     def __init__(self, api_version: int = DRIVER_API_VERSION) -> None:
-        self.api_version = api_version
+        self.api_version = api_version  # type: ignore[misc]
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(operations={Operation.PROFILE: Support.SUPPORTED})
+
+    def instrument_source(self, config: FakeConfig) -> InstrumentSource:
+        return InstrumentSource(select_sql="SELECT 1", files=())
+
+    def api(self, config: FakeConfig) -> BrokerApi:
+        return BrokerApi()
+
+
+class VersionOneDriver:
+    """What a driver of contract v1 looked like: a module (here an object) of hook functions."""
 
     @hookimpl
     def ttc_describe(self) -> DriverDescription:
-        return DriverDescription(name="fake", api_version=self.api_version, config_type=FakeConfig)
-
-    @hookimpl
-    def ttc_capabilities(self, config: DriverConfig) -> Capabilities:
-        return Capabilities(operations={Operation.PROFILE: Support.SUPPORTED})
-
-    @hookimpl
-    def ttc_instrument_source(self, config: DriverConfig) -> InstrumentSource:
-        return InstrumentSource(select_sql="SELECT 1")
+        return DriverDescription(name="old", api_version=1, config_type=FakeConfig)
 
     @hookimpl
     def ttc_api(self, config: DriverConfig) -> BrokerApi:
@@ -149,11 +158,32 @@ def test_async_hook_implementations_are_refused() -> None:
         unregister_driver("fake")
 
 
-def test_missing_required_hooks_are_named() -> None:
-    register_driver("fake", SimpleNamespace(ttc_describe=lambda: None))
+def test_a_version_one_driver_is_refused_naming_both_versions() -> None:
+    register_driver("old", VersionOneDriver())
     try:
-        with pytest.raises(DriverError, match="ttc_capabilities"):
+        wanted = f"version 1, but this tt-connect implements version {DRIVER_API_VERSION};"
+        with pytest.raises(DriverError, match=wanted):
+            load_driver("old")
+    finally:
+        unregister_driver("old")
+
+
+def test_something_that_is_not_a_driver_plugin_is_refused() -> None:
+    register_driver("fake", SimpleNamespace(ttc_describe=lambda: DriverDescription(
+        name="fake", api_version=DRIVER_API_VERSION, config_type=FakeConfig)))
+    try:
+        with pytest.raises(DriverError, match=r"not a tt_connect\.driver_api\.DriverPlugin"):
             load_driver("fake")
+    finally:
+        unregister_driver("fake")
+
+
+def test_a_driver_plugin_class_is_instantiated_by_the_loader() -> None:
+    register_driver("fake", FakeDriver)
+    try:
+        loaded = load_driver("fake")
+        assert isinstance(loaded.plugin, FakeDriver)
+        assert loaded.plugin.ttc_capabilities().support(Operation.PROFILE) is Support.SUPPORTED
     finally:
         unregister_driver("fake")
 
@@ -188,26 +218,34 @@ def test_a_template_broker_api_refuses_everything_with_unsupported_operation() -
 def test_capability_matrix_refuses_what_a_segment_does_not_support() -> None:
     from tt_connect.instruments import Equity
     from tt_connect.models import OrderRequest
+    from tt_connect.request_builder.capabilities import require, require_order
 
     caps = Capabilities(
         operations={Operation.PLACE_ORDER: Support.SUPPORTED},
         segments=(SegmentCapabilities(exchange=Exchange.NSE, order_types=frozenset({OrderType.MARKET}),
                                       products=frozenset({ProductType.CNC}),
-                                      validities=frozenset({Validity.DAY})),),
+                                      validities=frozenset({Validity.DAY}),
+                                      emulated_validities=frozenset({Validity.TTL})),),
     )
-    caps.require(Operation.PLACE_ORDER, "fake")
+    assert require(caps, Operation.PLACE_ORDER, "fake") is Support.SUPPORTED
     with pytest.raises(UnsupportedOperationError, match="does not support gtt"):
-        caps.require(Operation.GTT, "fake")
+        require(caps, Operation.GTT, "fake")
     good = OrderRequest(instrument=Equity(exchange=Exchange.NSE, symbol="A"), qty=1, side=Side.BUY,
                         product=ProductType.CNC, order_type=OrderType.MARKET)
-    caps.require_order(good, "fake")
+    assert require_order(caps, good, "fake") is Support.SUPPORTED
+    ttl = OrderRequest(instrument=good.instrument, qty=1, side=Side.BUY, product=ProductType.CNC,
+                       order_type=OrderType.MARKET, validity=Validity.TTL, validity_ttl=3)
+    assert require_order(caps, ttl, "fake") is Support.EMULATED
+    with pytest.raises(UnsupportedOperationError, match="validity IOC"):
+        require_order(caps, OrderRequest(instrument=good.instrument, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                         order_type=OrderType.MARKET, validity=Validity.IOC), "fake")
     with pytest.raises(UnsupportedOperationError, match="order type LIMIT"):
-        caps.require_order(OrderRequest(instrument=good.instrument, qty=1, side=Side.BUY, product=ProductType.CNC,
-                                        order_type=OrderType.LIMIT, price=1.0), "fake")
+        require_order(caps, OrderRequest(instrument=good.instrument, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                         order_type=OrderType.LIMIT, price=1.0), "fake")
     with pytest.raises(UnsupportedOperationError, match="does not trade on BSE"):
-        caps.require_order(OrderRequest(instrument=Equity(exchange=Exchange.BSE, symbol="A"), qty=1,
-                                        side=Side.BUY, product=ProductType.CNC, order_type=OrderType.MARKET),
-                           "fake")
+        require_order(caps, OrderRequest(instrument=Equity(exchange=Exchange.BSE, symbol="A"), qty=1,
+                                         side=Side.BUY, product=ProductType.CNC, order_type=OrderType.MARKET),
+                      "fake")
 
 
 def test_driver_config_repr_hides_secrets() -> None:

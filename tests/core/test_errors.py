@@ -26,7 +26,13 @@ def test_order_status_unknown_carries_the_tag_and_is_not_retryable() -> None:
     ("cls", "base"),
     [
         (errors.SessionExpiredError, errors.BrokerRefusedError),
-        (errors.InvalidOrderError, errors.OrderRejectedError),
+        (errors.InvalidOrderError, errors.InputError),
+        (errors.InvalidSubscriptionError, errors.InputError),
+        (errors.InvalidSubscriptionError, errors.StreamingError),
+        (errors.BrokerInputError, errors.InputError),
+        (errors.BrokerInputError, errors.BrokerRefusedError),
+        (errors.OrderNotOpenError, errors.OrderRejectedError),
+        (errors.GttNotFoundError, errors.OrderNotFoundError),
         (errors.InsufficientFundsError, errors.OrderRejectedError),
         (errors.OrderNotFoundError, errors.BrokerRefusedError),
         (errors.RateLimitQueueFullError, errors.TransientError),
@@ -38,6 +44,23 @@ def test_order_status_unknown_carries_the_tag_and_is_not_retryable() -> None:
 def test_error_tree(cls: type[errors.TTConnectError], base: type[errors.TTConnectError]) -> None:
     assert issubclass(cls, base)
     assert issubclass(cls, errors.TTConnectError)
+
+
+def test_an_input_mistake_found_before_sending_is_not_a_broker_refusal() -> None:
+    for cls in (errors.InputError, errors.InvalidOrderError, errors.InvalidSubscriptionError):
+        assert not issubclass(cls, errors.BrokerRefusedError), cls
+
+
+def test_an_order_refusal_carries_its_canonical_reason() -> None:
+    from tt_connect.enums import RejectionReason
+
+    assert errors.InsufficientFundsError("no margin").reason is RejectionReason.INSUFFICIENT_FUNDS
+    refused = errors.OrderRejectedError("outside band", reason=RejectionReason.PRICE_OUTSIDE_BAND)
+    assert refused.reason is RejectionReason.PRICE_OUTSIDE_BAND
+    assert errors.OrderRejectedError("who knows").reason is None
+    import pickle
+
+    assert pickle.loads(pickle.dumps(refused)).reason is RejectionReason.PRICE_OUTSIDE_BAND
 
 
 def test_every_error_carries_broker_code_status_and_a_redacted_raw_payload() -> None:

@@ -15,6 +15,7 @@ from tt_connect import instruments
 from tt_connect.driver_api import InstrumentSource
 from tt_connect.enums import Exchange, InstrumentKind, OptionType, OrderType, ProductType, Side
 from tt_connect.errors import (
+    DriverError,
     InstrumentError,
     InstrumentNotFoundError,
     InstrumentsNotReadyError,
@@ -52,12 +53,12 @@ FROM {source}"""
 
 
 def csv_source(url: str = "http://127.0.0.1:1/alpha.csv", publish: dt.time = dt.time(8, 0)) -> InstrumentSource:
-    return InstrumentSource(select_sql=SELECT, url=url, read_options="header=true, all_varchar=true",
+    return InstrumentSource.one_file(select_sql=SELECT, url=url, read_options="header=true, all_varchar=true",
                             publish_time=publish)
 
 
 def local_source(body: str) -> InstrumentSource:
-    return InstrumentSource(select_sql=SELECT, local=body.encode, read_options="header=true, all_varchar=true")
+    return InstrumentSource.one_file(select_sql=SELECT, local=body.encode, read_options="header=true, all_varchar=true")
 
 
 @pytest.fixture(autouse=True)
@@ -201,14 +202,16 @@ async def test_bad_load_arguments_are_refused_clearly(clock: ManualClock, broker
 
 async def test_a_source_without_a_download_or_local_file_is_refused(clock: ManualClock) -> None:
     master = InstrumentMaster(":memory:", clock=clock)
-    with pytest.raises(InstrumentError, match="no instrument source"):
-        await master.load("alpha", InstrumentSource(select_sql=SELECT), None)
+    with pytest.raises(InstrumentError, match="no instrument file to download"):
+        await master.load("alpha", InstrumentSource.one_file(select_sql=SELECT), None)
+    with pytest.raises(DriverError, match="names no file"):
+        await master.load("alpha", InstrumentSource(select_sql=SELECT, files=()), None)
 
 
 async def test_a_json_master_loads_through_read_json(clock: ManualClock) -> None:
     rows = [{"tok": "1", "exch": "NSE", "seg": "NSE", "kind": "EQ", "sym": "WIPRO", "exp": None, "strike": None,
              "opt": None, "lot": "1", "tick": "0.05", "name": "WIPRO LTD"}]
-    source = InstrumentSource(select_sql=SELECT, format="json", local=lambda: json.dumps(rows).encode())
+    source = InstrumentSource.one_file(select_sql=SELECT, format="json", local=lambda: json.dumps(rows).encode())
     master = InstrumentMaster(":memory:", clock=clock)
     assert (await master.load("jsonbroker", source, None)).rows == 1
     assert master.view("jsonbroker").by_symbol("NSE", "WIPRO").symbol == "WIPRO"

@@ -37,7 +37,7 @@ FROM {source}"""
 
 
 def source(url: str = "http://127.0.0.1:1/a.csv") -> InstrumentSource:
-    return InstrumentSource(select_sql=SELECT, url=url, read_options="header=true, all_varchar=true",
+    return InstrumentSource.one_file(select_sql=SELECT, url=url, read_options="header=true, all_varchar=true",
                             publish_time=dt.time(8, 0))
 
 
@@ -195,7 +195,7 @@ async def test_a_select_missing_columns_is_a_driver_error(clock: ManualClock) ->
     from tt_connect.errors import DriverError
 
     master = InstrumentMaster(":memory:", clock=clock)
-    bad = InstrumentSource(select_sql="SELECT sym AS symbol FROM {source}", url="http://127.0.0.1:1/x",
+    bad = InstrumentSource.one_file(select_sql="SELECT sym AS symbol FROM {source}", url="http://127.0.0.1:1/x",
                            read_options="header=true")
     with pytest.raises(DriverError, match="does not emit"):
         await master.load("a", bad, Fetcher(ROWS_A))

@@ -43,7 +43,7 @@ def records(count: int, name: str = "X LTD") -> list[dict[str, Any]]:
 
 
 def json_source() -> InstrumentSource:
-    return InstrumentSource(select_sql=SELECT, format="json", read_options=f"format='auto', columns={COLUMNS}")
+    return InstrumentSource.one_file(select_sql=SELECT, format="json", read_options=f"format='auto', columns={COLUMNS}")
 
 
 def stored(store: Store) -> set[tuple[Any, ...]]:
@@ -61,10 +61,10 @@ def attempts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seen: list[int] = []
     real = Store._load_pieces
 
-    def spy(self: Store, broker: str, source: InstrumentSource, body: bytes, cuts: list[tuple[int, int]],
-            loaded_at: dt.datetime) -> int:
-        seen.append(len(cuts))
-        return real(self, broker, source, body, cuts, loaded_at)
+    def spy(self: Store, broker: str, source: InstrumentSource, blobs: list[bytes],
+            cuts: list[list[tuple[int, int]]], loaded_at: dt.datetime) -> int:
+        seen.append(sum(len(file_cuts) for file_cuts in cuts))
+        return real(self, broker, source, blobs, cuts, loaded_at)
 
     monkeypatch.setattr(Store, "_load_pieces", spy)
     return seen

@@ -58,3 +58,8 @@ def every_distribution() -> list[Distribution]:
     for group in ("drivers", "contrib"):
         paths += sorted(p.parent for p in (ROOT / group).glob("*/pyproject.toml"))
     return [read(p) for p in paths]
+
+
+def examples() -> list[Distribution]:
+    """The example distributions (``examples/*``): not published, but the shape third parties copy."""
+    return [read(p.parent) for p in sorted((ROOT / "examples").glob("*/pyproject.toml"))]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from distributions import Distribution, every_distribution
+from distributions import Distribution, every_distribution, examples
 from packaging.requirements import Requirement
 from packaging.version import Version
 
@@ -23,6 +23,15 @@ def test_the_core_version_sorts_above_the_earlier_project_of_the_same_name() -> 
 def test_every_driver_and_contrib_package_is_in_step_with_the_core(dist: Distribution) -> None:
     assert dist.name.startswith("tt-connect-"), "every distribution of ours is named tt-connect-<name>"
     assert dist.version == CORE.version, f"{dist.path}: version {dist.version}, core {CORE.version}"
+    _requires_our_core(dist)
+
+
+@pytest.mark.parametrize("dist", examples(), ids=lambda d: d.name)
+def test_an_example_third_parties_copy_requires_our_core_not_the_earlier_project(dist: Distribution) -> None:
+    _requires_our_core(dist)
+
+
+def _requires_our_core(dist: Distribution) -> None:
     cores = [Requirement(r) for r in dist.dependencies if Requirement(r).name == "tt-connect"]
     assert cores, f"{dist.name} must depend on tt-connect"
     assert Version(CORE.version) in cores[0].specifier

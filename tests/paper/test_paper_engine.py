@@ -74,7 +74,7 @@ def test_limit_order_rests_until_the_price_crosses(engine: PaperEngine) -> None:
     order = engine.place(token=t, side="BUY", qty=1, order_type="LIMIT", product="CNC", price=ask + 0.05)
     assert order.status == "COMPLETE" and order.average_price == ask
     resting = engine.place(token=t, side="SELL", qty=1, order_type="LIMIT", product="CNC",
-                           price=round(ask * 1.5, 1))
+                           price=round(ask * 1.1, 1))
     assert resting.status == "OPEN"
 
 
@@ -101,7 +101,10 @@ def test_stop_loss_triggers_then_fills(engine: PaperEngine) -> None:
         ({"side": "SELL", "symbol": "SBIN"}, "NO_HOLDINGS"),
         ({"product": "NRML"}, "PRODUCT"),
         ({"symbol": "NIFTY 50", "kind": "IDX"}, "NOT_TRADABLE"),
-        ({"order_type": "SL", "trigger_price": 1.0, "price": 1.0}, "TRIGGER"),
+        ({"order_type": "SL", "trigger_price": 2800.0, "price": 2800.0}, "TRIGGER"),
+        ({"order_type": "LIMIT", "price": 1.0}, "PRICE_BAND"),
+        ({"order_type": "LIMIT", "price": 4000.0}, "PRICE_BAND"),
+        ({"qty": 1875, "symbol": "NIFTY", "kind": "FUT", "product": "NRML"}, "FREEZE"),
     ],
 )
 def test_rejections_carry_a_code(engine: PaperEngine, fields: dict[str, object], code: str) -> None:
@@ -113,6 +116,25 @@ def test_rejections_carry_a_code(engine: PaperEngine, fields: dict[str, object],
         engine.place(**order)  # type: ignore[arg-type]
     assert info.value.code == code
     assert not engine.orders
+
+
+def test_a_closed_market_refuses_regular_orders_and_keeps_amo_ones_until_it_opens(engine: PaperEngine) -> None:
+    t = token(engine, "RELIANCE")
+    engine.close_market()
+    with pytest.raises(PaperRejection) as info:
+        engine.place(token=t, side="BUY", qty=1, order_type="MARKET", product="CNC")
+    assert info.value.code == "MARKET_CLOSED"
+    amo = engine.place(token=t, side="BUY", qty=1, order_type="MARKET", product="CNC", amo=True)
+    engine.step(5)
+    assert engine.orders[amo.order_id].status == "OPEN"
+    engine.open_market()
+    assert engine.orders[amo.order_id].status == "COMPLETE"
+
+
+def test_a_refusal_recorded_as_a_rejected_order_keeps_its_code(engine: PaperEngine) -> None:
+    rejected = engine.place_or_reject(token=token(engine, "RELIANCE"), side="BUY", qty=100_000,
+                                      order_type="MARKET", product="CNC")
+    assert rejected.status == "REJECTED" and rejected.rejection_code == "FUNDS"
 
 
 def test_funds_add_up_after_a_day_of_trading(engine: PaperEngine) -> None:

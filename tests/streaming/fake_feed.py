@@ -1,4 +1,4 @@
-"""A tiny fake broker feed on 127.0.0.1 and the StreamSpec that speaks it.
+"""A tiny fake broker feed on 127.0.0.1 and the BrokerStream that speaks it.
 
 The protocol: the client sends JSON text ``{"sub": [tokens], "mode": "FULL"}``,
 ``{"unsub": [tokens]}`` and ``"ping"``; the server pushes binary frames of
@@ -15,11 +15,11 @@ import datetime as _dt
 import json
 import struct
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
-from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
+from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session
 from tt_connect.enums import OrderStatus, OrderType, ProductType, Side, StreamMode
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import Order, OrderUpdate, Tick
@@ -37,6 +37,8 @@ class ServerSocket:
     path: str = "/ws"
     subscribed: dict[int, str] = field(default_factory=dict)
     pings: int = 0
+    received: list[str] = field(default_factory=list)
+    """Every text message the client sent, in order (pings left out)."""
 
 
 @dataclass
@@ -66,6 +68,7 @@ class FeedServer:
                 if msg.data == "ping":
                     socket.pings += 1
                     continue
+                socket.received.append(msg.data)
                 data = json.loads(msg.data)
                 if "sub" in data:
                     socket.subscribed.update({int(t): data["mode"] for t in data["sub"]})
@@ -123,8 +126,8 @@ class FakeDecoder:
                 for token, paise, sent_ns in PACKET.iter_unpack(frame)]
 
 
-class FakeSpec:
-    """The fake feed's StreamSpec; limits and timings are set per test."""
+class FakeSpec(BrokerStream):
+    """The fake feed's BrokerStream; limits and timings are set per test."""
 
     def __init__(self, url: str, *, per_connection: int = 100, connections: int = 3, stale_after: float = 5.0,
                  ping_interval: float | None = None, carries_order_updates: bool = False,
@@ -140,9 +143,6 @@ class FakeSpec:
 
     def url(self, session: Session | None) -> str:
         return f"{self._url}?token={session.access_token if session else ''}"
-
-    def headers(self, session: Session | None) -> Mapping[str, str]:
-        return {}
 
     def ping(self) -> str | bytes | None:
         return "ping"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from tt_connect.enums import StreamMode
-from tt_connect.errors import InstrumentNotFoundError, StreamingError, TTConnectError
+from tt_connect.errors import InstrumentNotFoundError, InvalidSubscriptionError, StreamingError, TTConnectError
 from tt_connect.models import OrderUpdate, Tick
 from tt_connect.testing import eventually
 
@@ -191,23 +191,25 @@ async def test_order_updates_keep_connection_zero_open_without_instruments(
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda e, i: e.subscribe(["INFY"], on_tick=print), "is not an instrument"),
-    (lambda e, i: e.subscribe(i[0], on_tick=print), "takes a list of instruments"),
-    (lambda e, i: e.subscribe("INFY", on_tick=print), "takes a list of instruments"),
+    (lambda e, i: e.subscribe(["INFY"], on_tick=print), "cannot read instrument 'INFY'"),
+    (lambda e, i: e.subscribe({"INFY": 1}, on_tick=print), "must be an instrument or a list of them"),
+    (lambda e, i: e.subscribe("INFY", on_tick=print), "write EXCHANGE:SYMBOL"),
     (lambda e, i: e.subscribe([], on_tick=print), "at least one instrument"),
-    (lambda e, i: e.subscribe(i, mode="FAST", on_tick=print), "unknown stream mode 'FAST'"),
+    (lambda e, i: e.subscribe(i, mode="FAST", on_tick=print), "mode must be one of StreamMode.LTP"),
     (lambda e, i: e.subscribe(i), "needs on_tick"),
     (lambda e, i: e.subscribe(i, on_tick="print"), "on_tick must be a function"),
     (lambda e, i: e.subscribe(i, on_tick=print, on_error="log"), "on_error must be a function"),
     (lambda e, i: e.subscribe([], on_order_update=print), "carries no order updates"),
-    (lambda e, i: e.unsubscribe([42]), "is not an instrument"),
+    (lambda e, i: e.unsubscribe([42]), "must be an instrument"),
 ])
 async def test_bad_input_is_refused_with_a_clear_streaming_error(
         feed: FeedServer, make_engine: EngineFactory, call: Any, message: str) -> None:
     items = stocks(1)
     engine = make_engine(items)
-    with pytest.raises(StreamingError, match=message):
+    with pytest.raises(StreamingError, match=message) as refused:
         await call(engine, items)
+    if "order updates" not in message:  # the arguments were wrong: an InputError, also a StreamingError
+        assert isinstance(refused.value, InvalidSubscriptionError)
     assert not feed.opened
 
 

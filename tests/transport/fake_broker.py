@@ -16,15 +16,15 @@ from typing import Any
 import pyotp
 from aiohttp import web
 from tt_connect.driver_api import (
-    DRIVER_API_VERSION,
     AuthKind,
     BrokerApi,
+    BrokerAuth,
     BrokerFailure,
     Call,
     Capabilities,
     DriverConfig,
     DriverContext,
-    DriverDescription,
+    DriverPlugin,
     ErrorMap,
     HttpRequest,
     HttpResponse,
@@ -40,7 +40,6 @@ from tt_connect.driver_api import (
 )
 from tt_connect.enums import Exchange, OrderStatus, OrderType, ProductType, Side, Validity
 from tt_connect.errors import InsufficientFundsError, SessionExpiredError
-from tt_connect.hookspecs import hookimpl
 from tt_connect.models import Order, OrderRequest, Profile
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -169,7 +168,7 @@ class FakeConfig(DriverConfig, frozen=True, kw_only=True):
     rate_per_second: float = 10.0
 
 
-class FakeAuth:
+class FakeAuth(BrokerAuth):
     def __init__(self, config: FakeConfig) -> None:
         self.config = config
 
@@ -233,13 +232,11 @@ class FakeApi(BrokerApi):
                                 rate_class="orders", json=body, is_write=True), lambda d: str(d["id"]))
 
 
-class FakeDriver:
-    @hookimpl
-    def ttc_describe(self) -> DriverDescription:
-        return DriverDescription(name="fake", api_version=DRIVER_API_VERSION, config_type=FakeConfig)
+class FakeDriver(DriverPlugin[FakeConfig]):
+    name = "fake"
+    config_type = FakeConfig
 
-    @hookimpl
-    def ttc_capabilities(self, config: DriverConfig) -> Capabilities:
+    def capabilities(self) -> Capabilities:
         return Capabilities(
             operations={Operation.PROFILE: Support.SUPPORTED, Operation.ORDERS: Support.SUPPORTED,
                         Operation.PLACE_ORDER: Support.SUPPORTED},
@@ -247,30 +244,20 @@ class FakeDriver:
                                           products=frozenset({ProductType.CNC}),
                                           validities=frozenset({Validity.DAY})),))
 
-    @hookimpl
-    def ttc_auth(self, config: DriverConfig) -> FakeAuth:
-        assert isinstance(config, FakeConfig)
+    def auth(self, config: FakeConfig) -> FakeAuth:
         return FakeAuth(config)
 
-    @hookimpl
-    def ttc_instrument_source(self, config: DriverConfig) -> InstrumentSource:
-        return InstrumentSource(select_sql=SELECT, local=lambda: LISTING, read_options="header=true, all_varchar=true")
+    def instrument_source(self, config: FakeConfig) -> InstrumentSource:
+        return InstrumentSource.one_file(SELECT, local=lambda: LISTING, read_options="header=true, all_varchar=true")
 
-    @hookimpl
-    def ttc_api(self, config: DriverConfig) -> BrokerApi:
-        assert isinstance(config, FakeConfig)
+    def api(self, config: FakeConfig) -> BrokerApi:
         return FakeApi(config)
 
-    @hookimpl
-    def ttc_error_map(self, config: DriverConfig) -> ErrorMap:
+    def error_map(self, config: FakeConfig) -> ErrorMap:
         return ErrorMap(codes={"TokenException": SessionExpiredError, "MARGIN": InsufficientFundsError},
                         session_dead=lambda failure: failure.code == "TokenException")
 
-    @hookimpl
-    def ttc_rate_limits(self, config: DriverConfig) -> RateLimits:
-        assert isinstance(config, FakeConfig)
+    def rate_limits(self, config: FakeConfig) -> RateLimits:
         rate = config.rate_per_second
         return RateLimits(classes=(RateClass(name="default", per_second=rate),
                                    RateClass(name="orders", per_second=rate)))
-
-

@@ -10,6 +10,8 @@ import pytest
 from tt_connect.driver_api import BrokerApi, ErrorMap, HttpRequest, HttpResponse, PagedCall, WsConnection
 from tt_connect.errors import DriverError
 from tt_connect.transport.executor import RestExecutor, RetryPolicy
+from tt_connect.transport.rate_limit import RateLimiter
+from tt_connect.transport.sender import Sender
 
 ROWS = list(range(23))
 PAGE = 10
@@ -52,8 +54,9 @@ def executor(transport: PagedTransport) -> RestExecutor:
     async def no_sleep(_seconds: float) -> None:
         return None
 
-    return RestExecutor(broker="pager", transport=transport, api=RowsApi(), error_map=ErrorMap(), limits=None,
-                        auth=None, retry=RetryPolicy(attempts=3), sleep=no_sleep)
+    sender = Sender(broker="pager", transport=transport, limiter=RateLimiter(None), timeout=10.0)  # type: ignore[arg-type]
+    return RestExecutor(sender=sender, api=RowsApi(), error_map=ErrorMap(), auth=None,
+                        retry=RetryPolicy(attempts=3), sleep=no_sleep)
 
 
 def rows_call(max_pages: int = 100) -> PagedCall[int]:

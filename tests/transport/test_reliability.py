@@ -188,8 +188,8 @@ async def test_no_secret_ever_reaches_the_logs(
             server.drop_next_order = True
             await broker.place_order(instrument=reliance(), qty=1, side=Side.BUY, product=ProductType.CNC,
                                      order_type=OrderType.MARKET)
-            session = await broker._auth.session()  # type: ignore[union-attr]
-            text = repr(session) + str(broker._config) + repr(broker._config)
+            session = await broker._rt.auth.session()  # type: ignore[union-attr]
+            text = repr(session) + str(broker._rt.config) + repr(broker._rt.config)
     finally:
         reset_logging()
         ttc_logger.removeHandler(stdlib)

@@ -116,7 +116,7 @@ def parse_driver_config(config_type: type[DriverConfig], raw: Any, *, broker: st
         if bad_keys:
             raise ConfigurationError(f"config keys must be strings, got {bad_keys!r}", broker=broker)
         try:
-            config = msgspec.convert(dict(raw), config_type)
+            config = msgspec.convert(_from_announcement(config_type, raw), config_type)
         except msgspec.ValidationError as exc:
             raise ConfigurationError(
                 _describe_validation_error(exc, f"invalid config for {broker!r}", config_type.__struct_fields__),
@@ -125,6 +125,27 @@ def parse_driver_config(config_type: type[DriverConfig], raw: Any, *, broker: st
     for value in config.secrets().values():
         register_secret(value)
     return config
+
+
+def _from_announcement(config_type: type[DriverConfig], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Rename the keys an emulator's announcement spells differently and drop those that are not settings.
+
+    An emulator prints one JSON line naming its URLs and test credentials; passing that line to
+    ``TTConnect(broker, ...)`` as is must work, so the driver declares the announcement's aliases
+    and the keys that carry no setting (``broker``, a request token...).
+    """
+    aliases = config_type.announcement_aliases
+    ignored = config_type.announcement_ignored
+    fields = set(config_type.__struct_fields__)
+    settings: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = aliases.get(key, key) if key not in fields else key
+        if key in ignored and key not in fields:
+            continue
+        if name in settings and name != key:
+            continue  # the field itself was given too: it wins over its alias
+        settings[name] = value
+    return settings
 
 
 def parse_client_options(raw: Any) -> ClientOptions:

@@ -22,13 +22,14 @@ from typing import Any
 import pluggy
 
 from tt_connect import hookspecs
-from tt_connect.driver_api import DRIVER_API_VERSION, DriverDescription
+from tt_connect.driver_api import DRIVER_API_VERSION, DriverConfig, DriverDescription, DriverPlugin
 from tt_connect.errors import DriverError, UnknownBrokerError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "LoadedDriver",
     "available_drivers",
+    "emulator_class",
     "load_driver",
     "make_plugin_manager",
     "register_driver",
@@ -37,18 +38,16 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "tt_connect.drivers"
 
-_BUILTINS: dict[str, str] = {"paper": "tt_connect.paper.driver"}
+_BUILTINS: dict[str, str] = {"paper": "tt_connect.paper.driver:PaperDriver"}
 _registry: dict[str, Callable[[], object] | object] = {}
 _lock = threading.Lock()
-
-_REQUIRED_HOOKS = ("ttc_describe", "ttc_capabilities", "ttc_instrument_source", "ttc_api")
 
 
 @dataclass(frozen=True)
 class LoadedDriver:
     """A driver plugin object and its description."""
 
-    plugin: object
+    plugin: DriverPlugin[Any]
     description: DriverDescription
 
 
@@ -87,7 +86,8 @@ def _resolve_plugin(name: str) -> object:
         if key in _registry:
             return _registry[key]
     if key in _BUILTINS:
-        return importlib.import_module(_BUILTINS[key])
+        module, _, attr = _BUILTINS[key].partition(":")
+        return getattr(importlib.import_module(module), attr)
     eps = _entry_points()
     if key in eps:
         try:
@@ -176,24 +176,42 @@ def _reject_async_hooks(plugin: object, name: str) -> None:
             )
 
 
-def _check_plugin(plugin: object, name: str) -> DriverDescription:
+def _version_mismatch(name: str, found: object) -> DriverError:
+    return DriverError(
+        f"driver {name!r} implements driver API version {found}, but this tt-connect implements version "
+        f"{DRIVER_API_VERSION}; install a version of the driver built for driver API {DRIVER_API_VERSION}",
+        broker=name,
+    )
+
+
+def _instantiate(plugin: object, name: str) -> DriverPlugin[Any]:
+    """Return the DriverPlugin behind a registration: an instance, its class, or a factory."""
+    if inspect.isclass(plugin) and issubclass(plugin, DriverPlugin):
+        plugin = plugin()
+    elif callable(plugin) and not inspect.ismodule(plugin) and not isinstance(plugin, DriverPlugin) and \
+            not hasattr(plugin, "ttc_describe"):
+        plugin = plugin()  # a factory registered in-process
+    if isinstance(plugin, DriverPlugin):
+        return plugin
+    # A module (or object) of hook functions is what driver API 1 looked like: say so, with both versions.
+    if "ttc_describe" in dir(plugin):
+        try:
+            found = plugin.ttc_describe().api_version  # type: ignore[attr-defined]
+        except Exception:
+            found = 1
+        if found != DRIVER_API_VERSION:
+            raise _version_mismatch(name, found)
+    raise DriverError(f"driver {name!r} is not a tt_connect.driver_api.DriverPlugin (got "
+                      f"{type(plugin).__name__})", broker=name)
+
+
+def _check_plugin(plugin: DriverPlugin[Any], name: str) -> DriverDescription:
     _reject_async_hooks(plugin, name)
-    missing = [hook for hook in _REQUIRED_HOOKS if not callable(getattr(plugin, hook, None))]
-    if missing:
-        raise DriverError(
-            f"driver {name!r} does not implement the required hooks: {', '.join(missing)}",
-            broker=name,
-        )
-    description = plugin.ttc_describe()  # type: ignore[attr-defined]
-    if not isinstance(description, DriverDescription):
-        raise DriverError(f"driver {name!r}: ttc_describe must return a DriverDescription", broker=name)
+    description = plugin.ttc_describe()
     if description.api_version != DRIVER_API_VERSION:
-        raise DriverError(
-            f"driver {name!r} implements driver API version {description.api_version}, but this "
-            f"tt-connect implements version {DRIVER_API_VERSION}; install a core and a driver of the same "
-            f"release (from one tt-connect checkout: pip install ./tt_connect_core ./drivers/{name.lower()})",
-            broker=name,
-        )
+        raise _version_mismatch(name, description.api_version)
+    if not type(plugin).name or type(plugin).config_type is DriverConfig:
+        raise DriverError(f"driver {name!r} must set the class attributes name and config_type", broker=name)
     return description
 
 
@@ -205,15 +223,33 @@ def load_driver(name: str) -> LoadedDriver:
     UnknownBrokerError
         No driver of that name is installed; the message names the package.
     DriverError
-        The driver breaks the contract (async hooks, API version, missing hooks).
+        The driver breaks the contract (not a DriverPlugin, async hooks, API version).
     """
     if not isinstance(name, str) or not name.strip():
         raise UnknownBrokerError(f"broker must be a driver name such as 'paper' or 'zerodha', got {name!r}")
-    plugin = _resolve_plugin(name.strip())
-    if callable(plugin) and not inspect.ismodule(plugin) and not hasattr(plugin, "ttc_describe"):
-        plugin = plugin()  # a factory registered in-process
+    plugin = _instantiate(_resolve_plugin(name.strip()), name)
     description = _check_plugin(plugin, name)
     return LoadedDriver(plugin=plugin, description=description)
+
+
+def emulator_class(name: str) -> type[Any] | None:
+    """Return the emulator class a driver names (``DriverPlugin.emulator``), or None when it ships none.
+
+    Raises
+    ------
+    UnknownBrokerError, DriverError
+        No such driver, or its emulator cannot be imported.
+    """
+    target = load_driver(name).description.emulator
+    if not target:
+        return None
+    module, _, attr = target.partition(":")
+    try:
+        found: type[Any] = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise DriverError(f"driver {name!r} names the emulator {target!r}, which cannot be imported "
+                          f"({type(exc).__name__}: {exc})", broker=name) from None
+    return found
 
 
 def make_plugin_manager(driver: LoadedDriver, extensions: Iterable[Any] = ()) -> pluggy.PluginManager:

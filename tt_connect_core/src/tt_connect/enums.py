@@ -193,3 +193,31 @@ class StreamMode(StrEnum):
     LTP = "LTP"
     QUOTE = "QUOTE"
     FULL = "FULL"
+
+
+class RejectionReason(StrEnum):
+    """Why the broker or the exchange refused an order, the same on every broker.
+
+    Carried by a rejected :class:`~tt_connect.models.Order` (``rejection_reason``, beside the
+    broker's own text in ``status_message``) and by :class:`~tt_connect.errors.OrderRejectedError`
+    (``reason``), so one ``if`` handles a synchronous refusal and an asynchronous rejection alike.
+    """
+
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    """Not enough margin, cash or holdings."""
+    PRICE_OUTSIDE_BAND = "PRICE_OUTSIDE_BAND"
+    """The price is beyond the day's circuit limits (price band)."""
+    QUANTITY_ABOVE_FREEZE = "QUANTITY_ABOVE_FREEZE"
+    """The quantity is above the exchange's freeze quantity for one order."""
+    MARKET_CLOSED = "MARKET_CLOSED"
+    """The market (or the AMO window) is closed for this order."""
+    NOT_TRADABLE = "NOT_TRADABLE"
+    """The instrument cannot be traded (suspended, expired, index, not allowed for the product)."""
+    INVALID_PRICE = "INVALID_PRICE"
+    """The price or trigger is not acceptable (off the tick grid, wrong side of the market)."""
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    """The quantity is not acceptable (not a lot multiple, zero)."""
+    RISK_CHECK = "RISK_CHECK"
+    """The broker's risk management refused it for another reason."""
+    OTHER = "OTHER"
+    """A reason the driver could not classify: read ``status_message``."""

@@ -2,8 +2,12 @@
 
 The first split is what a caller must do next:
 
-* :class:`BrokerRefusedError` - the broker (or tt-connect, on the broker's
-  behalf) said no. Retrying the same call will fail the same way; never retried.
+* :class:`InputError` - the arguments of the call were wrong. Found by
+  tt-connect before anything was sent (:class:`InvalidOrderError`,
+  :class:`InvalidSubscriptionError`, plain ``InputError``) or by the broker
+  (:class:`BrokerInputError`). Never retried.
+* :class:`BrokerRefusedError` - the broker said no. Retrying the same call
+  will fail the same way; never retried.
 * :class:`TransientError` - the call may succeed if repeated (network, 5xx,
   rate limit). Reads are retried by the library; ``retryable`` is True.
 * :class:`OrderStatusUnknownError` - a write whose outcome could not be
@@ -16,25 +20,32 @@ beside them. Every error is data: ``broker``, ``code``, ``http_status``,
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tt_connect.redact import redact, redact_text
 
+if TYPE_CHECKING:
+    from tt_connect.enums import RejectionReason
+
 __all__ = [
     "AuthenticationError",
+    "BrokerInputError",
     "BrokerRefusedError",
     "BrokerUnavailableError",
     "ClientClosedError",
     "ConfigurationError",
     "DriverError",
+    "GttNotFoundError",
     "InputError",
     "InstrumentError",
     "InstrumentNotFoundError",
     "InstrumentsNotReadyError",
     "InsufficientFundsError",
     "InvalidOrderError",
+    "InvalidSubscriptionError",
     "NetworkError",
     "OrderNotFoundError",
+    "OrderNotOpenError",
     "OrderRejectedError",
     "OrderStatusUnknownError",
     "PermissionDeniedError",
@@ -168,6 +179,22 @@ class InstrumentNotFoundError(InstrumentError):
         self.suggestions = suggestions
 
 
+# -- the arguments were wrong -----------------------------------------------------------
+
+
+class InputError(TTConnectError):
+    """The arguments of a call were wrong: nothing useful can come of repeating it unchanged.
+
+    Raised by tt-connect before anything is sent (the message says what to pass instead), or,
+    as :class:`BrokerInputError`, when the broker refused a parameter.
+    """
+
+
+class InvalidOrderError(InputError):
+    """An order was refused before sending: qty not a lot multiple, price off tick, missing price,
+    a product or order type the broker does not offer, a risk check of an extension plugin."""
+
+
 # -- the broker refused ------------------------------------------------------------------
 
 
@@ -175,8 +202,8 @@ class BrokerRefusedError(TTConnectError):
     """The broker rejected the call; repeating it unchanged will fail again."""
 
 
-class InputError(BrokerRefusedError):
-    """The request was malformed or had an invalid parameter."""
+class BrokerInputError(BrokerRefusedError, InputError):
+    """The broker refused a parameter of the request."""
 
 
 class PermissionDeniedError(BrokerRefusedError):
@@ -192,19 +219,40 @@ class SessionExpiredError(AuthenticationError):
 
 
 class OrderRejectedError(BrokerRefusedError):
-    """The order was rejected by the broker, the exchange or a risk check."""
+    """The order was rejected by the broker, the exchange or a risk check.
 
+    ``reason`` is the canonical :class:`~tt_connect.enums.RejectionReason` (the same value a
+    rejected ``Order`` carries in ``rejection_reason``); None when the driver could not tell.
+    """
 
-class InvalidOrderError(OrderRejectedError):
-    """The order was refused before sending: bad quantity, price off tick, missing price."""
+    default_reason: ClassVar[str | None] = None
+
+    def __init__(self, message: str, *, reason: RejectionReason | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        if reason is None and self.default_reason is not None:
+            from tt_connect.enums import RejectionReason
+
+            reason = RejectionReason(self.default_reason)
+        self.reason = reason
 
 
 class InsufficientFundsError(OrderRejectedError):
     """Not enough margin or holdings for the order."""
 
+    default_reason = "INSUFFICIENT_FUNDS"
+
+
+class OrderNotOpenError(OrderRejectedError):
+    """The order can no longer be modified or cancelled: it is complete, cancelled or rejected
+    (cancelling an order twice raises this too)."""
+
 
 class OrderNotFoundError(BrokerRefusedError):
     """No order with that id exists."""
+
+
+class GttNotFoundError(OrderNotFoundError):
+    """No GTT trigger with that id exists."""
 
 
 # -- transient or unknown ----------------------------------------------------------------
@@ -254,6 +302,10 @@ class OrderStatusUnknownError(TTConnectError):
 
 class StreamingError(TTConnectError):
     """The market-data or order-update stream failed."""
+
+
+class InvalidSubscriptionError(InputError, StreamingError):
+    """The arguments of ``subscribe``/``stream``/``unsubscribe`` were wrong (mode, instruments, handlers)."""
 
 
 class SubscriptionLimitError(StreamingError):

@@ -4,6 +4,9 @@ pluggy calls hooks synchronously, so no hook does I/O: each *driver hook*
 (``firstresult``) is a factory returning a pure object from
 :mod:`tt_connect.driver_api` that the core then drives. A client's plugin
 manager holds exactly one driver, so "first result" is that driver's answer.
+Drivers do not implement these hooks by hand: they subclass
+:class:`tt_connect.driver_api.DriverPlugin`, which implements every driver hook
+once over the factory methods a driver overrides.
 
 *Extension hooks* are called on every registered plugin (risk checks,
 fan-out, auditing) and must return quickly: they run on the client's event loop.
@@ -21,15 +24,15 @@ import pluggy
 
 if TYPE_CHECKING:
     from tt_connect.driver_api import (
-        AuthSpec,
         BrokerApi,
+        BrokerAuth,
+        BrokerStream,
         Capabilities,
         DriverConfig,
         DriverDescription,
         ErrorMap,
         InstrumentSource,
         RateLimits,
-        StreamSpec,
         Transport,
     )
     from tt_connect.models import Order, OrderRequest, Tick
@@ -54,10 +57,11 @@ def ttc_describe() -> DriverDescription:
 
 
 @hookspec(firstresult=True)
-def ttc_capabilities(config: DriverConfig) -> Capabilities:
+def ttc_capabilities() -> Capabilities:
     """Return the capability matrix (operations, per-exchange order types, stream modes).
 
-    Called once per client. Required. The core refuses unsupported calls with
+    Called once per client, and by ``tt-connect drivers`` without any settings: the matrix
+    describes the driver, not an account. Required. The core refuses unsupported calls with
     ``UnsupportedOperationError`` before any translator runs.
     """
 
@@ -66,7 +70,7 @@ def ttc_capabilities(config: DriverConfig) -> Capabilities:
 
 
 @hookspec(firstresult=True)
-def ttc_auth(config: DriverConfig) -> AuthSpec | None:
+def ttc_auth(config: DriverConfig) -> BrokerAuth | None:
     """Return the auth description: login flow (sans-I/O), session headers, logout.
 
     Called once per client. Return None for a broker that needs no session (paper).
@@ -104,7 +108,7 @@ def ttc_error_map(config: DriverConfig) -> ErrorMap:
 
 
 @hookspec(firstresult=True)
-def ttc_rate_limits(config: DriverConfig) -> RateLimits:
+def ttc_rate_limits(config: DriverConfig) -> RateLimits | None:
     """Return the broker's rate classes (per-second/minute/day windows).
 
     Called once per client. Optional: no client-side limiting otherwise.
@@ -115,7 +119,7 @@ def ttc_rate_limits(config: DriverConfig) -> RateLimits:
 
 
 @hookspec(firstresult=True)
-def ttc_stream(config: DriverConfig) -> StreamSpec | None:
+def ttc_stream(config: DriverConfig) -> BrokerStream | None:
     """Return the streaming description: URL, messages, frame decoder, limits.
 
     Called when the client first subscribes. Return None when the broker has no stream.

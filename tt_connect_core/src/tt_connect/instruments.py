@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from typing import ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import msgspec
 
@@ -133,7 +133,25 @@ def _check(instrument: Instrument) -> None:
     validator(instrument)
 
 
-class Instrument(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+class _InstrumentMeta(msgspec.StructMeta):
+    """Turns a construction mistake (a positional or unknown argument) into an InstrumentError.
+
+    msgspec Structs cannot define ``__new__``, so the class's call is where a positional
+    ``Equity(Exchange.NSE, "RELIANCE")`` can be told what to write instead of a bare TypeError.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            fields = ", ".join(f"{f}=..." for f in cls.__struct_fields__)
+            raise InstrumentError(f"{cls.__name__} takes keyword arguments: {cls.__name__}({fields})")
+        try:
+            return super().__call__(**kwargs)
+        except TypeError as exc:
+            fields = ", ".join(cls.__struct_fields__)
+            raise InstrumentError(f"{cls.__name__}: {exc} (its fields: {fields})") from None
+
+
+class Instrument(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind", metaclass=_InstrumentMeta):
     """Base of every tradable or quotable instrument."""
 
     kind: ClassVar[InstrumentKind]

@@ -18,11 +18,13 @@ from typing import Any
 import msgspec
 
 from tt_connect.enums import (
+    CandleInterval,
     GttStatus,
     GttType,
     OrderStatus,
     OrderType,
     ProductType,
+    RejectionReason,
     Side,
     StreamMode,
     Validity,
@@ -34,6 +36,7 @@ from tt_connect.timeutil import IST
 __all__ = [
     "IST",
     "BasketMargin",
+    "CancelRequest",
     "Candle",
     "ConvertRequest",
     "Depth",
@@ -42,6 +45,7 @@ __all__ = [
     "Gtt",
     "GttLeg",
     "GttRequest",
+    "HistoryRequest",
     "Holding",
     "MarginRequirement",
     "ModifyRequest",
@@ -188,6 +192,23 @@ class ModifyRequest(msgspec.Struct, frozen=True, kw_only=True):
     market_protection: float | None = None
 
 
+class CancelRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """An order to cancel (the variety picks the broker's endpoint where it has several)."""
+
+    order_id: str
+    variety: Variety = Variety.REGULAR
+
+
+class HistoryRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """One chunk of candles, within the broker's per-request range (the core splits longer ranges)."""
+
+    instrument: InstrumentT
+    interval: CandleInterval
+    start: _dt.datetime
+    end: _dt.datetime
+    oi: bool = False
+
+
 class Order(Model, frozen=True, kw_only=True):
     """One order in the order book, in its latest state."""
 
@@ -212,6 +233,8 @@ class Order(Model, frozen=True, kw_only=True):
     exchange_order_id: str = ""
     placed_at: _dt.datetime | None = None
     updated_at: _dt.datetime | None = None
+    rejection_reason: RejectionReason | None = None
+    """Set on a REJECTED order: the canonical reason (the broker's text is ``status_message``)."""
 
 
 class Trade(Model, frozen=True, kw_only=True):

@@ -30,6 +30,7 @@ from tt_connect.instruments import Instrument
 from tt_connect.models import OrderUpdate, Tick
 
 if TYPE_CHECKING:
+    from tt_connect.config import ClientOptions
     from tt_connect.driver_api import DriverConfig
     from tt_connect.streaming import StreamStats, Subscription
 
@@ -226,6 +227,11 @@ class TTConnect:
         """Return True once :meth:`close` was called."""
         return self._client.closed
 
+    @property
+    def options(self) -> ClientOptions:
+        """Return the client options in effect (timeouts, retries, stores)."""
+        return self._client.options
+
     def connect(self) -> None:
         """Log in and load the instruments (already done by the constructor)."""
         self._run(self._client.connect())
@@ -276,6 +282,7 @@ class TTConnect:
     option_chain = _blocking(AsyncTTConnect.option_chain)
     unsubscribe = _blocking(AsyncTTConnect.unsubscribe)
     logout = _blocking(AsyncTTConnect.logout)
+    complete_login = _blocking(AsyncTTConnect.complete_login)
 
     search = _direct(AsyncTTConnect.search)
     search_count = _direct(AsyncTTConnect.search_count)

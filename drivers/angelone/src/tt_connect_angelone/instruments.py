@@ -101,5 +101,5 @@ ANGEL_READ_OPTIONS = (
 
 def angel_instrument_source(instruments_url: str) -> InstrumentSource:
     """Return where AngelOne's master is downloaded from (public, no auth) and its canonical SELECT."""
-    return InstrumentSource(select_sql=ANGEL_SELECT, format="json", url=instruments_url,
+    return InstrumentSource.one_file(select_sql=ANGEL_SELECT, format="json", url=instruments_url,
                             read_options=ANGEL_READ_OPTIONS, publish_time=ANGEL_PUBLISH_TIME, authenticated=False)

@@ -122,5 +122,5 @@ KITE_READ_OPTIONS = "header=true, all_varchar=true, delim=',', quote='\"', escap
 
 def kite_instrument_source(instruments_url: str) -> InstrumentSource:
     """Return where Kite's master is downloaded from (authenticated) and its canonical SELECT."""
-    return InstrumentSource(select_sql=KITE_SELECT, format="csv", url=instruments_url,
+    return InstrumentSource.one_file(select_sql=KITE_SELECT, format="csv", url=instruments_url,
                             read_options=KITE_READ_OPTIONS, publish_time=KITE_PUBLISH_TIME, authenticated=True)

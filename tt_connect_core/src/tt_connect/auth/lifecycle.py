@@ -14,13 +14,16 @@ import contextlib
 import datetime as _dt
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
+from urllib.parse import parse_qsl, urlsplit
 
 import pyotp
 
 from tt_connect.auth.stores import SessionStore
 from tt_connect.driver_api import (
     AuthKind,
-    AuthSpec,
+    BrokerAuth,
+    BrokerFailure,
+    ErrorMap,
     HttpRequest,
     HttpResponse,
     LoginFlow,
@@ -28,7 +31,7 @@ from tt_connect.driver_api import (
     NeedTotp,
     Session,
 )
-from tt_connect.errors import AuthenticationError, SessionExpiredError, TTConnectError
+from tt_connect.errors import AuthenticationError, InputError, SessionExpiredError, TTConnectError
 from tt_connect.logs import get_logger
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import Clock, SystemClock
@@ -36,6 +39,9 @@ from tt_connect.timeutil import Clock, SystemClock
 __all__ = ["AuthManager", "totp_code"]
 
 _log = get_logger("tt_connect.auth")
+_LOGIN_ATTEMPTS = 5
+_LOGIN_BACKOFF = 0.25
+_LOGIN_MAX_DELAY = 5.0
 
 
 def totp_code(secret: str, at: _dt.datetime) -> str:
@@ -54,7 +60,7 @@ class AuthManager:
         self,
         *,
         broker: str,
-        spec: AuthSpec,
+        spec: BrokerAuth,
         store: SessionStore,
         account: str,
         send: Callable[[HttpRequest], Awaitable[HttpResponse]],
@@ -63,8 +69,10 @@ class AuthManager:
         interactive_redirect: Callable[[str], Awaitable[Mapping[str, str]]] | None = None,
         on_login_required: Callable[[str], object] | None = None,
         on_event: Callable[[str, dict[str, object]], None] | None = None,
+        error_map: ErrorMap | None = None,
     ) -> None:
         self.broker = broker
+        self._errors = error_map or ErrorMap()
         self._spec = spec
         self._store = store
         self._account = account
@@ -125,7 +133,7 @@ class AuthManager:
 
     def _can_login_silently(self) -> bool:
         kind = self._spec.login_kind()
-        if kind is AuthKind.PASSWORD_TOTP:
+        if kind.silent:
             return True
         if kind is AuthKind.OAUTH_REDIRECT:
             return self._interactive is not None
@@ -133,36 +141,49 @@ class AuthManager:
 
     async def _run_login(self, renewed: bool, previous: Session | None = None) -> Session:
         """Renew with the previous session's refresh token where the driver can; else log in."""
-        refresh = getattr(self._spec, "refresh", None)
-        if previous is not None and previous.refresh_token and callable(refresh):
+        flow = self._spec.refresh(previous, self._clock.now()) if previous is not None and \
+            previous.refresh_token else None
+        if flow is not None:
             try:
-                return await self._run_flow(refresh(previous, self._clock.now()), renewed=True)
+                return await self._run_flow(flow, renewed=True)
             except TTConnectError as exc:  # refresh token dead too (the daily expiry): a full login
                 _log.info("session_token_refresh_failed", broker=self.broker, error=type(exc).__name__)
         if not self._can_login_silently():
-            self._login_required()
+            self._login_required(self._login_url())
         return await self._run_flow(self._spec.login(self._clock.now()), renewed=renewed)
 
-    async def _run_flow(self, flow: LoginFlow, *, renewed: bool) -> Session:
+    async def _run_flow(self, flow: LoginFlow, *, renewed: bool,
+                        redirect: Mapping[str, str] | None = None) -> Session:
+        """Drive a login flow; ``redirect`` answers its browser step (a pasted redirect)."""
         reply: object = None
+        last = HttpResponse(status=0, body=b"")
         try:
             step = next(flow)
             while True:
                 if isinstance(step, HttpRequest):
-                    reply = await self._send(step)
+                    reply = last = await self._send_step(step)
                 elif isinstance(step, NeedTotp):
                     reply = totp_code(step.secret, self._clock.now())
                 elif isinstance(step, NeedRedirect):
-                    if self._interactive is None:
-                        self._login_required()
-                    assert self._interactive is not None
-                    reply = await self._interactive(step.login_url)
+                    if redirect is not None:
+                        reply = dict(redirect)
+                    else:
+                        if self._interactive is None:
+                            self._login_required(step.login_url)
+                        assert self._interactive is not None
+                        reply = await self._interactive(step.login_url)
                 else:
                     raise AuthenticationError(f"{self.broker}: unknown login step {type(step).__name__}",
                                               broker=self.broker)
                 step = flow.send(reply)
         except StopIteration as done:
             session = done.value
+        except BrokerFailure as failure:  # a login reply the driver read as an error: the error map decides
+            from tt_connect.transport.executor import map_failure
+
+            if failure.http_status is None:
+                failure.http_status = last.status or None
+            raise map_failure(self.broker, self._errors, failure, last) from None
         except TTConnectError:
             raise
         except Exception as exc:  # a driver's parser choking on a login reply
@@ -178,9 +199,64 @@ class AuthManager:
         self._emit("refreshed" if renewed else "login", renewed=renewed, expires_at=session.expires_at.isoformat())
         return session
 
-    def _login_required(self) -> None:
+    async def _send_step(self, request: HttpRequest) -> HttpResponse:
+        """Send one login step; a 429 or 5xx (the broker acted on nothing) is sent again, a few times.
+
+        Brokers meter logins (one a second per user is common), so two bots starting together, or a
+        restart right after a login, must wait their turn instead of failing.
+        """
+        from tt_connect.transport.executor import retry_after
+
+        response = await self._send(request)
+        for attempt in range(1, _LOGIN_ATTEMPTS):
+            if response.status != 429 and response.status < 500:
+                return response
+            wait = retry_after(response)
+            delay = min(wait if wait is not None else _LOGIN_BACKOFF * 2 ** attempt, _LOGIN_MAX_DELAY)
+            _log.info("login_step_retried", broker=self.broker, endpoint=request.endpoint, status=response.status)
+            await asyncio.sleep(delay)
+            response = await self._send(request)
+        return response
+
+    async def complete_login(self, pasted: str) -> Session:
+        """Finish a browser login with what the user pasted: the whole redirect URL, or the token it carries.
+
+        For a headless server: the user opens the login URL on any device, logs in, and pastes
+        the address the broker redirected to (or only its one-time token).
+        """
+        if not isinstance(pasted, str) or not pasted.strip():
+            raise InputError("paste the redirect URL the broker sent you to after login, or the token in it")
+        text = pasted.strip()
+        flow = self._spec.login(self._clock.now())
+        try:
+            step = next(flow)
+        except StopIteration as done:  # a login with no browser step: nothing to paste into
+            if isinstance(done.value, Session):
+                return await self._adopt(done.value)
+            raise AuthenticationError(f"{self.broker} login flow returned no session", broker=self.broker) from None
+        answer = _redirect_answer(text, step)
+        return await self._run_flow(_resume(flow, step), renewed=self._session is not None, redirect=answer)
+
+    async def _adopt(self, session: Session) -> Session:
+        self._session = session
+        self.logins += 1
+        await asyncio.to_thread(self._store.save, session, self._account)
+        return session
+
+    def _login_url(self) -> str | None:
+        """Where a human would log in: the first browser step of the login flow (pure: nothing is sent)."""
+        flow = self._spec.login(self._clock.now())
+        try:
+            step = next(flow)
+        except Exception:  # StopIteration (no steps) or a driver that needs credentials it lacks
+            return None
+        finally:
+            flow.close()
+        return step.login_url if isinstance(step, NeedRedirect) else None
+
+    def _login_required(self, login_url: str | None = None) -> None:
         if self._on_login_required is not None:
-            result = self._on_login_required(self.broker)
+            result = _notify(self._on_login_required, self.broker, login_url)
             if inspect.isawaitable(result):
                 self._callbacks.add(asyncio.ensure_future(result))
         raise SessionExpiredError(
@@ -203,9 +279,8 @@ class AuthManager:
             await asyncio.sleep(max(wait, 1.0))
             if self._session is not session:
                 continue
-            refreshable = bool(session.refresh_token) and callable(getattr(self._spec, "refresh", None))
-            if not refreshable and (not self._can_login_silently()
-                                    or self._spec.login_kind() is not AuthKind.PASSWORD_TOTP):
+            refreshable = bool(session.refresh_token) and self._spec.refresh(session, self._clock.now()) is not None
+            if not refreshable and not self._spec.login_kind().silent:
                 return
             try:
                 await self._login_once(renewed=True, previous=session)
@@ -232,6 +307,42 @@ class AuthManager:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, TTConnectError):
                     await task
+
+
+def _notify(callback: Callable[..., object], broker: str, login_url: str | None) -> object:
+    """Call ``on_login_required`` with the login URL when it takes one (``(broker, login_url)``)."""
+    try:
+        params = inspect.signature(callback).parameters.values()
+        takes_url = len([p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 2 or \
+            any(p.kind is p.VAR_POSITIONAL for p in params)
+    except (TypeError, ValueError):
+        takes_url = False
+    return callback(broker, login_url) if takes_url else callback(broker)
+
+
+def _redirect_answer(text: str, step: object) -> Mapping[str, str]:
+    """Turn a pasted redirect URL, or a bare token, into the query a browser step is answered with."""
+    if not isinstance(step, NeedRedirect):
+        raise InputError("this broker's login needs no browser step: there is nothing to paste")
+    if "://" in text or text.startswith("?") or "=" in text:
+        query = urlsplit(text).query if "://" in text else text.lstrip("?")
+        found = dict(parse_qsl(query, keep_blank_values=True))
+        if not found.get(step.token_param):
+            raise InputError(f"the pasted address carries no {step.token_param}; paste the whole address the "
+                             "broker redirected to after login")
+        return found
+    return {step.token_param: text}
+
+
+def _resume(flow: LoginFlow, first: object) -> LoginFlow:
+    """A flow that yields ``first`` (already taken from ``flow``) and then carries on with ``flow``."""
+    reply = yield first  # type: ignore[misc]
+    while True:
+        try:
+            step = flow.send(reply)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        reply = yield step
 
 
 def _with_headers(request: HttpRequest, headers: Mapping[str, str]) -> HttpRequest:

@@ -104,7 +104,7 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
                              description="Run a broker emulator on 127.0.0.1 over the paper market; its first "
                                          "stdout line is a JSON object with its URLs and test credentials.",
                              # listing them finds packages on disk: only worth it when emulate is asked for
-                             epilog=f"installed emulators: {', '.join(commands.emulator_modules()) or 'none'}"
+                             epilog=f"installed emulators: {', '.join(commands.emulators()) or 'none'}"
                              if "emulate" in argv else None)
     emulate.add_argument("emulate_broker", metavar="broker", help="the driver whose broker to emulate")
     emulate.add_argument("--port", type=int, default=0)

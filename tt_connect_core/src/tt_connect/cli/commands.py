@@ -10,8 +10,6 @@ import os
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-import msgspec
-
 from tt_connect.cli.output import ProgressBar, emit, plain, render_table, tick_fields, tick_line
 from tt_connect.errors import ConfigurationError, TTConnectError
 
@@ -172,19 +170,10 @@ def operations() -> list[Any]:
 
 
 def capabilities(loaded: Any) -> Any:
-    """A driver's capability matrix, with no credentials.
-
-    The v1 hook takes the config, but no driver's matrix reads it: pass one built from defaults
-    where the config allows it, else None (a required setting such as an api key has no default).
-    """
-    config_type = loaded.description.config_type
+    """A driver's capability matrix: it needs no config, so no credentials."""
     try:
-        config = msgspec.convert({}, config_type)
-    except (msgspec.ValidationError, TTConnectError):
-        config = None
-    try:
-        return loaded.plugin.ttc_capabilities(config=config)
-    except Exception:  # a driver whose matrix needs its settings: listed with an error, not a traceback
+        return loaded.plugin.capabilities()
+    except Exception:  # a broken driver is listed with an error, not a traceback
         return None
 
 
@@ -212,33 +201,27 @@ async def login(args: argparse.Namespace) -> None:
 # -- emulators ---------------------------------------------------------------------------
 
 
-def emulator_modules() -> dict[str, str]:
-    """Driver name -> the module of its emulator, for installed drivers that ship one (nothing imported)."""
-    import importlib.util
-    from importlib import metadata
+def emulators() -> list[str]:
+    """The installed drivers that ship an emulator (``DriverPlugin.emulator``)."""
+    from tt_connect.drivers import available_drivers, load_driver
 
-    from tt_connect.drivers import ENTRY_POINT_GROUP
-
-    found: dict[str, str] = {}
-    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        package = entry.value.split(":")[0].split(".")[0]
-        spec = importlib.util.find_spec(package)
-        for location in (spec.submodule_search_locations or []) if spec is not None else []:
-            if os.path.exists(os.path.join(location, "emulator")) or os.path.exists(
-                    os.path.join(location, "emulator.py")):
-                found[entry.name.lower()] = f"{package}.emulator"
-    return dict(sorted(found.items()))
+    found = []
+    for name in available_drivers():
+        try:
+            if load_driver(name).description.emulator:
+                found.append(name)
+        except TTConnectError:
+            continue
+    return found
 
 
 def emulate(args: argparse.Namespace) -> None:
-    import importlib
+    from tt_connect.drivers import emulator_class
+    from tt_connect.errors import UnsupportedOperationError
 
-    modules = emulator_modules()
-    name = args.emulate_broker.lower()
-    if name not in modules:
-        from tt_connect.errors import UnsupportedOperationError
-
-        listed = ", ".join(modules) or "none: install a driver (see tt-connect drivers)"
-        raise UnsupportedOperationError(f"no emulator for {args.emulate_broker!r}; installed emulators: {listed}")
-    module = importlib.import_module(modules[name])
-    module.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])
+    emulator = emulator_class(args.emulate_broker)
+    if emulator is None:
+        listed = ", ".join(emulators()) or "none"
+        raise UnsupportedOperationError(f"the {args.emulate_broker} driver ships no emulator (installed emulators: "
+                                        f"{listed})")
+    emulator.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])

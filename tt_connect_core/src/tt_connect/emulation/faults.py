@@ -17,9 +17,12 @@ __all__ = ["Faults", "RateWindow"]
 class Faults:
     """The emulator's :class:`tt_connect.testing.FaultInjector`, plus HTTP failures on demand."""
 
-    def __init__(self, expire_sessions: Callable[[], None], kill_streams: Callable[[], None]) -> None:
+    def __init__(self, expire_sessions: Callable[[], None], kill_streams: Callable[[], None],
+                 close_market: Callable[[], None] | None = None, open_market: Callable[[], None] | None = None) -> None:
         self._expire = expire_sessions
         self._kill = kill_streams
+        self._close_market = close_market
+        self._open_market = open_market
         self._lock = threading.Lock()
         self._drops = 0
         self._failures: deque[int] = deque()
@@ -41,6 +44,18 @@ class Faults:
     def kill_streams(self) -> None:
         """Abort every open streaming socket, as a network failure would."""
         self._kill()
+
+    def close_market(self) -> None:
+        """Close the session: regular orders are refused as the broker refuses them outside market hours."""
+        if self._close_market is None:
+            raise NotImplementedError("this emulator has no market-hours switch")
+        self._close_market()
+
+    def open_market(self) -> None:
+        """Open the session again (waiting AMO orders start working)."""
+        if self._open_market is None:
+            raise NotImplementedError("this emulator has no market-hours switch")
+        self._open_market()
 
     def take_drop(self) -> bool:
         """Consume one pending dropped response; called by the order handler after it acted."""

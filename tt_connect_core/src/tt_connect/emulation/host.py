@@ -23,9 +23,11 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
+import msgspec
 from aiohttp import WSMsgType, web
 
 from tt_connect.emulation.faults import Faults, RateWindow
+from tt_connect.emulation.refusals import Refusal
 from tt_connect.emulation.sessions import SessionBook
 from tt_connect.paper.engine import PaperEngine, PaperOrder, PaperRejection
 from tt_connect.paper.universe import build_universe
@@ -49,13 +51,29 @@ class ErrorKind(enum.Enum):
     SERVER = "server"
 
 
+_DEFAULT_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.AUTH: 403, ErrorKind.INPUT: 400, ErrorKind.ORDER: 400, ErrorKind.FUNDS: 400, ErrorKind.NOT_FOUND: 404,
+    ErrorKind.PERMISSION: 403, ErrorKind.RATE_LIMIT: 429, ErrorKind.SERVER: 503,
+}
+
 _REJECTION_KINDS: dict[str, ErrorKind] = {
     "FUNDS": ErrorKind.FUNDS,
     "NOT_FOUND": ErrorKind.NOT_FOUND,
+    "GTT_NOT_FOUND": ErrorKind.NOT_FOUND,
     "ORDER_STATE": ErrorKind.ORDER,
     "NO_HOLDINGS": ErrorKind.ORDER,
     "NOT_TRADABLE": ErrorKind.ORDER,
+    "PRICE_BAND": ErrorKind.ORDER,
+    "FREEZE": ErrorKind.ORDER,
+    "MARKET_CLOSED": ErrorKind.ORDER,
+    "NO_POSITION": ErrorKind.ORDER,
 }
+"""The paper engine's refusal codes by broker-neutral kind. An emulator whose broker answers each
+outcome with its own code (most do) overrides ``rejection_response`` and reads ``rejection.code``."""
+
+
+Handler = Callable[[web.Request, dict[str, Any], str], Any]
+"""An API handler: ``(request, fields, user) -> data`` (the envelope is added by :meth:`EmulatorHost.api`)."""
 
 
 class _DropConnection(Exception):
@@ -139,7 +157,9 @@ class EmulatorHost(abc.ABC):
         today = self.clock.now().astimezone(IST).date()
         self.engine = PaperEngine(build_universe(today, seed), seed=seed, clock=self.clock)
         self.sessions = SessionBook(self.clock, self.daily_expiry, lifetime=self.session_lifetime)
-        self.faults = Faults(self.sessions.expire_all, self._kill_streams_threadsafe)
+        self.faults = Faults(self.sessions.expire_all, self._kill_streams_threadsafe,
+                             close_market=self.engine.close_market,
+                             open_market=lambda: self._on_loop(self.engine.open_market))
         self.streams: set[StreamClient] = set()
         self.requests_served = 0
         self.rate_limited = 0
@@ -164,6 +184,14 @@ class EmulatorHost(abc.ABC):
     def announcement(self) -> dict[str, Any]:
         """The first stdout line: URLs and test credentials, so scripts and SDKs can find the emulator."""
 
+    def driver_config(self, **overrides: Any) -> dict[str, Any]:
+        """Settings for ``TTConnect(broker, ...)`` pointing at this emulator: the announcement, as is.
+
+        The driver's config declares which announcement keys are aliases of its fields and which
+        carry no setting, so the announcement line itself is a valid config.
+        """
+        return {**self.announcement(), **overrides}
+
     def rate_limits(self) -> Mapping[str, Sequence[RateWindow]]:
         """Rate class -> its windows (per second, per minute...); override to publish the broker's limits."""
         return {}
@@ -187,6 +215,57 @@ class EmulatorHost(abc.ABC):
     @abc.abstractmethod
     async def on_stream_message(self, client: StreamClient, message: str | bytes) -> None:
         """Handle one message a client sent on its socket (subscribe, mode, ping...)."""
+
+    def authenticate(self, request: web.Request) -> str:
+        """Return the user a request's session belongs to; raise :class:`Refusal` (AUTH) when it has none.
+
+        Override in every emulator that serves :meth:`api` routes.
+        """
+        raise Refusal(ErrorKind.AUTH, "this emulator authenticates no API requests")
+
+    def ok_response(self, data: Any) -> web.Response:
+        """Render a successful reply in the broker's envelope (override: ``{"status": "success", ...}``)."""
+        return web.json_response({"data": data})
+
+    def refusal_response(self, refusal: Refusal) -> web.Response:
+        """Render a :class:`Refusal`; override when a broker's code or status depends on more than its kind."""
+        return self.error_response(refusal.kind, refusal.message, refusal.status or _DEFAULT_STATUS[refusal.kind])
+
+    async def read_fields(self, request: web.Request, body: str) -> dict[str, Any]:
+        """Read a request's fields: ``form`` (urlencoded), ``json`` (an object), ``query`` or ``none``."""
+        if body == "form":
+            return dict(await request.post()) if request.method in ("POST", "PUT", "PATCH") else dict(request.query)
+        if body == "json":
+            raw = await request.read()
+            if not raw.strip():
+                return {}
+            try:
+                decoded = msgspec.json.decode(raw)
+            except msgspec.DecodeError:
+                raise Refusal(ErrorKind.INPUT, "Invalid JSON body") from None
+            if isinstance(decoded, list):
+                return {"items": decoded}
+            if not isinstance(decoded, dict):
+                raise Refusal(ErrorKind.INPUT, "The body must be a JSON object")
+            return decoded
+        if body == "query":
+            return dict(request.query)
+        return {}
+
+    def api(self, handler: Handler, *, body: str = "form", authenticated: bool = True
+            ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """Wrap a handler: authenticate, read the fields, call it, answer in the envelope or as a refusal.
+
+        A JSON list body reaches the handler as ``fields["items"]``.
+        """
+        async def run(request: web.Request) -> web.Response:
+            try:
+                user = self.authenticate(request) if authenticated else ""
+                fields = await self.read_fields(request, body)
+                return self.ok_response(handler(request, fields, user))
+            except Refusal as refusal:
+                return self.refusal_response(refusal)
+        return run
 
     # -- helpers for subclasses -------------------------------------------------------------
 
@@ -260,6 +339,8 @@ class EmulatorHost(abc.ABC):
             raise asyncio.CancelledError from None
         except PaperRejection as rejection:
             return self.rejection_response(rejection)
+        except Refusal as refusal:
+            return self.refusal_response(refusal)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -288,13 +369,15 @@ class EmulatorHost(abc.ABC):
             client.kill()
 
     def _kill_streams_threadsafe(self) -> None:
+        self._on_loop(self._kill_streams)
+
+    def _on_loop(self, action: Callable[[], None]) -> None:
+        """Run ``action`` on the emulator's loop (now, when already on it)."""
         loop = self._loop
-        if loop is None:
-            return
-        if threading.current_thread() is self._thread:
-            self._kill_streams()
+        if loop is None or threading.current_thread() is self._thread:
+            action()
         else:
-            loop.call_soon_threadsafe(self._kill_streams)
+            loop.call_soon_threadsafe(action)
 
     async def start_serving(self) -> None:
         """Bind and serve on the running loop (the CLI's path; tests use :meth:`start`)."""

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
-from tt_connect.driver_api import InstrumentSource
+from tt_connect.driver_api import InstrumentFile, InstrumentSource
 from tt_connect.errors import DriverError, InstrumentError, InstrumentNotFoundError, TTConnectError
 from tt_connect.instruments_db.catalogue import BrokerInstruments
 from tt_connect.instruments_db.registry import register_catalogue
@@ -174,25 +174,37 @@ class InstrumentMaster:
         source: InstrumentSource,
         fetch: Callable[[str], Awaitable[bytes]] | None,
         progress: Callable[[int, int | None], None] | None,
-    ) -> bytes:
-        """Return the master file's bytes; any failure surfaces as a TTConnectError."""
+    ) -> list[bytes]:
+        """Return every master file's bytes, decompressed; any failure surfaces as a TTConnectError."""
+        if not source.files:
+            raise DriverError(f"{broker}: the driver's instrument source names no file", broker=broker)
         try:
-            if source.local is not None:
-                data = await asyncio.to_thread(source.local)
-            elif source.url is None or fetch is None:
-                raise InstrumentError(f"{broker}: the driver names no instrument source to download",
-                                      broker=broker)
-            elif progress is not None and _takes_progress(fetch):
-                data = await fetch(source.url, progress=progress)  # type: ignore[call-arg]
-                progress = None  # the download reported its own
-            else:
-                data = await fetch(source.url)
+            if len(source.files) == 1:
+                datas = [await self._obtain_file(broker, source.files[0], fetch, progress)]
+            else:  # several files: fetched together, progress reported once each is in
+                datas = list(await asyncio.gather(*(self._obtain_file(broker, f, fetch, None) for f in source.files)))
+                if progress is not None:
+                    total = sum(len(d) for d in datas)
+                    progress(total, total)
+            return await asyncio.to_thread(lambda: [_decompressed(broker, f, d) for f, d in zip(source.files, datas)])
         except TTConnectError:
             raise
         except Exception as exc:
             raise InstrumentError(f"{broker}: getting the instrument master failed: {exc!r}; check the "
                                   "network, or pass allow_stale_instruments to keep the last one",
                                   broker=broker) from exc
+
+    async def _obtain_file(self, broker: str, file: InstrumentFile, fetch: Callable[[str], Awaitable[bytes]] | None,
+                           progress: Callable[[int, int | None], None] | None) -> bytes:
+        if file.local is not None:
+            data = await asyncio.to_thread(file.local)
+        elif file.url is None or fetch is None:
+            raise InstrumentError(f"{broker}: the driver names no instrument file to download", broker=broker)
+        elif progress is not None and _takes_progress(fetch):
+            data = await fetch(file.url, progress=progress)  # type: ignore[call-arg]
+            progress = None  # the download reported its own
+        else:
+            data = await fetch(file.url)
         if not isinstance(data, bytes):
             raise DriverError(f"{broker}: the instrument source produced {type(data).__name__}, not bytes",
                               broker=broker)
@@ -220,3 +232,31 @@ class InstrumentMaster:
     def close(self) -> None:
         """Close the database; registered catalogues stay active (instruments remain valid)."""
         self._store.close()
+
+
+def _decompressed(broker: str, file: InstrumentFile, data: bytes) -> bytes:
+    """Undo a master file's compression (gzip, or one member of a zip archive)."""
+    if file.compression == "gzip":
+        import gzip
+
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InstrumentError(f"{broker}: the instrument file {file.name} is not valid gzip ({exc})",
+                                  broker=broker) from None
+    if file.compression == "zip":
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                member = file.member or (names[0] if len(names) == 1 else None)
+                if member is None or member not in names:
+                    raise InstrumentError(f"{broker}: the instrument archive {file.name} holds {names}; the driver "
+                                          f"must name its member", broker=broker)
+                return archive.read(member)
+        except zipfile.BadZipFile as exc:
+            raise InstrumentError(f"{broker}: the instrument file {file.name} is not a valid zip ({exc})",
+                                  broker=broker) from None
+    return data

@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -252,52 +253,70 @@ class Store:
             loaded_at = loaded_at.replace(tzinfo=_dt.UTC)
         return loaded_at.astimezone(IST), str(row[1]), int(row[2])
 
-    def load(self, broker: str, source: InstrumentSource, data: bytes, loaded_at: _dt.datetime) -> int:
-        """Replace the broker's rows with those the driver's SELECT makes of ``data``; return the count.
+    def load(self, broker: str, source: InstrumentSource, data: bytes | Sequence[bytes],
+             loaded_at: _dt.datetime) -> int:
+        """Replace the broker's rows with those the driver's SELECT makes of its files; return the count.
 
-        A large JSON array is written as one file per DuckDB thread, cut between two records:
-        DuckDB reads an array file on one thread, so a single file would serialise the whole
-        load. Should a cut land somewhere that is not a record boundary, the pieces are not
-        valid JSON; the load is then repeated from the whole file.
+        ``data`` holds one decompressed blob per file of ``source.files`` (one blob alone for a
+        single file). A large JSON array is written as one file per DuckDB thread, cut between two
+        records: DuckDB reads an array file on one thread, so a single file would serialise the
+        whole load. Should a cut land somewhere that is not a record boundary, the pieces are not
+        valid JSON; the load is then repeated from the whole file. With several files, ``{source}``
+        is their union by column name, with a ``source_file`` column naming each row's file.
         """
         if "{source}" not in source.select_sql:
             raise DriverError(f"{broker}: the instrument SELECT must read from {{source}}", broker=broker)
-        cuts = _record_cuts(data, self._threads) if source.format == "json" else []
+        blobs: list[bytes] = [data] if isinstance(data, bytes) else list(data)
+        if len(blobs) != len(source.files):
+            raise DriverError(f"{broker}: {len(blobs)} instrument files for {len(source.files)} declared",
+                              broker=broker)
+        cuts = [_record_cuts(blob, self._threads) if file.format == "json" else []
+                for file, blob in zip(source.files, blobs)]
         try:
             with self._lock:
-                return self._load_pieces(broker, source, data, cuts, loaded_at)
+                return self._load_pieces(broker, source, blobs, cuts, loaded_at)
         except TTConnectError as exc:
-            if not cuts:
+            if not any(cuts):
                 raise
             from tt_connect.logs import get_logger
 
             get_logger("tt_connect.instruments").warning(
-                "instrument_pieces_unreadable_reading_whole_file", broker=broker, pieces=len(cuts) + 1,
-                error=str(exc))
+                "instrument_pieces_unreadable_reading_whole_file", broker=broker,
+                pieces=sum(len(c) + 1 for c in cuts), error=str(exc))
         with self._lock:
-            return self._load_pieces(broker, source, data, [], loaded_at)
+            return self._load_pieces(broker, source, blobs, [[] for _ in blobs], loaded_at)
 
-    def _load_pieces(self, broker: str, source: InstrumentSource, data: bytes, cuts: list[tuple[int, int]],
-                     loaded_at: _dt.datetime) -> int:
-        suffix = ".csv" if source.format == "csv" else ".json"
+    def _load_pieces(self, broker: str, source: InstrumentSource, blobs: list[bytes],
+                     cuts: list[list[tuple[int, int]]], loaded_at: _dt.datetime) -> int:
         paths: list[str] = []
         try:
+            readers: list[str] = []
             with ExitStack() as handles:
                 writes = []
-                for piece in _pieces(data, cuts):
-                    fd, tmp = tempfile.mkstemp(prefix=f"ttc-{broker}-", suffix=suffix)
-                    paths.append(tmp)
-                    writes.append((handles.enter_context(os.fdopen(fd, "wb")), piece))
+                for file, blob, file_cuts in zip(source.files, blobs, cuts):
+                    suffix = ".csv" if file.format == "csv" else ".json"
+                    mine = []
+                    for piece in _pieces(blob, file_cuts):
+                        fd, tmp = tempfile.mkstemp(prefix=f"ttc-{broker}-", suffix=suffix)
+                        paths.append(tmp)
+                        mine.append(tmp)
+                        writes.append((handles.enter_context(os.fdopen(fd, "wb")), piece))
+                    reader = "read_csv" if file.format == "csv" else "read_json"
+                    options = f", {file.read_options}" if file.read_options.strip() else ""
+                    names = ", ".join("'" + path.replace("'", "''") + "'" for path in mine)
+                    readers.append(f"{reader}({names if len(mine) == 1 else f'[{names}]'}{options})")
                 if len(writes) == 1:
                     _write(writes[0])
                 else:  # a first write of ~30 MB into the page cache is measurably faster from two threads
-                    with ThreadPoolExecutor(len(writes)) as pool:
+                    with ThreadPoolExecutor(min(len(writes), max(self._threads, 2))) as pool:
                         list(pool.map(_write, writes))
-            reader = "read_csv" if source.format == "csv" else "read_json"
-            options = f", {source.read_options}" if source.read_options.strip() else ""
-            files = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
-            files = files if len(paths) == 1 else f"[{files}]"
-            select = source.select_sql.replace("{source}", f"{reader}({files}{options})")
+            if len(readers) == 1:
+                relation = readers[0]
+            else:
+                relation = "(" + " UNION ALL BY NAME ".join(
+                    f"SELECT *, '{file.name.replace(chr(39), chr(39) * 2)}' AS source_file FROM {reader}"
+                    for file, reader in zip(source.files, readers)) + ")"
+            select = source.select_sql.replace("{source}", relation)
             return self._replace(broker, select, source, loaded_at)
         finally:
             for path in paths:
@@ -320,7 +339,7 @@ class Store:
                                       [broker]).fetchone()
                 count = int(counted[0]) if counted else 0
                 cur.execute("INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?)",
-                            [broker, loaded_at, source.url or "local", count])
+                            [broker, loaded_at, source.origin, count])
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")

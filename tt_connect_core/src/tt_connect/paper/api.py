@@ -7,8 +7,8 @@ Pure functions only, exactly like a real broker's driver: builders return
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse
 from tt_connect.enums import (
@@ -18,6 +18,7 @@ from tt_connect.enums import (
     OrderStatus,
     OrderType,
     ProductType,
+    RejectionReason,
     Side,
     StreamMode,
     Validity,
@@ -26,6 +27,7 @@ from tt_connect.enums import (
 from tt_connect.instruments import AnyInstrument, Instrument
 from tt_connect.models import (
     BasketMargin,
+    CancelRequest,
     Candle,
     ConvertRequest,
     Depth,
@@ -34,6 +36,7 @@ from tt_connect.models import (
     Gtt,
     GttLeg,
     GttRequest,
+    HistoryRequest,
     Holding,
     MarginRequirement,
     ModifyRequest,
@@ -50,6 +53,15 @@ __all__ = ["BASE_URL", "PaperApi", "paper_order_to_order", "paper_quote_to_quote
 
 BASE_URL = "paper://local"
 SEGMENT = {"EQ": "NSE_EQ"}
+REJECTION_REASONS: dict[str, RejectionReason] = {
+    "FUNDS": RejectionReason.INSUFFICIENT_FUNDS, "PRICE_BAND": RejectionReason.PRICE_OUTSIDE_BAND,
+    "FREEZE": RejectionReason.QUANTITY_ABOVE_FREEZE, "MARKET_CLOSED": RejectionReason.MARKET_CLOSED,
+    "NOT_TRADABLE": RejectionReason.NOT_TRADABLE, "TICK_SIZE": RejectionReason.INVALID_PRICE,
+    "TRIGGER": RejectionReason.INVALID_PRICE, "LOT_SIZE": RejectionReason.INVALID_QUANTITY,
+    "BAD_QTY": RejectionReason.INVALID_QUANTITY, "NO_HOLDINGS": RejectionReason.INSUFFICIENT_FUNDS,
+    "PRODUCT": RejectionReason.NOT_TRADABLE,
+}
+"""The paper engine's refusal codes -> canonical reasons (its error map uses the same table)."""
 _STATUS = {
     "OPEN": OrderStatus.OPEN,
     "TRIGGER_PENDING": OrderStatus.TRIGGER_PENDING,
@@ -57,8 +69,6 @@ _STATUS = {
     "CANCELLED": OrderStatus.CANCELLED,
     "REJECTED": OrderStatus.REJECTED,
 }
-_QUOTE_BATCH = 500
-_HISTORY_DAYS = {CandleInterval.DAY: 2000}
 
 
 def _time(value: Any) -> _dt.datetime | None:
@@ -93,7 +103,9 @@ def paper_order_to_order(ctx: DriverContext, data: dict[str, Any]) -> Order:
         pending_qty=qty - filled - int(data.get("cancelled_qty", 0)) if not status.is_terminal else 0,
         cancelled_qty=int(data.get("cancelled_qty", 0)), tag=data.get("tag", ""),
         status_message=data.get("message", ""), exchange_order_id=data.get("exchange_order_id", ""),
-        placed_at=_time(data["placed_at"]), updated_at=_time(data["updated_at"]), raw=data,
+        placed_at=_time(data["placed_at"]), updated_at=_time(data["updated_at"]),
+        rejection_reason=REJECTION_REASONS.get(data.get("rejection_code", "")) if status is OrderStatus.REJECTED
+        else None, raw=data,
     )
 
 
@@ -124,6 +136,10 @@ class PaperApi(BrokerApi):
 
     broker = "paper"
     tag_max_length = 20
+    quote_batch_size = 500
+    margin_batch_size = 100
+    history_max_days: ClassVar[Mapping[CandleInterval, int]] = {
+        CandleInterval.DAY: 2000, **{i: 60 for i in CandleInterval if i is not CandleInterval.DAY}}
 
     def unwrap(self, response: HttpResponse) -> Any:
         payload = response.json()
@@ -226,50 +242,32 @@ class PaperApi(BrokerApi):
                            rate_class="orders", json=body, is_write=True)
         return Call(http, lambda data: str(data["order_id"]))
 
-    def cancel_order(self, ctx: DriverContext, order_id: str, variety: Variety) -> Call[str]:
-        http = HttpRequest(method="DELETE", url=f"{BASE_URL}/orders/{order_id}", endpoint="orders.cancel",
+    def cancel_order(self, ctx: DriverContext, request: CancelRequest) -> Call[str]:
+        http = HttpRequest(method="DELETE", url=f"{BASE_URL}/orders/{request.order_id}", endpoint="orders.cancel",
                            rate_class="orders", is_write=True)
         return Call(http, lambda data: str(data["order_id"]))
 
     def quote(self, ctx: DriverContext, instruments: Sequence[Instrument],
-              mode: StreamMode) -> list[Call[dict[Instrument, Quote]]]:
-        calls = []
-        for start in range(0, len(instruments), _QUOTE_BATCH):
-            batch = instruments[start:start + _QUOTE_BATCH]
-            tokens = ",".join(ctx.resolve(i).token for i in batch)
+              mode: StreamMode) -> Call[dict[Instrument, Quote]]:
+        tokens = ",".join(ctx.resolve(i).token for i in instruments)
 
-            def parse(data: Any) -> dict[Instrument, Quote]:
-                quotes = (paper_quote_to_quote(ctx, q) for q in data)
-                return {q.instrument: q for q in quotes}
+        def parse(data: Any) -> dict[Instrument, Quote]:
+            quotes = (paper_quote_to_quote(ctx, q) for q in data)
+            return {q.instrument: q for q in quotes}
 
-            calls.append(Call(self._get("quote", "quote", "quotes", tokens=tokens), parse))
-        return calls
+        return Call(self._get("quote", "quote", "quotes", tokens=tokens), parse)
 
-    def ltp(self, ctx: DriverContext, instruments: Sequence[Instrument]) -> list[Call[dict[Instrument, float]]]:
-        def as_ltp(call: Call[dict[Instrument, Quote]]) -> Call[dict[Instrument, float]]:
-            return Call(call.request, lambda data: {i: q.last_price for i, q in call.parse(data).items()})
+    def history(self, ctx: DriverContext, request: HistoryRequest) -> Call[list[Candle]]:
+        token = ctx.resolve(request.instrument).token
+        oi = request.oi
 
-        return [as_ltp(c) for c in self.quote(ctx, instruments, StreamMode.LTP)]
+        def parse(data: Any) -> list[Candle]:
+            return [Candle(timestamp=_dt.datetime.fromisoformat(c[0]) if isinstance(c[0], str) else c[0],
+                           open=c[1], high=c[2], low=c[3], close=c[4], volume=c[5], oi=c[6] if oi else 0)
+                    for c in data]
 
-    def history(self, ctx: DriverContext, instrument: Instrument, interval: CandleInterval,
-                start: _dt.datetime, end: _dt.datetime, oi: bool) -> list[Call[list[Candle]]]:
-        token = ctx.resolve(instrument).token
-        span = _dt.timedelta(days=_HISTORY_DAYS.get(interval, 60))
-        calls = []
-        cursor = start
-        while cursor < end:
-            stop = min(cursor + span, end)
-
-            def parse(data: Any) -> list[Candle]:
-                return [Candle(timestamp=_dt.datetime.fromisoformat(c[0]) if isinstance(c[0], str) else c[0],
-                               open=c[1], high=c[2], low=c[3], close=c[4], volume=c[5], oi=c[6] if oi else 0)
-                        for c in data]
-
-            calls.append(Call(self._get("history", f"history/{token}", "history", interval=str(interval.seconds),
-                                        **{"from": cursor.isoformat(), "to": stop.isoformat()}), parse))
-            cursor = stop
-        return calls
-
+        return Call(self._get("history", f"history/{token}", "history", interval=str(request.interval.seconds),
+                              **{"from": request.start.isoformat(), "to": request.end.isoformat()}), parse)
 
     # -- GTT, margins, conversion --------------------------------------------------------
 
@@ -304,11 +302,10 @@ class PaperApi(BrokerApi):
                             "order_type": r.order_type.value, "product": r.product.value,
                             "price": r.price or 0.0, "trigger_price": r.trigger_price or 0.0} for r in requests]}
 
-    def order_margins(self, ctx: DriverContext,
-                      requests: Sequence[OrderRequest]) -> list[Call[list[MarginRequirement]]]:
+    def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
         http = HttpRequest(method="POST", url=f"{BASE_URL}/margins/orders", endpoint="margins.orders",
                            json=self._margin_body(ctx, requests))
-        return [Call(http, lambda data: [paper_margin_to_margin(ctx, m) for m in data])]
+        return Call(http, lambda data: [paper_margin_to_margin(ctx, m) for m in data])
 
     def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
         http = HttpRequest(method="POST", url=f"{BASE_URL}/margins/basket", endpoint="margins.basket",

@@ -6,38 +6,39 @@ import datetime as _dt
 import functools
 
 from tt_connect.driver_api import (
-    DRIVER_API_VERSION,
     BrokerApi,
+    BrokerStream,
     Capabilities,
     DriverConfig,
-    DriverDescription,
+    DriverPlugin,
     ErrorMap,
+    InstrumentFile,
     InstrumentSource,
     Operation,
     RateClass,
     RateLimits,
     SegmentCapabilities,
-    StreamSpec,
     Support,
     Transport,
 )
 from tt_connect.enums import Exchange, OrderType, ProductType, StreamMode, Validity, Variety
 from tt_connect.errors import (
-    InputError,
+    BrokerInputError,
+    GttNotFoundError,
     InsufficientFundsError,
     InvalidOrderError,
     OrderNotFoundError,
+    OrderNotOpenError,
     OrderRejectedError,
 )
-from tt_connect.hookspecs import hookimpl
-from tt_connect.paper.api import PaperApi
+from tt_connect.paper.api import REJECTION_REASONS, PaperApi
 from tt_connect.paper.engine import PaperEngine
-from tt_connect.paper.stream import PaperStreamSpec
+from tt_connect.paper.stream import PaperStream
 from tt_connect.paper.transport import PaperTransport
 from tt_connect.paper.universe import PAPER_SELECT, UniverseRow, build_universe, universe_csv
 from tt_connect.timeutil import now_ist
 
-__all__ = ["PaperConfig"]
+__all__ = ["PaperConfig", "PaperDriver"]
 
 
 class PaperConfig(DriverConfig, frozen=True, kw_only=True):
@@ -70,82 +71,74 @@ def _today() -> _dt.date:
     return now_ist().date()
 
 
-def _config(config: DriverConfig) -> PaperConfig:
-    assert isinstance(config, PaperConfig)
-    return config
-
-
-@hookimpl
-def ttc_describe() -> DriverDescription:
-    return DriverDescription(name="paper", api_version=DRIVER_API_VERSION, config_type=PaperConfig,
-                             title="Paper trading (built in, no credentials)", package="tt-connect")
-
-
 _EQUITY = SegmentCapabilities(
     exchange=Exchange.NSE, order_types=frozenset(OrderType), products=frozenset({ProductType.CNC, ProductType.MIS}),
-    validities=frozenset({Validity.DAY, Validity.IOC}), varieties=frozenset({Variety.REGULAR}))
+    validities=frozenset({Validity.DAY, Validity.IOC}), varieties=frozenset({Variety.REGULAR}),
+    emulated_validities=frozenset({Validity.TTL}))
 _FNO = SegmentCapabilities(
     exchange=Exchange.NFO, order_types=frozenset(OrderType), products=frozenset({ProductType.NRML, ProductType.MIS}),
-    validities=frozenset({Validity.DAY, Validity.IOC}), varieties=frozenset({Variety.REGULAR}))
+    validities=frozenset({Validity.DAY, Validity.IOC}), varieties=frozenset({Variety.REGULAR}),
+    emulated_validities=frozenset({Validity.TTL}))
 
 _SUPPORTED = (
     Operation.PROFILE, Operation.FUNDS, Operation.HOLDINGS, Operation.POSITIONS, Operation.ORDERS,
     Operation.ORDER_HISTORY, Operation.TRADES, Operation.ORDER_TRADES, Operation.PLACE_ORDER,
-    Operation.MODIFY_ORDER, Operation.CANCEL_ORDER, Operation.QUOTE, Operation.LTP, Operation.HISTORY,
+    Operation.MODIFY_ORDER, Operation.CANCEL_ORDER, Operation.QUOTE, Operation.HISTORY,
     Operation.STREAM, Operation.ORDER_UPDATES, Operation.GTT, Operation.MARGINS, Operation.CONVERT_POSITION,
+)
+_EMULATED = (Operation.ORDER, Operation.LTP)
+"""One order's state comes from its history, the LTP from a quote: the core derives both."""
+
+_ERRORS = ErrorMap(
+    codes={
+        "TICK_SIZE": InvalidOrderError, "LOT_SIZE": InvalidOrderError, "BAD_QTY": InvalidOrderError,
+        "TRIGGER": OrderRejectedError, "PRODUCT": InvalidOrderError, "NOT_TRADABLE": OrderRejectedError,
+        "NO_HOLDINGS": OrderRejectedError, "FUNDS": InsufficientFundsError, "NOT_FOUND": OrderNotFoundError,
+        "GTT_NOT_FOUND": GttNotFoundError, "ORDER_STATE": OrderNotOpenError, "INPUT": BrokerInputError,
+        "PRICE_BAND": OrderRejectedError, "FREEZE": OrderRejectedError, "MARKET_CLOSED": OrderRejectedError,
+        "NO_POSITION": OrderRejectedError,
+    },
+    code_reasons=REJECTION_REASONS,
 )
 
 
-@hookimpl
-def ttc_capabilities(config: DriverConfig) -> Capabilities:
-    operations = {op: Support.UNSUPPORTED for op in Operation}
-    operations.update({op: Support.SUPPORTED for op in _SUPPORTED})
-    return Capabilities(operations=operations, segments=(_EQUITY, _FNO), stream_modes=frozenset(StreamMode))
+class PaperDriver(DriverPlugin[PaperConfig]):
+    """The built-in paper broker: an in-process market behind the same contract as any broker."""
 
+    name = "paper"
+    title = "Paper trading (built in, no credentials)"
+    package = "tt-connect"
+    config_type = PaperConfig
 
-@hookimpl
-def ttc_auth(config: DriverConfig) -> None:
-    return None
+    def capabilities(self) -> Capabilities:
+        operations = {op: Support.UNSUPPORTED for op in Operation}
+        operations.update({op: Support.SUPPORTED for op in _SUPPORTED})
+        operations.update({op: Support.EMULATED for op in _EMULATED})
+        return Capabilities(operations=operations, segments=(_EQUITY, _FNO), stream_modes=frozenset(StreamMode),
+                            history_oi=True)
 
+    def instrument_source(self, config: PaperConfig) -> InstrumentSource:
+        day = _today()
+        return InstrumentSource(
+            select_sql=PAPER_SELECT, publish_time=_dt.time(0, 0),
+            files=(InstrumentFile(url=f"paper://local/instruments/{day}", format="csv",
+                                  read_options="header=true, all_varchar=true",
+                                  local=lambda: universe_csv(list(_universe(day, config.seed)))),))
 
-@hookimpl
-def ttc_instrument_source(config: DriverConfig) -> InstrumentSource:
-    cfg = _config(config)
-    day = _today()
-    return InstrumentSource(select_sql=PAPER_SELECT, format="csv", url=f"paper://local/instruments/{day}",
-                            read_options="header=true, all_varchar=true", publish_time=_dt.time(0, 0),
-                            local=lambda: universe_csv(list(_universe(day, cfg.seed))))
+    def api(self, config: PaperConfig) -> BrokerApi:
+        return PaperApi()
 
+    def error_map(self, config: PaperConfig) -> ErrorMap:
+        return _ERRORS
 
-@hookimpl
-def ttc_api(config: DriverConfig) -> BrokerApi:
-    return PaperApi()
+    def rate_limits(self, config: PaperConfig) -> RateLimits:
+        return RateLimits(classes=(RateClass(name="default", per_second=50),
+                                   RateClass(name="orders", per_second=20, per_minute=600)))
 
+    def stream(self, config: PaperConfig) -> BrokerStream:
+        return PaperStream()
 
-@hookimpl
-def ttc_error_map(config: DriverConfig) -> ErrorMap:
-    return ErrorMap(codes={
-        "TICK_SIZE": InvalidOrderError, "LOT_SIZE": InvalidOrderError, "BAD_QTY": InvalidOrderError,
-        "TRIGGER": InvalidOrderError, "PRODUCT": InvalidOrderError, "NOT_TRADABLE": InvalidOrderError,
-        "NO_HOLDINGS": OrderRejectedError, "FUNDS": InsufficientFundsError, "NOT_FOUND": OrderNotFoundError,
-        "ORDER_STATE": OrderRejectedError, "INPUT": InputError,
-    })
-
-
-@hookimpl
-def ttc_rate_limits(config: DriverConfig) -> RateLimits:
-    return RateLimits(classes=(RateClass(name="default", per_second=50),
-                               RateClass(name="orders", per_second=20, per_minute=600)))
-
-
-@hookimpl
-def ttc_stream(config: DriverConfig) -> StreamSpec:
-    return PaperStreamSpec()
-
-
-@hookimpl
-def ttc_transport(config: DriverConfig) -> Transport:
-    cfg = _config(config)
-    engine = PaperEngine(list(_universe(_today(), cfg.seed)), seed=cfg.seed, capital=cfg.capital,
-                         state_file=cfg.state_file)
-    return PaperTransport(engine, tick_interval=cfg.tick_interval)
+    def transport(self, config: PaperConfig) -> Transport:
+        engine = PaperEngine(list(_universe(_today(), config.seed)), seed=config.seed, capital=config.capital,
+                             state_file=config.state_file)
+        return PaperTransport(engine, tick_interval=config.tick_interval)

@@ -29,6 +29,7 @@ from typing import Any
 import msgspec
 
 from tt_connect.paper.prices import PriceModel, on_tick_grid
+from tt_connect.paper.rules import FREEZE_QUANTITIES, price_band
 from tt_connect.paper.triggers import GttBook, PaperGtt
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import Clock, SystemClock
@@ -77,6 +78,9 @@ class PaperOrder(msgspec.Struct, kw_only=True):
     message: str = ""
     exchange_order_id: str = ""
     variety: str = "REGULAR"
+    rejection_code: str = ""
+    """The refusal code of a REJECTED order (``FUNDS``, ``PRICE_BAND``...): emulators render it as
+    their broker does."""
 
 
 class PaperFill(msgspec.Struct, frozen=True, kw_only=True):
@@ -187,6 +191,8 @@ class PaperEngine:
         self.cash = capital
         self._counter = 0
         self.triggers = GttBook(self)
+        self.market_open = True
+        """False: the market is closed; regular orders are refused (MARKET_CLOSED), AMO ones wait."""
         if state_file and Path(state_file).exists():
             self._restore(Path(state_file))
         elif not self.holdings:
@@ -259,6 +265,8 @@ class PaperEngine:
     def step(self, seconds: float) -> None:
         """Advance prices by ``seconds`` and fill or trigger resting orders."""
         self.prices.step(seconds)
+        if not self.market_open:
+            return
         for order in list(self.orders.values()):
             if order.status in ("OPEN", "TRIGGER_PENDING"):
                 self._work(order)
@@ -272,7 +280,7 @@ class PaperEngine:
 
     def place_or_reject(self, *, token: int, side: str, qty: int, order_type: str, product: str,
                         price: float = 0.0, trigger_price: float = 0.0, validity: str = "DAY",
-                        tag: str = "") -> PaperOrder:
+                        tag: str = "", amo: bool = False) -> PaperOrder:
         """Like :meth:`place`, but a refusal becomes a REJECTED order in the book, with its reason.
 
         That is how most brokers report risk refusals (funds, lot size, holdings):
@@ -281,14 +289,15 @@ class PaperEngine:
         """
         try:
             return self.place(token=token, side=side, qty=qty, order_type=order_type, product=product, price=price,
-                              trigger_price=trigger_price, validity=validity, tag=tag)
+                              trigger_price=trigger_price, validity=validity, tag=tag, amo=amo)
         except PaperRejection as rejection:
             if rejection.code == "NOT_FOUND":
                 raise
             now = self.clock.now()
             order = PaperOrder(order_id=self._next_id(), token=token, side=side, qty=qty, order_type=order_type,
                                product=product, validity=validity, price=price, trigger_price=trigger_price,
-                               status="REJECTED", tag=tag, placed_at=now, updated_at=now, message=rejection.message)
+                               status="REJECTED", tag=tag, placed_at=now, updated_at=now, message=rejection.message,
+                               rejection_code=rejection.code)
             self.orders[order.order_id] = order
             self.history[order.order_id] = []
             self._record(order)
@@ -296,16 +305,23 @@ class PaperEngine:
             return msgspec.structs.replace(order)
 
     def place(self, *, token: int, side: str, qty: int, order_type: str, product: str, price: float = 0.0,
-              trigger_price: float = 0.0, validity: str = "DAY", tag: str = "") -> PaperOrder:
-        """Validate and accept an order; market and marketable orders fill at once."""
+              trigger_price: float = 0.0, validity: str = "DAY", tag: str = "", amo: bool = False) -> PaperOrder:
+        """Validate and accept an order; market and marketable orders fill at once.
+
+        While the market is closed a regular order is refused (``MARKET_CLOSED``); an AMO
+        (``amo=True``) is accepted and waits, unworked, until the market opens.
+        """
         row = self.row(token)
+        if not self.market_open and not amo:
+            raise PaperRejection("MARKET_CLOSED", "the market is closed; place an after-market order (AMO) "
+                                                  "or wait for the session to open")
         self._validate(row, side, qty, order_type, product, price, trigger_price, validity)
         now = self.clock.now()
         order = PaperOrder(order_id=self._next_id(), token=token, side=side, qty=qty, order_type=order_type,
                            product=product, validity=validity, price=price if order_type in ("LIMIT", "SL") else 0.0,
                            trigger_price=trigger_price if order_type in ("SL", "SL_M") else 0.0,
                            status="OPEN", tag=tag, placed_at=now, updated_at=now,
-                           exchange_order_id=f"1{self._counter:015d}")
+                           exchange_order_id=f"1{self._counter:015d}", variety="AMO" if amo else "REGULAR")
         required = self._required_margin(row, order)
         if required > self.available_margin() + 1e-6:
             raise PaperRejection(
@@ -320,7 +336,8 @@ class PaperEngine:
         self.orders[order.order_id] = order
         self.history[order.order_id] = []
         self._record(order)
-        self._work(order)
+        if self.market_open:
+            self._work(order)
         if order.validity == "IOC" and order.status in ("OPEN", "TRIGGER_PENDING"):
             self._finish(order, "CANCELLED", "IOC order not filled at once")
         self._save()
@@ -350,6 +367,18 @@ class PaperEngine:
         for name, value in (("price", price), ("trigger price", trigger_price)):
             if value and abs(value / row.tick_size - round(value / row.tick_size)) > 1e-6:
                 raise PaperRejection("TICK_SIZE", f"{name} {value} is not a multiple of the tick size {row.tick_size}")
+        freeze = FREEZE_QUANTITIES.get(row.underlying) if row.kind in ("FUT", "OPT") else None
+        if freeze is not None and qty > freeze:
+            raise PaperRejection("FREEZE", f"quantity {qty} is above the freeze quantity {freeze} of "
+                                           f"{row.underlying}; split the order")
+        self.ltp(row.token)  # seeds the previous close the band is measured from
+        band = price_band(row.kind, self._prev_close.get(row.token, 0.0))
+        if band is not None:
+            low, high = band
+            for name, value in (("price", price), ("trigger price", trigger_price)):
+                if value and not low <= value <= high:
+                    raise PaperRejection("PRICE_BAND", f"{name} {value} is outside the price band "
+                                                       f"{low:.2f}-{high:.2f} of {row.symbol}")
         if product == "CNC" and side == "SELL":
             holding = self.holdings.get(row.token)
             position = self.positions.get((row.token, "CNC"))
@@ -413,6 +442,17 @@ class PaperEngine:
         order.updated_at = self.clock.now()
         self._record(order)
 
+    def open_market(self) -> None:
+        """Open the session: the switch a test or emulator flips; waiting AMO orders start working."""
+        self.market_open = True
+        for order in list(self.orders.values()):
+            if order.status in ("OPEN", "TRIGGER_PENDING"):
+                self._work(order)
+
+    def close_market(self) -> None:
+        """Close the session: regular orders are refused until :meth:`open_market`."""
+        self.market_open = False
+
     def _work(self, order: PaperOrder) -> None:
         """Trigger and fill one resting order against the current market."""
         bid, ask = self.touch(order.token)
@@ -461,7 +501,7 @@ class PaperEngine:
         held = source.quantity if source else 0
         wanted = qty if side == "BUY" else -qty
         if qty <= 0 or held == 0 or (held > 0) != (wanted > 0) or abs(held) < qty:
-            raise PaperRejection("ORDER_STATE", f"no {side.lower()} position of {qty} {row.symbol} in "
+            raise PaperRejection("NO_POSITION", f"no {side.lower()} position of {qty} {row.symbol} in "
                                                 f"{from_product} to convert (open: {held})")
         assert source is not None
         price = source.average_price

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
-from tt_connect.driver_api import BrokerSymbol, DriverContext, FrameDecoder, Session
+from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, FrameDecoder, Session
 from tt_connect.enums import StreamMode
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
 from tt_connect.paper.api import paper_order_to_order
 
-__all__ = ["PaperDecoder", "PaperStreamSpec"]
+__all__ = ["PaperDecoder", "PaperStream"]
 
 _MODE_NAMES = {StreamMode.LTP: "ltp", StreamMode.QUOTE: "quote", StreamMode.FULL: "full"}
 _MODES = {"ltp": StreamMode.LTP, "quote": StreamMode.QUOTE, "full": StreamMode.FULL}
@@ -78,23 +78,16 @@ class PaperDecoder:
         return out
 
 
-class PaperStreamSpec:
+class PaperStream(BrokerStream):
     """How the streaming engine talks to the paper market."""
 
     max_instruments_per_connection = 3000
     max_connections = 3
     stale_after = 30.0
-    ping_interval: float | None = None
     carries_order_updates = True
 
     def url(self, session: Session | None) -> str:
         return "paper://local/stream"
-
-    def headers(self, session: Session | None) -> Mapping[str, str]:
-        return {}
-
-    def ping(self) -> str | bytes | None:
-        return None
 
     def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
         tokens = [int(s.token) for s in symbols]

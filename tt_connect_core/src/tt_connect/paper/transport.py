@@ -207,6 +207,13 @@ class PaperTransport:
 
     # -- streaming -------------------------------------------------------------------------
 
+    async def download(self, request: HttpRequest, *, timeout: float,
+                       progress: Callable[[int, int | None], None] | None = None) -> HttpResponse:
+        response = await self.send(request, timeout=timeout)
+        if progress is not None:
+            progress(len(response.body), len(response.body))
+        return response
+
     async def ws_connect(self, url: str, headers: Mapping[str, str], *, timeout: float) -> PaperSocket:
         socket = PaperSocket(self)
         self._sockets.append(socket)

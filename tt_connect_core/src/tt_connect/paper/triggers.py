@@ -92,7 +92,7 @@ class GttBook:
 
         gtt = self.gtts.get(gtt_id)
         if gtt is None:
-            raise PaperRejection("NOT_FOUND", f"GTT {gtt_id} not found", 404)
+            raise PaperRejection("GTT_NOT_FOUND", f"GTT {gtt_id} not found", 404)
         if gtt.status != "active":
             raise PaperRejection("ORDER_STATE", f"GTT {gtt_id} is {gtt.status} and cannot be changed")
         return gtt
@@ -119,7 +119,7 @@ class GttBook:
 
         gtt = self.gtts.get(gtt_id)
         if gtt is None:
-            raise PaperRejection("NOT_FOUND", f"GTT {gtt_id} not found", 404)
+            raise PaperRejection("GTT_NOT_FOUND", f"GTT {gtt_id} not found", 404)
         return msgspec.structs.replace(gtt)
 
     def _fired_leg(self, gtt: PaperGtt, last: float) -> PaperGttLeg | None:

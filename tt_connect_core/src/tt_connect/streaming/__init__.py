@@ -1,7 +1,7 @@
 """Streaming: one subscribe interface over reconnecting, sharded sockets.
 
 The client delegates to :class:`StreamEngine`; drivers only describe their
-socket (``tt_connect.driver_api.StreamSpec``). See ``docs/streaming.md``.
+socket (``tt_connect.driver_api.BrokerStream``). See ``docs/streaming.md``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,18 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 
-from tt_connect.driver_api import BrokerSymbol, Session, StreamSpec, Transport, WsClosed, WsConnection
+from tt_connect.driver_api import (
+    BrokerStream,
+    BrokerSymbol,
+    Call,
+    DriverContext,
+    FrameDecoder,
+    Session,
+    StreamRejected,
+    Transport,
+    WsClosed,
+    WsConnection,
+)
 from tt_connect.enums import StreamMode
 from tt_connect.errors import StreamingError, TTConnectError
 from tt_connect.instruments import Instrument
@@ -38,9 +49,13 @@ class FeedConnection:
     spec, transport, session
         The driver's stream description, the core's transport, and the session
         provider called on every (re)connect.
-    dispatch
-        Called with every frame read; returns True when it queued work for a
-        subscriber, so the reader yields once and lets handlers run.
+    ctx
+        Lent to the decoder the spec makes for each connect.
+    route
+        Called with the connection's decoder and every frame read; returns True when it
+        queued work for a subscriber, so the reader yields once and lets handlers run.
+    run_call, renew_session
+        Send the spec's ``authorize`` call; renew a session the broker refused on the socket.
     report
         Called with errors worth surfacing (connect failures, send failures).
     backoff
@@ -53,14 +68,17 @@ class FeedConnection:
         self,
         index: int,
         *,
-        spec: StreamSpec,
+        spec: BrokerStream,
         transport: Transport,
         session: Callable[[], Awaitable[Session | None]],
-        dispatch: Callable[[str | bytes], bool],
+        ctx: DriverContext,
+        route: Callable[[FrameDecoder, str | bytes], bool],
         report: Callable[[BaseException], None],
         backoff: Callable[[int], float],
         on_reconnect: Callable[[], None],
         connect_timeout: float,
+        run_call: Callable[[Call[str]], Awaitable[str]] | None = None,
+        renew_session: Callable[[Session | None], Awaitable[None]] | None = None,
     ) -> None:
         self.index = index
         self.modes: dict[Instrument, StreamMode] = {}
@@ -69,7 +87,11 @@ class FeedConnection:
         self._spec = spec
         self._transport = transport
         self._session = session
-        self._dispatch = dispatch
+        self._ctx = ctx
+        self._route = route
+        self._run_call = run_call
+        self._renew_session = renew_session
+        self._current_session: Session | None = None
         self._report = report
         self._backoff = backoff
         self._on_reconnect = on_reconnect
@@ -155,9 +177,15 @@ class FeedConnection:
 
     async def _connect(self) -> WsConnection | None:
         try:
-            session = await self._session()
-            return await self._transport.ws_connect(
-                self._spec.url(session), self._spec.headers(session), timeout=self._connect_timeout)
+            session = self._current_session = await self._session()
+            authorize = self._spec.authorize(session)
+            if authorize is not None:
+                if self._run_call is None:
+                    raise StreamingError("this stream needs an authorize call but the engine cannot send one")
+                url = await self._run_call(authorize)
+            else:
+                url = self._spec.url(session)
+            return await self._transport.ws_connect(url, self._spec.headers(session), timeout=self._connect_timeout)
         except asyncio.CancelledError:
             raise
         except TTConnectError as exc:
@@ -176,13 +204,18 @@ class FeedConnection:
         try:
             async with self._send_lock:
                 self._socket = socket
-                for message in self.full_state():
+                for message in [*self._spec.handshake(self._current_session), *self.full_state()]:
                     await socket.send(message)
                 self._state_sent = True
             self.connected.set()
-            await self._read(socket)
+            await self._read(socket, self._spec.decoder(self._ctx))
         except asyncio.CancelledError:
             raise
+        except StreamRejected as refused:
+            self._report(StreamingError(f"the broker refused the stream: {refused.message}"))
+            if refused.session_dead and self._renew_session is not None:
+                with contextlib.suppress(TTConnectError):
+                    await self._renew_session(self._current_session)
         except (WsClosed, StreamingError) as exc:
             _log.info("stream_disconnected", connection=self.index, reason=type(exc).__name__)
         except Exception as exc:  # anything else from a transport: reconnect rather than die silently
@@ -191,9 +224,9 @@ class FeedConnection:
             await self._close_socket(socket)
         return self._got_frame
 
-    async def _read(self, socket: WsConnection) -> None:
+    async def _read(self, socket: WsConnection, decoder: FrameDecoder) -> None:
         spec = self._spec
-        dispatch = self._dispatch
+        route = self._route
         stale_after = spec.stale_after if spec.stale_after and spec.stale_after > 0 else None
         loop = asyncio.get_running_loop()
         pinger = None
@@ -210,7 +243,7 @@ class FeedConnection:
                     self._got_frame = True
                     if stale_after is not None:
                         deadline.reschedule(loop.time() + stale_after)
-                    if dispatch(frame):
+                    if route(decoder, frame):
                         # Several frames may already be buffered; yield so subscribers' delivery
                         # tasks run before the next frame would conflate their pending ticks.
                         await asyncio.sleep(0)

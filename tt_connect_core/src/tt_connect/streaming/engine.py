@@ -1,6 +1,6 @@
 """The streaming engine: one subscribe interface over reconnecting, sharded sockets.
 
-The engine owns the sockets; the driver's ``StreamSpec`` only says what to
+The engine owns the sockets; the driver's ``BrokerStream`` only says what to
 send and how to decode. Subscribers ask for instruments in a mode; the
 engine merges their wishes (each instrument is subscribed once on the wire,
 in the highest mode anyone asked for), places every instrument on the first
@@ -9,8 +9,9 @@ it refuses), and sends only the difference whenever the wishes change.
 Decoded ticks are routed to the subscribers of their instrument; order
 updates to every subscriber that asked for them. Order updates come either on
 connection #0 (``spec.carries_order_updates``, Kite) or on a socket of their
-own described by ``spec.order_updates``, another StreamSpec (AngelOne); that
-socket is open exactly while someone wants order updates.
+own described by ``spec.order_updates``, another BrokerStream (AngelOne); that
+socket is open exactly while someone wants order updates. Each socket gets a
+decoder of its own, made afresh on every connect.
 """
 
 from __future__ import annotations
@@ -20,15 +21,24 @@ import datetime as _dt
 import random
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
-from tt_connect.driver_api import BrokerSymbol, DriverContext, FrameDecoder, Session, StreamSpec, Transport
+from tt_connect.driver_api import (
+    BrokerStream,
+    BrokerSymbol,
+    Call,
+    DriverContext,
+    FrameDecoder,
+    Session,
+    StreamRejected,
+    Transport,
+)
 from tt_connect.enums import StreamMode
-from tt_connect.errors import StreamingError, SubscriptionLimitError
+from tt_connect.errors import InvalidSubscriptionError, StreamingError, SubscriptionLimitError
 from tt_connect.instruments import Instrument
 from tt_connect.logs import get_logger
 from tt_connect.models import OrderUpdate, Tick
+from tt_connect.request_builder.market import checked_handler, checked_mode, subscription_instruments
 from tt_connect.streaming.backoff import full_jitter
 from tt_connect.streaming.connection import FeedConnection
-from tt_connect.streaming.inputs import checked_handler, checked_instruments, checked_mode
 from tt_connect.streaming.subscriber import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
 from tt_connect.timeutil import Clock, SystemClock
 
@@ -47,6 +57,10 @@ class StreamEngine:
         Driver name, for errors and logs.
     spec
         The driver's stream description (URL, messages, decoder, limits).
+    run_call
+        Sends the driver's ``authorize`` call (a REST request whose result is the socket URL).
+    renew_session
+        Renews a session the broker refused on the socket (``StreamRejected(session_dead=True)``).
     transport
         Opens the sockets (aiohttp for real brokers, in-process for paper).
     ctx
@@ -81,10 +95,12 @@ class StreamEngine:
         self,
         *,
         broker: str,
-        spec: StreamSpec,
+        spec: BrokerStream,
         transport: Transport,
         ctx: DriverContext,
         session: Callable[[], Awaitable[Session | None]],
+        run_call: Callable[[Call[str]], Awaitable[str]] | None = None,
+        renew_session: Callable[[Session | None], Awaitable[None]] | None = None,
         clock: Clock | None = None,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
@@ -108,11 +124,10 @@ class StreamEngine:
         self._connect_timeout = connect_timeout
         self._ready_timeout = ready_timeout
         self._max_order_updates = max_order_updates
-        self._decoder = spec.decoder(ctx)
-        self._order_spec: StreamSpec | None = None if spec.carries_order_updates else getattr(
-            spec, "order_updates", None)
+        self._run_call = run_call
+        self._renew_session = renew_session
+        self._order_spec: BrokerStream | None = None if spec.carries_order_updates else spec.order_updates
         self._order_conn: FeedConnection | None = None
-        self._order_decoder: FrameDecoder | None = None
         self._connections: list[FeedConnection] = []
         self._owner: dict[Instrument, FeedConnection] = {}
         self._subscribers: list[Subscription] = []
@@ -184,17 +199,17 @@ class StreamEngine:
             An instrument the broker does not list.
         """
         self._check_open()
-        items = checked_instruments(instruments, "subscribe")
+        items = subscription_instruments(instruments, "subscribe")
         mode = checked_mode(mode)
         on_tick = checked_handler(on_tick, "on_tick")
         on_order_update = checked_handler(on_order_update, "on_order_update")
         on_error = checked_handler(on_error, "on_error")
         if not items and on_order_update is None:
-            raise StreamingError("subscribe needs at least one instrument (or an on_order_update handler)",
-                                 broker=self.broker)
+            raise InvalidSubscriptionError("subscribe needs at least one instrument (or an on_order_update "
+                                           "handler)", broker=self.broker)
         if items and on_tick is None:
-            raise StreamingError("subscribe needs on_tick to receive the ticks of these instruments",
-                                 broker=self.broker)
+            raise InvalidSubscriptionError("subscribe needs on_tick to receive the ticks of these instruments",
+                                           broker=self.broker)
         if on_order_update is not None and not self._carries_updates:
             raise StreamingError(
                 f"{self.broker}'s stream carries no order updates; poll broker.orders() instead",
@@ -229,7 +244,7 @@ class StreamEngine:
         A subscriber left with no instruments (and no order-update handler) ends, so its
         ``wait_closed`` returns.
         """
-        drop = frozenset(checked_instruments(instruments, "unsubscribe"))
+        drop = frozenset(subscription_instruments(instruments, "unsubscribe"))
         if self._closed or not drop:
             return
         async with self._lock:
@@ -304,19 +319,16 @@ class StreamEngine:
 
     # -- dispatch (hot path) ---------------------------------------------------------------
 
-    def _dispatch(self, frame: str | bytes) -> bool:
-        """Decode one frame of a market-data socket and queue its events (see :meth:`_route`)."""
-        return self._route(self._decoder, frame)
-
-    def _dispatch_order_frame(self, frame: str | bytes) -> bool:
-        """Decode one frame of the separate order-update socket."""
-        assert self._order_decoder is not None
-        return self._route(self._order_decoder, frame)
-
     def _route(self, decoder: FrameDecoder, frame: str | bytes) -> bool:
-        """Decode one frame and queue its events; return True if any subscriber got work."""
+        """Decode one frame and queue its events; return True if any subscriber got work.
+
+        A decoder's :class:`StreamRejected` (the broker refused the socket) propagates to the
+        connection, which renews the session when asked and reconnects.
+        """
         try:
             events = decoder.decode(frame, self._clock.now())
+        except StreamRejected:
+            raise
         except Exception as exc:  # a frame the decoder cannot read: skip it, keep the feed
             # Only the exception's type: a frame (e.g. an order update) may carry account details.
             self._report(StreamingError(f"undecodable frame skipped ({type(exc).__name__})", broker=self.broker))
@@ -409,19 +421,18 @@ class StreamEngine:
         if self._order_spec is None:
             return self._connection(0)
         if self._order_conn is None:
-            self._order_decoder = self._order_spec.decoder(self._ctx)
-            self._order_conn = FeedConnection(
-                -1, spec=self._order_spec, transport=self._transport, session=self._session,
-                dispatch=self._dispatch_order_frame, report=self._report, backoff=self._backoff,
-                on_reconnect=self._count_reconnect, connect_timeout=self._connect_timeout)
+            self._order_conn = self._new_connection(-1, self._order_spec)
         return self._order_conn
+
+    def _new_connection(self, index: int, spec: BrokerStream) -> FeedConnection:
+        return FeedConnection(
+            index, spec=spec, transport=self._transport, session=self._session, ctx=self._ctx,
+            route=self._route, report=self._report, backoff=self._backoff, on_reconnect=self._count_reconnect,
+            connect_timeout=self._connect_timeout, run_call=self._run_call, renew_session=self._renew_session)
 
     def _connection(self, index: int) -> FeedConnection:
         while len(self._connections) <= index:
-            self._connections.append(FeedConnection(
-                len(self._connections), spec=self._spec, transport=self._transport, session=self._session,
-                dispatch=self._dispatch, report=self._report, backoff=self._backoff,
-                on_reconnect=self._count_reconnect, connect_timeout=self._connect_timeout))
+            self._connections.append(self._new_connection(len(self._connections), self._spec))
         return self._connections[index]
 
     def _place(self) -> FeedConnection:

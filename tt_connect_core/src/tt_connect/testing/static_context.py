@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from tt_connect.driver_api import BrokerSymbol
 from tt_connect.errors import InstrumentNotFoundError
 from tt_connect.instruments import AnyInstrument, Instrument
+from tt_connect.models import Gtt, Order
 from tt_connect.timeutil import IST
 
 __all__ = ["StaticContext"]
@@ -18,7 +19,9 @@ class StaticContext:
     """Resolves instruments through an explicit mapping; the clock is fixed.
 
     ``token_lookups`` counts ``by_token`` calls per (segment, token), so a driver can
-    prove its decoder caches instruments instead of resolving every tick.
+    prove its decoder caches instruments instead of resolving every tick. ``orders`` and
+    ``gtts`` play the core's order registry (``known_order``/``known_gtt``): put in them
+    what a request case's driver needs to know.
     """
 
     def __init__(
@@ -33,6 +36,8 @@ class StaticContext:
         self._by_token: dict[tuple[str, str], AnyInstrument] = {}
         self._by_symbol: dict[tuple[str, str], AnyInstrument] = {}
         self.token_lookups: Counter[tuple[str, str]] = Counter()
+        self.orders: dict[str, Order] = {}
+        self.gtts: dict[str, Gtt] = {}
         for instrument, symbol in listing:
             self.list(instrument, symbol)
 
@@ -63,3 +68,9 @@ class StaticContext:
 
     def now(self) -> _dt.datetime:
         return self._now
+
+    def known_order(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
+
+    def known_gtt(self, gtt_id: str) -> Gtt | None:
+        return self.gtts.get(gtt_id)

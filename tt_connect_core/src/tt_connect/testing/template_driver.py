@@ -1,9 +1,8 @@
 """The template driver: every capability unsupported.
 
-Copy this module to start a new driver, then fill in one area at a time. The
-conformance suite runs against it in tt-connect's own tests, so the contract
-and this template cannot drift apart: a hook added to the contract without a
-template answer breaks the build.
+Copy this module to start a new driver, then fill in one area at a time (the example driver in
+``examples/acme_driver`` shows every area filled in). The conformance suite runs against it in
+tt-connect's own tests, so the contract and this template cannot drift apart.
 """
 
 from __future__ import annotations
@@ -11,19 +10,17 @@ from __future__ import annotations
 import datetime as _dt
 
 from tt_connect.driver_api import (
-    DRIVER_API_VERSION,
     BrokerApi,
     Capabilities,
     DriverConfig,
-    DriverDescription,
-    ErrorMap,
+    DriverPlugin,
+    InstrumentFile,
     InstrumentSource,
     RateClass,
     RateLimits,
 )
-from tt_connect.hookspecs import hookimpl
 
-__all__ = ["TemplateConfig"]
+__all__ = ["TemplateApi", "TemplateConfig", "TemplateDriver"]
 
 NAME = "template"
 
@@ -50,52 +47,31 @@ class TemplateConfig(DriverConfig, frozen=True, kw_only=True):
     api_url: str = "http://127.0.0.1:9/"
 
 
-@hookimpl
-def ttc_describe() -> DriverDescription:
-    return DriverDescription(
-        name=NAME, api_version=DRIVER_API_VERSION, config_type=TemplateConfig,
-        title="Template driver (everything unsupported)", package="tt-connect",
-    )
+class TemplateDriver(DriverPlugin[TemplateConfig]):
+    """The whole contract with nothing supported: what a new driver starts from."""
+
+    name = NAME
+    title = "Template driver (everything unsupported)"
+    package = "tt-connect"
+    config_type = TemplateConfig
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(operations={})
+
+    def api(self, config: TemplateConfig) -> BrokerApi:
+        return TemplateApi()
+
+    def instrument_source(self, config: TemplateConfig) -> InstrumentSource:
+        return InstrumentSource(
+            select_sql=_SELECT, publish_time=_dt.time(8, 0),
+            files=(InstrumentFile(format="csv", read_options="header=true, all_varchar=true",
+                                  local=lambda: _LISTING),))
+
+    def rate_limits(self, config: TemplateConfig) -> RateLimits:
+        return RateLimits(classes=(RateClass(name="default", per_second=10),))
 
 
-@hookimpl
-def ttc_capabilities(config: DriverConfig) -> Capabilities:
-    return Capabilities(operations={})
+class TemplateApi(BrokerApi):
+    """Every operation unsupported (the base class's answer)."""
 
-
-@hookimpl
-def ttc_auth(config: DriverConfig) -> None:
-    return None
-
-
-@hookimpl
-def ttc_instrument_source(config: DriverConfig) -> InstrumentSource:
-    return InstrumentSource(select_sql=_SELECT, format="csv", local=lambda: _LISTING,
-                            read_options="header=true, all_varchar=true", publish_time=_dt.time(8, 0))
-
-
-@hookimpl
-def ttc_api(config: DriverConfig) -> BrokerApi:
-    api = BrokerApi()
-    api.broker = NAME
-    return api
-
-
-@hookimpl
-def ttc_error_map(config: DriverConfig) -> ErrorMap:
-    return ErrorMap()
-
-
-@hookimpl
-def ttc_rate_limits(config: DriverConfig) -> RateLimits:
-    return RateLimits(classes=(RateClass(name="default", per_second=10),))
-
-
-@hookimpl
-def ttc_stream(config: DriverConfig) -> None:
-    return None
-
-
-@hookimpl
-def ttc_transport(config: DriverConfig) -> None:
-    return None
+    broker = NAME

@@ -69,7 +69,9 @@ class AiohttpTransport:
         kwargs: dict[str, Any] = {"headers": dict(request.headers or {})}
         if request.params:
             kwargs["params"] = dict(request.params)
-        if request.form is not None:
+        if request.body is not None:
+            kwargs["data"] = request.body
+        elif request.form is not None:
             kwargs["data"] = list(request.form)
         elif request.json is not None:
             kwargs["json"] = request.json
@@ -83,9 +85,11 @@ class AiohttpTransport:
             raise NetworkError(f"{request.endpoint}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
 
     async def download(
-        self, request: HttpRequest, *, timeout: float, progress: Callable[[int, int | None], None]
+        self, request: HttpRequest, *, timeout: float, progress: Callable[[int, int | None], None] | None = None
     ) -> HttpResponse:
         """GET a large file in chunks, reporting ``progress(bytes_done, total_or_None)``."""
+        if progress is None:
+            return await self.send(request, timeout=timeout)
         import aiohttp
 
         try:

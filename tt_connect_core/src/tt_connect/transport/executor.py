@@ -1,9 +1,9 @@
-"""The REST executor: rate limits, session headers, retries, error mapping, exactly-once orders.
+"""The REST executor: session headers, retries, error mapping, exactly-once orders.
 
 Policy (see docs/reliability.md):
 
-* reads are retried on NetworkError, 5xx and 429 (honouring Retry-After) with
-  capped exponential backoff and full jitter;
+* reads are retried on NetworkError, 5xx and 429 (honouring Retry-After up to the
+  retry cap) with capped exponential backoff and full jitter;
 * writes are never retried blindly, but a 429 is: the broker refused before
   acting, so the write is sent again after its Retry-After;
 * a "session dead" reply triggers one shared re-login and one replay (safe for
@@ -16,31 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import random
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import msgspec
-
-from tt_connect.driver_api import (
-    BrokerApi,
-    BrokerFailure,
-    Call,
-    ErrorMap,
-    HttpRequest,
-    HttpResponse,
-    PagedCall,
-    RateLimits,
-    Transport,
-)
+from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, ErrorMap, HttpRequest, HttpResponse, PagedCall
 from tt_connect.errors import (
     BrokerRefusedError,
     BrokerUnavailableError,
     DriverError,
     NetworkError,
+    OrderRejectedError,
     OrderStatusUnknownError,
     RateLimitError,
     SessionExpiredError,
@@ -48,14 +37,13 @@ from tt_connect.errors import (
     TTConnectError,
 )
 from tt_connect.logs import get_logger
-from tt_connect.timeutil import Clock, SystemClock
-from tt_connect.transport.rate_limit import RateLimiter
+from tt_connect.transport.sender import Sender
 
 if TYPE_CHECKING:
     from tt_connect.auth import AuthManager
     from tt_connect.driver_api import Session
 
-__all__ = ["RestExecutor", "RetryPolicy"]
+__all__ = ["RestExecutor", "RetryPolicy", "map_failure"]
 
 T = TypeVar("T")
 _log = get_logger("tt_connect.transport")
@@ -80,15 +68,34 @@ class _SessionDead(Exception):
         self.error = error
 
 
-def _retry_after(response: HttpResponse) -> float | None:
+def retry_after(response: HttpResponse) -> float | None:
+    """Read ``Retry-After`` as seconds (a number or an HTTP date); junk and non-finite values read as None."""
     value = response.header("Retry-After")
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = parsed.timestamp() - time.time()
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+def map_failure(broker: str, errors: ErrorMap, failure: BrokerFailure, response: HttpResponse) -> TTConnectError:
+    """Return the error-tree exception for a broker failure (the reason of an order refusal included)."""
+    cls = errors.classify(failure)
+    status = failure.http_status if failure.http_status is not None else response.status
+    kwargs: dict[str, Any] = {"broker": broker, "code": failure.code, "http_status": status, "raw": failure.raw}
+    if issubclass(cls, RateLimitError):
+        return cls(failure.message, retry_after=retry_after(response), **kwargs)
+    if issubclass(cls, OrderStatusUnknownError):
+        return BrokerUnavailableError(failure.message, **kwargs)
+    if issubclass(cls, OrderRejectedError):
+        return cls(failure.message, reason=errors.reason(failure.message, failure.code), **kwargs)
+    return cls(failure.message, **kwargs)
 
 
 class RestExecutor:
@@ -97,62 +104,25 @@ class RestExecutor:
     def __init__(
         self,
         *,
-        broker: str,
-        transport: Transport,
+        sender: Sender,
         api: BrokerApi,
         error_map: ErrorMap,
-        limits: RateLimits | None,
         auth: AuthManager | None,
         retry: RetryPolicy | None = None,
-        timeout: float = 10.0,
-        clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.broker = broker
-        self._transport = transport
+        self.broker = sender.broker
+        self._sender = sender
         self._api = api
         self._errors = error_map
         self._auth = auth
         self._retry = retry or RetryPolicy()
-        self._timeout = timeout
         self._sleep = sleep
-        self._limiter = RateLimiter(limits, clock=clock or SystemClock(), sleep=sleep)
 
-    def attach_auth(self, auth: AuthManager) -> None:
-        """Give the executor the auth lifecycle (created after it, since login sends through it)."""
-        self._auth = auth
+    # -- one attempt -----------------------------------------------------------------------
 
-    # -- sending ---------------------------------------------------------------------------
-
-    async def _send(self, request: HttpRequest, session: Session | None) -> HttpResponse:
-        await self._limiter.acquire(request.rate_class, request.cost)
-        if session is not None and self._auth is not None:
-            headers = {**(request.headers or {}), **self._auth.headers(session)}
-            request = msgspec.structs.replace(request, headers=headers)
-        started = time.perf_counter()
-        request_id = uuid.uuid4().hex[:12]
-        try:
-            response = await self._transport.send(request, timeout=self._timeout)
-        except TTConnectError as exc:
-            _log.info("request", broker=self.broker, endpoint=request.endpoint, rate_class=request.rate_class,
-                      status=None, error=type(exc).__name__, request_id=request_id,
-                      latency_ms=round((time.perf_counter() - started) * 1000, 2))
-            raise
-        _log.info("request", broker=self.broker, endpoint=request.endpoint, rate_class=request.rate_class,
-                  status=response.status, request_id=response.header("x-request-id") or request_id,
-                  latency_ms=round((time.perf_counter() - started) * 1000, 2))
-        return response
-
-    def _map(self, failure: BrokerFailure, response: HttpResponse) -> TTConnectError:
-        cls = self._errors.classify(failure)
-        status = failure.http_status if failure.http_status is not None else response.status
-        kwargs: dict[str, Any] = {"broker": self.broker, "code": failure.code, "http_status": status,
-                                  "raw": failure.raw}
-        if issubclass(cls, RateLimitError):
-            return cls(failure.message, retry_after=_retry_after(response), **kwargs)
-        if issubclass(cls, OrderStatusUnknownError):
-            return BrokerUnavailableError(failure.message, **kwargs)
-        return cls(failure.message, **kwargs)
+    def _headers(self, session: Session | None) -> dict[str, str] | None:
+        return None if session is None or self._auth is None else dict(self._auth.headers(session))
 
     def _read(self, call: Call[T], response: HttpResponse) -> T:
         """Unwrap and parse; every failure becomes a TTConnectError subclass."""
@@ -161,14 +131,14 @@ class RestExecutor:
         except BrokerFailure as failure:
             if failure.http_status is None:
                 failure.http_status = response.status
-            error = self._map(failure, response)
+            error = map_failure(self.broker, self._errors, failure, response)
             if self._errors.session_dead(failure):
                 raise _SessionDead(error) from None
             raise error from None
         except TTConnectError as exc:
             if response.status == 429:
                 raise RateLimitError(exc.message, broker=self.broker, http_status=429,
-                                     retry_after=_retry_after(response)) from None
+                                     retry_after=retry_after(response)) from None
             exc.broker = exc.broker or self.broker
             exc.http_status = response.status if exc.http_status is None else exc.http_status
             raise
@@ -192,20 +162,38 @@ class RestExecutor:
         """One send with at most one re-login and replay."""
         request = call.request
         session = await self._session() if request.authenticated else None
-        response = await self._send(request, session)
+        response = await self._sender.send(request, self._headers(session))
         try:
             return self._read(call, response)
         except _SessionDead as dead:
             if self._auth is None or not request.authenticated:
                 raise dead.error from None
             session = await self._auth.renew(session)
-            response = await self._send(request, session)
+            response = await self._sender.send(request, self._headers(session))
             try:
                 return self._read(call, response)
             except _SessionDead as again:
                 raise SessionExpiredError(
                     f"{self.broker} refused a freshly renewed session: {again.error.message}",
                     broker=self.broker, code=again.error.code, http_status=again.error.http_status) from None
+
+    # -- retries ---------------------------------------------------------------------------
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[T]], *, is_write: bool) -> T:
+        """Run ``attempt`` until it succeeds: reads on any TransientError, writes only on a 429."""
+        retried: type[TTConnectError] = RateLimitError if is_write else TransientError
+        failures = 0
+        while True:
+            try:
+                return await attempt()
+            except retried as exc:
+                failures += 1
+                if failures >= self._retry.attempts:
+                    raise
+                delay = self._retry.backoff(failures)
+                if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+                    delay = max(delay, min(exc.retry_after, self._retry.max_delay))
+                await self._sleep(delay)
 
     async def call(self, call: Call[T]) -> T:
         """Send a call; reads are retried on transient failures, writes only on a 429.
@@ -214,13 +202,13 @@ class RestExecutor:
         """
         if isinstance(call, PagedCall):
             return await self._pages(call)  # type: ignore[return-value]
-        return await self._retrying(call)
+        return await self._retrying(lambda: self._attempt(call), is_write=call.request.is_write)
 
     async def _pages(self, call: PagedCall[Any]) -> list[Any]:
         rows: list[Any] = []
         page: Call[list[Any]] = call
         for read in range(1, call.max_pages + 1):
-            found = await self._retrying(page)
+            found = await self._retrying(lambda page=page: self._attempt(page), is_write=False)  # type: ignore[misc]
             rows.extend(found)
             following = call.next_request(read, found)
             if following is None:
@@ -229,24 +217,13 @@ class RestExecutor:
         raise DriverError(f"{self.broker}: {call.request.endpoint} was still paging after {call.max_pages} pages; "
                           "stopped reading (a driver or broker that never reports a last page)", broker=self.broker)
 
-    async def _retrying(self, call: Call[T]) -> T:
-        retried: type[TTConnectError] = RateLimitError if call.request.is_write else TransientError
-        attempt = 0
-        while True:
-            try:
-                return await self._attempt(call)
-            except retried as exc:
-                attempt += 1
-                if attempt >= self._retry.attempts:
-                    raise
-                delay = self._retry.backoff(attempt)
-                if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-                    delay = max(delay, exc.retry_after)
-                await self._sleep(delay)
-
     async def call_all(self, calls: Sequence[Call[T]]) -> list[T]:
         """Send batched calls concurrently (the limiter paces them); results keep their order."""
+        if len(calls) == 1:
+            return [await self.call(calls[0])]
         return list(await asyncio.gather(*(self.call(c) for c in calls)))
+
+    # -- exactly-once orders ---------------------------------------------------------------
 
     async def place_order(
         self, call: Call[str], *, tag: str, find_by_tag: Callable[[str], Awaitable[str | None]]
@@ -272,49 +249,22 @@ class RestExecutor:
             f"({type(cause).__name__}: {cause.message}); look for the tag in the order book before placing "
             "it again", tag=tag, broker=self.broker, http_status=cause.http_status)
 
-    async def send_unauthenticated(self, request: HttpRequest) -> HttpResponse:
-        """Send a login step; transport failures are raised, the reply is returned whatever its status."""
-        return await self._send(request, None)
+    # -- downloads -------------------------------------------------------------------------
 
-    async def fetch_bytes(
-        self, url: str, *, authenticated: bool = False,
-        progress: Callable[[int, int | None], None] | None = None,
-    ) -> bytes:
+    async def fetch_bytes(self, url: str, *, authenticated: bool = False,
+                          progress: Callable[[int, int | None], None] | None = None) -> bytes:
         """Download a file (an instrument master), retried like any read."""
         request = HttpRequest(method="GET", url=url, endpoint="instruments.download", authenticated=authenticated)
 
-        def raw(payload: Any) -> bytes:
-            return payload  # type: ignore[no-any-return]
-
-        attempt = 0
-        while True:
-            try:
-                session = await self._session() if authenticated else None
-                if progress is not None and self._auth is not None and session is not None:
-                    request = msgspec.structs.replace(
-                        request, headers={**(request.headers or {}), **self._auth.headers(session)})
-                download = getattr(self._transport, "download", None)
-                if progress is not None and download is not None:
-                    # Transports that can stream report progress chunk by chunk.
-                    await self._limiter.acquire(request.rate_class, request.cost)
-                    response = await download(request, timeout=max(self._timeout, 120.0), progress=progress)
-                else:
-                    response = await self._send(request, session)
-                if response.status >= 500 or response.status == 429:
-                    raise BrokerUnavailableError(f"instrument download failed with HTTP {response.status}",
-                                                 broker=self.broker, http_status=response.status)
-                if response.status >= 400:
-                    raise BrokerRefusedError(f"instrument download refused with HTTP {response.status}",
+        async def attempt() -> bytes:
+            session = await self._session() if authenticated else None
+            response = await self._sender.download(request, self._headers(session), progress)
+            if response.status >= 500 or response.status == 429:
+                raise BrokerUnavailableError(f"instrument download failed with HTTP {response.status}",
                                              broker=self.broker, http_status=response.status)
-                if progress is not None:
-                    progress(len(response.body), len(response.body))
-                return raw(response.body)
-            except TransientError:
-                attempt += 1
-                if attempt >= self._retry.attempts:
-                    raise
-                await self._sleep(self._retry.backoff(attempt))
+            if response.status >= 400:
+                raise BrokerRefusedError(f"instrument download refused with HTTP {response.status}",
+                                         broker=self.broker, http_status=response.status)
+            return response.body
 
-    async def close(self) -> None:
-        """Nothing to release: the transport is closed by its owner."""
-        return None
+        return await self._retrying(attempt, is_write=False)

@@ -30,6 +30,13 @@ class MockTransport:
             result = await result
         return result
 
+    async def download(self, request: HttpRequest, *, timeout: float,
+                       progress: Callable[[int, int | None], None] | None = None) -> HttpResponse:
+        response = await self.send(request, timeout=timeout)
+        if progress is not None:
+            progress(len(response.body), len(response.body))
+        return response
+
     async def ws_connect(self, url: str, headers: Mapping[str, str], *, timeout: float) -> WsConnection:
         if self._ws_handler is None:
             raise NetworkError("this MockTransport has no WebSocket handler")

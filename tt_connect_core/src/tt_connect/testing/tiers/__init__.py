@@ -1,0 +1,1 @@
+"""The conformance suite's tiers, cheapest first: static, behaviour, faults, cross-broker."""
