@@ -88,18 +88,27 @@ def render(cls: type[msgspec.Struct]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def tables() -> dict[str, str]:
-    """``client``, ``paper`` and every driver this project ships (the core's extras) -> its rendered table.
+def table_names() -> list[str]:
+    """``client``, ``paper`` and every driver this project ships (the core's extras).
 
     Third-party drivers installed beside them (the example driver, say) document themselves.
     """
-    from tt_connect.config import ClientOptions
-    from tt_connect.drivers import _first_party_drivers, load_driver
+    from tt_connect.drivers import _first_party_drivers
 
-    found = {"client": render(ClientOptions)}
-    for name in ["paper", *sorted(_first_party_drivers())]:
-        found[name] = render(load_driver(name).description.config_type)
-    return found
+    return ["client", "paper", *sorted(_first_party_drivers())]
+
+
+def table(name: str) -> str:
+    """The generated table of ``client`` (the client options) or of a driver's config."""
+    from tt_connect.config import ClientOptions
+    from tt_connect.drivers import load_driver
+
+    return render(ClientOptions if name == "client" else load_driver(name).description.config_type)
+
+
+def tables() -> dict[str, str]:
+    """Every table the doc holds, generated."""
+    return {name: table(name) for name in table_names()}
 
 
 def documented(text: str) -> dict[str, str]:

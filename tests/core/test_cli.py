@@ -130,15 +130,6 @@ def test_drivers_shows_a_matrix_for_every_driver_without_credentials(capsys: pyt
         assert entry["segments"], name
 
 
-def test_login_refuses_a_config_file_that_selects_another_broker(
-        capsys: pytest.CaptureFixture[str], tmp_path: pytest.TempPathFactory) -> None:
-    config = tmp_path / "angel.toml"  # type: ignore[operator]
-    config.write_text('broker = "paper"\n[paper]\nseed = 7\n')
-    code, _, err = run(capsys, "login", "zerodha", "--config", str(config))
-    assert code == 2
-    assert "selects broker = 'paper', not 'zerodha'" in err
-
-
 @pytest.mark.parametrize(("calls", "lines", "full_bars"), [
     ([(0, 100), (50, 100), (100, 100), (100, 100)], 1, 1),   # the finished line is drawn once, not twice
     ([(0, None), (10, None)], 1, 0),                          # unknown size: finish() ends the line

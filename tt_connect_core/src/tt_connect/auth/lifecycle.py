@@ -122,8 +122,24 @@ class AuthManager:
             return self._session
         self._emit("expired")
         self._session = None
-        await asyncio.to_thread(self._store.delete, self.broker, self._account)
+        await asyncio.to_thread(self._forget_stored, dead)
         return await self._login_once(renewed=True, previous=dead)
+
+    def _forget_stored(self, dead: Session | None) -> None:
+        """Delete the stored session if it is the dead one; a newer one (another process's login) stays."""
+        stored = self._store.load(self.broker, self._account)
+        if stored is not None and (dead is None or stored.access_token == dead.access_token):
+            self._store.delete(self.broker, self._account)
+
+    async def _handed_over(self, previous: Session | None) -> Session | None:
+        """A usable session that another process stored since ours died (`tt-connect login` in a shell)."""
+        stored = await asyncio.to_thread(self._store.load, self.broker, self._account)
+        if stored is None or not self._usable(stored) or \
+                (previous is not None and stored.access_token == previous.access_token):
+            return None
+        self._session = stored
+        self._emit("restored", expires_at=stored.expires_at.isoformat())
+        return stored
 
     async def _login_once(self, *, renewed: bool, previous: Session | None = None) -> Session:
         task = self._login
@@ -149,7 +165,10 @@ class AuthManager:
             except TTConnectError as exc:  # refresh token dead too (the daily expiry): a full login
                 _log.info("session_token_refresh_failed", broker=self.broker, error=type(exc).__name__)
         if not self._can_login_silently():
-            self._login_required(self._login_url())
+            handed = await self._handed_over(previous)
+            if handed is not None:
+                return handed
+            self._login_required(self.login_url())
         return await self._run_flow(self._spec.login(self._clock.now()), renewed=renewed)
 
     async def _run_flow(self, flow: LoginFlow, *, renewed: bool,
@@ -243,7 +262,7 @@ class AuthManager:
         await asyncio.to_thread(self._store.save, session, self._account)
         return session
 
-    def _login_url(self) -> str | None:
+    def login_url(self) -> str | None:
         """Where a human would log in: the first browser step of the login flow (pure: nothing is sent)."""
         flow = self._spec.login(self._clock.now())
         try:

@@ -95,9 +95,15 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     stream.add_argument("--count", type=int, default=0, help="stop after this many ticks")
     stream.set_defaults(run=commands.with_client(commands.stream))
 
-    login = sub.add_parser("login", help="log in (browser flow where the broker needs it) and store the session")
+    login = sub.add_parser("login", help="log in (browser flow where the broker needs it) and store the session",
+                           description="Log in and store the session for later runs. A browser login opens the "
+                                       "broker's page and catches its redirect on the config's redirect_url "
+                                       "(127.0.0.1); on a server without a browser, use --paste.")
     login.add_argument("login_broker", metavar="broker")
     login.add_argument("--config", help="path of a tt-connect.toml file (default: ./tt-connect.toml)")
+    login.add_argument("--paste", nargs="?", const="", default=None, metavar="URL_OR_TOKEN",
+                       help="no browser here: print the login address, then take the address the browser was "
+                            "redirected to (or its one-time token), as this argument or from stdin")
     login.set_defaults(run=commands.login)
 
     emulate = sub.add_parser("emulate", help="run a broker emulator on 127.0.0.1",
@@ -109,6 +115,8 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     emulate.add_argument("emulate_broker", metavar="broker", help="the driver whose broker to emulate")
     emulate.add_argument("--port", type=int, default=0)
     emulate.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
+    emulate.add_argument("--redirect-url", help="for a browser login: the app's redirect URL the login page sends "
+                                                "the browser to (e.g. the redirect_url tt-connect login listens on)")
     emulate.set_defaults(run_sync=commands.emulate)
     return parser
 

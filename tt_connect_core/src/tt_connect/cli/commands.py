@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -178,24 +179,43 @@ def capabilities(loaded: Any) -> Any:
 
 
 async def login(args: argparse.Namespace) -> None:
+    """Log in and store the session: through the browser, or with what the user pastes (``--paste``)."""
     from tt_connect.client import AsyncTTConnect
     from tt_connect.config import load_config
     from tt_connect.drivers import load_driver
 
     wanted = load_driver(args.login_broker).description.name
     path = config_file(args.config, None)
-    if path is None:
-        client = AsyncTTConnect(wanted, interactive_login=True)
-    else:
+    if path is not None:
         selected = load_config(path).broker
         if selected.lower() != wanted:
             raise ConfigurationError(
                 f"{path} selects broker = {selected!r}, not {wanted!r}: set broker = {wanted!r} in it, or pass "
                 f"the config file of your {wanted} account with --config")
-        client = AsyncTTConnect.from_config(path, interactive_login=True)
-    async with client as broker:
-        profile = await broker.profile()
-    print(f"logged in to {broker.broker} as {profile.user_id}; the session is stored for reuse")
+    browser = args.paste is None
+    client = AsyncTTConnect.from_config(path, interactive_login=browser) if path is not None \
+        else AsyncTTConnect(wanted, interactive_login=browser)
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(client.close)
+        if not browser:
+            await _complete_pasted_login(client, args.paste)
+        profile = await client.profile()
+    print(f"logged in to {client.broker} as {profile.user_id}; the session is stored for reuse")
+
+
+async def _complete_pasted_login(client: Any, pasted: str) -> None:
+    """The headless login: show the login page's address, take the redirect URL (or its token) back."""
+    from tt_connect.errors import InputError
+
+    url = client.login_url()
+    if url is None:
+        raise InputError(f"the {client.broker} login needs no browser, so there is nothing to paste: "
+                         f"run tt-connect login {client.broker} without --paste")
+    if not pasted:
+        print(f"Open this address on any device and log in:\n  {url}\nThen paste the address your browser was "
+              "sent to afterwards (or only the one-time token in it), and press Enter:", file=sys.stderr, flush=True)
+        pasted = (await asyncio.to_thread(sys.stdin.readline)).strip()
+    await client.complete_login(pasted)
 
 
 # -- emulators ---------------------------------------------------------------------------
@@ -224,4 +244,5 @@ def emulate(args: argparse.Namespace) -> None:
         listed = ", ".join(emulators()) or "none"
         raise UnsupportedOperationError(f"the {args.emulate_broker} driver ships no emulator (installed emulators: "
                                         f"{listed})")
-    emulator.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else [])])
+    emulator.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else []),
+                   *(["--redirect-url", args.redirect_url] if args.redirect_url else [])])

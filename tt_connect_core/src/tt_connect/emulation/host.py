@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import datetime as _dt
 import enum
+import inspect
 import json
 import sys
 import threading
@@ -474,8 +475,15 @@ class EmulatorHost(abc.ABC):
         parser = argparse.ArgumentParser(prog=f"tt-connect emulate {cls.broker}")
         parser.add_argument("--port", type=int, default=0)
         parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
+        # An emulator of a browser login takes the app's registered redirect URL, so that
+        # `tt-connect login <broker>` can catch the redirect on 127.0.0.1 as it does with the broker.
+        redirects = "redirect_url" in inspect.signature(cls.__init__).parameters
+        if redirects:
+            parser.add_argument("--redirect-url", help="where the login page sends the browser with the one-time "
+                                                       "token (default: the emulator's own page showing it)")
         args = parser.parse_args(argv)
-        host = cls(port=args.port, enforce_rate_limits=not args.no_rate_limits)
+        options: dict[str, Any] = {"redirect_url": args.redirect_url} if redirects else {}
+        host = cls(port=args.port, enforce_rate_limits=not args.no_rate_limits, **options)
 
         async def serve() -> None:
             await host.start_serving()
