@@ -117,6 +117,8 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     emulate.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
     emulate.add_argument("--redirect-url", help="for a browser login: the app's redirect URL the login page sends "
                                                 "the browser to (e.g. the redirect_url tt-connect login listens on)")
+    emulate.add_argument("--env-file", help="also write its URLs and credentials as TTC_<BROKER>_<KEY>=value "
+                                            "lines (mode 0600), for a config of { env = ... } references")
     emulate.set_defaults(run_sync=commands.emulate)
     return parser
 

@@ -245,4 +245,5 @@ def emulate(args: argparse.Namespace) -> None:
         raise UnsupportedOperationError(f"the {args.emulate_broker} driver ships no emulator (installed emulators: "
                                         f"{listed})")
     emulator.main(["--port", str(args.port), *(["--no-rate-limits"] if args.no_rate_limits else []),
-                   *(["--redirect-url", args.redirect_url] if args.redirect_url else [])])
+                   *(["--redirect-url", args.redirect_url] if args.redirect_url else []),
+                   *(["--env-file", args.env_file] if args.env_file else [])])

@@ -12,14 +12,10 @@ for ``tt-connect emulate``.
 from __future__ import annotations
 
 import abc
-import argparse
 import asyncio
 import contextlib
 import datetime as _dt
 import enum
-import inspect
-import json
-import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self
@@ -472,27 +468,6 @@ class EmulatorHost(abc.ABC):
     @classmethod
     def main(cls, argv: Sequence[str] | None = None) -> None:
         """``tt-connect emulate <broker>``: print the announcement line, then serve until interrupted."""
-        parser = argparse.ArgumentParser(prog=f"tt-connect emulate {cls.broker}")
-        parser.add_argument("--port", type=int, default=0)
-        parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
-        # An emulator of a browser login takes the app's registered redirect URL, so that
-        # `tt-connect login <broker>` can catch the redirect on 127.0.0.1 as it does with the broker.
-        redirects = "redirect_url" in inspect.signature(cls.__init__).parameters
-        if redirects:
-            parser.add_argument("--redirect-url", help="where the login page sends the browser with the one-time "
-                                                       "token (default: the emulator's own page showing it)")
-        args = parser.parse_args(argv)
-        options: dict[str, Any] = {"redirect_url": args.redirect_url} if redirects else {}
-        host = cls(port=args.port, enforce_rate_limits=not args.no_rate_limits, **options)
+        from tt_connect.emulation.command import run_emulator
 
-        async def serve() -> None:
-            await host.start_serving()
-            print(json.dumps(host.announcement()), flush=True)
-            print(f"{cls.broker} emulator on {host.base_url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-            try:
-                await asyncio.Event().wait()
-            finally:
-                await host.stop_serving()
-
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve())
+        run_emulator(cls, argv)
