@@ -36,6 +36,7 @@ BASE = "http://book.invalid"
 LISTING = b"""exchange,segment,kind,symbol,underlying,expiry,strike,option_type,lot_size,tick_size,isin,name,broker_token,broker_symbol,broker_exchange,broker_segment
 NSE,NSE,EQ,RELIANCE,RELIANCE,,,,1,0.05,INE002A01018,RELIANCE INDUSTRIES,11,RELIANCE-EQ,NSE,NSE
 NSE,NSE,IDX,NIFTY 50,NIFTY,,,,1,0.05,,NIFTY 50,26000,NIFTY 50,NSE,NSE_INDEX
+NFO,NFO,FUT,NIFTY,NIFTY,2099-12-31,,,75,0.05,,NIFTY,35001,NIFTY99DECFUT,NFO,NFO
 """
 SELECT = """
 SELECT exchange, segment, kind, symbol, underlying, TRY_CAST(expiry AS DATE) AS expiry,
@@ -113,9 +114,9 @@ _STATUS = {"OPEN": OrderStatus.OPEN, "COMPLETE": OrderStatus.COMPLETE, "CANCELLE
 
 
 def book_row_to_order(ctx: DriverContext, row: Mapping[str, Any]) -> Order:
-    return Order(order_id=row["id"], instrument=ctx.by_symbol("NSE", row["symbol"]),  # type: ignore[arg-type]
+    return Order(order_id=row["id"], instrument=ctx.by_symbol(row.get("exchange", "NSE"), row["symbol"]),  # type: ignore[arg-type]
                  side=Side(row["side"]), qty=row["qty"], order_type=OrderType(row["type"]),
-                 product=ProductType.CNC, status=_STATUS[row["status"]], price=row["price"] or 0.0,
+                 product=ProductType(row.get("product", "CNC")), status=_STATUS[row["status"]], price=row["price"] or 0.0,
                  filled_qty=row["filled"], tag=row["tag"], status_message=row["message"], raw=dict(row))
 
 
@@ -142,8 +143,10 @@ class BookApi(BrokerApi):
         return Call(HttpRequest(method="GET", url=f"{BASE}/trades", endpoint="trades"), parse)
 
     def place_order(self, ctx: DriverContext, request: OrderRequest) -> Call[str]:
-        body = {"symbol": ctx.resolve(request.instrument).symbol, "side": request.side.value, "qty": request.qty,
+        symbol = ctx.resolve(request.instrument)
+        body = {"symbol": symbol.symbol, "exchange": symbol.exchange, "side": request.side.value, "qty": request.qty,
                 "type": request.order_type.value, "price": request.price, "tag": request.tag,
+                "product": request.product.value,
                 "validity": request.validity.value}
         return Call(HttpRequest(method="POST", url=f"{BASE}/orders", endpoint="orders.place", json=body,
                                 is_write=True), lambda data: str(data["id"]))
@@ -177,7 +180,9 @@ class BookDriver(DriverPlugin[BookConfig]):
         segment = SegmentCapabilities(exchange=Exchange.NSE, order_types=frozenset({OrderType.MARKET, OrderType.LIMIT}),
                                       products=frozenset({ProductType.CNC}), validities=frozenset({Validity.DAY}),
                                       emulated_validities=frozenset({Validity.TTL}))
-        return Capabilities(operations={**supported, **emulated}, segments=(segment,))
+        futures = SegmentCapabilities(exchange=Exchange.NFO, order_types=frozenset({OrderType.MARKET}),
+                                      products=frozenset({ProductType.NRML}), validities=frozenset({Validity.DAY}))
+        return Capabilities(operations={**supported, **emulated}, segments=(segment, futures))
 
     def api(self, config: BookConfig) -> BrokerApi:
         return BookApi()

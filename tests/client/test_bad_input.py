@@ -72,6 +72,20 @@ GARBAGE: list[tuple[str, Call]] = [
     ("complete login blank", lambda b: b.complete_login("  ")),
     ("lot size of text", lambda b: b.lot_size("RELIANCE")),
     ("expiries kind word", lambda b: b.expiries("NIFTY", kind="SWAP")),
+    ("option offset text", lambda b: b.option("NIFTY", "weekly", offset="2")),
+    ("option type word", lambda b: b.option("NIFTY", "weekly", option_type="CALL")),
+    ("option expiry word", lambda b: b.option("NIFTY", "fortnightly")),
+    ("underlying unknown", lambda b: b.underlying_price("NOSUCHSTOCK")),
+    ("chain rate negative", lambda b: b.option_chain("NIFTY", "weekly", with_greeks=True, rate=-1)),
+    ("sliced qty text", lambda b: b.place_sliced(_reliance(), "3000", "BUY", "CNC", "MARKET")),
+    ("sliced index", lambda b: b.place_sliced("NSE:NIFTY 50", 75, "BUY", "NRML", "MARKET")),
+    ("basket of text", lambda b: b.place_basket("RELIANCE")),
+    ("basket empty", lambda b: b.place_basket([])),
+    ("basket unwind text", lambda b: b.place_basket([], unwind_on_failure="yes")),
+    ("set position product word", lambda b: b.set_position(_reliance(), 5, "LONGTERM")),
+    ("open orders exchange word", lambda b: b.open_orders(exchange="NYSE")),
+    ("cancel all underlying number", lambda b: b.cancel_all(underlying=42)),
+    ("close all product word", lambda b: b.close_all(product="FOREVER")),
 ]
 
 
@@ -120,7 +134,8 @@ def test_a_positional_or_unknown_instrument_argument_is_an_instrument_error() ->
 async def test_every_public_coroutine_is_covered_by_the_garbage_table() -> None:
     covered = {"order", "order_history", "order_trades", "positions", "place_order", "modify_order", "cancel_order",
                "quote", "ltp", "history", "place_gtt", "gtt", "order_margins", "convert_position", "subscribe",
-               "unsubscribe", "complete_login"}
+               "unsubscribe", "complete_login", "option", "underlying_price", "place_sliced", "place_basket",
+               "set_position", "open_orders", "cancel_all", "close_all"}
     takes_no_argument = {"connect", "close", "profile", "funds", "holdings", "orders", "trades", "gtts", "logout"}
     checked_elsewhere = {"modify_gtt", "cancel_gtt", "basket_margin", "option_chain", "stream"}
     public = {name for name, member in inspect.getmembers(AsyncTTConnect) if not name.startswith("_")

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tt_connect.config import ClientOptions, load_config, parse_client_options
+from tt_connect.desk.tools import DeskTools
 from tt_connect.driver_api import Capabilities, DriverConfig, Operation, Transport
 from tt_connect.enums import CandleInterval, InstrumentKind, OrderType, ProductType, Side, StreamMode, Validity, Variety
 from tt_connect.errors import InvalidOrderError
@@ -35,6 +36,7 @@ from tt_connect.models import (
     Tick,
     Trade,
 )
+from tt_connect.options.tools import OptionTools
 from tt_connect.request_builder.coerce import (
     DateArg,
     InstrumentArg,
@@ -50,13 +52,12 @@ from tt_connect.timeutil import Clock
 from tt_connect.trading import Trading
 
 if TYPE_CHECKING:
-    from tt_connect.instruments_db import OptionChain
     from tt_connect.streaming import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
 
 __all__ = ["AsyncTTConnect"]
 
 
-class AsyncTTConnect:
+class AsyncTTConnect(OptionTools, DeskTools):
     """An asyncio client for one broker account.
 
     Parameters
@@ -220,6 +221,7 @@ class AsyncTTConnect:
         market_protection: float | None = None,
         tag: str | None = None,
         iceberg_legs: int | None = None,
+        algo_id: str | None = None,
     ) -> str:
         """Place an order and return the broker's order id.
 
@@ -231,7 +233,9 @@ class AsyncTTConnect:
         :class:`~tt_connect.errors.OrderStatusUnknownError` carrying the tag. ``tag`` is an optional
         prefix of yours. ``variety=Variety.ICEBERG`` needs ``iceberg_legs`` (2 or more);
         ``Validity.TTL`` needs ``validity_ttl`` minutes (emulated by cancel-after where the broker
-        has no TTL).
+        has no TTL). ``algo_id`` overrides the client's ``algo_id`` option (SEBI's exchange-issued algo
+        ID) for this order. An order above the exchange's freeze quantity is refused: ``place_sliced``
+        splits it. At most ``order_rate_per_exchange`` orders a second leave for one exchange.
 
         Examples
         --------
@@ -242,7 +246,8 @@ class AsyncTTConnect:
         return await self._trading.place_order(
             instrument=instrument, qty=qty, side=side, product=product, order_type=order_type, price=price,
             trigger_price=trigger_price, validity=validity, validity_ttl=validity_ttl, variety=variety,
-            disclosed_qty=disclosed_qty, market_protection=market_protection, tag=tag, iceberg_legs=iceberg_legs)
+            disclosed_qty=disclosed_qty, market_protection=market_protection, tag=tag, iceberg_legs=iceberg_legs,
+            algo_id=algo_id)
 
     async def modify_order(
         self,
@@ -377,11 +382,6 @@ class AsyncTTConnect:
     def tick_size(self, instrument: InstrumentArg) -> float:
         """Return the tick size: prices must be a multiple of it."""
         return self._rt.catalogue().tick_size(instrument_value(instrument, "instrument", InvalidOrderError))
-
-    async def option_chain(self, underlying: str, expiry: _dt.date | str, with_quotes: bool = False) -> OptionChain:
-        """Return the calls and puts of one expiry by strike; with quotes when asked and supported."""
-        chain: OptionChain = await self._market.option_chain(underlying, expiry, with_quotes)
-        return chain
 
     # -- streaming -------------------------------------------------------------------------
 

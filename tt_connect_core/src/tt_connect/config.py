@@ -70,6 +70,20 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     interactive_login
         Allow a browser login: open the broker's login page and catch its redirect on the
         driver's ``redirect_url`` (127.0.0.1). Used by ``tt-connect login``; leave off on servers.
+    algo_id
+        The exchange-issued algo ID every order carries (SEBI's retail algo framework); ``place_order``
+        takes one per order too. A broker without the field refuses orders that name one.
+    order_rate_per_exchange
+        Orders, modifications and cancellations sent per second per exchange at most (SEBI's
+        threshold for an unregistered algo is 10); set lower to stay further inside it.
+    journal
+        Where every order, modification and cancellation is recorded (JSON lines, append-only):
+        ``auto`` (the user's data dir), a directory, or ``off``.
+    source_address
+        The local IP address all broker traffic leaves from (a server with several IPs, one of them
+        the broker's whitelisted static IP).
+    proxy
+        An HTTP proxy URL for all broker traffic (one whose address the broker whitelisted).
     """
 
     session_store: Literal["auto", "keyring", "file", "memory"] = "auto"
@@ -84,6 +98,11 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     retry_max_delay: float = 5.0
     order_lookup_attempts: int = 4
     interactive_login: bool = False
+    algo_id: str | None = None
+    order_rate_per_exchange: float = 10.0
+    journal: str = "auto"
+    source_address: str | None = None
+    proxy: str | None = None
 
 
 def _describe_validation_error(exc: msgspec.ValidationError, where: str, fields: tuple[str, ...]) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "InsufficientFundsError",
     "InvalidOrderError",
     "InvalidSubscriptionError",
+    "IpNotWhitelistedError",
     "NetworkError",
     "OrderNotFoundError",
     "OrderNotOpenError",
@@ -208,6 +209,16 @@ class BrokerInputError(BrokerRefusedError, InputError):
 
 class PermissionDeniedError(BrokerRefusedError):
     """The account or app is not permitted to do this."""
+
+
+class IpNotWhitelistedError(PermissionDeniedError):
+    """The broker refused a request that did not come from the account's whitelisted static IP.
+
+    Since April 2026 SEBI's algo framework lets API orders come only from a static IP registered
+    with the broker. Register this machine's public IP with the broker (``set_static_ip`` where the
+    broker offers it), or send the traffic from the registered address (``source_address``, ``proxy``).
+    Not retryable.
+    """
 
 
 class AuthenticationError(BrokerRefusedError):

@@ -9,7 +9,6 @@ endpoint of its own.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
 
 from tt_connect.driver_api import Operation, Support
 from tt_connect.enums import StreamMode
@@ -66,13 +65,3 @@ class MarketData:
             for candle in part:
                 seen[candle.timestamp] = candle
         return [seen[k] for k in sorted(seen)]
-
-    async def option_chain(self, underlying: object, expiry: object, with_quotes: object = False) -> Any:
-        from tt_connect.request_builder.coerce import boolean
-
-        chain = self._rt.catalogue().option_chain(underlying, expiry)  # type: ignore[arg-type]
-        if not boolean(with_quotes, "with_quotes"):
-            return chain
-        contracts = [c for row in chain.rows for c in (row.call, row.put) if c is not None]
-        quotes = await self.quote(contracts) if contracts else {}
-        return chain.with_quotes(quotes)

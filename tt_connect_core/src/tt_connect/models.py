@@ -31,6 +31,7 @@ from tt_connect.enums import (
     Variety,
 )
 from tt_connect.instruments import Equity, Future, Index, Instrument, Option
+from tt_connect.options.black76 import Greeks
 from tt_connect.timeutil import IST
 
 __all__ = [
@@ -176,6 +177,8 @@ class OrderRequest(msgspec.Struct, frozen=True, kw_only=True):
     iceberg_legs: int | None = None
     market_protection: float | None = None
     tag: str = ""
+    algo_id: str = ""
+    """The exchange-issued algo ID the order carries ("" for none); drivers put it on the wire."""
 
 
 class ModifyRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -303,6 +306,8 @@ class Quote(Model, frozen=True, kw_only=True):
     last_trade_time: _dt.datetime | None = None
     timestamp: _dt.datetime | None = None
     depth: Depth | None = None
+    greeks: Greeks | None = None
+    """An option's IV and Greeks when the broker serves them with the quote (Upstox); else None."""
 
 
 class Tick(msgspec.Struct, frozen=True, gc=False):

@@ -127,7 +127,12 @@ class Runtime:
                                     tag_max_length=self.api.tag_max_length, tag_alphabet=self.api.tag_alphabet,
                                     check_contract=lambda request: self.catalogue().check_order(request),
                                     validate=lambda request: hook.ttc_validate_order(broker=self.name,
-                                                                                     request=request))
+                                                                                     request=request),
+                                    algo_id_field=self.api.algo_id_field, default_algo_id=options.algo_id)
+        from tt_connect.compliance import OrderJournal, OrderRateLimiter
+
+        self.order_rate = OrderRateLimiter(options.order_rate_per_exchange)
+        self.journal = OrderJournal.from_option(options.journal, self.name)
         self.closed = False
         self.connected = False
         self._connect_lock: asyncio.Lock | None = None
@@ -188,7 +193,7 @@ class Runtime:
         if transport is None:
             from tt_connect.transport import AiohttpTransport
 
-            transport = AiohttpTransport()
+            transport = AiohttpTransport(source_address=self.options.source_address, proxy=self.options.proxy)
         self.transport = transport
         options = self.options
         sender = Sender(broker=self.name, transport=transport, timeout=options.timeout,

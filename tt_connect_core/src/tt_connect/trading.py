@@ -8,10 +8,12 @@ trigger) the core has already read.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from tt_connect.driver_api import Operation
-from tt_connect.errors import InvalidOrderError, OrderNotFoundError
+from tt_connect.errors import InvalidOrderError, OrderNotFoundError, OrderStatusUnknownError, TTConnectError
 from tt_connect.instruments import Index, Instrument
 from tt_connect.models import BasketMargin, Gtt, GttRequest, MarginRequirement, Order, OrderRequest
 from tt_connect.request_builder.capabilities import require
@@ -39,11 +41,35 @@ class Trading:
         plan = rt.builder.place(**arguments)
         request = plan.request
         call = rt.build(Operation.PLACE_ORDER, lambda: self._api.place_order(ctx, request))
-        order_id = await executor.place_order(call, tag=request.tag, find_by_tag=self._find_by_tag)
+        await rt.order_rate.acquire(request.instrument.exchange.value)
+        async with self._journaled("place", request) as outcome:
+            order_id = await executor.place_order(call, tag=request.tag, find_by_tag=self._find_by_tag)
+            outcome["order_id"] = order_id
         rt.pm.hook.ttc_order_event(broker=rt.name, event="placed", order=None, order_id=order_id)
         if plan.cancel_after is not None:
             rt.later(plan.cancel_after, lambda: self._expire(order_id), "ttl_cancel")
         return order_id
+
+    def _exchange_of(self, order_id: str) -> str:
+        """The exchange a modification or cancellation counts against (the order's, when the core knows it)."""
+        known = self._rt.registry.order(order_id)
+        return known.instrument.exchange.value if known is not None else "unknown"
+
+    @contextlib.asynccontextmanager
+    async def _journaled(self, action: str, request: Any) -> AsyncIterator[dict[str, Any]]:
+        """Record one order action in the journal, whatever its outcome (the body fills ``outcome``)."""
+        outcome: dict[str, Any] = {}
+        started = self._rt.clock.now()
+        try:
+            yield outcome
+        except TTConnectError as exc:
+            outcome.update(error=type(exc).__name__, message=exc.message, code=exc.code)
+            if isinstance(exc, OrderStatusUnknownError):
+                outcome["tag"] = exc.tag
+            raise
+        finally:
+            self._rt.journal.record(action, request=request, outcome=outcome, started=started,
+                                    finished=self._rt.clock.now())
 
     async def _find_by_tag(self, tag: str) -> str | None:
         for order in await self._rt.reads.orders():
@@ -72,7 +98,10 @@ class Trading:
             current = current or await rt.reads.known(request.order_id)
             rt.builder.check_modify(request, current)
         call = rt.build(Operation.MODIFY_ORDER, lambda: self._api.modify_order(ctx, request))
-        result = await executor.call(call)
+        await rt.order_rate.acquire(self._exchange_of(request.order_id))
+        async with self._journaled("modify", request) as outcome:
+            result: str = await executor.call(call)
+            outcome["order_id"] = result
         rt.pm.hook.ttc_order_event(broker=rt.name, event="modified", order=None, order_id=result)
         return result
 
@@ -82,7 +111,10 @@ class Trading:
         request = rt.builder.cancel(**arguments)
         await self._known(Operation.CANCEL_ORDER, request.order_id)
         call = rt.build(Operation.CANCEL_ORDER, lambda: self._api.cancel_order(ctx, request))
-        result = await executor.call(call)
+        await rt.order_rate.acquire(self._exchange_of(request.order_id))
+        async with self._journaled("cancel", request) as outcome:
+            result: str = await executor.call(call)
+            outcome["order_id"] = result
         rt.pm.hook.ttc_order_event(broker=rt.name, event="cancelled", order=None, order_id=result)
         return result
 

@@ -60,6 +60,12 @@ class BrokerApi:
     history_max_days: ClassVar[Mapping[CandleInterval, int]] = {}
     """Longest range one ``history`` request may span per interval, in days; the core splits longer
     ranges into chunks and merges them. An interval absent here is sent as one request."""
+    algo_id_field: ClassVar[bool] = False
+    """True when the broker's order endpoints take an exchange algo ID (``OrderRequest.algo_id``); the core
+    refuses an order naming one for a broker without the field."""
+    native_slicing: ClassVar[bool] = False
+    """True when :meth:`place_sliced` places an order above the freeze quantity as the broker's own child
+    orders (Kite's autoslice, Upstox v3's slice); else the core slices it into orders of its own."""
     needs_known_order: ClassVar[frozenset[Operation]] = frozenset()
     """Operations whose request needs more than the id (``MODIFY_ORDER``, ``CANCEL_ORDER``, ``GTT`` for
     modify/cancel of a trigger): the core makes ``ctx.known_order``/``ctx.known_gtt`` answer first."""
@@ -113,6 +119,10 @@ class BrokerApi:
     def place_order(self, ctx: DriverContext, request: OrderRequest) -> Call[str]:
         """Return the call that places ``request``; it parses to the broker's order id."""
         raise self._unsupported("place_order")
+
+    def place_sliced(self, ctx: DriverContext, request: OrderRequest) -> Call[list[str]]:
+        """Place ``request`` as the broker's own child orders (``native_slicing``); parses to their ids."""
+        raise self._unsupported("native order slicing")
 
     def modify_order(self, ctx: DriverContext, request: ModifyRequest) -> Call[str]:
         raise self._unsupported("modify_order")

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from tt_connect.driver_api import BrokerSymbol
-from tt_connect.enums import InstrumentKind
+from tt_connect.enums import Exchange, InstrumentKind
 from tt_connect.errors import InstrumentError, InstrumentNotFoundError, InvalidOrderError
 from tt_connect.instruments import (
     AnyInstrument,
+    Equity,
     Future,
+    Index,
     Instrument,
     InstrumentKey,
     Option,
@@ -32,6 +34,7 @@ from tt_connect.instruments import (
 )
 from tt_connect.instruments_db.keyindex import KeyIndex
 from tt_connect.models import OrderRequest, Quote
+from tt_connect.options.black76 import Greeks
 from tt_connect.timeutil import IST
 
 if TYPE_CHECKING:
@@ -41,13 +44,15 @@ __all__ = ["BrokerInstruments", "OptionChain", "OptionChainRow"]
 
 
 class OptionChainRow(msgspec.Struct, frozen=True, kw_only=True):
-    """The call and put at one strike (None where not listed), with quotes when asked."""
+    """The call and put at one strike (None where not listed), with quotes and Greeks when asked."""
 
     strike: float
     call: Option | None = None
     put: Option | None = None
     call_quote: Quote | None = None
     put_quote: Quote | None = None
+    call_greeks: Greeks | None = None
+    put_greeks: Greeks | None = None
 
 
 class OptionChain(msgspec.Struct, frozen=True, kw_only=True):
@@ -56,6 +61,17 @@ class OptionChain(msgspec.Struct, frozen=True, kw_only=True):
     underlying: str
     expiry: _dt.date
     rows: tuple[OptionChainRow, ...]
+    forward: float | None = None
+    """The price the Greeks are computed on: the expiry's future, else the parity-implied forward."""
+    atm_strike: float | None = None
+    years_to_expiry: float | None = None
+    """The time the Greeks were computed with (ACT/365 to 15:30 IST on expiry day)."""
+    rate: float | None = None
+    """The discount rate the Greeks were computed with."""
+    pcr: float | None = None
+    """Put-call ratio of open interest (puts' OI / calls' OI), when quoted."""
+    max_pain: float | None = None
+    """The strike at which option writers would pay out least at expiry, when quoted."""
 
     def with_quotes(self, quotes: dict[Instrument, Quote]) -> OptionChain:
         """Return a copy whose rows carry the given quotes."""
@@ -305,6 +321,15 @@ class BrokerInstruments:
                               self.instrument(("OPT", exchange, symbol, day, strike, side)))  # type: ignore[assignment]
             rows.append(OptionChainRow(strike=strike, call=legs["CE"], put=legs["PE"]))
         return OptionChain(underlying=symbol, expiry=day, rows=tuple(rows))
+
+    def spot_of(self, underlying: str) -> Instrument | None:
+        """Return what an underlying's price is read from: its index (NIFTY 50 for NIFTY), else its stock."""
+        found = self._store.spot_of(self.broker, _symbol(underlying))
+        if found is None:
+            return None
+        kind, exchange, symbol = found
+        cls = Index if kind == "IDX" else Equity
+        return cls(exchange=Exchange(exchange), symbol=symbol)
 
     def futures(self, underlying: str) -> list[Future]:
         """Return the listed futures, nearest first."""

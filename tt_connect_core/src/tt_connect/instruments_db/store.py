@@ -104,6 +104,10 @@ ORDER BY CASE WHEN upper(symbol) = upper(?) AND kind IN ('EQ', 'IDX') THEN 0
          symbol, expiry, strike, option_type
 LIMIT ?"""
 
+_SPOT_OF = """SELECT kind, exchange, symbol FROM broker_instruments
+WHERE broker = ? AND ((kind = 'IDX' AND underlying = ?) OR (kind = 'EQ' AND symbol = ?))
+ORDER BY kind = 'IDX' DESC, exchange = 'NSE' DESC LIMIT 1"""
+
 _SPLIT_MIN_BYTES = 4_000_000
 """A JSON array smaller than this is read as one file: cutting it would save less than it costs."""
 _RECORD_GAP = re.compile(rb"\}\s*,\s*\{")
@@ -414,6 +418,12 @@ class Store:
     def strikes(self, broker: str, symbol: str, expiry: _dt.date) -> list[float]:
         """Return the distinct option strikes of one expiry, ascending."""
         return [r[0] for r in self._query(_STRIKES, [broker, symbol, expiry])]
+
+    def spot_of(self, broker: str, underlying: str) -> tuple[str, str, str] | None:
+        """Return (kind, exchange, symbol) of what an underlying's derivatives are priced on: its index, else
+        its cash stock (NSE first)."""
+        found = self._query(_SPOT_OF, [broker, underlying, underlying])
+        return (str(found[0][0]), str(found[0][1]), str(found[0][2])) if found else None
 
     def search(self, broker: str, text: str, limit: int) -> list[tuple[Any, ...]]:
         """Return keys whose symbol or name matches: the exact cash symbol first, then indices named

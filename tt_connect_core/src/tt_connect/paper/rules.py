@@ -1,23 +1,13 @@
-"""Exchange rules the paper market enforces: price bands and freeze quantities.
+"""Exchange rules the paper market enforces: price bands, and the core's freeze quantities.
 
-Figures are the exchanges' published values (NSE circulars, as of 2026): a simplification the
-paper broker and every emulator share, so each refuses the same order the same way.
+The paper broker and every emulator share them, so each refuses the same order the same way.
 """
 
 from __future__ import annotations
 
-__all__ = ["FREEZE_QUANTITIES", "PRICE_BAND", "price_band"]
+from tt_connect.exchange_rules import FREEZE_QUANTITIES
 
-FREEZE_QUANTITIES: dict[str, int] = {
-    "NIFTY": 1800,
-    "BANKNIFTY": 900,
-    "FINNIFTY": 1800,
-    "MIDCPNIFTY": 2800,
-    "NIFTYNXT50": 600,
-    "SENSEX": 1000,
-    "BANKEX": 900,
-}
-"""Most units of one index derivative an order may carry (NSE/BSE quantity freeze limits)."""
+__all__ = ["FREEZE_QUANTITIES", "PRICE_BAND", "price_band"]
 
 PRICE_BAND: dict[str, float] = {"EQ": 0.20, "FUT": 0.10}
 """The day's price band around the previous close, as a fraction: the widest equity circuit (20 %)

@@ -73,21 +73,29 @@ class OrderBuilder:
 
     def __init__(self, *, broker: str, capabilities: Capabilities, tag_max_length: int, tag_alphabet: str,
                  check_contract: Callable[[OrderRequest], None],
-                 validate: Callable[[OrderRequest], None]) -> None:
+                 validate: Callable[[OrderRequest], None], algo_id_field: bool = False,
+                 default_algo_id: str | None = None) -> None:
         self.broker = broker
         self._capabilities = capabilities
         self._tag_max = tag_max_length
         self._alphabet = tag_alphabet
         self._check_contract = check_contract
         self._validate = validate
+        self._algo_field = algo_id_field
+        self._default_algo = default_algo_id
 
     # -- place -----------------------------------------------------------------------------
 
     def place(self, *, instrument: object, qty: object, side: object, product: object, order_type: object,
               price: object = None, trigger_price: object = None, validity: object = Validity.DAY,
               validity_ttl: object = None, variety: object = Variety.REGULAR, disclosed_qty: object = 0,
-              market_protection: object = None, tag: object = None, iceberg_legs: object = None) -> PlacePlan:
-        """Return the checked order, tagged, with how its validity is served."""
+              market_protection: object = None, tag: object = None, iceberg_legs: object = None,
+              algo_id: object = None, within_freeze: bool = True) -> PlacePlan:
+        """Return the checked order, tagged, with how its validity is served.
+
+        ``within_freeze=False`` is for the slicer's parent order only: every order sent stays at or
+        under the exchange's freeze quantity.
+        """
         require(self._capabilities, Operation.PLACE_ORDER, self.broker)
         request = self.order_request(
             instrument=instrument, qty=qty, side=side, product=product, order_type=order_type, price=price,
@@ -95,8 +103,11 @@ class OrderBuilder:
             disclosed_qty=disclosed_qty, market_protection=market_protection, iceberg_legs=iceberg_legs)
         support = require_order(self._capabilities, request, self.broker)
         self._check_contract(request)
+        if within_freeze:
+            self.check_freeze(request)
         request = msgspec.structs.replace(
-            request, tag=make_order_tag(self._tag_max, self._alphabet, self._tag_prefix(tag)))
+            request, tag=make_order_tag(self._tag_max, self._alphabet, self._tag_prefix(tag)),
+            algo_id=self._algo_id(algo_id))
         self._validate(request)
         if support is Support.EMULATED and request.validity is Validity.TTL:
             ttl = request.validity_ttl or 0
@@ -150,6 +161,32 @@ class OrderBuilder:
             product=enum_value(ProductType, product, "product", _E),
             order_type=otype, price=limit, trigger_price=trigger, validity=valid, validity_ttl=ttl, variety=kind,
             disclosed_qty=disclosed, market_protection=_market_protection(market_protection), iceberg_legs=legs)
+
+    def check_freeze(self, request: OrderRequest) -> None:
+        """Refuse an order above the exchange's freeze quantity for its underlying."""
+        from tt_connect.exchange_rules import freeze_quantity
+        from tt_connect.instruments import Future, Option
+
+        if not isinstance(request.instrument, Future | Option):
+            return
+        freeze = freeze_quantity(request.instrument.symbol)
+        if freeze is not None and request.qty > freeze:
+            raise _E(f"qty {request.qty} of {request.instrument} is above the exchange's freeze quantity {freeze}; "
+                     "place_sliced(...) splits it into legal child orders")
+
+    def _algo_id(self, algo_id: object) -> str:
+        chosen = self._default_algo if algo_id is None else algo_id
+        if chosen is None or chosen == "":
+            return ""
+        if not isinstance(chosen, str) or not chosen.strip() or len(chosen) > 64:
+            raise _E(f"algo_id must be the exchange-issued algo ID as text, got {chosen!r}")
+        if not self._algo_field:
+            from tt_connect.errors import UnsupportedOperationError
+
+            raise UnsupportedOperationError(f"{self.broker} has no algo ID field on its orders; place the order "
+                                            "without algo_id (or through a broker that carries it)",
+                                            broker=self.broker)
+        return chosen.strip()
 
     def _tag_prefix(self, tag: object) -> str:
         if tag is None:

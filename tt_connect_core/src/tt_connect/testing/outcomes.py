@@ -64,7 +64,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("price_band", "a limit price outside the day's price band (circuit limits)", "`place_order`",
             OrderRejectedError, RejectionReason.PRICE_OUTSIDE_BAND),
     Outcome("freeze_quantity", "a quantity above the exchange's freeze quantity", "`place_order`",
-            OrderRejectedError, RejectionReason.QUANTITY_ABOVE_FREEZE),
+            InvalidOrderError, note="refused before anything is sent; `place_sliced` splits it into legal orders"),
     Outcome("market_closed", "a regular order while the market is closed (outside the AMO window too)",
             "`place_order`", OrderRejectedError, RejectionReason.MARKET_CLOSED,
             "an AMO (`variety=Variety.AMO`) is accepted where the broker offers it"),

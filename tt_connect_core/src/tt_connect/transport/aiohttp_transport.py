@@ -44,10 +44,14 @@ class AiohttpTransport:
     """Sends requests over one pooled aiohttp session (keep-alive, per-host limits)."""
 
     def __init__(self, *, connect_timeout: float = 5.0, limit_per_host: int = 20,
-                 user_agent: str = "tt-connect") -> None:
+                 user_agent: str = "tt-connect", source_address: str | None = None, proxy: str | None = None) -> None:
         self._connect_timeout = connect_timeout
         self._limit_per_host = limit_per_host
         self._user_agent = user_agent
+        self._source = source_address
+        self._proxy = proxy
+        """Every request (and socket) leaves from ``source_address`` or through ``proxy``: a broker whitelists
+        one static IP, and a server may have several."""
         self._session: Any = None
 
     def _client(self) -> Any:
@@ -57,7 +61,8 @@ class AiohttpTransport:
             # unsafe=True keeps cookies set by IP-addressed hosts (an emulator on 127.0.0.1): login flows
             # that ride on a web session (Kite's web login) need them; named hosts behave as before.
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit_per_host=self._limit_per_host),
+                connector=aiohttp.TCPConnector(limit_per_host=self._limit_per_host,
+                                               local_addr=(self._source, 0) if self._source else None),
                 cookie_jar=aiohttp.CookieJar(unsafe=True),
                 headers={"User-Agent": self._user_agent},
             )
@@ -77,6 +82,8 @@ class AiohttpTransport:
             kwargs["json"] = request.json
         kwargs["timeout"] = aiohttp.ClientTimeout(total=timeout, connect=self._connect_timeout)
         kwargs["allow_redirects"] = request.follow_redirects
+        if self._proxy:
+            kwargs["proxy"] = self._proxy
         try:
             async with self._client().request(request.method, request.url, **kwargs) as resp:
                 body = await resp.read()
@@ -93,7 +100,7 @@ class AiohttpTransport:
         import aiohttp
 
         try:
-            async with self._client().get(request.url, headers=dict(request.headers or {}),
+            async with self._client().get(request.url, headers=dict(request.headers or {}), proxy=self._proxy,
                                           timeout=aiohttp.ClientTimeout(total=timeout,
                                                                         connect=self._connect_timeout)) as resp:
                 total = resp.content_length
@@ -114,7 +121,7 @@ class AiohttpTransport:
 
         try:
             ws = await self._client().ws_connect(url, headers=dict(headers), timeout=aiohttp.ClientWSTimeout(
-                ws_close=timeout), autoping=True, max_msg_size=0)
+                ws_close=timeout), autoping=True, max_msg_size=0, proxy=self._proxy)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise NetworkError(f"stream connect failed: {type(exc).__name__}") from None
         return _AiohttpSocket(ws)

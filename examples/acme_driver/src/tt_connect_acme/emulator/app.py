@@ -70,7 +70,7 @@ class AcmeEmulator(EmulatorHost):
         return acme_error(code, f"{text}: {rejection.message}", status)
 
     def rate_limits(self) -> Mapping[str, Sequence[RateWindow]]:
-        return {"orders": [RateWindow(5)], "quotes": [RateWindow(2)], "session": [RateWindow(1)],
+        return {"orders": [RateWindow(5)], "quotes": [RateWindow(2)], "session": [RateWindow(5)],
                 "default": [RateWindow(10)]}
 
     def rate_class(self, request: web.Request) -> str | None:

@@ -109,16 +109,17 @@ class CrossBrokerTier:
                                   product=ProductType.CNC, order_type=OrderType.LIMIT,
                                   price=on_grid(client, liquid_equity)(last * 0.5))
 
-    @requires(Operation.PLACE_ORDER, Operation.ORDERS, "derivatives")
+    @requires(Operation.PLACE_ORDER, "derivatives")
     async def test_a_quantity_above_the_freeze_limit_is_refused(self, client: AsyncTTConnect,
                                                                 liquid_future: Instrument) -> None:
-        from tt_connect.paper.rules import FREEZE_QUANTITIES
+        from tt_connect.exchange_rules import FREEZE_QUANTITIES
 
         lot = client.lot_size(liquid_future)
         freeze = FREEZE_QUANTITIES[liquid_future.underlying]
         qty = (freeze // lot + 1) * lot
-        await _placed_or_rejected(client, "freeze_quantity", instrument=liquid_future, qty=qty, side=Side.BUY,
-                                  product=ProductType.NRML, order_type=OrderType.MARKET)
+        with pytest.raises(outcome("freeze_quantity").error, match="freeze quantity"):
+            await client.place_order(instrument=liquid_future, qty=qty, side=Side.BUY, product=ProductType.NRML,
+                                     order_type=OrderType.MARKET)
 
     @requires(Operation.PLACE_ORDER, Operation.ORDERS, "market_hours")
     async def test_a_regular_order_while_the_market_is_closed_is_refused(
