@@ -1,8 +1,8 @@
 """A pytest plugin that keeps every test run out of the user's home directory, and proves it did.
 
-At start-up it points ``HOME``, the XDG directories and tt-connect's own ``TT_CONNECT_CONFIG_DIR`` /
-``TT_CONNECT_CACHE_DIR`` at a fresh temporary tree, so nothing a test runs (the client, a driver, an
-official SDK, a subprocess) can reach the real ``~``. The decoy ``HOME`` must still be empty when the
+At start-up it points ``HOME``, the XDG directories and tt-connect's own ``TT_CONNECT_CONFIG_DIR``,
+``TT_CONNECT_CACHE_DIR`` and ``TT_CONNECT_DATA_DIR`` at a fresh temporary tree, so nothing a test runs
+(the client, a driver, an official SDK, a subprocess) can reach the real ``~``. The decoy ``HOME`` must still be empty when the
 session ends: anything written there is code that builds a path from ``~`` by itself, and the run fails
 naming it. Each test also gets config and cache directories of its own.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 _REDIRECTED = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
-               "TT_CONNECT_CONFIG_DIR", "TT_CONNECT_CACHE_DIR")
+               "TT_CONNECT_CONFIG_DIR", "TT_CONNECT_CACHE_DIR", "TT_CONNECT_DATA_DIR")
 _STATE = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
 
 
@@ -30,7 +30,8 @@ def pytest_configure(config: pytest.Config) -> None:
     base = Path(tempfile.mkdtemp(prefix="ttc-tests-"))
     targets = {"HOME": base / "home", "XDG_CONFIG_HOME": base / "xdg-config", "XDG_CACHE_HOME": base / "xdg-cache",
                "XDG_DATA_HOME": base / "xdg-data", "XDG_STATE_HOME": base / "xdg-state",
-               "TT_CONNECT_CONFIG_DIR": base / "config", "TT_CONNECT_CACHE_DIR": base / "cache"}
+               "TT_CONNECT_CONFIG_DIR": base / "config", "TT_CONNECT_CACHE_DIR": base / "cache",
+               "TT_CONNECT_DATA_DIR": base / "data"}
     saved = {name: os.environ.get(name) for name in _REDIRECTED}
     for name, path in targets.items():
         path.mkdir()
@@ -62,7 +63,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sessions and instrument databases of each test in directories of its own."""
+    """Sessions, instrument databases and order journals of each test in directories of its own."""
     base = tmp_path_factory.mktemp("ttc-home")
     monkeypatch.setenv("TT_CONNECT_CONFIG_DIR", os.fspath(base / "config"))
     monkeypatch.setenv("TT_CONNECT_CACHE_DIR", os.fspath(base / "cache"))
+    monkeypatch.setenv("TT_CONNECT_DATA_DIR", os.fspath(base / "data"))
