@@ -2,9 +2,9 @@
 
 At start-up it points ``HOME``, the XDG directories and tt-connect's own ``TT_CONNECT_CONFIG_DIR``,
 ``TT_CONNECT_CACHE_DIR`` and ``TT_CONNECT_DATA_DIR`` at a fresh temporary tree, so nothing a test runs
-(the client, a driver, an official SDK, a subprocess) can reach the real ``~``. The decoy ``HOME`` must still be empty when the
-session ends: anything written there is code that builds a path from ``~`` by itself, and the run fails
-naming it. Each test also gets config and cache directories of its own.
+(the client, a driver, an official SDK, a subprocess) can reach the real ``~``. The decoy ``HOME`` must
+still be empty when the session ends: anything written there is code that builds a path from ``~`` by
+itself, and the run fails naming it. Each test also gets config, cache and data directories of its own.
 """
 
 from __future__ import annotations
