@@ -86,6 +86,8 @@ GARBAGE: list[tuple[str, Call]] = [
     ("open orders exchange word", lambda b: b.open_orders(exchange="NYSE")),
     ("cancel all underlying number", lambda b: b.cancel_all(underlying=42)),
     ("close all product word", lambda b: b.close_all(product="FOREVER")),
+    ("static ip on paper", lambda b: b.static_ip()),
+    ("static ip garbage", lambda b: b.set_static_ip("not-an-ip")),
 ]
 
 
@@ -135,7 +137,7 @@ async def test_every_public_coroutine_is_covered_by_the_garbage_table() -> None:
     covered = {"order", "order_history", "order_trades", "positions", "place_order", "modify_order", "cancel_order",
                "quote", "ltp", "history", "place_gtt", "gtt", "order_margins", "convert_position", "subscribe",
                "unsubscribe", "complete_login", "option", "underlying_price", "place_sliced", "place_basket",
-               "set_position", "open_orders", "cancel_all", "close_all"}
+               "set_position", "open_orders", "cancel_all", "close_all", "static_ip", "set_static_ip"}
     takes_no_argument = {"connect", "close", "profile", "funds", "holdings", "orders", "trades", "gtts", "logout"}
     checked_elsewhere = {"modify_gtt", "cancel_gtt", "basket_margin", "option_chain", "stream"}
     public = {name for name, member in inspect.getmembers(AsyncTTConnect) if not name.startswith("_")

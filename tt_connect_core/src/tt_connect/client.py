@@ -13,6 +13,7 @@ import datetime as _dt
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tt_connect.compliance.tools import ComplianceTools
 from tt_connect.config import ClientOptions, load_config, parse_client_options
 from tt_connect.desk.tools import DeskTools
 from tt_connect.driver_api import Capabilities, DriverConfig, Operation, Transport
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTTConnect"]
 
 
-class AsyncTTConnect(OptionTools, DeskTools):
+class AsyncTTConnect(OptionTools, DeskTools, ComplianceTools):
     """An asyncio client for one broker account.
 
     Parameters

@@ -57,6 +57,7 @@ __all__ = [
     "Profile",
     "Quote",
     "SegmentFunds",
+    "StaticIp",
     "Tick",
     "Trade",
 ]
@@ -357,6 +358,18 @@ class Candle(msgspec.Struct, frozen=True, kw_only=True):
     close: float
     volume: int
     oi: int = 0
+
+
+# -- compliance -------------------------------------------------------------------------
+
+
+class StaticIp(Model, frozen=True, kw_only=True):
+    """The static IPs a broker accepts API orders from (SEBI's algo framework)."""
+
+    primary: str = ""
+    secondary: str = ""
+    modifiable_after: _dt.datetime | None = None
+    """When the broker next lets the IPs be changed (brokers allow it once in a while), if it says."""
 
 
 # -- GTT, margins, conversion ----------------------------------------------------------

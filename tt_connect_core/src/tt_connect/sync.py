@@ -287,6 +287,8 @@ class TTConnect:
     open_orders = _blocking(AsyncTTConnect.open_orders)
     cancel_all = _blocking(AsyncTTConnect.cancel_all)
     close_all = _blocking(AsyncTTConnect.close_all)
+    static_ip = _blocking(AsyncTTConnect.static_ip)
+    set_static_ip = _blocking(AsyncTTConnect.set_static_ip)
     underlying_price = _blocking(AsyncTTConnect.underlying_price)
     unsubscribe = _blocking(AsyncTTConnect.unsubscribe)
     logout = _blocking(AsyncTTConnect.logout)

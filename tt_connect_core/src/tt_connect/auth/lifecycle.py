@@ -172,8 +172,9 @@ class AuthManager:
         return await self._run_flow(self._spec.login(self._clock.now()), renewed=renewed)
 
     async def _run_flow(self, flow: LoginFlow, *, renewed: bool,
-                        redirect: Mapping[str, str] | None = None) -> Session:
-        """Drive a login flow; ``redirect`` answers its browser step (a pasted redirect)."""
+                        redirect: Mapping[str, str] | None = None, pasted: str | None = None) -> Session:
+        """Drive a login flow; ``redirect`` (a pasted redirect's query), or ``pasted`` as the user gave it,
+        answers its browser step."""
         reply: object = None
         last = HttpResponse(status=0, body=b"")
         try:
@@ -186,6 +187,8 @@ class AuthManager:
                 elif isinstance(step, NeedRedirect):
                     if redirect is not None:
                         reply = dict(redirect)
+                    elif pasted is not None:
+                        reply = dict(_redirect_answer(pasted, step))
                     else:
                         if self._interactive is None:
                             self._login_required(step.login_url)
@@ -253,6 +256,10 @@ class AuthManager:
             if isinstance(done.value, Session):
                 return await self._adopt(done.value)
             raise AuthenticationError(f"{self.broker} login flow returned no session", broker=self.broker) from None
+        if isinstance(step, HttpRequest) and self._spec.login_kind() is AuthKind.OAUTH_REDIRECT:
+            # Requests before the browser step (Dhan creates a consent first, whose id the login page
+            # needs): they are sent as usual and the paste answers the browser step when it comes.
+            return await self._run_flow(_resume(flow, step), renewed=self._session is not None, pasted=text)
         answer = _redirect_answer(text, step)
         return await self._run_flow(_resume(flow, step), renewed=self._session is not None, redirect=answer)
 

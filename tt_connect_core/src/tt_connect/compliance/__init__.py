@@ -2,5 +2,6 @@
 
 from tt_connect.compliance.journal import OrderJournal, journal_dir
 from tt_connect.compliance.order_rate import OrderRateLimiter
+from tt_connect.compliance.tools import ComplianceTools
 
-__all__ = ["OrderJournal", "OrderRateLimiter", "journal_dir"]
+__all__ = ["ComplianceTools", "OrderJournal", "OrderRateLimiter", "journal_dir"]

@@ -34,6 +34,7 @@ from tt_connect.models import (
     Position,
     Profile,
     Quote,
+    StaticIp,
     Trade,
 )
 
@@ -175,3 +176,13 @@ class BrokerApi:
 
     def convert_position(self, ctx: DriverContext, request: ConvertRequest) -> Call[bool]:
         raise self._unsupported("convert_position")
+
+    # -- the whitelisted static IP (Operation.STATIC_IP) -----------------------------------
+
+    def static_ip(self, ctx: DriverContext) -> Call[StaticIp]:
+        """The account's registered static IPs."""
+        raise self._unsupported("static IP management")
+
+    def set_static_ip(self, ctx: DriverContext, primary: str, secondary: str | None) -> Call[StaticIp]:
+        """Register (or change) the static IPs; parses to what the broker now holds."""
+        raise self._unsupported("static IP management")

@@ -54,6 +54,8 @@ class Operation(StrEnum):
     MARGINS = "margins"
     CONVERT_POSITION = "convert_position"
     LOGOUT = "logout"
+    STATIC_IP = "static_ip"
+    """Reading and registering the account's whitelisted static IP (Dhan, Upstox)."""
 
 
 EMULABLE: frozenset[Operation] = frozenset({Operation.ORDER, Operation.ORDER_HISTORY, Operation.ORDER_TRADES,

@@ -77,7 +77,8 @@ class OptionTools:
                      option_type: OptionType | str = OptionType.CE) -> Option:
         """Return the option ``offset`` listed strikes above (+) or below (-) the money.
 
-        ATM is the listed strike nearest the underlying's live price. For a call +n is n strikes out
+        ATM is the listed strike nearest the underlying's live (spot) price; the chain's ``atm_strike``
+        is the one nearest the forward, which carry puts a little higher. For a call +n is n strikes out
         of the money; for a put +n is n strikes in the money. ``expiry`` is a date or a name
         (``nearest``, ``weekly``, ``monthly``, ``next_monthly``).
         """
