@@ -32,7 +32,7 @@ from tt_connect.enums import Exchange, OptionType
 from tt_connect.instruments import AnyInstrument, Equity, Option
 from tt_connect.testing import StaticContext
 from tt_connect.timeutil import IST
-from tt_connect_zerodha.ticker import KiteDecoder
+from tt_connect_zerodha.stream import KiteDecoder
 
 FULL = struct.Struct(">16I" + "IIH2x" * 10)
 EPOCH = 1_736_136_000  # 2025-01-06 09:30 IST

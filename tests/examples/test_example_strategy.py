@@ -45,9 +45,10 @@ def brokers() -> Iterator[tuple[dict[str, dict[str, Any]], dict[str, str]]]:
             pass
         else:
             kite = running.enter_context(KiteEmulator(tick_interval=0.1))
-            zerodha = {k: v for k, v in kite.driver_config().items() if k != "api_secret"}
-            zerodha.update(web_login=True, user_id=kite.user_id, api_secret="$KITE_API_SECRET",
-                           password="$KITE_PASSWORD", totp_secret="$KITE_TOTP_SECRET")
+            secrets = ("api_secret", "password", "totp_secret", "access_token", "request_token")
+            zerodha = {k: v for k, v in kite.driver_config().items() if k not in secrets}
+            zerodha.update(web_login=True, api_secret="$KITE_API_SECRET", password="$KITE_PASSWORD",
+                           totp_secret="$KITE_TOTP_SECRET")
             sections["zerodha"] = zerodha
             env.update(KITE_API_SECRET=kite.api_secret, KITE_PASSWORD=kite.password,
                        KITE_TOTP_SECRET=kite.totp_secret)

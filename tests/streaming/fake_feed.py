@@ -49,13 +49,17 @@ class FeedServer:
     silent: bool = False
     url: str = ""
     opened: list[ServerSocket] = field(default_factory=list)
+    dead_tokens: set[str] = field(default_factory=set)
+    """Session tokens whose handshake is answered HTTP 403."""
 
     @property
     def live(self) -> list[ServerSocket]:
         """Return the sockets still open, oldest first."""
         return [s for s in self.opened if not s.ws.closed]
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if request.query.get("token", "") in self.dead_tokens:
+            return web.Response(status=403, text="dead token")  # as Kite answers a dead access token
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         socket = ServerSocket(ws=ws, token=request.query.get("token", ""), path=request.path)

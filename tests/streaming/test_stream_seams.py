@@ -1,5 +1,6 @@
 """The v2 stream seams: an authorize call before each connect, a handshake before subscribing, a
-decoder per connection, and a broker's refusal of the socket renewing the session."""
+decoder per connection, and a broker's refusal of the socket (in a frame or at the handshake) renewing
+the session."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tt_connect.testing import eventually
 from tt_connect.transport import AiohttpTransport
 
 from tests.streaming.conftest import SessionHolder, stocks
-from tests.streaming.fake_feed import FakeDecoder, FakeSpec, FeedServer
+from tests.streaming.fake_feed import FakeDecoder, FakeSpec, FeedServer, ServerSocket
 
 
 class AuthorizedSpec(FakeSpec):
@@ -112,3 +113,33 @@ async def test_a_socket_the_broker_refuses_renews_the_session_and_reconnects(fee
 
 async def _resolved(call: Call[str]) -> str:
     return call.parse(None)
+
+
+async def test_a_handshake_refused_403_renews_the_dead_session_and_the_feed_resumes(feed: FeedServer) -> None:
+    """Kite answers the upgrade of a dead token with HTTP 403: no frame ever reaches a decoder."""
+    from tt_connect.streaming import StreamEngine
+
+    from tests.streaming.conftest import context, session
+
+    items = stocks(1)
+    holder = SessionHolder()
+    feed.dead_tokens.add("first-token")
+    renewed: list[Session | None] = []
+
+    async def renew(dead: Session | None) -> None:
+        renewed.append(dead)
+        holder.current = session("second-token")
+
+    transport = AiohttpTransport()
+    engine = StreamEngine(broker="fake", spec=FakeSpec(feed.url), transport=transport, ctx=context(items),
+                          session=holder, renew_session=renew, backoff_base=0.01, backoff_max=0.05)
+    try:
+        ticks: list[Tick] = []
+        await engine.subscribe(items, on_tick=ticks.append)
+        await eventually(lambda: ticks, what="ticks on the renewed session")
+        assert [s.access_token if s else None for s in renewed] == ["first-token"]
+        live: list[ServerSocket] = feed.live
+        assert [s.token for s in live] == ["second-token"]
+    finally:
+        await engine.close()
+        await transport.close()

@@ -1,15 +1,13 @@
-"""Fixtures of the Zerodha driver tests: the official mocks, a permissive validator, a context fake."""
+"""Fixtures of the Zerodha driver tests: the official mocks, instruments without a master, a context fake."""
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
-from tt_connect import instruments as instruments_module
 from tt_connect.enums import Exchange, OptionType
 from tt_connect.instruments import Equity, Future, Index, Option
 from zerodha_fakes import FakeContext, Listing
@@ -28,13 +26,8 @@ def mock_json(name: str) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def permissive_validator() -> Iterator[None]:
-    """Let tests build instruments without a loaded master."""
-    previous = instruments_module.set_validator(lambda inst: None)
-    try:
-        yield
-    finally:
-        instruments_module.set_validator(previous)
+def _instruments_without_a_master(static_instruments: None) -> None:
+    """Every test here may build instruments with no master loaded (the conformance plugin's fixture)."""
 
 
 def kite_listing() -> list[Listing]:

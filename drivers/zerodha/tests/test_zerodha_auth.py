@@ -8,11 +8,22 @@ from typing import Any
 import msgspec
 import pytest
 from conftest import mock_bytes
-from tt_connect.driver_api import AuthKind, HttpRequest, HttpResponse, LoginFlow, NeedRedirect, NeedTotp, Session
+from tt_connect.driver_api import (
+    AuthKind,
+    BrokerAuth,
+    BrokerFailure,
+    HttpRequest,
+    HttpResponse,
+    LoginFlow,
+    NeedRedirect,
+    NeedTotp,
+    Session,
+)
 from tt_connect.errors import AuthenticationError, ConfigurationError, SessionExpiredError
 from tt_connect.timeutil import IST
 from tt_connect_zerodha.auth import KiteAuth, kite_checksum
 from tt_connect_zerodha.config import ZerodhaConfig
+from tt_connect_zerodha.errors import kite_error_map
 
 NOW = _dt.datetime(2021, 1, 1, 16, 15, 14, tzinfo=IST)
 SECRETS = {"api_secret": "abcdefghijklmnop", "password": "hunter2pass", "totp_secret": "JBSWY3DPEHPK3PXP"}
@@ -28,6 +39,13 @@ def config(**changes: Any) -> ZerodhaConfig:
 
 def ok(data: Any) -> HttpResponse:
     return HttpResponse(status=200, body=msgspec.json.encode({"status": "success", "data": data}))
+
+
+def refused(flow: LoginFlow, reply: HttpResponse) -> BrokerFailure:
+    """Send an error reply into a flow: it raises BrokerFailure, which the core maps with the error map."""
+    with pytest.raises(BrokerFailure) as caught:
+        flow.send(reply)
+    return caught.value
 
 
 def finish(flow: LoginFlow, reply: Any) -> Session:
@@ -49,7 +67,7 @@ def test_redirect_flow_exchanges_the_request_token_for_a_session() -> None:
     assert auth.login_kind() is AuthKind.OAUTH_REDIRECT
     flow = auth.login(NOW)
     step = next(flow)
-    assert isinstance(step, NeedRedirect)
+    assert isinstance(step, NeedRedirect) and step.token_param == "request_token"
     assert step.login_url == "http://127.0.0.1:8999/connect/login?v=3&api_key=kitefront"
     exchange = flow.send({"request_token": "0123456789", "action": "login", "status": "success"})
     assert isinstance(exchange, HttpRequest)
@@ -85,9 +103,10 @@ def test_rejected_token_exchange_reports_kites_message() -> None:
     flow.send({"request_token": "0123456789", "status": "success"})
     refusal = HttpResponse(status=403, body=msgspec.json.encode(
         {"status": "error", "message": "Token is invalid or has expired.", "error_type": "TokenException"}))
-    with pytest.raises(AuthenticationError, match="invalid or has expired") as caught:
-        flow.send(refusal)
-    assert caught.value.code == "TokenException" and caught.value.http_status == 403
+    failure = refused(flow, refusal)
+    assert "invalid or has expired" in failure.message
+    assert (failure.code, failure.http_status) == ("TokenException", 403)
+    assert issubclass(kite_error_map().classify(failure), AuthenticationError)
 
 
 def test_redirect_flow_without_api_secret_says_what_to_set() -> None:
@@ -110,8 +129,9 @@ def test_given_access_token_is_checked_against_the_profile() -> None:
 def test_stale_given_access_token_is_a_session_expired_error() -> None:
     flow = KiteAuth(config(access_token="tok-given-123")).login(NOW)
     next(flow)
-    with pytest.raises(SessionExpiredError, match="06:00 IST"):
-        flow.send(HttpResponse(status=403, body=b'{"status":"error","error_type":"TokenException","message":"x"}'))
+    failure = refused(flow, HttpResponse(status=403, body=b'{"status":"error","error_type":"TokenException",'
+                                                          b'"message":"x"}'))
+    assert "06:00 IST" in failure.message and kite_error_map().classify(failure) is SessionExpiredError
 
 
 def web_config() -> ZerodhaConfig:
@@ -158,9 +178,10 @@ def test_web_login_accepts_a_followed_redirect_whose_url_has_the_token() -> None
 def test_web_login_wrong_password_and_unauthorised_app_fail_clearly() -> None:
     flow = KiteAuth(web_config()).login(NOW)
     next(flow)
-    with pytest.raises(AuthenticationError, match="Invalid `user_id` or `password`"):
-        flow.send(HttpResponse(status=400, body=msgspec.json.encode(
-            {"status": "error", "message": "Invalid `user_id` or `password`.", "error_type": "InputException"})))
+    failure = refused(flow, HttpResponse(status=400, body=msgspec.json.encode(
+        {"status": "error", "message": "Invalid `user_id` or `password`.", "error_type": "InputException"})))
+    assert "Invalid `user_id` or `password`" in failure.message
+    assert kite_error_map().classify(failure) is AuthenticationError
     flow = KiteAuth(web_config()).login(NOW)
     next(flow)
     flow.send(ok({"request_id": "req-77"}))
@@ -172,7 +193,8 @@ def test_web_login_wrong_password_and_unauthorised_app_fail_clearly() -> None:
 
 
 def test_session_headers_and_logout() -> None:
-    auth = KiteAuth(config())
+    auth = KiteAuth(config(redirect_url="http://127.0.0.1:5123/kite"))
+    assert isinstance(auth, BrokerAuth) and auth.redirect_url == "http://127.0.0.1:5123/kite"
     session = Session(broker="zerodha", user_id="AB1234", access_token="tok-abc-123", created_at=NOW,
                       expires_at=NOW + _dt.timedelta(hours=12))
     assert auth.session_headers(session) == {"X-Kite-Version": "3", "Authorization": "token kitefront:tok-abc-123"}
@@ -192,3 +214,28 @@ def test_secrets_are_absent_from_config_and_session_reprs() -> None:
     text += repr(session)
     for secret in (*SECRETS.values(), "tok-abc-123"):
         assert secret not in text
+
+
+def test_a_session_with_a_refresh_token_renews_with_its_checksum() -> None:
+    auth = KiteAuth(config())
+    session = Session(broker="zerodha", user_id="AB1234", access_token="tok-old", created_at=NOW, expires_at=NOW,
+                      refresh_token="ref-1")
+    flow = auth.refresh(session, NOW)
+    assert flow is not None
+    step = next(flow)
+    assert isinstance(step, HttpRequest) and (step.method, step.url, step.authenticated) == (
+        "POST", "http://127.0.0.1:8999/session/refresh_token", False)
+    assert dict(step.form or ()) == {"api_key": "kitefront", "refresh_token": "ref-1",
+                                     "checksum": kite_checksum("kitefront", "ref-1", SECRETS["api_secret"])}
+    renewed = finish(flow, ok({"user_id": "AB1234", "access_token": "tok-new", "refresh_token": "ref-2",
+                               "login_time": "2021-01-01 16:20:00"}))
+    assert (renewed.access_token, renewed.refresh_token) == ("tok-new", "ref-2")
+    assert renewed.expires_at == _dt.datetime(2021, 1, 2, 6, 0, tzinfo=IST)
+
+
+def test_a_session_without_a_refresh_token_has_no_renewal_flow() -> None:
+    session = Session(broker="zerodha", user_id="AB1234", access_token="tok", created_at=NOW, expires_at=NOW)
+    assert KiteAuth(config()).refresh(session, NOW) is None
+    with_token = Session(broker="zerodha", user_id="AB1234", access_token="tok", created_at=NOW, expires_at=NOW,
+                         refresh_token="ref-1")
+    assert KiteAuth(config(api_secret="")).refresh(with_token, NOW) is None  # no secret, no checksum

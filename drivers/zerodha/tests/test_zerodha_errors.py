@@ -1,16 +1,22 @@
-"""Kite error envelopes -> BrokerFailure codes -> the error tree."""
+"""Kite error envelopes -> BrokerFailure codes -> the error tree; rejection texts -> canonical reasons."""
 
 from __future__ import annotations
 
 import msgspec
 import pytest
+from conftest import mock_json
 from tt_connect.driver_api import BrokerFailure, HttpResponse
+from tt_connect.enums import RejectionReason
 from tt_connect.errors import (
+    AuthenticationError,
+    BrokerInputError,
     BrokerRefusedError,
     BrokerUnavailableError,
-    InputError,
+    GttNotFoundError,
     InsufficientFundsError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
+    OrderNotOpenError,
     OrderRejectedError,
     PermissionDeniedError,
     RateLimitError,
@@ -34,8 +40,21 @@ def failure_of(response: HttpResponse) -> BrokerFailure:
 
 @pytest.mark.parametrize(("status", "error_type", "message", "expected"), [
     (403, "TokenException", "Incorrect `api_key` or `access_token`.", SessionExpiredError),
-    (400, "InputException", "Missing or empty field `quantity`", InputError),
-    (400, "OrderException", "Order cannot be modified as it is being processed", OrderRejectedError),
+    (400, "InputException", "Missing or empty field `quantity`", BrokerInputError),
+    (400, "OrderException", "Order cannot be modified as it is being processed. Try later.", OrderRejectedError),
+    (400, "OrderException", "Order cannot be cancelled as it is already cancelled.", OrderNotOpenError),
+    (400, "OrderException", "Order cannot be modified as it is already completed.", OrderNotOpenError),
+    (400, "GeneralException", "Couldn't find that `order_id`.", OrderNotFoundError),
+    (400, "GeneralException", "Couldn't find that `trigger_id`.", GttNotFoundError),
+    (400, "InputException", "Markets are closed right now. Use GTT for placing long standing orders instead.",
+     OrderRejectedError),
+    (400, "InputException", "Your order price is lower than the current lower circuit limit of 1250.70. "
+                            "Place an order within the daily range.", OrderRejectedError),
+    (400, "InputException", "Quantity is more than the freeze quantity of 1800 for NIFTY.", OrderRejectedError),
+    (400, "HoldingException", "Insufficient holdings to sell 5 ITC.", OrderRejectedError),
+    (400, "InputException", "Invalid `user_id` or `password`.", AuthenticationError),
+    (403, "TokenException", "Invalid `checksum`.", SessionExpiredError),
+    (403, "PermissionException", "Orders are allowed only from your registered static IP.", IpNotWhitelistedError),
     (400, "MarginException", "Margin shortfall", InsufficientFundsError),
     (503, "NetworkException", "Gateway unreachable", BrokerUnavailableError),
     (502, "DataException", "Unparseable OMS response", BrokerUnavailableError),
@@ -45,6 +64,8 @@ def failure_of(response: HttpResponse) -> BrokerFailure:
     (400, "GeneralException", "Couldn't find that order.", OrderNotFoundError),
     (404, "OrderException", "Order not found", OrderNotFoundError),
     (400, "InputException", "Insufficient funds. Required margin is 95417.84", InsufficientFundsError),
+    (400, "MarginException", "Insufficient funds. Required margin is 228365.92 but available margin is 228358.50.",
+     InsufficientFundsError),
 ])
 def test_error_envelopes_map_to_the_error_tree(
     status: int, error_type: str, message: str, expected: type[TTConnectError]
@@ -84,3 +105,29 @@ def test_success_envelope_returns_data_and_odd_envelopes_are_refused() -> None:
     assert api.unwrap(HttpResponse(status=200, body=b'{"status": "success", "data": true}')) is True
     with pytest.raises(BrokerUnavailableError, match="unexpected envelope"):
         api.unwrap(HttpResponse(status=200, body=b'{"hello": "world"}'))
+
+
+@pytest.mark.parametrize(("text", "code", "reason"), [
+    (mock_json("orders.json")["data"][3]["status_message"], None, RejectionReason.INSUFFICIENT_FUNDS),
+    (mock_json("autoslice_response.json")["data"]["children"][2]["error"]["message"], "MarginException",
+     RejectionReason.INSUFFICIENT_FUNDS),
+    ("Your order price is higher than the current upper circuit limit of 1528.60. Place an order within the "
+     "daily range.", "InputException", RejectionReason.PRICE_OUTSIDE_BAND),
+    ("The order was cancelled by the exchange because the price is outside the current allowed limit price "
+     "protection range.", None, RejectionReason.PRICE_OUTSIDE_BAND),
+    ("Quantity is more than the freeze quantity of 1800 for NIFTY. Split the order.", "InputException",
+     RejectionReason.QUANTITY_ABOVE_FREEZE),
+    ("Markets are closed right now. Use GTT for placing long standing orders instead.", "InputException",
+     RejectionReason.MARKET_CLOSED),
+    ("Trigger price for stoploss buy orders should be higher than the last traded price.", "InputException",
+     RejectionReason.INVALID_PRICE),
+    ("Insufficient holdings to sell 5 ITC.", "HoldingException", RejectionReason.INSUFFICIENT_FUNDS),
+    ("RMS:Rule: Check holding for sell order exceeds", None, RejectionReason.RISK_CHECK),
+])
+def test_rejection_texts_name_their_canonical_reason(text: str, code: str | None, reason: RejectionReason) -> None:
+    assert kite_error_map().reason(text, code) is reason
+
+
+def test_a_text_no_rule_names_has_no_reason_of_its_own() -> None:
+    """The core then calls it OTHER; the driver does not guess."""
+    assert kite_error_map().reason("Something unusual happened") is None

@@ -32,7 +32,8 @@ SYNTHETIC = HEADER + "\n".join([
 
 def run_select(path: Path) -> list[dict[str, object]]:
     source = kite_instrument_source("http://127.0.0.1:8999/instruments")
-    reader = f"read_csv('{path}', {source.read_options})"
+    (file,) = source.files
+    reader = f"read_csv('{path}', {file.read_options})"
     con = duckdb.connect()
     cursor = con.execute(source.select_sql.replace("{source}", reader))
     names = [d[0] for d in cursor.description]
@@ -111,5 +112,7 @@ def test_core_store_loads_the_select(synthetic: dict[object, dict[str, object]])
 def test_source_is_authenticated_csv_published_at_half_past_eight() -> None:
     source = kite_instrument_source("http://127.0.0.1:8999/instruments")
     assert isinstance(source, InstrumentSource)
-    assert (source.url, source.format, source.authenticated) == ("http://127.0.0.1:8999/instruments", "csv", True)
+    (file,) = source.files
+    assert (file.url, file.format, file.compression, source.authenticated) == (
+        "http://127.0.0.1:8999/instruments", "csv", "none", True)
     assert source.publish_time == KITE_PUBLISH_TIME == _dt.time(8, 30)

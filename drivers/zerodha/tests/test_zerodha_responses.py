@@ -20,9 +20,10 @@ from tt_connect.enums import (
     Variety,
 )
 from tt_connect.instruments import Equity, Future, Option
-from tt_connect.models import Candle, DepthLevel
+from tt_connect.models import CancelRequest, Candle, DepthLevel, HistoryRequest, OrderRequest
 from tt_connect.timeutil import IST
-from tt_connect_zerodha.api import ZerodhaApi, kite_order_to_order
+from tt_connect_zerodha.api import ZerodhaApi
+from tt_connect_zerodha.parsing import kite_order_to_order
 from zerodha_fakes import FakeContext
 
 
@@ -66,7 +67,7 @@ def test_full_profile_mock_reads_as_the_same_profile(api: ZerodhaApi, ctx: FakeC
                                                     ("margin_commodity.json", None, None)])
 def test_single_segment_margin_mocks_parse_as_segment_funds(mock: str, cash: float | None,
                                                             used: float | None) -> None:
-    from tt_connect_zerodha.api import kite_segment_to_segment_funds
+    from tt_connect_zerodha.parsing import kite_segment_to_segment_funds
 
     payload = mock_json(mock)["data"]
     segment = kite_segment_to_segment_funds(payload)
@@ -190,12 +191,20 @@ def test_trades_mocks_use_the_fill_timestamp(api: ZerodhaApi, ctx: FakeContext) 
 
 @pytest.mark.parametrize("name", ["order_response.json", "order_modify.json", "order_cancel.json"])
 def test_order_write_mocks_parse_to_the_order_id(api: ZerodhaApi, ctx: FakeContext, name: str) -> None:
-    call = api.cancel_order(ctx, "151220000000000", Variety.REGULAR)
+    call = api.cancel_order(ctx, CancelRequest(order_id="151220000000000", variety=Variety.REGULAR))
     assert call.parse(api.unwrap(reply(name))) == "151220000000000"
 
 
+def test_autoslice_mock_parses_to_the_children_placed(api: ZerodhaApi, ctx: FakeContext) -> None:
+    """The third child was refused (MarginException): only the placed ones have an id."""
+    call = api.place_sliced(ctx, OrderRequest(instrument=nse("INFY"), qty=5000, side=Side.BUY,
+                                              product=ProductType.MIS, order_type=OrderType.MARKET))
+    assert call.parse(api.unwrap(reply("autoslice_response.json"))) == [
+        "1914227164534824960", "1914227164580962304", "1914227164681625600"]
+
+
 def test_quote_mock_parses_ohlc_circuits_and_depth(api: ZerodhaApi, ctx: FakeContext) -> None:
-    (call,) = api.quote(ctx, [nse("INFY")], StreamMode.FULL)
+    call = api.quote(ctx, [nse("INFY")], StreamMode.FULL)
     quote = call.parse(api.unwrap(reply("quote.json")))[nse("INFY")]
     assert quote.last_price == 1412.95 and quote.volume == 7360198 and quote.sell_quantity == 5191
     assert (quote.open, quote.high, quote.low, quote.close) == (1396, 1421.75, 1395.55, 1389.65)
@@ -207,20 +216,20 @@ def test_quote_mock_parses_ohlc_circuits_and_depth(api: ZerodhaApi, ctx: FakeCon
 
 
 def test_quote_mode_quote_leaves_out_depth(api: ZerodhaApi, ctx: FakeContext) -> None:
-    (call,) = api.quote(ctx, [nse("INFY")], StreamMode.QUOTE)
+    call = api.quote(ctx, [nse("INFY")], StreamMode.QUOTE)
     assert call.parse(api.unwrap(reply("quote.json")))[nse("INFY")].depth is None
 
 
 def test_ltp_mock_maps_back_to_the_instrument(api: ZerodhaApi, ctx: FakeContext) -> None:
-    (call,) = api.ltp(ctx, [nse("INFY"), nse("SBIN")])
+    call = api.ltp(ctx, [nse("INFY"), nse("SBIN")])
     assert call.parse(api.unwrap(reply("ltp.json"))) == {nse("INFY"): 1074.35}  # nse("SBIN") absent from the reply
-    (ltp_quote,) = api.quote(ctx, [nse("INFY")], StreamMode.LTP)
+    ltp_quote = api.quote(ctx, [nse("INFY")], StreamMode.LTP)
     assert ltp_quote.parse(api.unwrap(reply("ltp.json")))[nse("INFY")].last_price == 1074.35
 
 
 def test_historical_oi_mock_parses_candles_with_open_interest(api: ZerodhaApi, ctx: FakeContext) -> None:
-    (call,) = api.history(ctx, nse("INFY"), CandleInterval.MINUTE_1, ist(2019, 12, 4, 9, 15),
-                          ist(2019, 12, 4, 9, 20), True)
+    call = api.history(ctx, HistoryRequest(instrument=nse("INFY"), interval=CandleInterval.MINUTE_1,
+                                           start=ist(2019, 12, 4, 9, 15), end=ist(2019, 12, 4, 9, 20), oi=True))
     candles = call.parse(api.unwrap(reply("historical_oi.json")))
     assert len(candles) == 6
     assert candles[0] == Candle(timestamp=ist(2019, 12, 4, 9, 15), open=12009.9, high=12019.35, low=12001.25,
@@ -229,8 +238,8 @@ def test_historical_oi_mock_parses_candles_with_open_interest(api: ZerodhaApi, c
 
 
 def test_historical_minute_mock_without_oi_has_zero_oi(api: ZerodhaApi, ctx: FakeContext) -> None:
-    (call,) = api.history(ctx, nse("INFY"), CandleInterval.MINUTE_1, ist(2017, 12, 15, 9, 15), ist(2017, 12, 15, 9, 20),
-                          False)
+    call = api.history(ctx, HistoryRequest(instrument=nse("INFY"), interval=CandleInterval.MINUTE_1,
+                                           start=ist(2017, 12, 15, 9, 15), end=ist(2017, 12, 15, 9, 20)))
     candles = call.parse(api.unwrap(reply("historical_minute.json")))
     assert [c.volume for c in candles] == [2499, 1271, 831, 771, 543, 802]
     assert all(c.oi == 0 for c in candles)

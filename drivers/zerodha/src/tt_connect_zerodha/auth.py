@@ -11,6 +11,11 @@ Three ways to a session, picked by :meth:`KiteAuth.login_kind`:
   in at Kite's page, the redirect brings a one-time ``request_token`` which is
   exchanged (with a SHA-256 checksum that proves we hold the api_secret) for an
   access token at ``POST /session/token``.
+
+A login reply that is an error envelope raises :class:`~tt_connect.driver_api.BrokerFailure`, so the
+core's error map classifies it like any other Kite reply (a ``TokenException`` is a dead session, a
+wrong password an authentication error). Apps Kite issues refresh tokens to (approved platforms) renew
+with :meth:`KiteAuth.refresh`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from tt_connect.driver_api import (
     AuthKind,
+    BrokerAuth,
+    BrokerFailure,
     HttpRequest,
     HttpResponse,
     LoginFlow,
@@ -32,15 +39,15 @@ from tt_connect.driver_api import (
     NeedTotp,
     Session,
 )
-from tt_connect.errors import AuthenticationError, SessionExpiredError, TTConnectError
+from tt_connect.errors import AuthenticationError
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import IST, next_daily
 
 from tt_connect_zerodha.config import ZerodhaConfig, ZerodhaConfigError
+from tt_connect_zerodha.mapping import BROKER, kite_time
 
-__all__ = ["BROKER", "KITE_SESSION_EXPIRY", "KiteAuth", "kite_checksum", "kite_session_to_session"]
+__all__ = ["KITE_SESSION_EXPIRY", "KiteAuth", "kite_checksum", "kite_session_to_session"]
 
-BROKER = "zerodha"
 KITE_SESSION_EXPIRY = _dt.time(6, 0)
 """Kite access tokens are valid until 06:00 IST the next day (regulatory)."""
 _KITE_VERSION = {"X-Kite-Version": "3"}
@@ -52,22 +59,13 @@ def kite_checksum(api_key: str, token: str, api_secret: str) -> str:
     return hashlib.sha256(f"{api_key}{token}{api_secret}".encode()).hexdigest()
 
 
-def _parse_kite_time(text: object) -> _dt.datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return _dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=IST)
-    except ValueError:
-        return None
-
-
 def kite_session_to_session(data: Mapping[str, Any], now: _dt.datetime) -> Session:
     """Turn the ``data`` of a ``/session/token`` reply into a Session expiring at the next 06:00 IST."""
     access_token = data.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise AuthenticationError("Kite's session reply carries no access_token", broker=BROKER)
     register_secret(access_token)
-    created = _parse_kite_time(data.get("login_time")) or now.astimezone(IST)
+    created = kite_time(data.get("login_time")) or now.astimezone(IST)
     refresh = data.get("refresh_token")
     return Session(
         broker=BROKER,
@@ -80,21 +78,17 @@ def kite_session_to_session(data: Mapping[str, Any], now: _dt.datetime) -> Sessi
 
 
 def _envelope_data(reply: LoginReply, what: str) -> Any:
-    """Return ``data`` of a successful Kite reply to a login step, or raise AuthenticationError."""
+    """Return ``data`` of a successful Kite reply to a login step; raise BrokerFailure for an error reply."""
     if not isinstance(reply, HttpResponse):
         raise AuthenticationError(f"Kite {what}: expected an HTTP reply, got {type(reply).__name__}", broker=BROKER)
-    try:
-        body = reply.json()
-    except TTConnectError:
-        raise AuthenticationError(f"Kite {what} failed: HTTP {reply.status} with a body that is not JSON",
-                                  broker=BROKER, http_status=reply.status) from None
+    body = reply.json()
     if isinstance(body, dict) and body.get("status") == "success" and 200 <= reply.status < 300:
         return body.get("data")
     message = body.get("message") if isinstance(body, dict) else None
     code = body.get("error_type") if isinstance(body, dict) else None
-    raise AuthenticationError(f"Kite {what} failed: {message or f'HTTP {reply.status}'}", broker=BROKER,
-                              code=code if isinstance(code, str) else None, http_status=reply.status,
-                              raw=body if isinstance(body, dict) else None)
+    raise BrokerFailure(f"Kite {what} failed: {message or f'HTTP {reply.status}'}",
+                        code=code if isinstance(code, str) else None, http_status=reply.status,
+                        raw=body if isinstance(body, dict) else None)
 
 
 def _request_token_in(url: str) -> str | None:
@@ -102,12 +96,14 @@ def _request_token_in(url: str) -> str | None:
     return values[0] if values and values[0] else None
 
 
-class KiteAuth:
-    """The Zerodha :class:`~tt_connect.driver_api.AuthSpec`."""
+class KiteAuth(BrokerAuth):
+    """How a Kite session is obtained, carried, renewed and ended."""
 
     def __init__(self, config: ZerodhaConfig) -> None:
         self._config = config
         self._api = config.api_url.rstrip("/")
+        self.redirect_url = config.redirect_url
+        """The app's registered redirect: ``tt-connect login zerodha`` catches the request_token there."""
 
     # -- what the core asks ----------------------------------------------------------------
 
@@ -138,6 +134,24 @@ class KiteAuth:
                            params={"api_key": self._config.api_key, "access_token": session.access_token},
                            is_write=True)
 
+    def refresh(self, session: Session, now: _dt.datetime) -> LoginFlow | None:
+        """Renew with the session's refresh token, for the apps Kite issues one to (approved platforms).
+
+        ``POST /session/refresh_token`` takes ``checksum = sha256(api_key + refresh_token + api_secret)``
+        and answers like ``/session/token``.
+        """
+        if not session.refresh_token or not self._config.api_secret:
+            return None
+        return self._renew(session.refresh_token, now)
+
+    def _renew(self, refresh_token: str, now: _dt.datetime) -> LoginFlow:
+        checksum = kite_checksum(self._config.api_key, refresh_token, self._config.api_secret)
+        reply = yield HttpRequest(method="POST", url=f"{self._api}/session/refresh_token",
+                                  endpoint="session.refresh", headers=dict(_KITE_VERSION), authenticated=False,
+                                  form=[("api_key", self._config.api_key), ("refresh_token", refresh_token),
+                                        ("checksum", checksum)])
+        return self._session_from(reply, "session renewal (POST /session/refresh_token)", now)
+
     @property
     def connect_login_url(self) -> str:
         """Return the Kite Connect login page of this app (``?v=3&api_key=...``)."""
@@ -161,17 +175,21 @@ class KiteAuth:
                                  ("checksum", checksum)],
                            headers=dict(_KITE_VERSION), authenticated=False)
 
-    def _exchange(self, request_token: str, now: _dt.datetime) -> Generator[LoginStep, LoginReply, Session]:
-        reply = yield self.session_token_request(request_token)
-        data = _envelope_data(reply, "session exchange (POST /session/token)")
+    @staticmethod
+    def _session_from(reply: LoginReply, what: str, now: _dt.datetime) -> Session:
+        data = _envelope_data(reply, what)
         if not isinstance(data, Mapping):
             raise AuthenticationError("Kite's session reply has no data object", broker=BROKER)
         return kite_session_to_session(data, now)
 
+    def _exchange(self, request_token: str, now: _dt.datetime) -> Generator[LoginStep, LoginReply, Session]:
+        reply = yield self.session_token_request(request_token)
+        return self._session_from(reply, "session exchange (POST /session/token)", now)
+
     def _redirect_login(self, now: _dt.datetime) -> LoginFlow:
         if not self._config.api_secret:
             raise ZerodhaConfigError("the Kite browser login needs api_secret: set it, or pass a ready access_token")
-        query = yield NeedRedirect(login_url=self.connect_login_url)
+        query = yield NeedRedirect(login_url=self.connect_login_url, token_param="request_token")
         if not isinstance(query, Mapping):
             raise AuthenticationError("the Kite login redirect brought no query parameters", broker=BROKER)
         status = query.get("status", "success")
@@ -188,9 +206,9 @@ class KiteAuth:
         reply = yield HttpRequest(method="GET", url=f"{self._api}/user/profile", endpoint="user.profile",
                                   headers=self._headers_for(token), authenticated=False)
         if isinstance(reply, HttpResponse) and reply.status == 403:
-            raise SessionExpiredError(
+            raise BrokerFailure(
                 "the configured Kite access_token is no longer valid (tokens expire at 06:00 IST): remove it "
-                "and run `tt-connect login zerodha`, or pass today's token", broker=BROKER, http_status=403)
+                "and run `tt-connect login zerodha`, or pass today's token", code="TokenException", http_status=403)
         data = _envelope_data(reply, "access token check (GET /user/profile)")
         user_id = data.get("user_id", "") if isinstance(data, Mapping) else ""
         created = now.astimezone(IST)

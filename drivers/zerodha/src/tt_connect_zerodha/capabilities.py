@@ -5,7 +5,7 @@ from __future__ import annotations
 from tt_connect.driver_api import Capabilities, Operation, SegmentCapabilities, Support
 from tt_connect.enums import Exchange, OrderType, ProductType, StreamMode, Validity, Variety
 
-__all__ = ["SUPPORTED_OPERATIONS", "kite_capabilities"]
+__all__ = ["EMULATED_OPERATIONS", "SUPPORTED_OPERATIONS", "kite_capabilities"]
 
 SUPPORTED_OPERATIONS: frozenset[Operation] = frozenset({
     Operation.PROFILE, Operation.FUNDS, Operation.HOLDINGS, Operation.POSITIONS, Operation.ORDERS,
@@ -14,6 +14,8 @@ SUPPORTED_OPERATIONS: frozenset[Operation] = frozenset({
     Operation.STREAM, Operation.ORDER_UPDATES, Operation.LOGOUT, Operation.GTT, Operation.MARGINS,
     Operation.CONVERT_POSITION,
 })
+EMULATED_OPERATIONS: frozenset[Operation] = frozenset({Operation.ORDER})
+"""Kite has no one-order endpoint: ``GET /orders/{id}`` is the order's history, whose last state the core takes."""
 
 _ALL_ORDER_TYPES = frozenset(OrderType)
 _ALL_VARIETIES = frozenset({Variety.REGULAR, Variety.AMO, Variety.ICEBERG, Variety.CO})
@@ -35,8 +37,9 @@ def _derivatives(exchange: Exchange, varieties: frozenset[Variety]) -> SegmentCa
 
 def kite_capabilities() -> Capabilities:
     """Return the capability matrix; operations not listed are unsupported, never "unknown"."""
-    operations = {op: (Support.SUPPORTED if op in SUPPORTED_OPERATIONS else Support.UNSUPPORTED)
-                  for op in Operation}
+    operations = {op: Support.UNSUPPORTED for op in Operation}
+    operations.update({op: Support.SUPPORTED for op in SUPPORTED_OPERATIONS})
+    operations.update({op: Support.EMULATED for op in EMULATED_OPERATIONS})
     basic = frozenset({Variety.REGULAR, Variety.AMO})
     return Capabilities(
         operations=operations,
@@ -47,4 +50,5 @@ def kite_capabilities() -> Capabilities:
             _derivatives(Exchange.MCX, basic),
         ),
         stream_modes=frozenset(StreamMode),
+        history_oi=True,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from tt_connect.driver_api import DriverConfig
 from tt_connect.errors import ConfigurationError
 
@@ -40,6 +42,12 @@ class ZerodhaConfig(DriverConfig, frozen=True, kw_only=True):
     --------
     >>> ZerodhaConfig(api_key="kitefront", api_secret="s3cret")  # doctest: +SKIP
     """
+
+    account_field: ClassVar[str] = "api_key"
+    """A Kite session belongs to one app's key (its tokens are ``api_key:access_token`` pairs)."""
+    announcement_ignored: ClassVar[frozenset[str]] = frozenset({"broker", "request_token"})
+    """The emulator's announcement names its settings as the fields are named (no aliases); ``request_token``
+    is the one-time token the official SDK's ``generate_session`` takes, which no client is configured with."""
 
     api_key: str
     api_secret: str = ""

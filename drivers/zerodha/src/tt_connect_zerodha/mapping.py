@@ -1,6 +1,6 @@
-"""Kite's enumeration strings <-> canonical enums, and its timestamp formats.
+"""Kite's enumeration strings <-> canonical enums, its number and timestamp formats.
 
-Shared by the REST parsers and the stream's order updates.
+Shared by the request builders, the REST parsers and the stream's order updates.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from tt_connect.errors import BrokerUnavailableError
 from tt_connect.timeutil import IST
 
 __all__ = [
+    "BROKER",
     "HISTORY_MAX_DAYS",
     "KITE_INTERVALS",
     "KITE_STATUSES",
     "kite_candle_time",
+    "kite_number",
     "kite_order_type",
     "kite_product",
     "kite_side",
@@ -28,6 +30,7 @@ __all__ = [
     "variety_to_kite",
 ]
 
+BROKER = "zerodha"
 _ORDER_TYPES = {OrderType.MARKET: "MARKET", OrderType.LIMIT: "LIMIT", OrderType.SL: "SL", OrderType.SL_M: "SL-M"}
 _ORDER_TYPES_BACK = {v: k for k, v in _ORDER_TYPES.items()}
 _VARIETIES = {Variety.REGULAR: "regular", Variety.AMO: "amo", Variety.ICEBERG: "iceberg", Variety.CO: "co"}
@@ -88,7 +91,12 @@ HISTORY_MAX_DAYS: dict[CandleInterval, int] = {
 
 def _unknown(what: str, value: object) -> BrokerUnavailableError:
     return BrokerUnavailableError(f"Kite sent an unknown {what} {value!r}; upgrade tt-connect-zerodha",
-                                  broker="zerodha")
+                                  broker=BROKER)
+
+
+def kite_number(value: float) -> int | float:
+    """A price or percentage as Kite writes it: ``590.5``, ``2`` and ``-1``, never ``2.0`` (``str()`` for forms)."""
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def order_type_to_kite(order_type: OrderType) -> str:

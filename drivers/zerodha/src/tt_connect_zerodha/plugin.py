@@ -1,22 +1,12 @@
-"""The Zerodha driver's hook implementations (entry point ``zerodha`` in ``tt_connect.drivers``).
+"""The Zerodha driver: one :class:`~tt_connect.driver_api.DriverPlugin` naming its parts.
 
-Every hook is a synchronous factory over the validated :class:`ZerodhaConfig`;
-pluggy calls them with the keyword ``config``.
+The entry point ``zerodha`` in ``tt_connect.drivers`` names :class:`KiteDriver`; the base class
+implements the pluggy hooks and checks that every factory receives a :class:`ZerodhaConfig`.
 """
 
 from __future__ import annotations
 
-from tt_connect.driver_api import (
-    DRIVER_API_VERSION,
-    Capabilities,
-    DriverConfig,
-    DriverDescription,
-    ErrorMap,
-    InstrumentSource,
-    RateLimits,
-)
-from tt_connect.errors import DriverError
-from tt_connect.hookspecs import hookimpl
+from tt_connect.driver_api import Capabilities, DriverPlugin, ErrorMap, InstrumentSource, RateLimits
 
 from tt_connect_zerodha.api import ZerodhaApi
 from tt_connect_zerodha.auth import KiteAuth
@@ -25,63 +15,37 @@ from tt_connect_zerodha.config import ZerodhaConfig
 from tt_connect_zerodha.errors import kite_error_map
 from tt_connect_zerodha.instruments import kite_instrument_source
 from tt_connect_zerodha.limits import kite_rate_limits
-from tt_connect_zerodha.ticker import KiteStreamSpec
+from tt_connect_zerodha.stream import KiteStream
 
-__all__ = [
-    "ttc_api",
-    "ttc_auth",
-    "ttc_capabilities",
-    "ttc_describe",
-    "ttc_error_map",
-    "ttc_instrument_source",
-    "ttc_rate_limits",
-    "ttc_stream",
-]
+__all__ = ["KiteDriver"]
 
 
-def _config(config: DriverConfig) -> ZerodhaConfig:
-    if not isinstance(config, ZerodhaConfig):
-        raise DriverError(f"the zerodha driver needs a ZerodhaConfig, got {type(config).__name__}",
-                          broker="zerodha")
-    return config
+class KiteDriver(DriverPlugin[ZerodhaConfig]):
+    """Zerodha Kite Connect v3: REST, the KiteTicker stream, and an emulator of both."""
 
+    name = "zerodha"
+    title = "Zerodha Kite Connect v3"
+    package = "tt-connect-zerodha"
+    config_type = ZerodhaConfig
+    emulator = "tt_connect_zerodha.emulator:KiteEmulator"
 
-@hookimpl
-def ttc_describe() -> DriverDescription:
-    return DriverDescription(name="zerodha", api_version=DRIVER_API_VERSION, config_type=ZerodhaConfig,
-                             title="Zerodha Kite Connect v3", package="tt-connect-zerodha")
+    def capabilities(self) -> Capabilities:
+        return kite_capabilities()
 
+    def api(self, config: ZerodhaConfig) -> ZerodhaApi:
+        return ZerodhaApi(config.api_url)
 
-@hookimpl
-def ttc_capabilities(config: DriverConfig) -> Capabilities:
-    return kite_capabilities()
+    def instrument_source(self, config: ZerodhaConfig) -> InstrumentSource:
+        return kite_instrument_source(config.instruments_url)
 
+    def auth(self, config: ZerodhaConfig) -> KiteAuth:
+        return KiteAuth(config)
 
-@hookimpl
-def ttc_auth(config: DriverConfig) -> KiteAuth:
-    return KiteAuth(_config(config))
+    def error_map(self, config: ZerodhaConfig) -> ErrorMap:
+        return kite_error_map()
 
+    def rate_limits(self, config: ZerodhaConfig) -> RateLimits:
+        return kite_rate_limits()
 
-@hookimpl
-def ttc_instrument_source(config: DriverConfig) -> InstrumentSource:
-    return kite_instrument_source(_config(config).instruments_url)
-
-
-@hookimpl
-def ttc_api(config: DriverConfig) -> ZerodhaApi:
-    return ZerodhaApi(_config(config).api_url)
-
-
-@hookimpl
-def ttc_error_map(config: DriverConfig) -> ErrorMap:
-    return kite_error_map()
-
-
-@hookimpl
-def ttc_rate_limits(config: DriverConfig) -> RateLimits:
-    return kite_rate_limits()
-
-
-@hookimpl
-def ttc_stream(config: DriverConfig) -> KiteStreamSpec:
-    return KiteStreamSpec(_config(config))
+    def stream(self, config: ZerodhaConfig) -> KiteStream:
+        return KiteStream(config)

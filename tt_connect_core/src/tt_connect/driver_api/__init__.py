@@ -49,6 +49,8 @@ from tt_connect.driver_api.wire import (
     WsClosed,
     WsConnection,
     parse_rows,
+    reply_list,
+    reply_object,
 )
 
 __all__ = [
@@ -91,4 +93,6 @@ __all__ = [
     "WsClosed",
     "WsConnection",
     "parse_rows",
+    "reply_list",
+    "reply_object",
 ]

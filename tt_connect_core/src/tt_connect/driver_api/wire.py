@@ -24,6 +24,8 @@ __all__ = [
     "WsClosed",
     "WsConnection",
     "parse_rows",
+    "reply_list",
+    "reply_object",
 ]
 
 T = TypeVar("T")
@@ -143,6 +145,25 @@ def parse_rows(rows: Sequence[R], parse: Callable[[R], T | None], *, broker: str
     return out
 
 
+def reply_list(payload: Any, *, broker: str, what: str) -> list[Any]:
+    """Return an unwrapped payload that must be a list (a book); anything else is the broker's malfunction.
+
+    A parser reads its book through this, so a reply of the wrong shape (an object where a list
+    belongs, a proxy's stray value) is a :class:`~tt_connect.errors.BrokerUnavailableError` naming the
+    reply, never a ``TypeError`` from the loop that follows.
+    """
+    if not isinstance(payload, list):
+        raise BrokerUnavailableError(f"{broker} {what} reply is not a list", broker=broker)
+    return payload
+
+
+def reply_object(payload: Any, *, broker: str, what: str) -> Mapping[str, Any]:
+    """Return an unwrapped payload that must be an object (see :func:`reply_list`)."""
+    if not isinstance(payload, Mapping):
+        raise BrokerUnavailableError(f"{broker} {what} reply is not an object", broker=broker)
+    return payload
+
+
 class WsClosed(Exception):
     """Raised by :meth:`WsConnection.receive` when the socket is gone."""
 
@@ -172,7 +193,9 @@ class Transport(Protocol):
         ...
 
     async def ws_connect(self, url: str, headers: Mapping[str, str], *, timeout: float) -> WsConnection:
-        """Open a WebSocket; raise :class:`~tt_connect.errors.NetworkError` on failure."""
+        """Open a WebSocket; raise :class:`~tt_connect.errors.NetworkError` on failure, and
+        :class:`~tt_connect.driver_api.StreamRejected` (``session_dead``) when the handshake is answered
+        401 or 403: the session the socket was opened with is dead, and the core renews it."""
         ...
 
     async def close(self) -> None: ...

@@ -104,6 +104,12 @@ ORDER BY CASE WHEN upper(symbol) = upper(?) AND kind IN ('EQ', 'IDX') THEN 0
          symbol, expiry, strike, option_type
 LIMIT ?"""
 
+_VERIFY = """SELECT (SELECT bit_xor(hash(broker, loaded_at, source, row_count)) FROM loads),
+(SELECT bit_xor(hash(broker, exchange, segment, kind, symbol, underlying, expiry, strike, option_type, lot_size,
+                     tick_size, isin, name, broker_token, broker_symbol, broker_exchange, broker_segment))
+ FROM broker_instruments)"""
+"""Touches every stored value, so damage anywhere in the file shows at open (~20 ms for 150k rows)."""
+
 _SPOT_OF = """SELECT kind, exchange, symbol FROM broker_instruments
 WHERE broker = ? AND ((kind = 'IDX' AND underlying = ?) OR (kind = 'EQ' AND symbol = ?))
 ORDER BY kind = 'IDX' DESC, exchange = 'NSE' DESC LIMIT 1"""
@@ -166,6 +172,27 @@ def _open(target: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _locked(exc: Exception) -> bool:
+    """True when DuckDB refused the file because another process holds its lock (not because it is damaged)."""
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _move_aside(target: str, exc: Exception) -> str:
+    """Rename a damaged database (and its WAL) out of the way; return where it went."""
+    from tt_connect.logs import get_logger
+
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S")
+    aside = f"{target}.damaged-{stamp}"
+    for suffix in ("", ".wal"):
+        if os.path.exists(target + suffix):
+            os.replace(target + suffix, aside + suffix)
+    get_logger("tt_connect.instruments").warning(
+        "instrument_db_damaged_rebuilding", path=target, moved_to=aside, error=f"{type(exc).__name__}: {exc}",
+        hint="the file was cut short or overwritten (a crash or a full disk?); it will be rebuilt from the broker")
+    return aside
+
+
 def _write(target: tuple[IO[bytes], list[bytes | memoryview]]) -> None:
     handle, piece = target
     handle.writelines(piece)
@@ -201,26 +228,51 @@ class Store:
                 raise ConfigurationError(
                     f"cannot create the instrument cache directory for {target!r}: {exc}") from None
         self._catalog: str | None = None
+        self.healed_from = ""
+        """The path a damaged database file was moved to before a fresh one was made, or ""."""
         try:
-            self._con = _open(target)
+            self._con = self._connect(target)
         except duckdb.IOException as exc:
+            if not _locked(exc):
+                raise
             # Another process holds the file (DuckDB allows one writer): keep working in memory.
             self.fallback_reason = f"{target} is locked by another process ({exc}); using an in-memory master"
-            self._con = duckdb.connect(":memory:")
+            self._con = self._connect(":memory:")
             target = ":memory:"
-        else:
-            self._catalog = _CATALOG if target != ":memory:" else None
         self.path = target
-        if target != ":memory:":
-            # A load appends ~150k rows in one transaction; written optimistically, DuckDB compresses
-            # and writes row groups during the INSERT, which measured ~20% slower than compressing
-            # once at the commit's checkpoint.
-            self._con.execute("SET enable_optimistic_write = false")
-        threads = self._con.execute("SELECT current_setting('threads')").fetchone()
-        self._threads = min(int(threads[0]) if threads else 1, 8)
-        with self._lock:
-            self._migrate()
-            self._con.execute(_SCHEMA)
+
+    def _connect(self, target: str) -> duckdb.DuckDBPyConnection:
+        """Open ``target``, check it, and make it current; a damaged file is moved aside and made anew."""
+        import duckdb
+
+        try:
+            return self._prepare(_open(target), target)
+        except duckdb.Error as exc:
+            if target == ":memory:" or (isinstance(exc, duckdb.IOException) and _locked(exc)):
+                raise
+            self.healed_from = _move_aside(target, exc)
+            return self._prepare(_open(target), target)
+
+    def _prepare(self, con: duckdb.DuckDBPyConnection, target: str) -> duckdb.DuckDBPyConnection:
+        try:
+            self._con = con
+            self._catalog = _CATALOG if target != ":memory:" else None
+            if target != ":memory:":
+                # A load appends ~150k rows in one transaction; written optimistically, DuckDB compresses
+                # and writes row groups during the INSERT, which measured ~20% slower than compressing
+                # once at the commit's checkpoint.
+                con.execute("SET enable_optimistic_write = false")
+            threads = con.execute("SELECT current_setting('threads')").fetchone()
+            self._threads = min(int(threads[0]) if threads else 1, 8)
+            with self._lock:
+                self._migrate()
+                con.execute(_SCHEMA)
+                # Read every value once: a file cut short (a crash, a full disk) fails here, not at a lookup.
+                con.execute(_VERIFY).fetchall()
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """Return a connection of its own for one thread; it reads and writes the master's file."""

@@ -188,6 +188,8 @@ class FeedConnection:
             return await self._transport.ws_connect(url, self._spec.headers(session), timeout=self._connect_timeout)
         except asyncio.CancelledError:
             raise
+        except StreamRejected as refused:  # the handshake itself refused (a dead token): renew, then retry
+            await self._refused(refused)
         except TTConnectError as exc:
             self._report(exc)
         except Exception as exc:  # a transport that broke its contract: keep retrying, but say so
@@ -212,10 +214,7 @@ class FeedConnection:
         except asyncio.CancelledError:
             raise
         except StreamRejected as refused:
-            self._report(StreamingError(f"the broker refused the stream: {refused.message}"))
-            if refused.session_dead and self._renew_session is not None:
-                with contextlib.suppress(TTConnectError):
-                    await self._renew_session(self._current_session)
+            await self._refused(refused)
         except (WsClosed, StreamingError) as exc:
             _log.info("stream_disconnected", connection=self.index, reason=type(exc).__name__)
         except Exception as exc:  # anything else from a transport: reconnect rather than die silently
@@ -223,6 +222,13 @@ class FeedConnection:
         finally:
             await self._close_socket(socket)
         return self._got_frame
+
+    async def _refused(self, refused: StreamRejected) -> None:
+        """The broker refused the socket (at the handshake or in a frame): renew a dead session first."""
+        self._report(StreamingError(f"the broker refused the stream: {refused.message}"))
+        if refused.session_dead and self._renew_session is not None:
+            with contextlib.suppress(TTConnectError):
+                await self._renew_session(self._current_session)
 
     async def _read(self, socket: WsConnection, decoder: FrameDecoder) -> None:
         spec = self._spec

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tt_connect.driver_api import HttpRequest, HttpResponse, WsClosed
+from tt_connect.driver_api import HttpRequest, HttpResponse, StreamRejected, WsClosed
 from tt_connect.errors import NetworkError
 
 __all__ = ["AiohttpTransport"]
@@ -122,6 +122,10 @@ class AiohttpTransport:
         try:
             ws = await self._client().ws_connect(url, headers=dict(headers), timeout=aiohttp.ClientWSTimeout(
                 ws_close=timeout), autoping=True, max_msg_size=0, proxy=self._proxy)
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status in (401, 403):  # the session the URL or headers carry is dead (Kite's 403)
+                raise StreamRejected(f"the broker refused the socket (HTTP {exc.status})", session_dead=True) from None
+            raise NetworkError(f"stream connect failed: {type(exc).__name__}") from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise NetworkError(f"stream connect failed: {type(exc).__name__}") from None
         return _AiohttpSocket(ws)

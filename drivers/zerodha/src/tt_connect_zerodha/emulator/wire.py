@@ -1,8 +1,10 @@
-"""Paper state rendered as Kite Connect v3 payloads (the field sets of the official mocks).
+"""What the Kite emulator puts on the wire: envelopes, refusals, and paper state as Kite payloads.
 
-Pure functions: each takes paper-engine objects and returns the JSON-ready
-dict Kite would send. Tokens follow Kite's layout, ``(id << 8) | segment``,
-so the low byte names the segment exactly as the real ticker expects.
+Envelopes are Kite's ``{"status": "success", "data": ...}`` and ``{"status": "error", "message",
+"data", "error_type"}``; a refusal names its ``error_type`` in :attr:`Refusal.code` (else the kind's
+default below). The payload renderers are pure: each takes paper-engine objects and returns the
+JSON-ready dict Kite would send, with the field sets of the official mocks. Tokens follow Kite's
+layout, ``(id << 8) | segment``, so the low byte names the segment exactly as the real ticker expects.
 """
 
 from __future__ import annotations
@@ -14,21 +16,61 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from tt_connect.paper.engine import PaperEngine, PaperFill, PaperHolding, PaperOrder, PaperPosition, PaperQuote
+import msgspec
+from aiohttp import web
+from tt_connect.emulation import ErrorKind, Refusal
+from tt_connect.paper.engine import (
+    PaperEngine,
+    PaperFill,
+    PaperHolding,
+    PaperOrder,
+    PaperPosition,
+    PaperQuote,
+    PaperRejection,
+)
+from tt_connect.paper.rules import price_band
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import IST
 
 __all__ = [
+    "KITE_ERRORS",
     "KITE_ORDER_TYPES",
     "KiteListing",
+    "error_body",
+    "json_response",
     "kite_holding",
     "kite_margins",
     "kite_order",
     "kite_position",
+    "kite_postback",
     "kite_quote",
+    "kite_refusal",
     "kite_time",
     "kite_trade",
+    "success_body",
 ]
+
+KITE_ERRORS: dict[ErrorKind, tuple[str, int]] = {
+    ErrorKind.AUTH: ("TokenException", 403),
+    ErrorKind.INPUT: ("InputException", 400),
+    ErrorKind.ORDER: ("OrderException", 400),
+    ErrorKind.FUNDS: ("MarginException", 400),
+    ErrorKind.NOT_FOUND: ("GeneralException", 400),
+    ErrorKind.PERMISSION: ("PermissionException", 403),
+    ErrorKind.RATE_LIMIT: ("NetworkException", 429),
+    ErrorKind.SERVER: ("NetworkException", 503),
+}
+"""A refusal's kind -> Kite's ``error_type`` and HTTP status, where the refusal names neither."""
+
+_PAPER_CODES: dict[str, tuple[ErrorKind, str]] = {
+    "NO_HOLDINGS": (ErrorKind.ORDER, "HoldingException"),
+    "ORDER_STATE": (ErrorKind.ORDER, "OrderException"),
+    "FUNDS": (ErrorKind.FUNDS, "MarginException"),
+    "NOT_FOUND": (ErrorKind.NOT_FOUND, "GeneralException"),
+    "GTT_NOT_FOUND": (ErrorKind.NOT_FOUND, "GeneralException"),
+}
+"""The paper engine's refusal codes Kite answers with other than ``InputException`` (its pre-trade checks:
+price band, freeze quantity, closed market, stop-loss trigger, tick and lot all come back as one)."""
 
 KITE_ORDER_TYPES = {"MARKET": "MARKET", "LIMIT": "LIMIT", "SL": "SL", "SL-M": "SL_M"}
 """Kite order_type -> the paper engine's name."""
@@ -37,6 +79,24 @@ _STATUSES = {"TRIGGER_PENDING": "TRIGGER PENDING"}
 _SEGMENT_CODES = {"NSE": 1, "NFO": 2, "CDS": 3, "BSE": 4, "BFO": 5, "MCX": 7, "INDICES": 9}
 _CSV_COLUMNS = ("instrument_token", "exchange_token", "tradingsymbol", "name", "last_price", "expiry", "strike",
                 "tick_size", "lot_size", "instrument_type", "segment", "exchange")
+
+
+def success_body(data: Any) -> bytes:
+    return msgspec.json.encode({"status": "success", "data": data})
+
+
+def error_body(error_type: str, message: str) -> bytes:
+    return msgspec.json.encode({"status": "error", "message": message, "data": None, "error_type": error_type})
+
+
+def kite_refusal(rejection: PaperRejection, message: str | None = None) -> Refusal:
+    """A paper-engine refusal as Kite answers it: its ``error_type``, and Kite's text where one is given."""
+    kind, error_type = _PAPER_CODES.get(rejection.code, (ErrorKind.INPUT, "InputException"))
+    return Refusal(kind, message or rejection.message, code=error_type, status=KITE_ERRORS[kind][1])
+
+
+def json_response(body: bytes, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, body=body, content_type="application/json", headers=headers)
 
 
 def kite_time(moment: _dt.datetime | None) -> str | None:
@@ -100,12 +160,19 @@ class KiteListing:
 
 
 def kite_order(listing: KiteListing, order: PaperOrder, *, user_id: str, variety: str,
-               market_protection: int = 0, disclosed: int = 0) -> dict[str, Any]:
-    """One order as the order book, order history and postbacks show it."""
+               extra: Mapping[str, Any] | None = None, market_open: bool = True) -> dict[str, Any]:
+    """One order as the order book, order history and postbacks show it.
+
+    ``extra`` holds what Kite echoes that the paper market does not model (TTL, tags, protection, Kite's
+    rejection text). An AMO waiting for the session to open reads ``AMO REQ RECEIVED``; a rejected order
+    carries its reason in ``status_message``, a cancelled one none (the user cancelled it).
+    """
     status = _STATUSES.get(order.status, order.status)
+    if variety == "amo" and not market_open and order.status in ("OPEN", "TRIGGER_PENDING"):
+        status = "AMO REQ RECEIVED"
     pending = 0 if order.status in ("COMPLETE", "CANCELLED", "REJECTED") else order.qty - order.filled_qty
-    message = order.message if order.status in ("REJECTED", "CANCELLED") and order.message else None
-    return {
+    message = order.message if order.status == "REJECTED" and order.message else None
+    row = {
         "placed_by": user_id, "order_id": order.order_id, "exchange_order_id": order.exchange_order_id or None,
         "parent_order_id": None, "status": status, "status_message": message, "status_message_raw": message,
         "order_timestamp": kite_time(order.placed_at), "exchange_update_timestamp": kite_time(order.updated_at),
@@ -114,20 +181,21 @@ def kite_order(listing: KiteListing, order: PaperOrder, *, user_id: str, variety
         **listing.identity(order.token),
         "order_type": _PAPER_ORDER_TYPES.get(order.order_type, order.order_type),
         "transaction_type": order.side, "validity": order.validity, "product": order.product,
-        "quantity": order.qty, "disclosed_quantity": disclosed, "price": order.price,
+        "quantity": order.qty, "disclosed_quantity": 0, "price": order.price,
         "trigger_price": order.trigger_price, "average_price": round(order.average_price, 2),
         "filled_quantity": order.filled_qty, "pending_quantity": pending,
-        "cancelled_quantity": order.cancelled_qty, "market_protection": market_protection, "meta": {},
+        "cancelled_quantity": order.cancelled_qty, "market_protection": 0, "meta": {},
         "tag": order.tag or None, "guid": f"{order.order_id}-{order.exchange_order_id}",
     }
+    return {**row, **extra} if extra else row
 
 
-def kite_postback(listing: KiteListing, order: PaperOrder, *, user_id: str, variety: str, app_id: int,
-                  api_secret: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """An order update as Kite posts it (postback and ticker text message), with its checksum."""
-    body = {**kite_order(listing, order, user_id=user_id, variety=variety), **(extra or {})}
+def kite_postback(row: Mapping[str, Any], *, user_id: str, app_id: int, api_secret: str) -> dict[str, Any]:
+    """An order row (:func:`kite_order`) as Kite posts it (postback and ticker text message), with its checksum."""
+    body = dict(row)
     body.pop("modified", None)
-    checksum = hashlib.sha256(f"{order.order_id}{body['order_timestamp']}{api_secret}".encode()).hexdigest()
+    order_id = body["order_id"]
+    checksum = hashlib.sha256(f"{order_id}{body['order_timestamp']}{api_secret}".encode()).hexdigest()
     return {"user_id": user_id, "unfilled_quantity": body["pending_quantity"], "app_id": app_id,
             "checksum": checksum, **body}
 
@@ -210,8 +278,8 @@ def kite_quote(listing: KiteListing, quote: PaperQuote, mode: str) -> dict[str, 
     pad = [{"price": 0, "quantity": 0, "orders": 0}] * 5
     bids = [{"price": p, "quantity": q, "orders": n} for p, q, n in quote.bids] + pad
     asks = [{"price": p, "quantity": q, "orders": n} for p, q, n in quote.asks] + pad
-    row = listing.row(quote.token)
-    band = 0.2 if row.kind == "EQ" else 0.5
+    # The paper market's price band where it enforces one (equities, futures); options read a wide range.
+    limits = price_band(listing.row(quote.token).kind, quote.close) or (quote.close * 0.5, quote.close * 1.5)
     return {
         "instrument_token": identity["instrument_token"], "timestamp": kite_time(quote.timestamp),
         "last_trade_time": kite_time(quote.timestamp), "last_price": quote.last_price,
@@ -220,6 +288,6 @@ def kite_quote(listing: KiteListing, quote: PaperQuote, mode: str) -> dict[str, 
         "average_price": round((quote.high + quote.low + quote.last_price) / 3, 2), "oi": quote.oi,
         "oi_day_high": quote.oi, "oi_day_low": quote.oi,
         "net_change": round(quote.last_price - quote.close, 2) if quote.close else 0,
-        "lower_circuit_limit": round(quote.close * (1 - band), 2), "upper_circuit_limit":
-        round(quote.close * (1 + band), 2), "ohlc": ohlc, "depth": {"buy": bids[:5], "sell": asks[:5]},
+        "lower_circuit_limit": round(limits[0], 2), "upper_circuit_limit": round(limits[1], 2), "ohlc": ohlc,
+        "depth": {"buy": bids[:5], "sell": asks[:5]},
     }

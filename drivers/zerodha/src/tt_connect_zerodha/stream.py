@@ -1,4 +1,4 @@
-"""KiteTicker: subscribe messages and the binary frame decoder (the hot path).
+"""KiteTicker, the market feed: subscribe messages and the binary frame decoder (the hot path).
 
 A binary frame is ``uint16 count`` then, per packet, ``uint16 length`` and the
 packet (big-endian). The length says the kind: 8 LTP, 28/32 index quote/full,
@@ -9,7 +9,8 @@ segment is the low byte of the token (reference 1.14).
 Each packet kind is read by ONE precompiled ``struct.Struct.unpack_from``
 (the full packet, depth included, in a single call); the token -> (instrument,
 divisor) lookup is cached per decoder, so a steady-state tick costs a dict hit.
-Text frames carry order updates (``{"type": "order", "data": {...}}``) and errors.
+Text frames carry order updates (``{"type": "order", "data": {...}}``) and errors: order updates
+arrive on this socket, so the driver has no order socket of its own.
 """
 
 from __future__ import annotations
@@ -21,17 +22,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
-from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
+from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session
 from tt_connect.enums import StreamMode
 from tt_connect.errors import InstrumentError, SessionExpiredError, StreamingError
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
 from tt_connect.timeutil import IST
 
-from tt_connect_zerodha.api import kite_order_to_order
 from tt_connect_zerodha.config import ZerodhaConfig
+from tt_connect_zerodha.mapping import BROKER
+from tt_connect_zerodha.parsing import kite_order_to_order
 
-__all__ = ["DIVISORS", "SEGMENT_CANDIDATES", "KiteDecoder", "KiteStreamSpec"]
+__all__ = ["DIVISORS", "SEGMENT_CANDIDATES", "KiteDecoder", "KiteStream"]
 
 # Kite segment code (token & 0xFF) -> the instrument-master segments its tokens live in.
 SEGMENT_CANDIDATES: dict[int, tuple[str, ...]] = {
@@ -191,18 +193,18 @@ class KiteDecoder:
             order = kite_order_to_order(self._ctx, message.data)
             return [OrderUpdate(order=order, received_at=received_at, raw=message.data)]
         if message.type == "error":
-            raise StreamingError(f"Kite stream error: {message.data}", broker="zerodha")
+            raise StreamingError(f"Kite stream error: {message.data}", broker=BROKER)
         return []
 
 
-class KiteStreamSpec:
-    """The Zerodha :class:`~tt_connect.driver_api.StreamSpec` (``wss://ws.kite.trade``)."""
+class KiteStream(BrokerStream):
+    """The KiteTicker socket (``wss://ws.kite.trade``), carrying ticks and the account's order updates."""
 
     max_instruments_per_connection = 3000
     max_connections = 3
     stale_after = 7.0
-    """The server sends a 1-byte heartbeat when idle; the official Go client gives up after 5 s of silence."""
-    ping_interval: float | None = None
+    """The server sends a 1-byte heartbeat when idle (the client sends no pings); the official Go client gives
+    up after 5 s of silence."""
     carries_order_updates = True
 
     def __init__(self, config: ZerodhaConfig) -> None:
@@ -211,23 +213,19 @@ class KiteStreamSpec:
     def url(self, session: Session | None) -> str:
         """Return ``ws_url?api_key=..&access_token=..``."""
         if session is None:
-            raise SessionExpiredError("the Kite stream needs a logged-in session", broker="zerodha")
+            raise SessionExpiredError("the Kite stream needs a logged-in session", broker=BROKER)
         query = urlencode({"api_key": self._config.api_key, "access_token": session.access_token})
         return f"{self._config.ws_url}?{query}"
 
     def headers(self, session: Session | None) -> Mapping[str, str]:
         return {"X-Kite-Version": "3"}
 
-    def ping(self) -> str | bytes | None:
-        """Kite's server sends heartbeats; the client sends none."""
-        return None
-
     @staticmethod
     def _tokens(symbols: Sequence[BrokerSymbol]) -> list[int]:
         try:
             return [int(symbol.token) for symbol in symbols]
         except ValueError:
-            raise StreamingError("a Kite instrument token must be numeric", broker="zerodha") from None
+            raise StreamingError("a Kite instrument token must be numeric", broker=BROKER) from None
 
     def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
         """Return the subscribe message and the mode message for these tokens."""

@@ -16,7 +16,7 @@ from tt_connect.instruments import Equity, Future, Index
 from tt_connect.models import DepthLevel, OrderUpdate, Tick
 from tt_connect.timeutil import IST
 from tt_connect_zerodha.config import ZerodhaConfig
-from tt_connect_zerodha.ticker import KiteDecoder, KiteStreamSpec
+from tt_connect_zerodha.stream import KiteDecoder, KiteStream
 from zerodha_fakes import FakeContext
 
 RECEIVED = _dt.datetime(2021, 7, 5, 10, 41, 28, tzinfo=IST)
@@ -153,11 +153,11 @@ def test_error_text_message_raises_and_other_messages_are_ignored(ctx: FakeConte
 
 
 @pytest.fixture
-def spec() -> KiteStreamSpec:
-    return KiteStreamSpec(ZerodhaConfig(api_key="kitefront", ws_url="ws://127.0.0.1:9/ws"))
+def spec() -> KiteStream:
+    return KiteStream(ZerodhaConfig(api_key="kitefront", ws_url="ws://127.0.0.1:9/ws"))
 
 
-def test_subscribe_sends_tokens_then_the_mode(spec: KiteStreamSpec) -> None:
+def test_subscribe_sends_tokens_then_the_mode(spec: KiteStream) -> None:
     symbols = [BrokerSymbol(token="408065", symbol="INFY", exchange="NSE", segment="NSE", lot_size=1,
                             tick_size=0.05),
                BrokerSymbol(token="884737", symbol="TATAMOTORS", exchange="NSE", segment="NSE", lot_size=1,
@@ -170,7 +170,7 @@ def test_subscribe_sends_tokens_then_the_mode(spec: KiteStreamSpec) -> None:
     assert spec.subscribe([], StreamMode.LTP) == []
 
 
-def test_stream_url_carries_key_and_token_and_limits_match_kite(spec: KiteStreamSpec) -> None:
+def test_stream_url_carries_key_and_token_and_limits_match_kite(spec: KiteStream) -> None:
     session = Session(broker="zerodha", user_id="AB1234", access_token="tok123456",
                       created_at=RECEIVED, expires_at=RECEIVED + _dt.timedelta(hours=19))
     assert spec.url(session) == "ws://127.0.0.1:9/ws?api_key=kitefront&access_token=tok123456"
