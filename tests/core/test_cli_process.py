@@ -38,9 +38,10 @@ def test_a_json_stream_read_by_head_prints_whole_lines_and_exits_141_without_a_t
 def kite_config(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     emulator_module = pytest.importorskip("tt_connect_zerodha.emulator")
     with emulator_module.KiteEmulator() as kite:
-        settings = kite.driver_config()
+        settings = kite.announcement()
         lines = ['broker = "zerodha"', "[zerodha]"]
-        lines += [f'{key} = "{value}"' for key, value in settings.items() if key != "api_secret"]
+        lines += [f'{key} = "{settings[key]}"' for key in ("api_url", "login_url", "web_url", "ws_url",
+                                                          "instruments_url", "api_key")]
         lines += ['access_token = { env = "KITE_ACCESS_TOKEN" }', "[client]", 'session_store = "memory"']
         path = tmp_path / "kite.toml"
         path.write_text("\n".join(lines) + "\n")
