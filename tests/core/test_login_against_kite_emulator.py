@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -49,15 +50,25 @@ class Emulator:
         self.process.wait(10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def catcher_port() -> int:
     return _free_port()
 
 
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory, catcher_port: int) -> Iterator[Emulator]:
+    """One `tt-connect emulate zerodha` for the module: its redirect goes to our catcher's port."""
+    running = Emulator(tmp_path_factory.mktemp("kite"), f"http://127.0.0.1:{catcher_port}/")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture
-def kite(tmp_path: Path, catcher_port: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Emulator, Path]]:
+def kite(emulator: Emulator, tmp_path: Path, catcher_port: int,
+         monkeypatch: pytest.MonkeyPatch) -> tuple[Emulator, Path]:
     """The emulator, and a tt-connect.toml for the browser login (no access token: a human must log in)."""
-    emulator = Emulator(tmp_path, f"http://127.0.0.1:{catcher_port}/")
     for name, value in emulator.env.items():
         monkeypatch.setenv(name, value)
     base = f"http://127.0.0.1:{emulator.port}"
@@ -68,10 +79,7 @@ def kite(tmp_path: Path, catcher_port: int, monkeypatch: pytest.MonkeyPatch) -> 
         f'instruments_url = "{base}/instruments"', f'redirect_url = "http://127.0.0.1:{catcher_port}/"',
         'api_key = { env = "TTC_ZERODHA_API_KEY" }', 'api_secret = { env = "TTC_ZERODHA_API_SECRET" }',
         "[client]", 'session_store = "file"', 'instruments_db = ":memory:"']) + "\n")
-    try:
-        yield emulator, config
-    finally:
-        emulator.stop()
+    return emulator, config
 
 
 class Browser:
@@ -82,6 +90,23 @@ class Browser:
         self.visited: list[str] = []
         self.done = threading.Event()
         self.failure: BaseException | None = None
+
+    def redirect_address(self, login_url: str) -> str:
+        """Log in at the page and return where it redirects, without going there (a phone's address bar)."""
+        import pyotp
+
+        class Stay(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object, **kwargs: object) -> None:
+                return None
+
+        form = urllib.parse.urlencode({"user_id": self.emulator.setting("user_id"),
+                                       "password": self.emulator.setting("password"),
+                                       "totp": pyotp.TOTP(self.emulator.setting("totp_secret")).now()})
+        try:
+            urllib.request.build_opener(Stay).open(login_url, data=form.encode(), timeout=10)
+        except urllib.error.HTTPError as redirect:
+            return str(redirect.headers["Location"])
+        raise AssertionError("the login page did not redirect")
 
     def open(self, url: str) -> bool:  # webbrowser.open's signature: returns at once, the page loads apart
         threading.Thread(target=self._log_in, args=(url,), daemon=True).start()
@@ -119,29 +144,25 @@ def test_the_browser_login_completes_against_the_emulator_and_the_session_is_reu
     assert main(["funds", "--config", str(config)]) == 0, "the stored session serves the next command"
 
 
-def test_login_paste_with_the_announced_request_token_completes_against_the_emulator(
+def test_login_paste_of_the_token_completes_once_and_a_reused_token_is_refused(
         kite: tuple[Emulator, Path], capsys: pytest.CaptureFixture[str]) -> None:
     emulator, config = kite
-    code = main(["login", "zerodha", "--config", str(config), "--paste", emulator.setting("request_token")])
+    token = emulator.setting("request_token")  # what the emulator announced: a redirect's one-time token
+    code = main(["login", "zerodha", "--config", str(config), "--paste", token])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert f"logged in to zerodha as {emulator.setting('user_id')}" in out
     assert main(["orders", "--config", str(config), "--json"]) == 0
-
-
-def test_login_paste_of_a_whole_redirect_address_completes_against_the_emulator(
-        kite: tuple[Emulator, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    emulator, config = kite
-    pasted = f"http://127.0.0.1:5000/?action=login&type=login&status=success&request_token=" \
-             f"{emulator.setting('request_token')}"
-    assert main(["login", "zerodha", "--config", str(config), "--paste", pasted]) == 0, capsys.readouterr().err
-
-
-def test_a_used_request_token_is_refused_as_the_broker_refuses_it(
-        kite: tuple[Emulator, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    emulator, config = kite
-    token = emulator.setting("request_token")
-    assert main(["login", "zerodha", "--config", str(config), "--paste", token]) == 0
     capsys.readouterr()
     assert main(["login", "zerodha", "--config", str(config), "--paste", token]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_login_paste_of_the_whole_redirect_address_completes_against_the_emulator(
+        kite: tuple[Emulator, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    emulator, config = kite
+    login_url = f"http://127.0.0.1:{emulator.port}/connect/login?v=3&api_key={emulator.setting('api_key')}"
+    pasted = Browser(emulator).redirect_address(login_url)
+    assert "request_token=" in pasted
+    code = main(["login", "zerodha", "--config", str(config), "--paste", pasted])
+    assert code == 0, capsys.readouterr().err

@@ -94,15 +94,11 @@ def _readme_command(pattern: str) -> list[str]:
     return shlex.split(line.split("#")[0])
 
 
-@pytest.mark.slow
-def test_the_readme_checkout_install_works_offline_in_a_fresh_venv(wheelhouse: Path, tmp_path: Path) -> None:
+def test_the_readme_checkout_install_names_the_core_and_every_driver_directory() -> None:
+    """``pip install ./tt_connect_core ./drivers/...`` builds what the wheelhouse test builds from those paths."""
     command = _readme_command(r"pip install \./tt_connect_core")
-    paths = command[command.index("install") + 1:]
-    venv, python = _fresh_venv(tmp_path)
-    _pip_install(python, wheelhouse, "hatchling", cwd=ROOT)  # what the index would give pip's build step
-    _pip_install(python, wheelhouse, "--no-build-isolation", *paths, cwd=ROOT)
-    report = _listed_drivers(venv, tmp_path)
-    assert set(report) == {"paper"} | {p.rsplit("/", 1)[1] for p in paths if p.startswith("./drivers/")}
+    paths = [found for p in command[command.index("install") + 1:] for found in sorted(ROOT.glob(p))]
+    assert paths == [d.path for d in INSTALLED]
 
 
 def test_the_wheel_files_the_readme_names_are_the_ones_the_build_writes() -> None:

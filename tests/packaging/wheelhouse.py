@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from collections.abc import Iterable
 from importlib import metadata
@@ -37,12 +38,28 @@ def offline_pip_env(scratch: Path) -> dict[str, str]:
 
 
 def build_wheels(paths: Iterable[Path], wheelhouse: Path) -> list[Path]:
-    """Build a wheel of each project with this environment's build backend (no isolation, no index)."""
-    before = set(wheelhouse.glob("*.whl"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--quiet",
-                    "--wheel-dir", str(wheelhouse), *map(str, paths)],
-                   check=True, env=offline_pip_env(wheelhouse.parent), capture_output=True, text=True)
-    return sorted(set(wheelhouse.glob("*.whl")) - before)
+    """Build a wheel of each project with this environment's build backend (no isolation, no index).
+
+    Hatchling projects are built in-process with hatchling's wheel builder (what its PEP 517 hook runs,
+    without a pip and an interpreter per project); any other backend goes through ``pip wheel``.
+    """
+    from hatchling.builders.wheel import WheelBuilder
+
+    built: list[Path] = []
+    others: list[Path] = []
+    for path in paths:
+        backend = tomllib.loads((path / "pyproject.toml").read_text(encoding="utf-8")).get("build-system", {})
+        if backend.get("build-backend") == "hatchling.build":
+            built += [Path(w) for w in WheelBuilder(str(path)).build(directory=str(wheelhouse), versions=["standard"])]
+        else:
+            others.append(path)
+    if others:
+        before = set(wheelhouse.glob("*.whl"))
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--quiet",
+                        "--wheel-dir", str(wheelhouse), *map(str, others)],
+                       check=True, env=offline_pip_env(wheelhouse.parent), capture_output=True, text=True)
+        built += sorted(set(wheelhouse.glob("*.whl")) - before)
+    return built
 
 
 def _normalize(name: str) -> str:
