@@ -24,7 +24,7 @@ INSTRUMENTS = 500
 
 
 def _frames(kind: str, count: int) -> list[bytes]:
-    from tt_connect_angelone.feed import LTP_PACKET, QUOTE_PACKET, SNAP_QUOTE_PACKET
+    from tt_connect_angelone.stream import LTP_PACKET, QUOTE_PACKET, SNAP_QUOTE_PACKET
 
     rng = random.Random(7)
     frames = []
@@ -109,10 +109,10 @@ def main() -> None:
     from tt_connect import instruments
     from tt_connect.timeutil import IST
     from tt_connect_angelone.config import AngelOneConfig
-    from tt_connect_angelone.feed import AngelStreamSpec
+    from tt_connect_angelone.stream import AngelStream
 
     instruments.set_validator(lambda inst: None)
-    decoder = AngelStreamSpec(AngelOneConfig(api_key="k", client_code="A1", access_token="t")).decoder(_Context())
+    decoder = AngelStream(AngelOneConfig(api_key="k", client_code="A1", access_token="t")).decoder(_Context())
     received = _dt.datetime.now(IST)
     sdk = _sdk_parser()
     print(f"{'packet':<22}{'tt-connect ticks/s':>20}{'smartapi-python frames/s':>27}{'ratio':>8}")

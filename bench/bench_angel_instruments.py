@@ -75,7 +75,8 @@ def child_master(path: str, database: str = ":memory:") -> None:
     from tt_connect_angelone.instruments import angel_instrument_source
 
     data = Path(path).read_bytes()
-    source = dataclasses.replace(angel_instrument_source("https://example.test/master.json"), local=lambda: data)
+    source = angel_instrument_source("https://example.test/master.json")
+    source = dataclasses.replace(source, files=tuple(dataclasses.replace(f, local=lambda: data) for f in source.files))
     master = InstrumentMaster(database, clock=ManualClock(dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST)))
     before = _rss_mb()
     started = time.perf_counter()

@@ -100,17 +100,24 @@ class OAuthDriver(DriverPlugin[OAuthConfig]):
         return InstrumentSource.one_file(SELECT, local=lambda: LISTING, read_options="header=true, all_varchar=true")
 
     def error_map(self, config: OAuthConfig) -> ErrorMap:
-        return ErrorMap(codes={"UDAPI100058": PermissionDeniedError})
+        return ErrorMap(codes={"UDAPI100058": PermissionDeniedError},
+                        patterns=((r"exceeding access rate", RateLimitError),))
 
 
 class OAuthServer:
     def __init__(self) -> None:
         self.codes_seen: list[str] = []
         self.refuse_with: tuple[int, dict[str, str]] | None = None
+        self.throttled = 0
+        """The next token requests refused as AngelOne refuses a call beyond its window (403, plain text)."""
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.endpoint == "login.token":
             self.codes_seen.append(request.json["code"])
+            if self.throttled:
+                self.throttled -= 1
+                return HttpResponse(status=403, body=b"Access denied because of exceeding access rate",
+                                    headers={"Retry-After": "0"})
             if self.refuse_with is not None:
                 status, body = self.refuse_with
                 return HttpResponse(status=status, body=json.dumps(body).encode())
@@ -187,5 +194,30 @@ async def test_a_refused_login_step_goes_through_the_error_map(status: int, body
     try:
         with pytest.raises(error):
             await client.complete_login("abc123")
+    finally:
+        await client.close()
+
+
+async def test_a_login_step_the_error_map_reads_as_a_rate_limit_is_sent_again() -> None:
+    """A broker that throttles with a 403 and a line of text (AngelOne) is waited for, like a 429."""
+    server = OAuthServer()
+    server.throttled = 2
+    client = _client(server)
+    try:
+        await client.complete_login("abc123")
+        assert server.codes_seen == ["abc123"] * 3
+        assert (await client.profile()).user_id == "U1"
+    finally:
+        await client.close()
+
+
+async def test_a_login_step_refused_for_good_with_a_403_is_not_sent_again() -> None:
+    server = OAuthServer()
+    server.refuse_with = (403, {"error": "app not enabled", "code": "UDAPI100058"})
+    client = _client(server)
+    try:
+        with pytest.raises(PermissionDeniedError):
+            await client.complete_login("abc123")
+        assert server.codes_seen == ["abc123"]
     finally:
         await client.close()

@@ -58,7 +58,9 @@ def brokers() -> Iterator[tuple[dict[str, dict[str, Any]], dict[str, str]]]:
             pass
         else:
             angel = running.enter_context(SmartApiEmulator(tick_interval=0.1))
-            angelone = {k: v for k, v in angel.driver_config().items() if k not in ("pin", "totp_secret")}
+            # The announcement as a config section, its secrets as environment references (never inline).
+            secrets = ("pin", "totp_secret", "access_token", "refresh_token", "feed_token")
+            angelone = {k: v for k, v in angel.driver_config().items() if k not in secrets}
             angelone.update(pin="$ANGEL_PIN", totp_secret="$ANGEL_TOTP_SECRET")
             sections["angelone"] = angelone
             env.update(ANGEL_PIN=angel.pin, ANGEL_TOTP_SECRET=angel.totp_secret)

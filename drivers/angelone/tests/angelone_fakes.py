@@ -30,7 +30,11 @@ def fixture_json(name: str) -> Any:
 
 
 class FakeContext(StaticContext):
-    """The core's StaticContext over (instrument, token, tradingsymbol, segment) rows, as SmartAPI lists them."""
+    """The core's StaticContext over (instrument, token, tradingsymbol, segment) rows, as SmartAPI lists them.
+
+    ``know_fixture_orders``/``know_fixture_gtts`` play the core's order registry after it read the
+    fixtures' order book and rule list (what ``needs_known_order`` operations find in the context).
+    """
 
     def __init__(self, listing: Iterable[Listing], now: _dt.datetime | None = None) -> None:
         super().__init__("angelone", now=now)
@@ -40,6 +44,22 @@ class FakeContext(StaticContext):
     def add(self, instrument: AnyInstrument, token: str, symbol: str, segment: str) -> None:
         self.list(instrument, BrokerSymbol(token=token, symbol=symbol, exchange=segment, segment=segment,
                                            lot_size=1, tick_size=0.05))
+
+    def know_fixture_orders(self) -> FakeContext:
+        from tt_connect_angelone.parsing import angel_order_to_order
+
+        for row in fixture_json("order_book.json")["data"]:
+            order = angel_order_to_order(self, row)
+            self.orders[order.order_id] = order
+        return self
+
+    def know_fixture_gtts(self) -> FakeContext:
+        from tt_connect_angelone.triggers import angel_rule_to_gtt
+
+        for row in fixture_json("gtt_list.json")["data"]:
+            gtt = angel_rule_to_gtt(self, row)
+            self.gtts[gtt.gtt_id] = gtt
+        return self
 
 
 def sbin() -> Equity:

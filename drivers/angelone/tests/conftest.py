@@ -1,24 +1,11 @@
-"""Fixtures of the AngelOne driver tests: a permissive instrument validator and a context fake."""
+"""Fixtures of the AngelOne driver tests: a context over the fixtures' contracts (no master loaded)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from angelone_fakes import FakeContext, angel_listing
-from tt_connect import instruments as instruments_module
 
 
 @pytest.fixture
-def permissive_validator() -> Iterator[None]:
-    """Let tests build instruments without a loaded master."""
-    previous = instruments_module.set_validator(lambda inst: None)
-    try:
-        yield
-    finally:
-        instruments_module.set_validator(previous)
-
-
-@pytest.fixture
-def ctx(permissive_validator: None) -> FakeContext:
+def ctx(static_instruments: None) -> FakeContext:
     return FakeContext(angel_listing())

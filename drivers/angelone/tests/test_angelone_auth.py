@@ -10,11 +10,21 @@ import msgspec
 import pytest
 from angelone_fakes import fixture_bytes
 from tt_connect.config import parse_driver_config
-from tt_connect.driver_api import AuthKind, HttpRequest, HttpResponse, LoginFlow, NeedTotp, Session
-from tt_connect.errors import AuthenticationError, ConfigurationError, SessionExpiredError
+from tt_connect.driver_api import (
+    AuthKind,
+    BrokerAuth,
+    BrokerFailure,
+    HttpRequest,
+    HttpResponse,
+    LoginFlow,
+    NeedTotp,
+    Session,
+)
+from tt_connect.errors import AuthenticationError, ConfigurationError, RateLimitError, SessionExpiredError
 from tt_connect.timeutil import IST
 from tt_connect_angelone.auth import AngelAuth, jwt_expiry
 from tt_connect_angelone.config import AngelOneConfig
+from tt_connect_angelone.errors import angel_error_map
 
 NOW = _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
 SMARTAPI_HEADERS = {"Content-Type": "application/json", "Accept": "application/json", "X-UserType": "USER",
@@ -50,6 +60,7 @@ def _finish(flow: LoginFlow, reply: Any) -> Session:
 
 def test_pin_and_totp_log_in_with_loginbypassword_and_every_header() -> None:
     auth = AngelAuth(_config())
+    assert isinstance(auth, BrokerAuth) and auth.redirect_url is None
     assert auth.login_kind() is AuthKind.PASSWORD_TOTP
     flow = auth.login(NOW)
     step = next(flow)
@@ -92,13 +103,25 @@ def test_a_jwt_without_an_expiry_claim_lives_the_shortest_stated_validity() -> N
     assert session.expires_at == NOW.astimezone(IST) + _dt.timedelta(hours=24)
 
 
-def test_a_wrong_totp_fails_the_login_with_the_brokers_code() -> None:
+def test_a_wrong_totp_fails_the_login_with_the_brokers_code_for_the_error_map() -> None:
     flow = AngelAuth(_config()).login(NOW)
     next(flow)
     flow.send("000000")
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(BrokerFailure) as caught:
         flow.send(_reply(fixture_bytes("error_invalid_totp.json")))
     assert caught.value.code == "AB1050" and "Invalid totp" in caught.value.message
+    assert angel_error_map().classify(caught.value) is AuthenticationError
+
+
+def test_a_throttled_login_is_a_rate_limit_not_a_bad_login() -> None:
+    """SmartAPI's rate refusal is HTTP 403 with one line of text, not JSON (SmartAPI forum, PROTOCOL.md)."""
+    flow = AngelAuth(_config()).login(NOW)
+    next(flow)
+    flow.send("123456")
+    with pytest.raises(BrokerFailure) as caught:
+        flow.send(_reply(b"Access denied because of exceeding access rate", status=403))
+    assert caught.value.http_status == 403
+    assert angel_error_map().classify(caught.value) is RateLimitError
 
 
 def test_session_headers_carry_the_bearer_jwt_and_the_smartapi_headers() -> None:
@@ -123,8 +146,9 @@ def test_a_given_access_token_is_checked_against_the_profile() -> None:
     assert (session.user_id, session.access_token, session.feed_token) == ("A123456", "given-jwt-1", "feed-1")
     stale = AngelAuth(_config(pin="", totp_secret="", access_token="old-jwt-1")).login(NOW)
     next(stale)
-    with pytest.raises(SessionExpiredError, match="no longer valid"):
+    with pytest.raises(BrokerFailure, match=r"access_token.*lasts a day") as caught:
         stale.send(_reply(fixture_bytes("error_invalid_token.json"), status=401))
+    assert angel_error_map().classify(caught.value) is SessionExpiredError
 
 
 def test_a_session_renews_with_its_refresh_token() -> None:
@@ -141,8 +165,8 @@ def test_a_session_renews_with_its_refresh_token() -> None:
     renewed = _finish(flow, _reply({"status": True, "data": {"jwtToken": "jwt-new-1", "refreshToken": "",
                                                             "feedToken": ""}}))
     assert (renewed.access_token, renewed.refresh_token, renewed.feed_token) == ("jwt-new-1", "refresh-1", "feed-1")
-    with pytest.raises(SessionExpiredError):
-        auth.refresh(Session(broker="angelone", user_id="A1", access_token="x", created_at=NOW, expires_at=NOW), NOW)
+    assert auth.refresh(Session(broker="angelone", user_id="A1", access_token="x", created_at=NOW, expires_at=NOW),
+                        NOW) is None, "no refresh token: the core logs in instead"
 
 
 @pytest.mark.parametrize(("raw", "message"), [

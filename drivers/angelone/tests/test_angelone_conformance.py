@@ -1,33 +1,35 @@
-"""The conformance suite for the AngelOne driver: static tiers over the hand-built fixtures,
-behaviour and faults on the SmartAPI emulator."""
+"""The conformance suite for the AngelOne driver: static tiers over the hand-built fixtures; behaviour,
+faults and the cross-broker table on the SmartAPI emulator (the suite's ``emulator`` fixture starts it)."""
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
-from tt_connect.enums import CandleInterval, GttStatus, OrderStatus, OrderType, ProductType, Side, StreamMode, Variety
+from tt_connect.enums import CandleInterval, GttStatus, OrderStatus, OrderType, ProductType, Side, StreamMode
 from tt_connect.models import (
     BasketMargin,
+    CancelRequest,
     ConvertRequest,
     Funds,
     Gtt,
     GttLeg,
     GttRequest,
+    HistoryRequest,
     Holding,
     ModifyRequest,
     Order,
     OrderRequest,
     Position,
     Profile,
+    Quote,
     Trade,
 )
-from tt_connect.testing import DriverConformance, FaultInjector, RequestCase, ResponseCase
+from tt_connect.testing import DriverConformance, RequestCase, ResponseCase
 from tt_connect.timeutil import IST
-from tt_connect_angelone.emulator import SmartApiEmulator
 
 pytestmark = pytest.mark.conformance
 
@@ -74,26 +76,31 @@ def _check_orders(orders: list[Order]) -> None:
     assert orders[0].tag == "ttc0a1b2c3d4e5"
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[SmartApiEmulator]:
-    with SmartApiEmulator(tick_interval=0.05) as running:
-        yield running
+@pytest.fixture(scope="class")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("angelone-sessions")
 
 
 class TestAngelOneConformance(DriverConformance):
+    """Every tier on the SmartAPI emulator, the cross-broker table included; no expected failures."""
+
     broker = "angelone"
+    emulator_options: ClassVar[dict[str, Any]] = {"tick_interval": 0.05}
 
     @pytest.fixture
-    def client_options(self, emulator: SmartApiEmulator) -> dict[str, Any]:
-        return {"config": emulator.driver_config(), "instruments_db": ":memory:", "session_store": "memory"}
+    def client_options(self, emulator_config: dict[str, Any], session_dir: Path) -> dict[str, Any]:
+        """The suite's options, but sessions in a 0600 file store shared by the class's clients.
 
-    @pytest.fixture
-    def faults(self, emulator: SmartApiEmulator) -> FaultInjector:
-        return emulator.faults
+        SmartAPI meters logins at one a second per user, and so does the emulator: a client per test
+        logging in afresh would wait for the window every time. A stored session is what a restarted
+        bot reuses; the tests that kill the session still log in again.
+        """
+        return {"config": dict(emulator_config), "instruments_db": ":memory:", "session_store": "file",
+                "session_path": str(session_dir), "retry_base_delay": 0.05, "retry_max_delay": 1.0}
 
     @pytest.fixture
     def static_context(self, ctx: FakeContext) -> FakeContext:
-        return ctx
+        return ctx.know_fixture_orders().know_fixture_gtts()
 
     @pytest.fixture
     def static_config(self) -> dict[str, Any]:
@@ -101,7 +108,7 @@ class TestAngelOneConformance(DriverConformance):
                 "api_url": "https://apiconnect.angelone.in"}
 
     @pytest.fixture
-    def request_cases(self, permissive_validator: None) -> list[RequestCase]:
+    def request_cases(self, static_instruments: None) -> list[RequestCase]:
         start, end = _dt.datetime(2025, 1, 1, 9, 15, tzinfo=IST), _dt.datetime(2025, 1, 3, 15, 30, tzinfo=IST)
         return [
             RequestCase(name="place_order limit", build=lambda api, ctx: api.place_order(ctx, _limit_order()),
@@ -115,16 +122,24 @@ class TestAngelOneConformance(DriverConformance):
                         method="POST", path=f"{SECURE}/order/v1/placeOrder", encoding="json",
                         params={"variety": "STOPLOSS", "ordertype": "STOPLOSS_MARKET", "triggerprice": "101.5",
                                 "producttype": "CARRYFORWARD", "exchange": "NFO", "ordertag": "conformancetag1"}),
-            RequestCase(name="cancel", build=lambda api, ctx: api.cancel_order(ctx, "250106000000102",
-                                                                                Variety.AMO),
-                        method="POST", path=f"{SECURE}/order/v1/cancelOrder",
-                        params={"variety": "AMO", "orderid": "250106000000102"}),
+            RequestCase(name="cancel a stop order", build=lambda api, ctx: api.cancel_order(
+                            ctx, CancelRequest(order_id="250106000000102")),
+                        method="POST", path=f"{SECURE}/order/v1/cancelOrder", encoding="json",
+                        params={"variety": "STOPLOSS", "orderid": "250106000000102"}),
+            RequestCase(name="modify a known order", build=lambda api, ctx: api.modify_order(
+                            ctx, ModifyRequest(order_id="250106000000101", qty=5)),
+                        method="POST", path=f"{SECURE}/order/v1/modifyOrder", encoding="json",
+                        params={"quantity": "5", "price": "590.5", "producttype": "DELIVERY",
+                                "tradingsymbol": "SBIN-EQ"}),
+            RequestCase(name="one order by its unique id", build=lambda api, ctx: api.order(ctx, "250106000000101"),
+                        method="GET", path=f"{SECURE}/order/v1/details/8d1e0f6c-4b1a-4a9b-9c1e-0a3b2c1d4e5f",
+                        encoding="none"),
             RequestCase(name="order book", build=lambda api, ctx: api.orders(ctx), method="GET",
                         path=f"{SECURE}/order/v1/getOrderBook", encoding="none"),
             RequestCase(name="quote", build=lambda api, ctx: api.quote(ctx, [sbin()], StreamMode.FULL),
                         method="POST", path=f"{SECURE}/market/v1/quote", encoding="json", params={"mode": "FULL"}),
-            RequestCase(name="history", build=lambda api, ctx: api.history(ctx, sbin(), CandleInterval.MINUTE_5,
-                                                                           start, end, False),
+            RequestCase(name="history", build=lambda api, ctx: api.history(ctx, HistoryRequest(
+                            instrument=sbin(), interval=CandleInterval.MINUTE_5, start=start, end=end)),
                         method="POST", path=f"{SECURE}/historical/v1/getCandleData",
                         params={"interval": "FIVE_MINUTE", "fromdate": "2025-01-01 09:15",
                                 "todate": "2025-01-03 15:30", "symboltoken": "3045"}),
@@ -133,7 +148,16 @@ class TestAngelOneConformance(DriverConformance):
                         params={"symboltoken": "3045", "producttype": "DELIVERY", "triggerprice": "560",
                                 "price": "560.05", "qty": "10", "timeperiod": "365"}),
             RequestCase(name="gtt list", build=lambda api, ctx: api.gtts(ctx), method="POST",
-                        path=f"{SECURE}/gtt/v1/ruleList", encoding="json", params={"page": "1", "count": "100"}),
+                        path=f"{SECURE}/gtt/v1/ruleList", encoding="json",
+                        params={"status": ["FORALL"], "page": 1, "count": 100}),
+            RequestCase(name="gtt cancel", build=lambda api, ctx: api.cancel_gtt(ctx, "1000009"), method="POST",
+                        path=f"{SECURE}/gtt/v1/cancelRule", encoding="json",
+                        params={"id": "1000009", "symboltoken": "43650", "exchange": "NFO"}),
+            RequestCase(name="order margins", build=lambda api, ctx: api.order_margins(ctx, [_limit_order()]),
+                        method="POST", path=f"{SECURE}/margin/v1/batch", encoding="json",
+                        params={"positions": [{"exchange": "NSE", "qty": 10, "price": 590.5,
+                                               "productType": "DELIVERY", "token": "3045", "tradeType": "BUY",
+                                               "orderType": "LIMIT"}]}),
             RequestCase(name="basket margin", build=lambda api, ctx: api.basket_margin(ctx, [_limit_order()]),
                         method="POST", path=f"{SECURE}/margin/v1/batch", encoding="json"),
             RequestCase(name="convert position", build=lambda api, ctx: api.convert_position(ctx, _conversion()),
@@ -142,7 +166,7 @@ class TestAngelOneConformance(DriverConformance):
         ]
 
     @pytest.fixture
-    def response_cases(self, permissive_validator: None) -> list[ResponseCase]:
+    def response_cases(self, static_instruments: None) -> list[ResponseCase]:
         def case(name: str, build: Any, file: str, expected: Any) -> ResponseCase:
             return ResponseCase(name=name, build=build, body=fixture_bytes(file), expected=expected)
 
@@ -155,9 +179,11 @@ class TestAngelOneConformance(DriverConformance):
             case("empty orders", lambda a, c: a.orders(c), "order_book_empty.json", []),
             case("trades", lambda a, c: a.trades(c), "trade_book.json", _check(Trade, 2)),
             case("place", lambda a, c: a.place_order(c, _limit_order()), "place_order.json", "250106000000101"),
-            case("cancel", lambda a, c: a.cancel_order(c, "250106000000102", Variety.REGULAR), "cancel_order.json",
-                 "250106000000102"),
-            case("ltp", lambda a, c: a.ltp(c, [sbin()]), "quote_ltp.json", {sbin(): 612.4}),
+            case("cancel", lambda a, c: a.cancel_order(c, CancelRequest(order_id="250106000000102")),
+                 "cancel_order.json", "250106000000102"),
+            case("one order", lambda a, c: a.order(c, "250106000000101"), "order_details.json", _check(Order)),
+            case("ltp quote", lambda a, c: a.quote(c, [sbin()], StreamMode.LTP), "quote_ltp.json",
+                 lambda quotes: _check(Quote)(quotes[sbin()])),
             case("gtt create", lambda a, c: a.place_gtt(c, _gtt_request()), "gtt_create.json", "1000014"),
             case("gtt details", lambda a, c: a.gtt(c, "1000014"), "gtt_rule.json", _check(Gtt)),
             case("gtt list", lambda a, c: a.gtts(c), "gtt_list.json", _check_gtts),
@@ -173,13 +199,3 @@ class TestAngelOneConformance(DriverConformance):
                          body=fixture_bytes("error_invalid_parameters.json"), error_code="AB1007"),
         ]
 
-
-def test_modify_request_case_after_the_order_is_known(ctx: FakeContext) -> None:
-    """Modify is stateful (see api.py), so it is checked here rather than as a static RequestCase."""
-    from tt_connect.driver_api import HttpResponse
-    from tt_connect_angelone.api import AngelOneApi
-
-    api = AngelOneApi()
-    api.orders(ctx).parse(api.unwrap(HttpResponse(status=200, body=fixture_bytes("order_book.json"))))
-    request = api.modify_order(ctx, ModifyRequest(order_id="250106000000101", qty=5)).request
-    assert request.json is not None and (request.json["quantity"], request.json["price"]) == ("5", "590.5")

@@ -8,7 +8,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import aiohttp
 import pyotp
 import pytest
+from tt_connect.testing import eventually_sync
 from tt_connect.timeutil import IST, ManualClock
 from tt_connect_angelone.emulator import SmartApiEmulator
 
@@ -23,6 +23,13 @@ from tt_connect_angelone.emulator import SmartApiEmulator
 @pytest.fixture
 def emulator() -> Iterator[SmartApiEmulator]:
     with SmartApiEmulator(tick_interval=0.05) as running:
+        yield running
+
+
+@pytest.fixture
+def unmetered() -> Iterator[SmartApiEmulator]:
+    """An emulator that never throttles: for tests that log in (or renew) several times in a second."""
+    with SmartApiEmulator(tick_interval=0.05, enforce_rate_limits=False) as running:
         yield running
 
 
@@ -61,7 +68,8 @@ async def _call(emulator: SmartApiEmulator, method: str, path: str, body: Any = 
                 token: str | None = None) -> tuple[int, Any]:
     async with aiohttp.ClientSession() as http, http.request(
             method, f"{emulator.base_url}{path}", json=body, headers=_headers(emulator, token)) as reply:
-        return reply.status, await reply.json(content_type=None)
+        text = await reply.text()
+        return reply.status, (json.loads(text) if reply.content_type == "application/json" else text)
 
 
 SECURE = "/rest/secure/angelbroking"
@@ -95,21 +103,20 @@ def test_the_official_smartapi_client_trades_and_streams_on_the_emulator(
     thread = threading.Thread(target=feed.connect, daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 15
-        while not ticks and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually_sync(lambda: ticks, timeout=15, what="a tick at the official SmartWebSocketV2 client")
     finally:
+        # websocket-client then polls its closed socket until its own timeout: the daemon thread ends
+        # with the emulator, so nothing waits for it here.
         feed.close_connection()
-        thread.join(5)
-    assert ticks, "no tick reached the official SmartWebSocketV2 client"
     tick = ticks[0]
     assert tick["token"] == token and tick["subscription_mode_val"] == "SNAP_QUOTE"
     assert tick["last_traded_price"] > 0 and len(tick["best_5_buy_data"]) == 5
     assert tick["best_5_buy_data"][0]["price"] < tick["best_5_sell_data"][0]["price"]
 
 
-def test_login_checks_pin_totp_and_api_key(emulator: SmartApiEmulator, monkeypatch: pytest.MonkeyPatch,
+def test_login_checks_pin_totp_and_api_key(unmetered: SmartApiEmulator, monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: Path) -> None:
+    emulator = unmetered
     smart_connect, _ = _official_sdk(monkeypatch, tmp_path)
     api = smart_connect(api_key=emulator.api_key, root=emulator.base_url)
     wrong_totp = api.generateSession(emulator.client_code, emulator.pin, "000000")
@@ -122,7 +129,8 @@ def test_login_checks_pin_totp_and_api_key(emulator: SmartApiEmulator, monkeypat
     assert refused["status"] is False and refused["errorcode"] == "AB1034"
 
 
-async def test_token_errors_use_the_gateway_envelope_and_refresh_renews(emulator: SmartApiEmulator) -> None:
+async def test_token_errors_use_the_gateway_envelope_and_refresh_renews(unmetered: SmartApiEmulator) -> None:
+    emulator = unmetered
     status, body = await _call(emulator, "GET", f"{SECURE}/user/v1/getProfile", token="forged")
     assert status == 401 and body == {"success": False, "message": "Invalid Token", "errorCode": "AG8001",
                                       "data": ""}
@@ -159,10 +167,11 @@ async def test_risk_refusals_are_accepted_then_shown_rejected_with_a_reason(emul
     assert status == 200 and body["status"] is True
     unique = body["data"]["uniqueorderid"]
     _, details = await _call(emulator, "GET", f"{SECURE}/order/v1/details/{unique}")
-    assert details["data"]["status"] == "rejected" and "insufficient funds" in details["data"]["text"]
+    assert details["data"]["status"] == "rejected"
+    assert details["data"]["text"] == "Your order has been rejected due to Insufficient Funds."
     stop_in_normal = {**order, "ordertype": "STOPLOSS_MARKET"}
     status, body = await _call(emulator, "POST", f"{SECURE}/order/v1/placeOrder", stop_in_normal)
-    assert status == 200 and body["status"] is False and body["errorcode"] == "AB1007"
+    assert status == 200 and body["status"] is False and body["errorcode"] == "AB1008"  # Invalid Order Variety
 
 
 async def test_quotes_are_capped_at_fifty_tokens_and_report_unknown_ones() -> None:
@@ -183,10 +192,26 @@ async def _check_quotes(emulator: SmartApiEmulator) -> None:
     assert body["status"] is False and body["errorcode"] == "AB1007" and "50" in body["message"]
 
 
-async def test_a_second_quote_within_a_second_is_answered_429(emulator: SmartApiEmulator) -> None:
+async def test_a_second_quote_within_a_second_is_refused_as_smartapi_refuses_it(emulator: SmartApiEmulator) -> None:
+    """Not a 429 and not JSON: HTTP 403 and one line of text (SmartAPI forum, see PROTOCOL.md)."""
     request = {"mode": "LTP", "exchangeTokens": {"NSE": [emulator.listing.angel_token[1]]}}
-    statuses = [(await _call(emulator, "POST", f"{SECURE}/market/v1/quote", request))[0] for _ in range(3)]
-    assert statuses[0] == 200 and 429 in statuses and emulator.rate_limited >= 1
+    replies = [await _call(emulator, "POST", f"{SECURE}/market/v1/quote", request) for _ in range(3)]
+    assert replies[0][0] == 200 and emulator.rate_limited >= 1
+    assert (403, "Access denied because of exceeding access rate") in replies
+
+
+async def test_each_book_has_its_own_window_and_logins_are_metered_too(emulator: SmartApiEmulator) -> None:
+    """Reference 2.4: order book, trade book, positions and holdings 1/s each; login 1/s per user."""
+    books = ("order/v1/getOrderBook", "order/v1/getTradeBook", "order/v1/getPosition", "portfolio/v1/getHolding")
+    first = [(await _call(emulator, "GET", f"{SECURE}/{path}"))[0] for path in books]
+    assert first == [200, 200, 200, 200], "one read of each book in the same second: all served"
+    again, body = await _call(emulator, "GET", f"{SECURE}/{books[0]}")
+    assert (again, body) == (403, "Access denied because of exceeding access rate")
+    login = {"clientcode": emulator.client_code, "password": emulator.pin,
+             "totp": pyotp.TOTP(emulator.totp_secret).now()}
+    statuses = [(await _call(emulator, "POST", "/rest/auth/angelbroking/user/v1/loginByPassword", login,
+                             token=False))[0] for _ in range(2)]  # type: ignore[arg-type]
+    assert statuses == [200, 403] and emulator.login.logins == 1
 
 
 async def test_candles_respect_the_per_interval_range(emulator: SmartApiEmulator) -> None:
@@ -202,7 +227,7 @@ async def test_candles_respect_the_per_interval_range(emulator: SmartApiEmulator
 
 
 def test_the_feed_packs_little_endian_ticks_at_the_documented_sizes(emulator: SmartApiEmulator) -> None:
-    from tt_connect_angelone.emulator.frames import LTP, QUOTE, SNAP_QUOTE, tick_frame
+    from tt_connect_angelone.emulator.stream import LTP, QUOTE, SNAP_QUOTE, tick_frame
 
     quote = emulator.call(lambda: emulator.engine.quote(1))
     sizes = {mode: len(tick_frame(mode, 1, "1007", 9, quote)) for mode in (LTP, QUOTE, SNAP_QUOTE)}
@@ -223,7 +248,8 @@ def test_the_scrip_master_lists_every_contract_as_strings(emulator: SmartApiEmul
     assert len(option["expiry"]) == 9 and option["tick_size"] == "5.000000"
 
 
-def test_tt_connect_emulate_angelone_prints_one_json_line_first() -> None:
+def test_the_printed_announcement_line_is_a_config_as_it_is() -> None:
+    """``tt-connect emulate angelone`` prints one JSON line; ``TTConnect("angelone", line)`` takes it."""
     process = subprocess.Popen([sys.executable, "-m", "tt_connect.cli", "emulate", "angelone"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -233,6 +259,10 @@ def test_tt_connect_emulate_angelone_prints_one_json_line_first() -> None:
                     "totp_secret", "access_token", "refresh_token", "feed_token"):
             assert found[key], key
         assert found["api_url"].startswith("http://127.0.0.1:")
+        from tt_connect import TTConnect
+
+        with TTConnect("angelone", found, instruments_db=":memory:", session_store="memory") as broker:
+            assert broker.profile().user_id == found["client_code"]
     finally:
         process.terminate()
         process.wait(10)
@@ -275,13 +305,13 @@ async def test_a_dead_jwt_is_renewed_with_the_refresh_token_not_a_new_login(emul
     async with AsyncTTConnect("angelone", emulator.driver_config(), instruments_db=":memory:",
                               session_store="memory") as broker:
         assert (await broker.profile()).user_id == emulator.client_code
-        logins = emulator.logins
+        logins = emulator.login.logins
         emulator.sessions.expire_all()  # the JWTs die; refresh and feed tokens live on
         assert (await broker.profile()).user_id == emulator.client_code
-        assert (emulator.logins, emulator.renewals) == (logins, 1)
+        assert (emulator.login.logins, emulator.login.renewals) == (logins, 1)
         emulator.faults.expire_sessions()  # the daily end: every token dies, refresh fails, PIN + TOTP again
         assert (await broker.funds()).equity.available_cash > 0
-        assert (emulator.logins, emulator.renewals) == (logins + 1, 1)
+        assert (emulator.login.logins, emulator.login.renewals) == (logins + 1, 1)
 
 
 async def test_sessions_persist_in_the_file_store_and_logout_revokes_the_jwt(
@@ -294,14 +324,14 @@ async def test_sessions_persist_in_the_file_store_and_logout_revokes_the_jwt(
     async with AsyncTTConnect("angelone", emulator.driver_config(access_token="", feed_token=""),
                               **options) as broker:
         assert (await broker.profile()).user_id == emulator.client_code
-    logins = emulator.logins
+    logins = emulator.login.logins
     saved = list(store.rglob("*"))
     assert any(p.is_file() for p in saved)
     assert all(emulator.pin not in p.read_text() for p in saved if p.is_file())  # a session, never the PIN
     async with AsyncTTConnect("angelone", emulator.driver_config(access_token="", feed_token=""),
                               **options) as broker:
         assert (await broker.funds()).equity.available_cash > 0
-        assert emulator.logins == logins, "the stored session was reused, no new login"
+        assert emulator.login.logins == logins, "the stored session was reused, no new login"
         live = emulator.sessions.live()
         await broker.logout()
     assert emulator.sessions.live() == live - 1, "logout revoked the JWT at the broker"
@@ -327,7 +357,7 @@ async def test_every_gtt_rule_is_listed_across_pages(emulator: SmartApiEmulator,
     from tt_connect import AsyncTTConnect, Equity, Exchange, GttLeg, ProductType, Side
     from tt_connect_angelone import api as api_module
 
-    monkeypatch.setattr(api_module, "_GTT_PAGE", 2)  # five rules: pages of 2, 2 and 1
+    monkeypatch.setattr(api_module, "GTT_PAGE", 2)  # five rules: pages of 2, 2 and 1
     async with AsyncTTConnect("angelone", emulator.driver_config(), instruments_db=":memory:") as broker:
         stock = Equity(exchange=Exchange.NSE, symbol="RELIANCE")
         price = (await broker.ltp(stock))[stock]

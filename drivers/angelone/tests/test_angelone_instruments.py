@@ -65,7 +65,8 @@ def test_derivatives_rescale_strike_and_tick_and_read_the_expiry(rows: dict[tupl
 
 def test_the_core_store_loads_the_master_through_the_select() -> None:
     source = angel_instrument_source("https://example.test/OpenAPIScripMaster.json")
-    assert source.format == "json" and not source.authenticated
+    (master,) = source.files
+    assert master.format == "json" and not source.authenticated
     store = Store(":memory:")
     count = store.load("angelone", source, fixture_bytes("scrip_master.json"),
                        _dt.datetime(2025, 1, 6, 9, 0, tzinfo=IST))

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 from urllib.parse import urlsplit
 
 import pytest
-from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
-from tt_connect.driver_api import HttpResponse
+from angelone_fakes import FakeContext, nifty_call, sbin
 from tt_connect.enums import CandleInterval, Exchange, OrderType, ProductType, Side, StreamMode, Validity, Variety
-from tt_connect.errors import InputError, InvalidOrderError, UnsupportedOperationError
-from tt_connect.instruments import Equity, Instrument
-from tt_connect.models import ModifyRequest, OrderRequest
+from tt_connect.errors import OrderNotFoundError
+from tt_connect.instruments import Equity
+from tt_connect.models import CancelRequest, HistoryRequest, ModifyRequest, OrderRequest
 from tt_connect.timeutil import IST
 from tt_connect_angelone.api import AngelOneApi
 
-pytestmark = pytest.mark.usefixtures("permissive_validator")
+pytestmark = pytest.mark.usefixtures("static_instruments")
 SECURE = "/rest/secure/angelbroking"
 
 
@@ -71,132 +69,87 @@ def test_amo_ioc_order_on_nfo_carries_carryforward_and_ioc(api: AngelOneApi, ctx
         "CARRYFORWARD", "IOC", "SELL", "15")
 
 
-@pytest.mark.parametrize(("overrides", "error"), [
-    ({"order_type": OrderType.LIMIT, "price": None}, InvalidOrderError),
-    ({"order_type": OrderType.SL, "price": 600.0, "trigger_price": None}, InvalidOrderError),
-    ({"validity": Validity.TTL, "validity_ttl": 5}, UnsupportedOperationError),
-    ({"variety": Variety.ICEBERG, "iceberg_legs": 2}, UnsupportedOperationError),
-    ({"product": ProductType.MTF}, InvalidOrderError),
-    ({"tag": "x" * 21}, InvalidOrderError),
-])
-def test_orders_smartapi_cannot_take_are_refused_before_sending(
-        api: AngelOneApi, ctx: FakeContext, overrides: dict[str, object], error: type[Exception]) -> None:
-    with pytest.raises(error):
-        api.place_order(ctx, _order(**overrides))
-
-
-def test_modify_repeats_the_placed_orders_wire_fields_with_the_changes(api: AngelOneApi, ctx: FakeContext) -> None:
-    place = api.place_order(ctx, _order(order_type=OrderType.SL, price=605.0, trigger_price=604.0))
-    order_id = place.parse(api.unwrap(HttpResponse(status=200, body=fixture_bytes("place_order.json"))))
-    assert order_id == "250106000000101"
-    request = api.modify_order(ctx, ModifyRequest(order_id=order_id, qty=20, price=606.0)).request
-    assert (request.method, _path(request.url)) == ("POST", f"{SECURE}/order/v1/modifyOrder")
-    assert request.json == {"variety": "STOPLOSS", "orderid": "250106000000101", "ordertype": "STOPLOSS_LIMIT",
-                            "producttype": "DELIVERY", "duration": "DAY", "price": "606", "quantity": "20",
+def test_modify_repeats_the_known_orders_wire_fields_with_the_changes(api: AngelOneApi, ctx: FakeContext) -> None:
+    """A fresh client's modify: the core read the order first, the translator reads it from the context."""
+    request = api.modify_order(ctx.know_fixture_orders(),
+                               ModifyRequest(order_id="250106000000102", qty=20, price=606.0)).request
+    assert (request.method, _path(request.url), request.rate_class) == ("POST", f"{SECURE}/order/v1/modifyOrder",
+                                                                         "orders")
+    assert request.is_write
+    assert request.json == {"variety": "STOPLOSS", "orderid": "250106000000102", "ordertype": "STOPLOSS_LIMIT",
+                            "producttype": "INTRADAY", "duration": "DAY", "price": "606", "quantity": "20",
                             "tradingsymbol": "SBIN-EQ", "symboltoken": "3045", "exchange": "NSE",
                             "triggerprice": "604"}
 
 
-def test_modify_after_reading_the_order_book_knows_the_order(api: AngelOneApi, ctx: FakeContext) -> None:
-    api.orders(ctx).parse(api.unwrap(HttpResponse(status=200, body=fixture_bytes("order_book.json"))))
-    body = api.modify_order(ctx, ModifyRequest(order_id="250106000000103", order_type=OrderType.LIMIT,
-                                               price=119.5)).request.json
-    assert (body["variety"], body["ordertype"], body["price"], body["quantity"], body["producttype"]) == (
-        "NORMAL", "LIMIT", "119.5", "150", "CARRYFORWARD")
+def test_modify_to_another_order_type_keeps_the_rest_of_the_order(api: AngelOneApi, ctx: FakeContext) -> None:
+    body = api.modify_order(ctx.know_fixture_orders(), ModifyRequest(
+        order_id="250106000000103", order_type=OrderType.LIMIT, price=119.5, validity=Validity.IOC)).request.json
+    assert body == {"variety": "NORMAL", "orderid": "250106000000103", "ordertype": "LIMIT",
+                    "producttype": "CARRYFORWARD", "duration": "IOC", "price": "119.5", "quantity": "150",
+                    "tradingsymbol": "NIFTY30JAN2524000CE", "symboltoken": "43650", "exchange": "NFO"}
+    to_market = api.modify_order(ctx, ModifyRequest(order_id="250106000000102", order_type=OrderType.MARKET))
+    assert to_market.request.json is not None
+    assert (to_market.request.json["variety"], to_market.request.json["price"]) == ("NORMAL", "0")
+    assert "triggerprice" not in to_market.request.json
 
 
-def test_modify_of_an_order_never_seen_explains_what_to_do(api: AngelOneApi, ctx: FakeContext) -> None:
-    with pytest.raises(InputError, match="read it first"):
+def test_a_write_on_an_order_the_core_does_not_hold_is_order_not_found(api: AngelOneApi, ctx: FakeContext) -> None:
+    with pytest.raises(OrderNotFoundError):
         api.modify_order(ctx, ModifyRequest(order_id="250106000000999", qty=5))
+    with pytest.raises(OrderNotFoundError):
+        api.cancel_order(ctx, CancelRequest(order_id="250106000000999"))
 
 
-def test_cancel_uses_the_remembered_variety_of_a_stop_order(api: AngelOneApi, ctx: FakeContext) -> None:
-    fresh = api.cancel_order(ctx, "250106000000102", Variety.REGULAR).request
-    assert (_path(fresh.url), fresh.json) == (f"{SECURE}/order/v1/cancelOrder",
-                                              {"variety": "NORMAL", "orderid": "250106000000102"})
-    api.orders(ctx).parse(api.unwrap(HttpResponse(status=200, body=fixture_bytes("order_book.json"))))
-    known = api.cancel_order(ctx, "250106000000102", Variety.REGULAR).request
-    assert known.json == {"variety": "STOPLOSS", "orderid": "250106000000102"}
-    with pytest.raises(InputError):
-        api.cancel_order(ctx, "../etc", Variety.REGULAR)
+def test_cancel_sends_the_orders_own_variety(api: AngelOneApi, ctx: FakeContext) -> None:
+    ctx.know_fixture_orders()
+    stop = api.cancel_order(ctx, CancelRequest(order_id="250106000000102")).request
+    assert (_path(stop.url), stop.json) == (f"{SECURE}/order/v1/cancelOrder",
+                                            {"variety": "STOPLOSS", "orderid": "250106000000102"})
+    plain = api.cancel_order(ctx, CancelRequest(order_id="250106000000103", variety=Variety.AMO)).request
+    assert plain.json == {"variety": "NORMAL", "orderid": "250106000000103"}, "the order's variety, not a guess"
 
 
-def test_reads_are_gets_on_their_documented_paths(api: AngelOneApi, ctx: FakeContext) -> None:
+def test_reads_are_gets_on_their_documented_paths_each_with_its_own_rate_class(api: AngelOneApi,
+                                                                               ctx: FakeContext) -> None:
     expected = {
-        "profile": f"{SECURE}/user/v1/getProfile", "funds": f"{SECURE}/user/v1/getRMS",
-        "holdings": f"{SECURE}/portfolio/v1/getHolding", "positions": f"{SECURE}/order/v1/getPosition",
-        "orders": f"{SECURE}/order/v1/getOrderBook", "trades": f"{SECURE}/order/v1/getTradeBook",
+        "profile": (f"{SECURE}/user/v1/getProfile", "profile"), "funds": (f"{SECURE}/user/v1/getRMS", "funds"),
+        "holdings": (f"{SECURE}/portfolio/v1/getHolding", "holdings"),
+        "positions": (f"{SECURE}/order/v1/getPosition", "positions"),
+        "orders": (f"{SECURE}/order/v1/getOrderBook", "order_book"),
+        "trades": (f"{SECURE}/order/v1/getTradeBook", "trade_book"),
     }
-    for name, path in expected.items():
+    for name, (path, rate_class) in expected.items():
         request = getattr(api, name)(ctx).request
-        assert (request.method, _path(request.url), request.encoding) == ("GET", path, "none"), name
+        assert (request.method, _path(request.url), request.encoding, request.rate_class) == (
+            "GET", path, "none", rate_class), name
 
 
-def test_order_history_uses_the_single_order_endpoint_for_a_unique_order_id(api: AngelOneApi,
-                                                                             ctx: FakeContext) -> None:
-    unique = "8d1e0f6c-4b1a-4a9b-9c1e-0a3b2c1d4e5f"
-    request = api.order_history(ctx, unique).request
-    assert (request.method, _path(request.url), request.rate_class) == (
-        "GET", f"{SECURE}/order/v1/details/{unique}", "order_status")
-    by_book = api.order_history(ctx, "250106000000101").request
-    assert _path(by_book.url) == f"{SECURE}/order/v1/getOrderBook"
+def test_one_quote_call_groups_its_batch_by_exchange(ctx: FakeContext, api: AngelOneApi) -> None:
+    assert api.quote_batch_size == 50, "the core cuts quote and LTP batches at 50 tokens"
+    call = api.quote(ctx, [sbin(), nifty_call(), Equity(exchange=Exchange.NSE, symbol="RELIANCE"), sbin()],
+                     StreamMode.FULL)
+    assert (call.request.method, _path(call.request.url)) == ("POST", f"{SECURE}/market/v1/quote")
+    assert call.request.json == {"mode": "FULL", "exchangeTokens": {"NSE": ["3045", "2885"], "NFO": ["43650"]}}
+    assert call.request.rate_class == "quote" and not call.request.is_write
 
 
-def test_quotes_are_batched_by_fifty_tokens_and_grouped_by_exchange(ctx: FakeContext, api: AngelOneApi) -> None:
-    instruments: list[Instrument] = []
-    for number in range(120):
-        equity = Equity(exchange=Exchange.NSE, symbol=f"STOCK{number}")
-        ctx.add(equity, str(10_000 + number), f"STOCK{number}-EQ", "NSE")
-        instruments.append(equity)
-    instruments.append(nifty_call())
-    calls = api.quote(ctx, instruments, StreamMode.FULL)
-    assert len(calls) == 3
-    bodies = [call.request.json for call in calls]
-    assert [sum(len(tokens) for tokens in body["exchangeTokens"].values()) for body in bodies] == [50, 50, 21]
-    assert bodies[2]["exchangeTokens"]["NFO"] == ["43650"] and bodies[0]["mode"] == "FULL"
-    assert all(_path(call.request.url) == f"{SECURE}/market/v1/quote" for call in calls)
-    assert all(call.request.rate_class == "quote" and not call.request.is_write for call in calls)
-    assert api.ltp(ctx, [sbin()])[0].request.json == {"mode": "LTP", "exchangeTokens": {"NSE": ["3045"]}}
+def test_one_history_chunk_is_one_candle_request(api: AngelOneApi, ctx: FakeContext) -> None:
+    from tt_connect_angelone.mapping import HISTORY_MAX_DAYS
+
+    assert dict(api.history_max_days) == HISTORY_MAX_DAYS and set(HISTORY_MAX_DAYS) == set(CandleInterval)
+    start = _dt.datetime(2024, 10, 1, 9, 15, 30, tzinfo=IST)
+    call = api.history(ctx, HistoryRequest(instrument=sbin(), interval=CandleInterval.MINUTE_1, start=start,
+                                           end=start + _dt.timedelta(days=30)))
+    assert (call.request.method, _path(call.request.url)) == ("POST", f"{SECURE}/historical/v1/getCandleData")
+    assert call.request.json == {"exchange": "NSE", "symboltoken": "3045", "interval": "ONE_MINUTE",
+                                 "fromdate": "2024-10-01 09:15", "todate": "2024-10-31 09:15"}
 
 
-def test_history_is_split_across_the_intervals_range_limit(api: AngelOneApi, ctx: FakeContext) -> None:
-    start = _dt.datetime(2024, 10, 1, 9, 15, tzinfo=IST)
-    end = _dt.datetime(2024, 12, 15, 15, 30, tzinfo=IST)
-    calls = api.history(ctx, sbin(), CandleInterval.MINUTE_1, start, end, oi=False)
-    assert len(calls) == 3  # 30-day chunks for one-minute candles
-    first = calls[0].request
-    assert (first.method, _path(first.url)) == ("POST", f"{SECURE}/historical/v1/getCandleData")
-    assert first.json == {"exchange": "NSE", "symboltoken": "3045", "interval": "ONE_MINUTE",
-                          "fromdate": "2024-10-01 09:15", "todate": "2024-10-31 09:15"}
-    assert calls[1].request.json["fromdate"] == "2024-10-31 09:16"
-    assert calls[-1].request.json["todate"] == "2024-12-15 15:30"
-    daily = api.history(ctx, sbin(), CandleInterval.DAY, start, end, oi=False)
-    assert len(daily) == 1 and daily[0].request.json["interval"] == "ONE_DAY"
-
-
-@pytest.mark.parametrize("interval", list(CandleInterval))
-def test_every_interval_is_split_at_its_own_range_and_covers_the_span(api: AngelOneApi, ctx: FakeContext,
-                                                                      interval: CandleInterval) -> None:
-    from tt_connect_angelone.mapping import ANGEL_INTERVALS, HISTORY_MAX_DAYS
-
-    start = _dt.datetime(2020, 1, 1, 9, 15, tzinfo=IST)
-    end = _dt.datetime(2024, 12, 31, 15, 30, tzinfo=IST)
-    calls = api.history(ctx, sbin(), interval, start, end, oi=False)
-    bodies = [c.request.json for c in calls]
-    assert all(b is not None and b["interval"] == ANGEL_INTERVALS[interval] for b in bodies)
-    spans = [(_dt.datetime.strptime(b["fromdate"], "%Y-%m-%d %H:%M"), _dt.datetime.strptime(b["todate"],
-              "%Y-%m-%d %H:%M")) for b in bodies if b is not None]
-    limit = _dt.timedelta(days=HISTORY_MAX_DAYS[interval])
-    assert all(chunk_end - chunk_start <= limit for chunk_start, chunk_end in spans)
-    assert spans[0][0] == start.replace(tzinfo=None) and spans[-1][1] == end.replace(tzinfo=None)
-    # consecutive chunks neither overlap nor leave a gap (the next starts a minute later)
-    assert all(b[0] - a[1] == _dt.timedelta(minutes=1) for a, b in itertools.pairwise(spans))
-    assert len(calls) >= -(-(end - start) // limit)  # no fewer requests than the range limit allows
-
-
-def test_history_refuses_open_interest_and_reversed_ranges(api: AngelOneApi, ctx: FakeContext) -> None:
-    start = _dt.datetime(2024, 10, 1, 9, 15, tzinfo=IST)
-    with pytest.raises(UnsupportedOperationError):
-        api.history(ctx, sbin(), CandleInterval.DAY, start, start + _dt.timedelta(days=1), oi=True)
-    with pytest.raises(InputError):
-        api.history(ctx, sbin(), CandleInterval.DAY, start, start - _dt.timedelta(days=1), oi=False)
+def test_a_chunk_within_one_minute_asks_for_that_minute(api: AngelOneApi, ctx: FakeContext) -> None:
+    """SmartAPI reads dates to the minute and refuses ``fromdate == todate`` (AB1004)."""
+    start = _dt.datetime(2024, 10, 31, 9, 15, 1, tzinfo=IST)
+    call = api.history(ctx, HistoryRequest(instrument=sbin(), interval=CandleInterval.MINUTE_1, start=start,
+                                           end=start + _dt.timedelta(seconds=40)))
+    assert call.request.json is not None
+    assert (call.request.json["fromdate"], call.request.json["todate"]) == ("2024-10-31 09:15", "2024-10-31 09:16")

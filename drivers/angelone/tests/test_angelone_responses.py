@@ -20,13 +20,13 @@ from tt_connect.enums import (
     Validity,
     Variety,
 )
-from tt_connect.errors import BrokerUnavailableError
+from tt_connect.errors import BrokerUnavailableError, OrderNotFoundError
 from tt_connect.instruments import Equity, Index
-from tt_connect.models import DepthLevel
+from tt_connect.models import CancelRequest, DepthLevel, HistoryRequest
 from tt_connect.timeutil import IST
 from tt_connect_angelone.api import AngelOneApi
 
-pytestmark = pytest.mark.usefixtures("permissive_validator")
+pytestmark = pytest.mark.usefixtures("static_instruments")
 
 
 @pytest.fixture
@@ -119,11 +119,17 @@ def test_an_empty_order_book_arrives_as_null_and_parses_to_nothing(api: AngelOne
     assert api.orders(ctx).parse(_payload(api, "order_book_empty.json")) == []
 
 
-def test_order_history_by_order_id_keeps_only_that_order(api: AngelOneApi, ctx: FakeContext) -> None:
-    (order,) = api.order_history(ctx, "250106000000102").parse(_payload(api, "order_book.json"))
-    assert order.order_id == "250106000000102"
-    (single,) = api.order_history(ctx, "8d1e0f6c-4b1a-4a9b-9c1e-0a3b2c1d4e5f").parse(
-        _payload(api, "order_details.json"))
+def test_one_order_is_found_in_the_book_until_its_unique_id_is_known(api: AngelOneApi, ctx: FakeContext) -> None:
+    by_book = api.order(ctx, "250106000000102")
+    assert by_book.request.url.endswith("/order/v1/getOrderBook") and by_book.request.rate_class == "order_book"
+    assert by_book.parse(_payload(api, "order_book.json")).status is OrderStatus.TRIGGER_PENDING
+    with pytest.raises(OrderNotFoundError, match="250106000000999"):
+        api.order(ctx, "250106000000999").parse(_payload(api, "order_book.json"))
+    ctx.know_fixture_orders()
+    by_id = api.order(ctx, "250106000000101")
+    assert by_id.request.url.endswith("/order/v1/details/8d1e0f6c-4b1a-4a9b-9c1e-0a3b2c1d4e5f")
+    assert by_id.request.rate_class == "order_status"
+    single = by_id.parse(_payload(api, "order_details.json"))
     assert single.status is OrderStatus.OPEN and single.order_id == "250106000000101"
 
 
@@ -133,39 +139,37 @@ def test_trades_take_todays_date_for_their_fill_time(api: AngelOneApi, ctx: Fake
         "51012345", "250106000000101", 10, 590.25)
     assert equity_fill.traded_at == _dt.datetime(2025, 1, 6, 9, 20, 11, tzinfo=IST)
     assert option_fill.instrument == nifty_call() and option_fill.product is ProductType.NRML
-    (only,) = api.order_trades(ctx, "250106000000103").parse(_payload(api, "trade_book.json"))
-    assert only.trade_id == "61012346"
 
 
 def test_order_writes_parse_to_the_order_id(api: AngelOneApi, ctx: FakeContext) -> None:
-    cancel = api.cancel_order(ctx, "250106000000102", Variety.REGULAR)
+    cancel = api.cancel_order(ctx.know_fixture_orders(), CancelRequest(order_id="250106000000102"))
     assert cancel.parse(_payload(api, "cancel_order.json")) == "250106000000102"
 
 
 def test_full_quote_keys_by_our_instruments_with_depth(api: AngelOneApi, ctx: FakeContext) -> None:
-    (call,) = api.quote(ctx, [sbin(), nifty_call()], StreamMode.FULL)
-    quotes = call.parse(_payload(api, "quote_full.json"))
+    quotes = api.quote(ctx, [sbin(), nifty_call()], StreamMode.FULL).parse(_payload(api, "quote_full.json"))
     assert set(quotes) == {sbin(), nifty_call()}
     quote = quotes[sbin()]
     assert (quote.last_price, quote.volume, quote.close, quote.net_change) == (612.4, 3556150, 608.1, 4.3)
     assert quote.depth is not None and quote.depth.bids[0] == DepthLevel(612.35, 511, 2)
     assert quote.timestamp == _dt.datetime(2025, 1, 6, 10, 0, 1, tzinfo=IST)
     assert quotes[nifty_call()].oi == 4567800
-    (plain,) = api.quote(ctx, [sbin()], StreamMode.QUOTE)
-    assert plain.parse(_payload(api, "quote_full.json"))[sbin()].depth is None
+    assert api.quote(ctx, [sbin()], StreamMode.QUOTE).parse(_payload(api, "quote_full.json"))[sbin()].depth is None
 
 
-def test_ltp_maps_each_fetched_token_back(api: AngelOneApi, ctx: FakeContext) -> None:
+def test_an_ltp_mode_quote_maps_each_fetched_token_back(api: AngelOneApi, ctx: FakeContext) -> None:
     nifty = Index(exchange=Exchange.NSE, symbol="NIFTY 50")
-    (call,) = api.ltp(ctx, [sbin(), nifty])
-    assert call.parse(_payload(api, "quote_ltp.json")) == {sbin(): 612.4, nifty: 23616.05}
+    call = api.quote(ctx, [sbin(), nifty], StreamMode.LTP)
+    assert call.request.json == {"mode": "LTP", "exchangeTokens": {"NSE": ["3045", "99926000"]}}
+    quotes = call.parse(_payload(api, "quote_ltp.json"))
+    assert {i: q.last_price for i, q in quotes.items()} == {sbin(): 612.4, nifty: 23616.05}
 
 
 def test_candles_are_ist_aware(api: AngelOneApi, ctx: FakeContext) -> None:
     start = _dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST)
-    (call,) = api.history(ctx, sbin(), CandleInterval.MINUTE_1, start,
-                          start + _dt.timedelta(minutes=3), oi=False)
-    candles = call.parse(_payload(api, "candles.json"))
+    request = HistoryRequest(instrument=sbin(), interval=CandleInterval.MINUTE_1, start=start,
+                             end=start + _dt.timedelta(minutes=3))
+    candles = api.history(ctx, request).parse(_payload(api, "candles.json"))
     assert [c.timestamp.minute for c in candles] == [15, 16, 17] and candles[0].timestamp.utcoffset() == \
         _dt.timedelta(hours=5, minutes=30)
     assert (candles[2].close, candles[2].volume) == (612.0, 120004)
@@ -179,3 +183,6 @@ def test_a_malformed_payload_is_a_broker_error_not_a_key_error(api: AngelOneApi,
     with pytest.raises(BrokerUnavailableError):
         api.orders(ctx).parse([{"orderid": "1", "exchange": "NSE", "symboltoken": "3045", "transactiontype": "HOLD",
                                 "ordertype": "LIMIT", "producttype": "DELIVERY"}])
+    for junk in ("NaN", "1e999", "inf"):
+        with pytest.raises(BrokerUnavailableError, match="finite"):
+            api.funds(ctx).parse({"net": junk})

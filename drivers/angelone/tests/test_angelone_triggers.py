@@ -10,12 +10,12 @@ import pytest
 from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
 from tt_connect.driver_api import Call, HttpResponse, PagedCall
 from tt_connect.enums import GttStatus, GttType, OrderType, ProductType, Side
-from tt_connect.errors import InputError, InvalidOrderError, UnsupportedOperationError
+from tt_connect.errors import GttNotFoundError
 from tt_connect.models import ConvertRequest, GttLeg, GttRequest, OrderRequest
 from tt_connect.timeutil import IST
 from tt_connect_angelone.api import AngelOneApi
 
-pytestmark = pytest.mark.usefixtures("permissive_validator")
+pytestmark = pytest.mark.usefixtures("static_instruments")
 GTT = "/rest/secure/angelbroking/gtt/v1"
 
 
@@ -52,36 +52,19 @@ def test_create_rule_posts_one_trigger_with_product_and_side(api: AngelOneApi, c
     assert request.json == {"tradingsymbol": "SBIN-EQ", "symboltoken": "3045", "exchange": "NSE",
                             "producttype": "DELIVERY", "transactiontype": "BUY", "price": "560.05", "qty": "10",
                             "triggerprice": "560", "disclosedqty": "0", "timeperiod": "365"}
-    assert request.rate_class == "gtt"
+    assert request.rate_class == "gtt_create"
 
 
-def test_an_oco_rule_is_refused_before_any_request_exists(api: AngelOneApi, ctx: FakeContext) -> None:
-    oco = _rule(_leg(trigger_price=500, side=Side.SELL, price=500), _leg(trigger_price=700, side=Side.SELL, price=700))
-    assert oco.type is GttType.OCO
-    with pytest.raises(UnsupportedOperationError, match="one trigger"):
-        api.place_gtt(ctx, oco)
-    with pytest.raises(UnsupportedOperationError, match="one trigger"):
-        api.modify_gtt(ctx, "1000014", oco)
-
-
-@pytest.mark.parametrize("leg", [_leg(order_type=OrderType.MARKET, price=None), _leg(price=None)])
-def test_a_rule_must_place_a_priced_limit_order(api: AngelOneApi, ctx: FakeContext, leg: GttLeg) -> None:
-    with pytest.raises(InvalidOrderError, match="LIMIT"):
-        api.place_gtt(ctx, _rule(leg))
-
-
-def test_a_product_smartapi_lacks_is_refused(api: AngelOneApi, ctx: FakeContext) -> None:
-    with pytest.raises(InvalidOrderError, match="MTF"):
-        api.place_gtt(ctx, _rule(_leg(product=ProductType.MTF)))
-
-
-def test_create_reply_parses_to_the_rule_id_which_cancel_then_knows(api: AngelOneApi, ctx: FakeContext) -> None:
-    with pytest.raises(InputError, match=r"client\.gtts"):
-        api.cancel_gtt(ctx, "1000014")
+def test_create_reply_parses_to_the_rule_id(api: AngelOneApi, ctx: FakeContext) -> None:
     assert _parse(api, api.place_gtt(ctx, _rule()), "gtt_create.json") == "1000014"
-    request = api.cancel_gtt(ctx, "1000014").request
-    assert (_path(request.url), request.json) == (f"{GTT}/cancelRule",
-                                                  {"id": "1000014", "symboltoken": "3045", "exchange": "NSE"})
+
+
+def test_cancel_rule_names_the_token_of_the_rule_the_core_holds(api: AngelOneApi, ctx: FakeContext) -> None:
+    with pytest.raises(GttNotFoundError):
+        api.cancel_gtt(ctx, "1000009")
+    request = api.cancel_gtt(ctx.know_fixture_gtts(), "1000009").request
+    assert (_path(request.url), request.rate_class) == (f"{GTT}/cancelRule", "gtt_cancel")
+    assert request.json == {"id": "1000009", "symboltoken": "43650", "exchange": "NFO"}
 
 
 def test_modify_rule_sends_id_token_and_the_new_trigger(api: AngelOneApi, ctx: FakeContext) -> None:
@@ -89,8 +72,6 @@ def test_modify_rule_sends_id_token_and_the_new_trigger(api: AngelOneApi, ctx: F
     assert _path(request.url) == f"{GTT}/modifyRule" and request.is_write
     assert request.json == {"id": "1000014", "symboltoken": "3045", "exchange": "NSE", "price": "555.5",
                             "qty": "4", "triggerprice": "555", "disclosedqty": "0", "timeperiod": "365"}
-    with pytest.raises(InputError):
-        api.modify_gtt(ctx, "10 OR 1=1", _rule())
 
 
 def test_rule_details_parse_to_a_single_leg_gtt(api: AngelOneApi, ctx: FakeContext) -> None:
@@ -118,9 +99,6 @@ def test_rule_list_asks_for_every_state_and_maps_statuses(api: AngelOneApi, ctx:
     assert option.instrument == nifty_call()
     assert option.legs == (GttLeg(trigger_price=181, side=Side.SELL, qty=75, product=ProductType.NRML,
                                   order_type=OrderType.LIMIT, price=180.5),)
-    # Listing teaches the client each rule's token, so any listed rule can be cancelled.
-    assert api.cancel_gtt(ctx, "1000009").request.json == {"id": "1000009", "symboltoken": "43650",
-                                                           "exchange": "NFO"}
     assert _parse(api, api.gtts(ctx), "gtt_list_empty.json") == []
 
 
@@ -130,7 +108,7 @@ def test_rule_list_pages_on_while_a_page_comes_back_full_counting_rules_on_the_w
 
     from tt_connect_angelone import api as api_module
 
-    monkeypatch.setattr(api_module, "_GTT_PAGE", 3)
+    monkeypatch.setattr(api_module, "GTT_PAGE", 3)
     call = api.gtts(ctx)
     assert isinstance(call, PagedCall) and call.request.json is not None and call.request.json["count"] == 3
     full = _parse(api, call, "gtt_list.json")  # three rules: a full page
@@ -155,11 +133,12 @@ def _order(**overrides: Any) -> OrderRequest:
     return OrderRequest(**fields)
 
 
-def test_order_margins_send_one_batch_per_order(api: AngelOneApi, ctx: FakeContext) -> None:
+def test_order_margins_price_one_order_per_batch(api: AngelOneApi, ctx: FakeContext) -> None:
+    """SmartAPI totals a batch: ``margin_batch_size`` 1 makes the core send one call per order."""
+    assert api.margin_batch_size == 1
     orders = [_order(), _order(instrument=nifty_call(), qty=75, side=Side.SELL, product=ProductType.NRML,
                                order_type=OrderType.MARKET, price=None)]
-    calls = api.order_margins(ctx, orders)
-    assert len(calls) == 2
+    calls = [api.order_margins(ctx, [order]) for order in orders]
     assert {_path(c.request.url) for c in calls} == {"/rest/secure/angelbroking/margin/v1/batch"}
     assert [c.request.json for c in calls] == [
         {"positions": [{"exchange": "NSE", "qty": 10, "price": 590.5, "productType": "INTRADAY", "token": "3045",
@@ -183,8 +162,7 @@ def test_basket_margin_is_one_batch_and_adds_back_the_benefit_for_initial(api: A
 
 def test_a_margin_reply_without_components_reads_as_a_bare_total(api: AngelOneApi, ctx: FakeContext) -> None:
     body = b'{"status": true, "message": "SUCCESS", "errorcode": "", "data": {"totalMarginRequired": "1200.5"}}'
-    (call,) = api.order_margins(ctx, [_order()])
-    (margin,) = call.parse(api.unwrap(HttpResponse(status=200, body=body)))
+    (margin,) = api.order_margins(ctx, [_order()]).parse(api.unwrap(HttpResponse(status=200, body=body)))
     assert (margin.total, margin.span, margin.var) == (1200.5, 0, 0)
 
 

@@ -16,7 +16,7 @@ from tt_connect.driver_api import Operation
 from tt_connect.errors import InvalidOrderError, OrderNotFoundError, OrderStatusUnknownError, TTConnectError
 from tt_connect.instruments import Index, Instrument
 from tt_connect.models import BasketMargin, Gtt, GttRequest, MarginRequirement, Order, OrderRequest
-from tt_connect.request_builder.capabilities import require
+from tt_connect.request_builder.capabilities import require, require_gtt
 from tt_connect.request_builder.coerce import identifier, instrument_value
 from tt_connect.request_builder.gtt import checked_gtt
 from tt_connect.request_builder.market import batches
@@ -134,6 +134,7 @@ class Trading:
                                         broker=rt.name)
             last_price = prices[item]
         request = checked_gtt(item, legs, last_price)  # type: ignore[arg-type]
+        require_gtt(rt.capabilities, request, rt.name)
         for leg in request.legs:  # each leg places an order: the same lot and tick rules apply, trigger included
             rt.catalogue().check_order(OrderRequest(
                 instrument=request.instrument, qty=leg.qty, side=leg.side, product=leg.product,

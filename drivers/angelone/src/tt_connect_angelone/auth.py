@@ -25,6 +25,8 @@ from typing import Any
 import msgspec
 from tt_connect.driver_api import (
     AuthKind,
+    BrokerAuth,
+    BrokerFailure,
     HttpRequest,
     HttpResponse,
     LoginFlow,
@@ -33,12 +35,13 @@ from tt_connect.driver_api import (
     NeedTotp,
     Session,
 )
-from tt_connect.errors import AuthenticationError, SessionExpiredError, TTConnectError
+from tt_connect.errors import AuthenticationError
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import IST
 
 from tt_connect_angelone.config import AngelOneConfig
-from tt_connect_angelone.limits import LOGIN, PROFILE, RENEW
+from tt_connect_angelone.limits import LOGIN, LOGOUT, PROFILE, RENEW
+from tt_connect_angelone.parsing import angel_envelope_to_data
 
 __all__ = [
     "ANGEL_SESSION_LIFETIME",
@@ -121,31 +124,24 @@ def angel_tokens_to_session(data: Mapping[str, Any], user_id: str, now: _dt.date
 
 
 def _envelope_data(reply: LoginReply, what: str) -> Any:
-    """Return ``data`` of a successful SmartAPI reply to a login step, or raise AuthenticationError."""
+    """Return ``data`` of a successful reply to a login step.
+
+    An error envelope raises :class:`BrokerFailure` (its message names the step), so the core's
+    error map classifies it like any reply: a 429 is a rate limit, AG8001 a dead session, AB1050 a
+    wrong TOTP.
+    """
     if not isinstance(reply, HttpResponse):
         raise AuthenticationError(f"AngelOne {what}: expected an HTTP reply, got {type(reply).__name__}",
                                   broker=BROKER)
     try:
-        body = reply.json()
-    except TTConnectError:
-        raise AuthenticationError(f"AngelOne {what} failed: HTTP {reply.status} with a body that is not JSON",
-                                  broker=BROKER, http_status=reply.status) from None
-    if not isinstance(body, Mapping):
-        raise AuthenticationError(f"AngelOne {what} failed: HTTP {reply.status}", broker=BROKER,
-                                  http_status=reply.status)
-    ok = body.get("status") in (True, "true") and body.get("success", True) not in (False, "false")
-    if ok and reply.status < 400:
-        return body.get("data")
-    message = body.get("message") or f"HTTP {reply.status}"
-    code = body.get("errorcode") or body.get("errorCode") or None
-    cls = SessionExpiredError if code in ("AG8001", "AG8002", "AG8003") or reply.status == 401 \
-        else AuthenticationError
-    raise cls(f"AngelOne {what} failed: {message}", broker=BROKER, code=code if isinstance(code, str) else None,
-              http_status=reply.status, raw=dict(body))
+        return angel_envelope_to_data(reply)
+    except BrokerFailure as failure:
+        raise BrokerFailure(f"AngelOne {what} failed: {failure.message}", code=failure.code,
+                            http_status=failure.http_status, raw=failure.raw) from None
 
 
-class AngelAuth:
-    """The AngelOne :class:`~tt_connect.driver_api.AuthSpec`."""
+class AngelAuth(BrokerAuth):
+    """How AngelOne logs in: PIN + TOTP (silent, daily) or a given token; renewal with the refresh token."""
 
     def __init__(self, config: AngelOneConfig) -> None:
         self._config = config
@@ -174,17 +170,18 @@ class AngelAuth:
     def logout(self, session: Session) -> HttpRequest:
         """Return ``POST .../user/v1/logout`` with the client code (reference 2.2.4)."""
         return HttpRequest(method="POST", url=f"{self._api}{LOGOUT_PATH}", endpoint="user.logout",
-                           rate_class=LOGIN, json={"clientcode": session.user_id or self._config.client_code},
+                           rate_class=LOGOUT, json={"clientcode": session.user_id or self._config.client_code},
                            headers=smartapi_headers(self._config), is_write=True)
 
-    def refresh(self, session: Session, now: _dt.datetime) -> LoginFlow:
+    def refresh(self, session: Session, now: _dt.datetime) -> LoginFlow | None:
         """Return a flow renewing ``session`` with ``generateTokens`` and its refresh token (reference 2.2.4).
 
-        The core's optional ``AuthSpec.refresh``: it tries this before a full login whenever a
-        session with a refresh token dies. ``{"refreshToken": ...}`` is the body AngelOne staff document.
+        The core tries it before a full login whenever a session with a refresh token dies or nears
+        its expiry; None for a session without one. ``{"refreshToken": ...}`` is the body AngelOne
+        staff document.
         """
         if not session.refresh_token:
-            raise SessionExpiredError("this AngelOne session has no refresh token; log in again", broker=BROKER)
+            return None
         return self._renew(session, now)
 
     # -- steps -----------------------------------------------------------------------------
@@ -214,13 +211,8 @@ class AngelAuth:
         register_secret(token)
         reply = yield HttpRequest(method="GET", url=f"{self._api}{PROFILE_PATH}", endpoint="user.profile",
                                   rate_class=PROFILE, headers=self._headers_for(token), authenticated=False)
-        try:
-            data = _envelope_data(reply, "access token check (getProfile)")
-        except SessionExpiredError as exc:
-            raise SessionExpiredError(
-                "the configured AngelOne access_token is no longer valid (sessions last one day): pass "
-                "today's token, or set pin and totp_secret for the automatic login",
-                broker=BROKER, code=exc.code, http_status=exc.http_status) from None
+        data = _envelope_data(reply, "check of the configured access_token (a JWT lasts a day: pass today's, or set "
+                                     "pin and totp_secret for the automatic login) with getProfile")
         user_id = data.get("clientcode") if isinstance(data, Mapping) else None
         created = now.astimezone(IST)
         return Session(broker=BROKER, user_id=str(user_id or self._config.client_code), access_token=token,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import ClassVar
 
 from tt_connect.driver_api import DriverConfig
 from tt_connect.errors import ConfigurationError
@@ -48,6 +50,13 @@ class AngelOneConfig(DriverConfig, frozen=True, kw_only=True):
     >>> AngelOneConfig(api_key="smartkey", client_code="A123456", pin="1234",
     ...                totp_secret="JBSWY3DPEHPK3PXP")  # doctest: +SKIP
     """
+
+    account_field: ClassVar[str] = "client_code"
+    """Sessions are stored per AngelOne client id (one JWT per client, whatever the app)."""
+    announcement_aliases: ClassVar[Mapping[str, str]] = {}
+    """The SmartAPI emulator's announcement names every setting as this config does."""
+    announcement_ignored: ClassVar[frozenset[str]] = frozenset({"broker", "refresh_token"})
+    """``broker`` names the driver; ``refresh_token`` is for SDK scripts (a client renews its own)."""
 
     api_key: str
     client_code: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from tt_connect.enums import CandleInterval, OrderStatus, OrderType, ProductType, Side, Validity, Variety
-from tt_connect.errors import BrokerUnavailableError, InvalidOrderError
+from tt_connect.errors import BrokerUnavailableError, UnsupportedOperationError
 from tt_connect.timeutil import IST
 
 __all__ = [
@@ -90,7 +90,8 @@ HISTORY_MAX_DAYS: dict[CandleInterval, int] = {
     CandleInterval.HOUR_1: 400,
     CandleInterval.DAY: 2000,
 }
-"""Longest date range per ``getCandleData`` request (reference 2.8, community values)."""
+"""Longest date range per ``getCandleData`` request (reference 2.8, community values); the core splits
+longer ranges (``AngelOneApi.history_max_days``)."""
 
 
 def _unknown(what: str, value: object) -> BrokerUnavailableError:
@@ -103,10 +104,12 @@ def order_type_to_angel(order_type: OrderType) -> str:
 
 
 def product_to_angel(product: ProductType) -> str:
-    """Return SmartAPI's product; MTF has no documented SmartAPI equivalent and is refused."""
+    """Return SmartAPI's product; MTF has no documented SmartAPI equivalent (a GTT leg or a conversion may
+    still name it: the capability matrix gates orders only)."""
     found = _PRODUCTS.get(product)
     if found is None:
-        raise InvalidOrderError(f"AngelOne does not take product {product}; use CNC, MIS or NRML", broker=BROKER)
+        raise UnsupportedOperationError(f"AngelOne does not take product {product}; use CNC, MIS or NRML",
+                                        broker=BROKER)
     return found
 
 
@@ -115,7 +118,8 @@ def variety_to_angel(variety: Variety, order_type: OrderType) -> str:
     if variety is Variety.AMO:
         return "AMO"
     if variety is not Variety.REGULAR:
-        raise InvalidOrderError(f"AngelOne does not take variety {variety}; use REGULAR or AMO", broker=BROKER)
+        raise UnsupportedOperationError(f"AngelOne does not take variety {variety}; use REGULAR or AMO",
+                                        broker=BROKER)
     return "STOPLOSS" if order_type.needs_trigger else "NORMAL"
 
 

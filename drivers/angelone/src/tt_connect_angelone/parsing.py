@@ -10,11 +10,13 @@ the ``DriverContext``: by (exch_seg, symboltoken) where the row has a token, els
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
-from tt_connect.driver_api import DriverContext
-from tt_connect.errors import BrokerUnavailableError, InstrumentError
+import msgspec
+from tt_connect.driver_api import BrokerFailure, DriverContext, HttpResponse
+from tt_connect.errors import BrokerUnavailableError, InstrumentError, OrderNotFoundError
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import (
     Candle,
@@ -43,8 +45,10 @@ from tt_connect_angelone.mapping import (
 )
 
 __all__ = [
+    "angel_book_to_order",
     "angel_candles_to_candles",
     "angel_day_position",
+    "angel_envelope_to_data",
     "angel_holding_to_holding",
     "angel_order_to_order",
     "angel_position_to_position",
@@ -61,18 +65,22 @@ BROKER = "angelone"
 
 
 def number(value: Any) -> float:
-    """Read a number sent as a JSON number or string; blank or null reads as 0."""
+    """Read a number sent as a JSON number or string; blank or null reads as 0, NaN or infinity is refused."""
     if value is None or isinstance(value, bool):
         return 0.0
     if isinstance(value, (int, float)):
-        return float(value)
-    text_value = str(value).strip().replace(",", "")
-    if not text_value:
-        return 0.0
-    try:
-        return float(text_value)
-    except ValueError:
-        raise BrokerUnavailableError(f"AngelOne sent {value!r} where a number belongs", broker=BROKER) from None
+        found = float(value)
+    else:
+        text_value = str(value).strip().replace(",", "")
+        if not text_value:
+            return 0.0
+        try:
+            found = float(text_value)
+        except ValueError:
+            raise BrokerUnavailableError(f"AngelOne sent {value!r} where a number belongs", broker=BROKER) from None
+    if not math.isfinite(found):
+        raise BrokerUnavailableError(f"AngelOne sent {value!r} where a finite number belongs", broker=BROKER)
+    return found
 
 
 def integer(value: Any) -> int:
@@ -81,6 +89,47 @@ def integer(value: Any) -> int:
 
 def text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def angel_envelope_to_data(response: HttpResponse) -> Any:
+    """Return ``data`` of a successful SmartAPI envelope; raise BrokerFailure for either error envelope.
+
+    A reply failed when ``status`` is false, a gateway ``success: false`` is present, or HTTP >= 400
+    (reference 2.3); errors often arrive with HTTP 200. Login replies go through here too.
+    """
+    try:
+        body = msgspec.json.decode(response.body)
+    except msgspec.DecodeError:
+        return _text_reply(response)
+    if isinstance(body, Mapping):
+        status, success = body.get("status"), body.get("success")
+        failed = status in (False, "false") or success in (False, "false") or response.status >= 400
+        if not failed and (status in (True, "true") or success in (True, "true")):
+            data = body.get("data")
+            return None if data == "null" else data
+        if not failed:
+            raise BrokerUnavailableError(
+                f"AngelOne replied with an envelope that has neither status nor success (HTTP {response.status})",
+                broker=BROKER, http_status=response.status)
+        code = text(body.get("errorcode") or body.get("errorCode")) or None
+        message = text(body.get("message")) or f"AngelOne replied HTTP {response.status}"
+        raise BrokerFailure(message, code=code, http_status=response.status, raw=dict(body))
+    if response.status >= 400:
+        raise BrokerFailure(f"AngelOne replied HTTP {response.status}", http_status=response.status, raw=body)
+    raise BrokerUnavailableError(f"AngelOne replied with an unexpected envelope (HTTP {response.status})",
+                                 broker=BROKER, http_status=response.status)
+
+
+def _text_reply(response: HttpResponse) -> Any:
+    """A body that is not JSON: SmartAPI's rate refusal is one line of text with HTTP 403 ("Access denied
+    because of exceeding access rate"), a proxy's error an HTML page. With an error status it is a
+    BrokerFailure for the error map; with a success status the reply cannot be read."""
+    snippet = response.body[:200].decode("utf-8", "replace").strip()
+    if response.status >= 400:
+        raise BrokerFailure(snippet or f"AngelOne replied HTTP {response.status}", http_status=response.status,
+                            raw=snippet)
+    raise BrokerUnavailableError(f"AngelOne replied with a body that is not JSON: {snippet[:80]!r}", broker=BROKER,
+                                 http_status=response.status)
 
 
 def rows_of(payload: Any, what: str) -> list[Mapping[str, Any]]:
@@ -239,6 +288,14 @@ def angel_order_to_order(ctx: DriverContext, row: Mapping[str, Any]) -> Order:
         tag=text(row.get("ordertag")), status_message=text(row.get("text")),
         exchange_order_id=text(row.get("exchangeorderid") or row.get("exchorderid")),
         placed_at=angel_time(row.get("exchtime")) or updated, updated_at=updated, raw=row)
+
+
+def angel_book_to_order(ctx: DriverContext, payload: Any, order_id: str) -> Order:
+    """Find one order in a ``getOrderBook`` reply; a book without it means there is no such order today."""
+    for row in rows_of(payload, "order book"):
+        if text(row.get("orderid")) == order_id:
+            return angel_order_to_order(ctx, row)
+    raise OrderNotFoundError(f"AngelOne has no order {order_id!r} in today's order book", broker=BROKER)
 
 
 def _fill_time(value: Any, today: _dt.date) -> _dt.datetime | None:

@@ -1,7 +1,8 @@
 """SmartAPI GTT rules, margin calculator and position conversion: builders and parsers.
 
 * GTT (``gtt/v1/createRule`` and friends): one trigger per rule, always a LIMIT
-  order when it fires; JSON bodies; writes reply ``{"id": N}``.
+  order when it fires (the capability matrix says so: the core refuses an OCO or a
+  MARKET leg before a builder runs); JSON bodies; writes reply ``{"id": N}``.
 * Margins (``margin/v1/batch``): one total for the whole list of positions, with
   a ``marginComponents`` breakdown (field names [UNVERIFIED], PROTOCOL.md).
 * Conversion (``order/v1/convertPosition``): replies ``data: null`` on success.
@@ -16,7 +17,6 @@ from typing import Any
 
 from tt_connect.driver_api import BrokerSymbol, DriverContext
 from tt_connect.enums import GttStatus, GttType, OrderType
-from tt_connect.errors import InvalidOrderError, UnsupportedOperationError
 from tt_connect.instruments import AnyInstrument, format_strike
 from tt_connect.models import (
     BasketMargin,
@@ -34,6 +34,7 @@ from tt_connect_angelone.parsing import instrument_of, number, object_of, text
 __all__ = [
     "GTT_LIST_STATUSES",
     "GTT_VALIDITY_DAYS",
+    "GttPage",
     "angel_margin_to_basket",
     "angel_margin_to_requirement",
     "angel_rule_to_gtt",
@@ -56,22 +57,22 @@ def _price(value: float) -> str:
     return format_strike(value)
 
 
-def _single_leg(request: GttRequest) -> GttLeg:
-    """SmartAPI rules fire one LIMIT order at one trigger: refuse anything else before a request exists."""
-    if request.type is GttType.OCO or len(request.legs) != 1:
-        raise UnsupportedOperationError("AngelOne GTT rules have one trigger; OCO is not supported", broker=BROKER)
-    (leg,) = request.legs
-    if leg.order_type is not OrderType.LIMIT or leg.price is None:
-        raise InvalidOrderError("AngelOne GTT rules place LIMIT orders: give the leg order_type=LIMIT and a price",
-                                broker=BROKER)
-    return leg
+class GttPage(list[Gtt]):
+    """One page of ``ruleList``, parsed, and how many rules it carried on the wire.
+
+    A rule on a contract today's master no longer lists is skipped by the parser; whether a next
+    page may exist depends on the rules the broker sent, so the page carries that count.
+    """
+
+    def __init__(self, rules: list[Gtt], on_wire: int) -> None:
+        super().__init__(rules)
+        self.on_wire = on_wire
 
 
 def rule_body(symbol: BrokerSymbol, request: GttRequest, gtt_id: str | None = None) -> dict[str, Any]:
-    """The JSON of ``createRule`` (no id) or ``modifyRule`` (with the rule's id)."""
-    leg = _single_leg(request)
-    assert leg.price is not None  # checked by _single_leg; narrows for the type checker
-    common = {"symboltoken": symbol.token, "exchange": symbol.exchange, "price": _price(leg.price),
+    """The JSON of ``createRule`` (no id) or ``modifyRule`` (with the rule's id): one LIMIT leg."""
+    (leg,) = request.legs
+    common = {"symboltoken": symbol.token, "exchange": symbol.exchange, "price": _price(leg.price or 0.0),
               "qty": str(leg.qty), "triggerprice": _price(leg.trigger_price), "disclosedqty": "0",
               "timeperiod": str(GTT_VALIDITY_DAYS)}
     if gtt_id is not None:

@@ -31,7 +31,7 @@ from tt_connect.driver_api import (
     NeedTotp,
     Session,
 )
-from tt_connect.errors import AuthenticationError, InputError, SessionExpiredError, TTConnectError
+from tt_connect.errors import AuthenticationError, InputError, RateLimitError, SessionExpiredError, TTConnectError
 from tt_connect.logs import get_logger
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import Clock, SystemClock
@@ -231,7 +231,7 @@ class AuthManager:
 
         response = await self._send(request)
         for attempt in range(1, _LOGIN_ATTEMPTS):
-            if response.status != 429 and response.status < 500:
+            if not self._throttled(response):
                 return response
             wait = retry_after(response)
             delay = min(wait if wait is not None else _LOGIN_BACKOFF * 2 ** attempt, _LOGIN_MAX_DELAY)
@@ -239,6 +239,19 @@ class AuthManager:
             await asyncio.sleep(delay)
             response = await self._send(request)
         return response
+
+    def _throttled(self, response: HttpResponse) -> bool:
+        """A 429, a 5xx, or a refusal the driver's error map reads as a rate limit: the broker acted on nothing.
+
+        Not every broker says 429: AngelOne refuses a call beyond its window with HTTP 403 and one line of
+        text ("Access denied because of exceeding access rate"), which only its error map recognises.
+        """
+        if response.status == 429 or response.status >= 500:
+            return True
+        if response.status < 400:
+            return False
+        text = response.body[:300].decode("utf-8", "replace")
+        return issubclass(self._errors.classify(BrokerFailure(text, http_status=response.status)), RateLimitError)
 
     async def complete_login(self, pasted: str) -> Session:
         """Finish a browser login with what the user pasted: the whole redirect URL, or the token it carries.

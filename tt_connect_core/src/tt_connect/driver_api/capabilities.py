@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import msgspec
 
-from tt_connect.enums import CandleInterval, Exchange, OrderType, ProductType, StreamMode, Validity, Variety
+from tt_connect.enums import CandleInterval, Exchange, GttType, OrderType, ProductType, StreamMode, Validity, Variety
 
 __all__ = ["Capabilities", "Operation", "SegmentCapabilities", "Support"]
 
@@ -83,6 +83,8 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
 
     ``history_intervals`` lists the candle intervals ``history`` serves (empty: every interval
     when HISTORY is supported); ``history_oi`` whether candles can carry open interest.
+    ``gtt_types`` and ``gtt_order_types`` say which GTT triggers the broker holds (AngelOne: a
+    single trigger placing a LIMIT order); a leg's product must be one its exchange trades.
     """
 
     operations: Mapping[Operation, Support]
@@ -90,6 +92,8 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
     stream_modes: frozenset[StreamMode] = frozenset()
     history_intervals: frozenset[CandleInterval] = frozenset()
     history_oi: bool = False
+    gtt_types: frozenset[GttType] = frozenset(GttType)
+    gtt_order_types: frozenset[OrderType] = frozenset({OrderType.LIMIT, OrderType.MARKET})
 
     def support(self, operation: Operation) -> Support:
         """Return how an operation is supported (absent means unsupported)."""

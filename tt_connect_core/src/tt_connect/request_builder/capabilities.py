@@ -5,9 +5,9 @@ from __future__ import annotations
 from tt_connect.driver_api import Capabilities, Operation, Support
 from tt_connect.enums import Exchange, Validity, Variety
 from tt_connect.errors import UnsupportedOperationError
-from tt_connect.models import OrderRequest
+from tt_connect.models import GttRequest, OrderRequest
 
-__all__ = ["require", "require_exchange", "require_order"]
+__all__ = ["require", "require_exchange", "require_gtt", "require_order"]
 
 
 def require(capabilities: Capabilities, operation: Operation, broker: str) -> Support:
@@ -53,3 +53,22 @@ def require_order(capabilities: Capabilities, request: OrderRequest, broker: str
         raise UnsupportedOperationError(f"{broker} cannot combine an iceberg order with an emulated TTL",
                                         broker=broker)
     return support
+
+
+def require_gtt(capabilities: Capabilities, request: GttRequest, broker: str) -> None:
+    """Refuse a GTT the broker cannot hold: its kind, the order type or the product of a leg."""
+    require_exchange(capabilities, request.instrument.exchange, broker)
+    if request.type not in capabilities.gtt_types:
+        kinds = ", ".join(sorted(capabilities.gtt_types)) or "none"
+        raise UnsupportedOperationError(f"{broker} does not support {request.type} GTT triggers (supported: {kinds})",
+                                        broker=broker)
+    seg = capabilities.segment(request.instrument.exchange)
+    assert seg is not None
+    for leg in request.legs:
+        for what, value, allowed in (("order type", leg.order_type, capabilities.gtt_order_types),
+                                     ("product", leg.product, seg.products)):
+            if value not in allowed:
+                names = ", ".join(sorted(str(a) for a in allowed)) or "none"
+                raise UnsupportedOperationError(
+                    f"{broker} does not support GTT legs with {what} {value} on {request.instrument.exchange} "
+                    f"(supported: {names})", broker=broker)

@@ -1,4 +1,11 @@
-"""Paper state rendered as SmartAPI payloads: the scrip master, orders, trades, portfolio, quotes.
+"""SmartAPI on the wire: its envelopes and refusals, and paper state rendered as its payloads.
+
+Envelopes (reference 2.3): success ``{"status": true, "message": "SUCCESS", "errorcode": "",
+"data"}``; a backend refusal ``{"status": false, "message", "errorcode", "data": null}``, mostly
+with HTTP 200; a gateway refusal (a token) ``{"success": false, "message", "errorCode",
+"data": ""}``; beyond a rate window, HTTP 403 and one line of text. The paper engine's refusal
+codes become SmartAPI's codes and texts here (``REJECTION_TEXTS``), and so do the ``text`` of
+orders it rejects after accepting them.
 
 SmartAPI quirks reproduced on purpose, because drivers must survive them:
 numbers often arrive as strings, order times read ``20-Oct-2020 13:10:59``,
@@ -9,8 +16,12 @@ sizes in paise, and tokens are numeric strings unique per exchange segment.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
+import msgspec
+from aiohttp import web
+from tt_connect.emulation import ErrorKind, Refusal, number_field
 from tt_connect.paper.engine import PaperEngine, PaperFill, PaperHolding, PaperOrder, PaperPosition, PaperQuote
 from tt_connect.paper.universe import UniverseRow
 from tt_connect.timeutil import IST
@@ -18,6 +29,9 @@ from tt_connect.timeutil import IST
 __all__ = [
     "ANGEL_ORDER_TYPES",
     "ANGEL_PRODUCTS",
+    "EXCHANGE_TYPES",
+    "RATE_REFUSAL",
+    "REJECTION_TEXTS",
     "AngelListing",
     "angel_holding",
     "angel_order",
@@ -26,7 +40,16 @@ __all__ = [
     "angel_rms",
     "angel_time",
     "angel_trade",
+    "backend_refusal",
+    "field_number",
+    "gateway_refusal",
+    "invalid",
+    "kind_code",
+    "ok_response",
+    "rejection_text",
 ]
+
+N = TypeVar("N", int, float)
 
 ANGEL_ORDER_TYPES = {"MARKET": "MARKET", "LIMIT": "LIMIT", "STOPLOSS_LIMIT": "SL", "STOPLOSS_MARKET": "SL_M"}
 """SmartAPI ordertype -> the paper engine's order type."""
@@ -41,6 +64,92 @@ _INDEX_NAMES = {"NIFTY 50": "Nifty 50", "NIFTY BANK": "Nifty Bank", "NIFTY FIN S
 _INDEX_TOKENS = {"NIFTY 50": "99926000", "NIFTY BANK": "99926009", "NIFTY FIN SERVICE": "99926037"}
 EXCHANGE_TYPES = {"NSE": 1, "NFO": 2, "BSE": 3, "BFO": 4, "MCX": 5, "NCDEX": 7, "CDS": 13}
 """REST exchange -> the WebSocket's exchangeType."""
+
+
+# -- envelopes and refusals ----------------------------------------------------------------
+
+REJECTION_TEXTS: dict[str, tuple[str, str]] = {
+    "FUNDS": ("AB1007", "Your order has been rejected due to Insufficient Funds."),
+    "NO_HOLDINGS": ("AB1007", "Your order has been rejected due to insufficient holdings for a delivery sell."),
+    "PRICE_BAND": ("AB1007", "Your order has been rejected as the price is outside the day's price band "
+                             "(circuit limits) set by the exchange."),
+    "FREEZE": ("AB1007", "Your order has been rejected as the quantity is above the exchange's freeze "
+                         "quantity; split the order."),
+    "MARKET_CLOSED": ("AB1007", "Your order has been rejected as the market is closed; place an after market "
+                                "order (variety AMO) instead."),
+    "NOT_TRADABLE": ("AB1007", "Your order has been rejected as the instrument is not allowed for trading."),
+    "PRODUCT": ("AB1012", "Your order has been rejected as the product is not allowed in this segment."),
+    "LOT_SIZE": ("AB1007", "Your order has been rejected as the quantity should be a multiple of the lot size."),
+    "BAD_QTY": ("AB1007", "Your order has been rejected due to an invalid quantity."),
+    "TICK_SIZE": ("AB1007", "Your order has been rejected as the price is not a multiple of the tick size."),
+    "TRIGGER": ("AB1007", "Your order has been rejected as the trigger price is on the wrong side of the "
+                          "last price."),
+    "NO_POSITION": ("AB1017", "Position conversion failed"),
+    "NOT_FOUND": ("AB1013", "Order not found"),
+}
+"""Paper refusal code -> (SmartAPI errorcode, text). The funds text is AngelOne's (SmartAPI forum topic
+147, staff: the API shows what the web terminal shows); the codes are the docs' table; the other texts
+are **Decisions** in the same voice (PROTOCOL.md)."""
+
+_KIND_CODES: dict[ErrorKind, str] = {
+    ErrorKind.INPUT: "AB1007", ErrorKind.ORDER: "AB1007", ErrorKind.FUNDS: "AB1007", ErrorKind.NOT_FOUND: "AB1013",
+    ErrorKind.PERMISSION: "AB1034", ErrorKind.SERVER: "AB2001",
+}
+
+
+def _json(body: Mapping[str, Any], status: int, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, body=msgspec.json.encode(body), content_type="application/json",
+                        headers=headers)
+
+
+def ok_response(data: Any) -> web.Response:
+    """The success envelope."""
+    return _json({"status": True, "message": "SUCCESS", "errorcode": "", "data": data}, 200)
+
+
+def backend_refusal(message: str, code: str, status: int = 200) -> web.Response:
+    """The trading backend's refusal: ``status: false`` with an ``errorcode``, usually with HTTP 200."""
+    return _json({"status": False, "message": message, "errorcode": code, "data": None}, status)
+
+
+RATE_REFUSAL = "Access denied because of exceeding access rate"
+"""What SmartAPI answers a call beyond its rate window: this text alone, not JSON, with HTTP 403 (SmartAPI
+forum: smartapi-python's "Couldn't parse the JSON response received from the server: b'Access denied because
+of exceeding access rate'", topics 1302, 4661, 5071; "<Response [403]>", topic 3396)."""
+
+
+def gateway_refusal(kind: ErrorKind, message: str, status: int) -> web.Response:
+    """The API gateway's refusal: a dead token (``success: false``, AG8001, 401) or a rate (403, plain text).
+
+    **Decision**: the rate refusal carries ``Retry-After: 1`` (the window is a second); whether SmartAPI
+    sends the header is not known.
+    """
+    if kind is ErrorKind.RATE_LIMIT:
+        return web.Response(status=403, text=RATE_REFUSAL, content_type="text/plain", headers={"Retry-After": "1"})
+    return _json({"success": False, "message": message, "errorCode": "AG8001", "data": ""}, status)
+
+
+def kind_code(kind: ErrorKind) -> str:
+    """The backend code of a broker-neutral refusal with no code of its own."""
+    return _KIND_CODES.get(kind, "AB1007")
+
+
+def rejection_text(code: str, fallback: str) -> tuple[str, str]:
+    """SmartAPI's (errorcode, text) for a paper refusal code; unknown codes keep the paper's own text."""
+    return REJECTION_TEXTS.get(code, ("AB1007", fallback))
+
+
+def invalid(what: str, code: str = "AB1007") -> Refusal:
+    """A refused parameter, as SmartAPI words it (``Invalid symboltoken``...)."""
+    return Refusal(ErrorKind.INPUT, f"Invalid {what}", code=code)
+
+
+def field_number(fields: Mapping[str, Any], name: str, kind: type[N], *, required: bool = False) -> N | None:
+    """A number sent as text or JSON; a malformed or missing required one is ``Invalid <name>`` (AB1007)."""
+    return number_field(fields, name, kind, invalid(name), required=required)
+
+
+# -- paper state as SmartAPI rows --------------------------------------------------------------
 
 
 def angel_time(moment: _dt.datetime | None) -> str:
@@ -91,6 +200,16 @@ class AngelListing:
     def exchange_type(self, token: int) -> int:
         return EXCHANGE_TYPES[self.engine.rows[token].exchange]
 
+    def paper_token(self, fields: Mapping[str, Any], token_key: str = "symboltoken") -> int:
+        """The contract a request names by ``exchange`` + token (and, when sent, its ``tradingsymbol``)."""
+        paper = self.by_token.get((str(fields.get("exchange", "")), str(fields.get(token_key, ""))))
+        if paper is None:
+            raise invalid(token_key)
+        symbol = fields.get("tradingsymbol")
+        if symbol is not None and symbol != self.symbol[paper]:
+            raise Refusal(ErrorKind.INPUT, "tradingsymbol does not match symboltoken", code="AB1007")
+        return paper
+
     def identity(self, token: int) -> dict[str, str]:
         """The instrument fields most SmartAPI rows carry."""
         return {"tradingsymbol": self.symbol[token], "exchange": self.engine.rows[token].exchange,
@@ -123,8 +242,14 @@ def _instrument_type(row: UniverseRow) -> str:
 
 
 def angel_order(listing: AngelListing, order: PaperOrder, *, variety: str, unique_id: str) -> dict[str, Any]:
-    """One order of ``getOrderBook`` / ``details``: numbers partly as strings, as SmartAPI sends them."""
+    """One order of ``getOrderBook`` / ``details``: numbers partly as strings, as SmartAPI sends them.
+
+    A rejected order's ``text`` is SmartAPI's wording of the paper engine's refusal code.
+    """
     row = listing.row(order.token)
+    text = order.message if order.status == "CANCELLED" else ""
+    if order.status == "REJECTED":
+        text = rejection_text(order.rejection_code, order.message)[1]
     pending = 0 if order.status in ("COMPLETE", "CANCELLED", "REJECTED") else order.qty - order.filled_qty
     status = _STATUSES.get(order.status, order.status.lower())
     return {
@@ -137,8 +262,8 @@ def angel_order(listing: AngelListing, order: PaperOrder, *, variety: str, uniqu
         "strikeprice": row.strike if row.strike is not None else -1.0, "optiontype": row.option_type or "",
         "expirydate": _expiry(row.expiry), "lotsize": str(row.lot_size), "cancelsize": str(order.cancelled_qty),
         "averageprice": round(order.average_price, 2), "filledshares": str(order.filled_qty),
-        "unfilledshares": str(pending), "orderid": order.order_id, "text": order.message
-        if order.status in ("REJECTED", "CANCELLED") else "", "status": status, "orderstatus": status,
+        "unfilledshares": str(pending), "orderid": order.order_id, "text": text, "status": status,
+        "orderstatus": status,
         "updatetime": angel_time(order.updated_at), "exchtime": angel_time(order.placed_at),
         "exchorderupdatetime": angel_time(order.updated_at), "fillid": "", "filltime": "", "parentorderid": "",
         "ordertag": order.tag, "uniqueorderid": unique_id, "exchangeorderid": order.exchange_order_id,

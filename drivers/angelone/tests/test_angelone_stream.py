@@ -24,7 +24,7 @@ from tt_connect.instruments import Option
 from tt_connect.models import DepthLevel, Tick
 from tt_connect.timeutil import IST
 from tt_connect_angelone.config import AngelOneConfig
-from tt_connect_angelone.feed import AngelDecoder, AngelStreamSpec
+from tt_connect_angelone.stream import AngelDecoder, AngelStream
 
 NOW = _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
 
@@ -36,17 +36,17 @@ def _ticks(decoder: AngelDecoder, frame: bytes) -> list[Tick]:
 
 
 @pytest.fixture
-def spec() -> AngelStreamSpec:
-    return AngelStreamSpec(AngelOneConfig(api_key="smartkey", client_code="A123456", access_token="jwt-1"))
+def spec() -> AngelStream:
+    return AngelStream(AngelOneConfig(api_key="smartkey", client_code="A123456", access_token="jwt-1"))
 
 
-def test_ltp_packet_decodes_price_in_rupees_with_the_instrument(spec: AngelStreamSpec, ctx: FakeContext) -> None:
+def test_ltp_packet_decodes_price_in_rupees_with_the_instrument(spec: AngelStream, ctx: FakeContext) -> None:
     frame = ltp_frame(1, "3045", sequence=7, exchange_ms=1736137800123, ltp_paise=61240)
     (tick,) = _ticks(spec.decoder(ctx), frame)
     assert (tick.instrument, tick.mode, tick.last_price, tick.received_at) == (sbin(), StreamMode.LTP, 612.4, NOW)
 
 
-def test_quote_packet_carries_ohlc_volume_and_doubles_for_totals(spec: AngelStreamSpec, ctx: FakeContext) -> None:
+def test_quote_packet_carries_ohlc_volume_and_doubles_for_totals(spec: AngelStream, ctx: FakeContext) -> None:
     (tick,) = _ticks(spec.decoder(ctx), quote_frame(2, "43650", SAMPLE_QUOTE))
     assert tick.instrument == nifty_call() and tick.mode is StreamMode.QUOTE
     assert (tick.last_price, tick.last_quantity, tick.average_price, tick.volume) == (612.4, 12, 610.55, 3556150)
@@ -56,7 +56,7 @@ def test_quote_packet_carries_ohlc_volume_and_doubles_for_totals(spec: AngelStre
     assert tick.exchange_timestamp == _dt.datetime(2025, 1, 6, 10, 0, 0, 123000, tzinfo=IST)
 
 
-def test_snap_quote_packet_has_five_levels_each_side_and_open_interest(spec: AngelStreamSpec,
+def test_snap_quote_packet_has_five_levels_each_side_and_open_interest(spec: AngelStream,
                                                                        ctx: FakeContext) -> None:
     quote = {**SAMPLE_QUOTE, "oi": 4567800}
     (tick,) = _ticks(spec.decoder(ctx), snap_quote_frame(1, "3045", quote, SAMPLE_BIDS, SAMPLE_ASKS))
@@ -68,14 +68,14 @@ def test_snap_quote_packet_has_five_levels_each_side_and_open_interest(spec: Ang
     assert tick.close == 608.1
 
 
-def test_currency_prices_use_their_own_divisor(spec: AngelStreamSpec, ctx: FakeContext) -> None:
+def test_currency_prices_use_their_own_divisor(spec: AngelStream, ctx: FakeContext) -> None:
     usdinr = Option(exchange=Exchange.CDS, symbol="USDINR", expiry=_dt.date(2025, 1, 24), strike=83.25,
                     option_type=OptionType.CE)
     (tick,) = _ticks(spec.decoder(ctx), ltp_frame(13, "1189", sequence=1, exchange_ms=0, ltp_paise=2_500_000))
     assert tick.instrument == usdinr and tick.last_price == 0.25 and tick.exchange_timestamp is None
 
 
-def test_tokens_are_resolved_once_per_decoder_and_unknown_ones_skipped(spec: AngelStreamSpec,
+def test_tokens_are_resolved_once_per_decoder_and_unknown_ones_skipped(spec: AngelStream,
                                                                        ctx: FakeContext) -> None:
     decoder = spec.decoder(ctx)
     frame = ltp_frame(1, "3045", sequence=1, exchange_ms=1, ltp_paise=100)
@@ -87,7 +87,7 @@ def test_tokens_are_resolved_once_per_decoder_and_unknown_ones_skipped(spec: Ang
     assert decoder.decode(ltp_frame(9, "3045", sequence=1, exchange_ms=1, ltp_paise=100), NOW) == []
 
 
-def test_text_frames_pong_and_errors(spec: AngelStreamSpec, ctx: FakeContext) -> None:
+def test_text_frames_pong_and_errors(spec: AngelStream, ctx: FakeContext) -> None:
     decoder = spec.decoder(ctx)
     assert decoder.decode("pong", NOW) == [] and decoder.decode("not json at all", NOW) == []
     with pytest.raises(StreamingError, match="Invalid token list") as caught:
@@ -98,7 +98,7 @@ def test_text_frames_pong_and_errors(spec: AngelStreamSpec, ctx: FakeContext) ->
     assert decoder.decode(bytes([4]) + bytes(442), NOW) == []
 
 
-def test_subscribe_groups_tokens_by_exchange_type(spec: AngelStreamSpec) -> None:
+def test_subscribe_groups_tokens_by_exchange_type(spec: AngelStream) -> None:
     symbols = [BrokerSymbol(token="3045", symbol="SBIN-EQ", exchange="NSE", segment="NSE", lot_size=1,
                             tick_size=0.05),
                BrokerSymbol(token="43650", symbol="NIFTY30JAN2524000CE", exchange="NFO", segment="NFO",
@@ -119,7 +119,7 @@ def test_subscribe_groups_tokens_by_exchange_type(spec: AngelStreamSpec) -> None
                                      tick_size=0.01)], StreamMode.LTP)
 
 
-def test_handshake_needs_the_session_and_its_feed_token(spec: AngelStreamSpec) -> None:
+def test_handshake_needs_the_session_and_its_feed_token(spec: AngelStream) -> None:
     assert spec.url(None) == "wss://smartapisocket.angelone.in/smart-stream"
     assert (spec.ping(), spec.ping_interval, spec.max_instruments_per_connection, spec.max_connections) == (
         "ping", 10.0, 1000, 3)

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
-from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
+from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session
 from tt_connect.enums import StreamMode
 from tt_connect.errors import SessionExpiredError
 from tt_connect.models import OrderUpdate, Tick
@@ -25,7 +25,7 @@ from tt_connect.models import OrderUpdate, Tick
 from tt_connect_angelone.config import AngelOneConfig
 from tt_connect_angelone.parsing import angel_order_to_order
 
-__all__ = ["AngelOrderDecoder", "AngelOrderUpdateSpec"]
+__all__ = ["AngelOrderDecoder", "AngelOrderStream"]
 
 BROKER = "angelone"
 
@@ -49,8 +49,8 @@ class AngelOrderDecoder:
         return [OrderUpdate(order=angel_order_to_order(self._ctx, data), received_at=received_at, raw=message)]
 
 
-class AngelOrderUpdateSpec:
-    """The StreamSpec of the order-update socket (``AngelStreamSpec.order_updates``)."""
+class AngelOrderStream(BrokerStream):
+    """The order-update socket (``AngelStream.order_updates``): nothing to subscribe, JSON order rows."""
 
     max_instruments_per_connection = 0
     max_connections = 1

@@ -1,4 +1,4 @@
-"""The order-update socket: its own StreamSpec (headers, heartbeat) and the orderData decoder."""
+"""The order-update socket: its own BrokerStream (headers, heartbeat) and the orderData decoder."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from tt_connect.enums import OrderStatus, StreamMode
 from tt_connect.models import OrderUpdate
 from tt_connect.timeutil import IST
 from tt_connect_angelone.config import AngelOneConfig
-from tt_connect_angelone.feed import AngelStreamSpec
-from tt_connect_angelone.order_feed import AngelOrderDecoder
+from tt_connect_angelone.order_stream import AngelOrderDecoder
+from tt_connect_angelone.stream import AngelStream
 
 NOW = _dt.datetime(2025, 1, 6, 9, 21, tzinfo=IST)
 
@@ -24,7 +24,7 @@ def _config() -> AngelOneConfig:
 
 
 def test_the_market_spec_points_order_updates_at_their_own_socket() -> None:
-    spec = AngelStreamSpec(_config())
+    spec = AngelStream(_config())
     orders = spec.order_updates
     assert spec.carries_order_updates is False and orders.carries_order_updates is True
     session = Session(broker="angelone", user_id="A123456", access_token="jwt-1", created_at=NOW,

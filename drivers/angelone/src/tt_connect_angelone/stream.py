@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
-from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
+from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session
 from tt_connect.enums import StreamMode
 from tt_connect.errors import InstrumentError, SessionExpiredError, StreamingError
 from tt_connect.instruments import AnyInstrument
@@ -34,9 +34,9 @@ from tt_connect.timeutil import IST
 
 from tt_connect_angelone.config import AngelOneConfig
 from tt_connect_angelone.mapping import EXCHANGE_TYPES, SEGMENT_OF_EXCHANGE_TYPE
-from tt_connect_angelone.order_feed import AngelOrderUpdateSpec
+from tt_connect_angelone.order_stream import AngelOrderStream
 
-__all__ = ["DIVISORS", "LTP_PACKET", "QUOTE_PACKET", "SNAP_QUOTE_PACKET", "AngelDecoder", "AngelStreamSpec",
+__all__ = ["DIVISORS", "LTP_PACKET", "QUOTE_PACKET", "SNAP_QUOTE_PACKET", "AngelDecoder", "AngelStream",
            "subscription_mode"]
 
 BROKER = "angelone"
@@ -165,20 +165,18 @@ class AngelDecoder:
         return []
 
 
-class AngelStreamSpec:
-    """The AngelOne :class:`~tt_connect.driver_api.StreamSpec` (SmartWebSocketV2)."""
+class AngelStream(BrokerStream):
+    """SmartWebSocketV2, the market feed; order updates come on a socket of their own (``order_updates``)."""
 
     max_instruments_per_connection = 1000
     max_connections = 3
     stale_after = 20.0
     """The SDKs reconnect after ~20 s without any message (reference 2.13.2)."""
     ping_interval: float | None = 10.0
-    carries_order_updates = False
-    """Order updates come on a socket of their own: see :attr:`order_updates`."""
 
     def __init__(self, config: AngelOneConfig) -> None:
         self._config = config
-        self.order_updates = AngelOrderUpdateSpec(config)
+        self.order_updates = AngelOrderStream(config)
 
     def url(self, session: Session | None) -> str:
         return self._config.ws_url
