@@ -98,4 +98,5 @@ def build(session: nox.Session) -> None:
     out.mkdir(exist_ok=True)
     for path in distributions():
         session.run("python", "-m", "build", "--outdir", str(out), str(path))
-    session.log(f"wheelhouse: {out} (pip install --no-index --find-links {out} ... needs the dependencies too)")
+    session.log(f"wheelhouse: {out}; install the wheels by file name (README, Install), or collect their "
+                "dependencies too with pip wheel for an offline machine")
