@@ -247,7 +247,7 @@ async def test_a_closed_client_says_to_create_a_new_one() -> None:
 
 def test_unknown_broker_and_bad_config_are_configuration_errors() -> None:
     with pytest.raises(UnknownBrokerError, match="tt-connect-nosuchbroker"):
-        AsyncTTConnect("nosuchbroker")
+        AsyncTTConnect("nosuchbroker")  # a name no driver in this repository takes
     with pytest.raises(ConfigurationError, match="sede"):
         AsyncTTConnect("paper", {"sede": 1})
     with pytest.raises(ConfigurationError, match="seed"):

@@ -9,6 +9,7 @@ fails when the doc and the Structs disagree; ``python tests/core/config_doc.py``
 
 from __future__ import annotations
 
+import enum
 import inspect
 import re
 import sys
@@ -24,8 +25,19 @@ _BLOCK = re.compile(r"(<!-- config-table: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<
 
 
 def attribute_docs(cls: type) -> dict[str, str]:
-    """Field name -> its description, from the numpydoc ``Attributes`` section of ``cls``."""
-    doc = inspect.getdoc(cls) or ""
+    """Field name -> its description, from the numpydoc ``Attributes`` sections of ``cls`` and its bases.
+
+    A subclass that only changes defaults (``ShoonyaConfig(NorenConfig)``) inherits the descriptions.
+    """
+    found: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        found.update(_own_attribute_docs(klass))
+    return found
+
+
+def _own_attribute_docs(cls: type) -> dict[str, str]:
+    doc = cls.__dict__.get("__doc__") or ""
+    doc = inspect.cleandoc(doc)
     lines = doc.splitlines()
     try:
         start = next(i for i, line in enumerate(lines) if line.strip() == "Attributes") + 2
@@ -60,6 +72,8 @@ def _default(field: msgspec.structs.FieldInfo) -> str:
     if field.required:
         return "required"
     value = field.default
+    if isinstance(value, enum.Enum):
+        value = value.value
     if value is None:
         return "unset"
     if isinstance(value, bool):
@@ -71,7 +85,7 @@ def _default(field: msgspec.structs.FieldInfo) -> str:
 
 def render(cls: type[msgspec.Struct]) -> str:
     """The markdown table of one config Struct."""
-    from tt_connect.config import _MUST_BE_REFERENCED
+    from tt_connect.config import must_be_referenced
 
     described = attribute_docs(cls)
     hints = typing.get_type_hints(cls)
@@ -82,7 +96,7 @@ def render(cls: type[msgspec.Struct]) -> str:
             raise AssertionError(f"{cls.__qualname__}.{field.name} has no description in the Attributes section of "
                                  "its docstring: document it there, the table is generated from it")
         secret = " **Secret**: in a file, `{ env = \"...\" }` or `{ keyring = \"...\" }`." \
-            if _MUST_BE_REFERENCED.search(field.name) and hints[field.name] in (str, str | None) else ""
+            if must_be_referenced(field.name) and hints[field.name] in (str, str | None) else ""
         text = description.replace("``", "`").replace("|", "\\|")  # reST literals as markdown code
         rows.append(f"| `{field.name}` | {_type(hints[field.name])} | {_default(field)} | {text}{secret} |")
     return "\n".join(rows) + "\n"

@@ -64,6 +64,16 @@ def brokers() -> Iterator[tuple[dict[str, dict[str, Any]], dict[str, str]]]:
             angelone.update(pin="$ANGEL_PIN", totp_secret="$ANGEL_TOTP_SECRET")
             sections["angelone"] = angelone
             env.update(ANGEL_PIN=angel.pin, ANGEL_TOTP_SECRET=angel.totp_secret)
+        try:
+            from tt_connect_upstox.emulator import UpstoxEmulator
+        except ImportError:
+            pass
+        else:
+            upstox = running.enter_context(UpstoxEmulator(tick_interval=0.1))
+            section = {k: v for k, v in upstox.driver_config().items() if k not in ("access_token", "api_secret")}
+            section.update(access_token="$UPSTOX_ACCESS_TOKEN", api_secret="$UPSTOX_API_SECRET")
+            sections["upstox"] = section
+            env.update(UPSTOX_ACCESS_TOKEN=upstox.access_token, UPSTOX_API_SECRET=upstox.api_secret)
         yield sections, env
 
 
@@ -75,7 +85,7 @@ def _run(config: Path, env: dict[str, str]) -> dict[str, Any]:
     return summary
 
 
-@pytest.mark.parametrize("broker", ["paper", "zerodha", "angelone"])
+@pytest.mark.parametrize("broker", ["paper", "zerodha", "angelone", "upstox"])
 def test_the_same_strategy_trades_and_ends_flat_on_each_broker(
         broker: str, brokers: tuple[dict[str, dict[str, Any]], dict[str, str]], tmp_path: Path) -> None:
     sections, env = brokers
@@ -94,5 +104,5 @@ def test_the_same_strategy_trades_and_ends_flat_on_each_broker(
 def test_the_script_never_names_a_broker() -> None:
     source = SCRIPT.read_text()
     code = source.split('"""', 2)[2]  # past the module docstring
-    for name in ("paper", "zerodha", "angelone", "kite", "smartapi"):
+    for name in ("paper", "zerodha", "angelone", "kite", "smartapi", "upstox"):
         assert name not in code.lower(), f"the strategy mentions {name!r}"

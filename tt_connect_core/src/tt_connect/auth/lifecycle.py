@@ -101,6 +101,10 @@ class AuthManager:
         """Return the headers that carry ``session``."""
         return self._spec.session_headers(session)
 
+    def prepared(self, request: HttpRequest, session: Session) -> HttpRequest:
+        """Return ``request`` carrying ``session`` where the driver puts it besides the headers (a body key)."""
+        return self._spec.session_request(session, request)
+
     async def session(self) -> Session:
         """Return a usable session: the current one, the stored one, or a new login."""
         if self._usable(self._session):
@@ -334,7 +338,7 @@ class AuthManager:
             request = self._spec.logout(session)
             if request is not None:
                 with contextlib.suppress(TTConnectError):
-                    await self._send(_with_headers(request, self.headers(session)))
+                    await self._send(_with_headers(self.prepared(request, session), self.headers(session)))
         self._session = None
         await asyncio.to_thread(self._store.delete, self.broker, self._account)
         self._emit("logout")

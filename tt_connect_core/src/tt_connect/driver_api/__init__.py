@@ -15,11 +15,13 @@ connection, retry, rate limit, reconnect and validation. One module per hook are
 - :mod:`~tt_connect.driver_api.capabilities`: the capability matrix;
 - :mod:`~tt_connect.driver_api.limits`: rate classes;
 - :mod:`~tt_connect.driver_api.api`: ``BrokerApi``, the REST translator;
-- :mod:`~tt_connect.driver_api.streaming`: ``BrokerStream`` and frame decoders.
+- :mod:`~tt_connect.driver_api.streaming`: ``BrokerStream`` and frame decoders;
+- :mod:`~tt_connect.driver_api.fields`: lenient readers of payload fields (numbers as text, times).
 
 Bump :data:`DRIVER_API_VERSION` on any incompatible change.
 """
 
+from tt_connect.driver_api import fields
 from tt_connect.driver_api.api import BrokerApi
 from tt_connect.driver_api.auth import (
     AuthKind,
@@ -92,6 +94,7 @@ __all__ = [
     "Transport",
     "WsClosed",
     "WsConnection",
+    "fields",
     "parse_rows",
     "reply_list",
     "reply_object",

@@ -120,6 +120,14 @@ class BrokerAuth(abc.ABC):
     def session_headers(self, session: Session) -> Mapping[str, str]:
         """Return the headers that carry the session on every authenticated request."""
 
+    def session_request(self, session: Session, request: HttpRequest) -> HttpRequest:
+        """Return ``request`` as it travels with ``session`` (called before every authenticated send).
+
+        Default: unchanged, the session rides in :meth:`session_headers`. A broker that carries the
+        session inside the body (Noren's ``jData=...&jKey=<key>``) returns a copy that carries it.
+        """
+        return request
+
     def refresh(self, session: Session, now: _dt.datetime) -> LoginFlow | None:
         """Return a flow renewing ``session`` with its refresh token, or None when the broker has none.
 

@@ -46,7 +46,11 @@ class ResponseCase:
 
 
 def sent_fields(call: Call[Any]) -> dict[str, Any]:
-    """Return every field a request carries (JSON values keep their types), URL query included."""
+    """Return every field a request carries (JSON values keep their types), URL query included.
+
+    A raw body is read as a form; a form field whose value is a JSON object (Noren's ``jData=...``)
+    contributes that object's fields too.
+    """
     request = call.request
     found: dict[str, Any] = {}
     if isinstance(request.json, Mapping):
@@ -54,10 +58,25 @@ def sent_fields(call: Call[Any]) -> dict[str, Any]:
     for source in (request.params or {}, dict(request.form or ())):
         found.update({str(k): v for k, v in source.items()})
     if request.body is not None:
-        found.update(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        for key, value in parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True):
+            found[key] = value
+            found.update(_json_object(value))  # a form field holding a JSON object (Noren's jData=)
     for key, value in parse_qsl(urlsplit(request.url).query, keep_blank_values=True):
         found.setdefault(key, value)
     return found
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """The fields of a form value that is a JSON object (typed), or nothing."""
+    if not text.startswith("{"):
+        return {}
+    import msgspec
+
+    try:
+        decoded = msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return {}
+    return {str(k): v for k, v in decoded.items()} if isinstance(decoded, dict) else {}
 
 
 def first_call(result: Call[Any] | Sequence[Call[Any]]) -> Call[Any]:

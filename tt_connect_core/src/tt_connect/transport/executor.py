@@ -124,6 +124,9 @@ class RestExecutor:
     def _headers(self, session: Session | None) -> dict[str, str] | None:
         return None if session is None or self._auth is None else dict(self._auth.headers(session))
 
+    def _prepared(self, request: HttpRequest, session: Session | None) -> HttpRequest:
+        return request if session is None or self._auth is None else self._auth.prepared(request, session)
+
     def _read(self, call: Call[T], response: HttpResponse) -> T:
         """Unwrap and parse; every failure becomes a TTConnectError subclass."""
         try:
@@ -162,14 +165,14 @@ class RestExecutor:
         """One send with at most one re-login and replay."""
         request = call.request
         session = await self._session() if request.authenticated else None
-        response = await self._sender.send(request, self._headers(session))
+        response = await self._sender.send(self._prepared(request, session), self._headers(session))
         try:
             return self._read(call, response)
         except _SessionDead as dead:
             if self._auth is None or not request.authenticated:
                 raise dead.error from None
             session = await self._auth.renew(session)
-            response = await self._sender.send(request, self._headers(session))
+            response = await self._sender.send(self._prepared(request, session), self._headers(session))
             try:
                 return self._read(call, response)
             except _SessionDead as again:

@@ -1,0 +1,3 @@
+from tt_connect_noren.emulator.app import main
+
+main()
