@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 _REDIRECTED = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
-               "TT_CONNECT_CONFIG_DIR", "TT_CONNECT_CACHE_DIR", "TT_CONNECT_DATA_DIR")
+               "TT_CONNECT_CONFIG_DIR", "TT_CONNECT_CACHE_DIR", "TT_CONNECT_DATA_DIR", "RUSTUP_HOME")
 _STATE = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
 
 
@@ -31,7 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     targets = {"HOME": base / "home", "XDG_CONFIG_HOME": base / "xdg-config", "XDG_CACHE_HOME": base / "xdg-cache",
                "XDG_DATA_HOME": base / "xdg-data", "XDG_STATE_HOME": base / "xdg-state",
                "TT_CONNECT_CONFIG_DIR": base / "config", "TT_CONNECT_CACHE_DIR": base / "cache",
-               "TT_CONNECT_DATA_DIR": base / "data"}
+               "TT_CONNECT_DATA_DIR": base / "data",
+               # pip runs `rustc --version` for its user agent; a rustup proxy then writes ~/.rustup
+               "RUSTUP_HOME": base / "rustup"}
     saved = {name: os.environ.get(name) for name in _REDIRECTED}
     for name, path in targets.items():
         path.mkdir()

@@ -59,7 +59,7 @@ def _pip_install(python: Path, wheelhouse: Path, *args: str, cwd: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-index", "--find-links",
          str(wheelhouse), "--quiet", "--no-compile", *args],
-        env=offline_pip_env(wheelhouse.parent), capture_output=True, text=True, cwd=cwd)
+        env=offline_pip_env(), capture_output=True, text=True, cwd=cwd)
     assert done.returncode == 0, done.stderr[-3000:]
 
 

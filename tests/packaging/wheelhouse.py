@@ -25,15 +25,11 @@ from packaging.requirements import Requirement
 _NOT_IN_A_WHEEL = {"INSTALLER", "REQUESTED", "RECORD", "direct_url.json"}
 
 
-def offline_pip_env(scratch: Path) -> dict[str, str]:
-    """The environment for a pip that sees no index, no configured find-links and no cache.
-
-    pip runs ``rustc --version`` for its user agent; where rustc is a rustup proxy, that writes
-    ``~/.rustup``, so rustup gets a home of its own in ``scratch``.
-    """
+def offline_pip_env() -> dict[str, str]:
+    """The environment for a pip that sees no index, no configured find-links and no cache."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "PYTHONPATH"}
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1", PIP_NO_CACHE_DIR="1",
-               PIP_DISABLE_PIP_VERSION_CHECK="1", RUSTUP_HOME=str(scratch / "rustup"))
+               PIP_DISABLE_PIP_VERSION_CHECK="1")
     return env
 
 
@@ -57,7 +53,7 @@ def build_wheels(paths: Iterable[Path], wheelhouse: Path) -> list[Path]:
         before = set(wheelhouse.glob("*.whl"))
         subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--quiet",
                         "--wheel-dir", str(wheelhouse), *map(str, others)],
-                       check=True, env=offline_pip_env(wheelhouse.parent), capture_output=True, text=True)
+                       check=True, env=offline_pip_env(), capture_output=True, text=True)
         built += sorted(set(wheelhouse.glob("*.whl")) - before)
     return built
 
