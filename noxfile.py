@@ -1,8 +1,9 @@
 """Developer sessions: tests, lint, typecheck, conformance, bench, demo, build.
 
-Every session installs the core and every driver under ``drivers/`` in
-editable mode, so a new driver directory is picked up without editing this file;
-``build`` finds the distributions the same way (core, ``drivers/*``, ``contrib/*``).
+Every session installs the core, every driver under ``drivers/`` and every add-on
+under ``contrib/`` in editable mode, so a new directory is picked up without
+editing this file; ``build`` finds the distributions the same way. The tests of
+``contrib/redis`` start a real ``redis-server`` (found on PATH; ``.ci/run`` installs it).
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ CORE = "./tt_connect_core"
 TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.23", "pytest-timeout>=2.3", "hatchling>=1.26"]
 
 
-def drivers() -> list[str]:
-    """Every driver distribution in the repository (the example driver too), as editable install arguments."""
-    found = sorted(p.parent for pattern in ("drivers/*/pyproject.toml", "examples/*/pyproject.toml")
-                   for p in ROOT.glob(pattern))
+def packages(*patterns: str) -> list[str]:
+    """Every distribution matching ``patterns`` (drivers, examples, contrib), as editable install arguments."""
+    found = sorted(p.parent for pattern in patterns for p in ROOT.glob(f"{pattern}/pyproject.toml"))
     args: list[str] = []
     for path in found:
         args += ["-e", f"./{path.relative_to(ROOT)}[test]"]
@@ -40,7 +40,7 @@ def distributions() -> list[Path]:
 
 
 def install_all(session: nox.Session, *extra: str) -> None:
-    session.install("-e", CORE, *drivers(), *extra)
+    session.install("-e", CORE, *packages("drivers/*", "examples/*", "contrib/*"), *extra)
 
 
 @nox.session
@@ -66,13 +66,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the core, then over every driver's package (against the core's sources)."""
+    """mypy --strict over the core, then over every driver's and add-on's package (against the core's sources)."""
     install_all(session, "mypy>=1.10", *TEST_DEPS)
     session.run("mypy", "--strict", "tt_connect_core/src/tt_connect")
-    packages = sorted(str(p.relative_to(ROOT)) for pattern in ("drivers/*/src/tt_connect_*",
-                                                               "examples/*/src/tt_connect_*")
-                      for p in ROOT.glob(pattern))
-    session.run("mypy", "--strict", *packages, env={"MYPYPATH": "tt_connect_core/src"})
+    found = sorted(str(p.relative_to(ROOT)) for pattern in ("drivers/*/src/tt_connect_*",
+                                                             "examples/*/src/tt_connect_*",
+                                                             "contrib/*/src/tt_connect_*")
+                   for p in ROOT.glob(pattern))
+    session.run("mypy", "--strict", *found, env={"MYPYPATH": "tt_connect_core/src"})
 
 
 @nox.session

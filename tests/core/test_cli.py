@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from tt_connect import cli
 from tt_connect.cli import main, render_table
+
+from tests.entry_points import FakeEntryPoint
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -155,3 +159,28 @@ def test_the_download_bar_ends_each_line_once(calls: list[tuple[int, int | None]
     text = screen.getvalue()
     assert text.count("\n") == lines
     assert text.count("[" + "#" * 30 + "]") == full_bars
+
+
+def test_add_on_commands_come_from_the_cli_entry_point_group(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    seen: list[str] = []
+
+    def register(sub: Any, common: Any) -> None:
+        hello = sub.add_parser("hello", parents=[common], help="say hello")
+        hello.add_argument("--name", default="world")
+        hello.set_defaults(run_sync=lambda args: seen.append(args.name))
+
+    def broken(sub: Any, common: Any) -> None:
+        raise RuntimeError("missing dependency")
+
+    def shadowing(sub: Any, common: Any) -> None:
+        raise AssertionError("a built-in name is never handed to an add-on")
+
+    points = [FakeEntryPoint("hello", register), FakeEntryPoint("oops", broken), FakeEntryPoint("demo", shadowing)]
+    monkeypatch.setattr(importlib.metadata, "entry_points",
+                        lambda group: points if group == cli.CLI_ENTRY_POINTS else [])
+    assert cli.main(["hello", "--name", "hub"]) == 0
+    assert seen == ["hub"]
+    assert "'oops'" in capsys.readouterr().err, "the broken add-on is named, and the others still work"

@@ -111,7 +111,7 @@ def test_a_missing_first_party_driver_is_installed_from_a_checkout_or_a_wheelhou
     assert ("did you mean 'faraway'" in text) == (name == "farawya")
 
 
-def test_the_first_party_drivers_are_read_from_the_core_extras() -> None:
+def test_the_shipped_drivers_are_known_installed_or_not() -> None:
     from tt_connect.drivers import _first_party_drivers
 
     shipped = _first_party_drivers()

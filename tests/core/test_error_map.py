@@ -45,3 +45,15 @@ def test_classification_order(patterns_first: bool, given: BrokerFailure, expect
     errors = ErrorMap(codes=CODES, patterns=PATTERNS, http_status={410: OrderNotFoundError},
                       session_dead=lambda f: f.code == "DEAD", patterns_first=patterns_first)
     assert errors.classify(given) is expected
+
+
+@pytest.mark.parametrize("patterns_first", [False, True])
+def test_a_pattern_that_refines_the_codes_class_wins_in_either_order(patterns_first: bool) -> None:
+    from tt_connect.errors import IpNotWhitelistedError, PermissionDeniedError
+
+    errors = ErrorMap(codes={"E403": PermissionDeniedError, "E400": InputError},
+                      patterns=((r"static ip", IpNotWhitelistedError),), patterns_first=patterns_first)
+    assert errors.classify(failure("Static IP not whitelisted", "E403", 403)) is IpNotWhitelistedError
+    assert errors.classify(failure("not permitted", "E403", 403)) is PermissionDeniedError
+    unrelated = errors.classify(failure("static ip field is malformed", "E400"))
+    assert unrelated is (IpNotWhitelistedError if patterns_first else InputError), "no refinement: the order rules"

@@ -48,3 +48,11 @@ def test_the_core_has_an_extra_per_driver_name(dist: Distribution) -> None:
         wanted = [Requirement(r) for r in CORE.extras[name]]
         assert [r.name for r in wanted] == [dist.name]
         assert Version(dist.version) in wanted[0].specifier
+
+
+def test_the_core_knows_every_driver_this_repository_ships() -> None:
+    """UnknownBrokerError names the distribution of a shipped driver that is not installed, from this table."""
+    from tt_connect.drivers import _SHIPPED_DRIVERS
+
+    assert {name: d.name for d in DRIVERS for name in d.drivers} == _SHIPPED_DRIVERS, (
+        "tt_connect_core/src/tt_connect/drivers.py: _SHIPPED_DRIVERS must list every drivers/* entry point")

@@ -78,3 +78,28 @@ def test_order_update_messages_parse_in_either_key_casing(ctx: FakeContext) -> N
                                                                                   ProductType.MIS)
         assert (order.status, order.trigger_price, order.tag) == (OrderStatus.TRIGGER_PENDING, 2890.5, "ttc1")
     assert DhanOrderDecoder(ctx).decode('{"Type": "heartbeat"}', now) == []
+
+
+async def test_orders_from_an_unregistered_ip_are_refused_until_it_is_registered() -> None:
+    from tt_connect.errors import IpNotWhitelistedError
+
+    with DhanEmulator(tick_interval=0.05, enforce_rate_limits=False, loopback_whitelisted=False) as emulator:
+        async with AsyncTTConnect("dhan", emulator.driver_config(), instruments_db=":memory:",
+                                  session_store="memory") as broker:
+            reliance = Equity(**RELIANCE)
+            with pytest.raises(IpNotWhitelistedError):
+                await broker.place_order(instrument=reliance, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                         order_type=OrderType.MARKET)
+            assert (await broker.static_ip()).primary == ""
+            registered = await broker.set_static_ip("127.0.0.1")
+            assert (registered.primary, registered.secondary) == ("127.0.0.1", "")
+            assert await broker.place_order(instrument=reliance, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                            order_type=OrderType.MARKET)
+            changed = await broker.set_static_ip("127.0.0.1", "203.0.113.8")
+            assert (changed.primary, changed.secondary) == ("127.0.0.1", "203.0.113.8")
+            assert changed.raw["modifyDateSecondary"], "Dhan's change dates stay in raw"
+            moved = await broker.set_static_ip("203.0.113.7", "203.0.113.8")
+            assert moved.primary == "203.0.113.7", "a registered IP is changed with modifyIP"
+            with pytest.raises(IpNotWhitelistedError):
+                await broker.place_order(instrument=reliance, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                         order_type=OrderType.MARKET)

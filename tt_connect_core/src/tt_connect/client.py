@@ -82,7 +82,11 @@ class AsyncTTConnect(OptionTools, DeskTools, ComplianceTools):
         Called as ``(bytes_done, bytes_total_or_None)`` while the instrument master downloads.
     **options
         :class:`~tt_connect.config.ClientOptions`: ``session_store``, ``instruments_db``,
-        ``allow_stale_instruments``, ``timeout``, ``log_format``...
+        ``allow_stale_instruments``, ``timeout``, ``log_format``, ``feed``, ``account_store``...
+        Three may also be objects shared by several clients or processes (docs/scaling.md):
+        ``session_store`` (a :class:`~tt_connect.auth.SessionStore`), ``login_lock`` (a
+        :class:`~tt_connect.auth.LoginLock`) and ``window_store`` (a
+        :class:`~tt_connect.transport.WindowStore` for the rate-limit windows).
 
     Examples
     --------
@@ -102,9 +106,12 @@ class AsyncTTConnect(OptionTools, DeskTools, ComplianceTools):
         on_download_progress: Callable[[int, int | None], None] | None = None,
         **options: Any,
     ) -> None:
+        shared: dict[str, Any] = {name: options.pop(name) for name in ("login_lock", "window_store") if name in options}
+        if not isinstance(options.get("session_store", ""), str):
+            shared["session_store"] = options.pop("session_store")
         parsed = parse_client_options(options)
         self._rt = Runtime(broker, config, parsed, extensions=extensions, on_login_required=on_login_required,
-                           transport=transport, clock=clock, on_download_progress=on_download_progress)
+                           transport=transport, clock=clock, on_download_progress=on_download_progress, **shared)
         self._trading = Trading(self._rt)
         self._market = MarketData(self._rt)
         if parsed.log_format is not None:
@@ -383,6 +390,10 @@ class AsyncTTConnect(OptionTools, DeskTools, ComplianceTools):
     def tick_size(self, instrument: InstrumentArg) -> float:
         """Return the tick size: prices must be a multiple of it."""
         return self._rt.catalogue().tick_size(instrument_value(instrument, "instrument", InvalidOrderError))
+
+    def freeze_quantity(self, instrument: InstrumentArg) -> int | None:
+        """Return the most units one order may carry (the broker's master, else the exchange's table)."""
+        return self._rt.catalogue().freeze_quantity(instrument_value(instrument, "instrument", InvalidOrderError))
 
     # -- streaming -------------------------------------------------------------------------
 

@@ -92,6 +92,15 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
         the broker's whitelisted static IP).
     proxy
         An HTTP proxy URL for all broker traffic (one whose address the broker whitelisted).
+    feed
+        URL of a feed bus (``redis://host:6379/0`` with tt-connect-redis): ``subscribe`` is served
+        from a hub's streams instead of this client's own broker sockets (docs/scaling.md).
+    feed_group
+        This application's name on the bus: each order update reaches each group once, and the
+        processes of one group share them. None: a group of this process alone.
+    account_store
+        URL of a store every process of the account shares: the session (one login for all), the
+        login lock and the rate-limit windows (docs/scaling.md).
     """
 
     session_store: Literal["auto", "keyring", "file", "memory"] = "auto"
@@ -111,6 +120,9 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     journal: str = "auto"
     source_address: str | None = None
     proxy: str | None = None
+    feed: str | None = None
+    feed_group: str | None = None
+    account_store: str | None = None
 
 
 def _describe_validation_error(exc: msgspec.ValidationError, where: str, fields: tuple[str, ...]) -> str:

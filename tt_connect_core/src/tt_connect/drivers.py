@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -102,23 +101,22 @@ def _resolve_plugin(name: str) -> object:
     raise _unknown_broker(name)
 
 
-# An extra of the core naming a driver: 'tt-connect-zerodha>=1.0.0; extra == "zerodha"'.
-_DRIVER_EXTRA = re.compile(r"""^\s*(tt[-_.]connect[-_.][A-Za-z0-9._-]+)[^;]*;\s*extra\s*==\s*["']([^"']+)["']""",
-                           re.IGNORECASE)
+_SHIPPED_DRIVERS: dict[str, str] = {
+    "angelone": "tt-connect-angelone",
+    "dhan": "tt-connect-dhan",
+    "flattrade": "tt-connect-noren",
+    "noren": "tt-connect-noren",
+    "shoonya": "tt-connect-noren",
+    "upstox": "tt-connect-upstox",
+    "zerodha": "tt-connect-zerodha",
+}
+"""Driver name -> distribution, for every driver this repository ships in ``drivers/`` (each is also an
+extra of the core); ``tests/packaging`` keeps the table equal to the drivers' entry points."""
 
 
 def _first_party_drivers() -> dict[str, str]:
-    """Driver name -> distribution for the drivers this project ships, read from the core's extras."""
-    try:
-        requirements = metadata.requires("tt-connect") or []
-    except metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
-        return {}
-    found: dict[str, str] = {}
-    for line in requirements:
-        match = _DRIVER_EXTRA.match(line)
-        if match:
-            found[match.group(2).lower()] = re.sub(r"[-_.]+", "-", match.group(1).lower())
-    return found
+    """Driver name -> distribution for the drivers this project ships, installed or not."""
+    return dict(_SHIPPED_DRIVERS)
 
 
 def _unknown_broker(name: str) -> UnknownBrokerError:

@@ -37,10 +37,13 @@ from tt_connect.request_builder.capabilities import require
 from tt_connect.timeutil import Clock, SystemClock
 
 if TYPE_CHECKING:
-    from tt_connect.auth import AuthManager
+    from tt_connect.auth import AuthManager, LoginLock, SessionStore
+    from tt_connect.driver_api import RateLimits
     from tt_connect.instruments_db import BrokerInstruments, InstrumentMaster
-    from tt_connect.streaming import OrderUpdateHandler, StreamEngine
+    from tt_connect.sharing import AccountStore
+    from tt_connect.streaming import OrderUpdateHandler, SocketFeed, StreamEngine
     from tt_connect.transport import RestExecutor
+    from tt_connect.transport.rate_limit import WindowStore
 
 __all__ = ["Runtime"]
 
@@ -91,6 +94,14 @@ class _Context:
         return self._registry.gtt(gtt_id)
 
 
+def _shared_object(value: T | None, option: str, methods: tuple[str, ...], kind: str) -> T | None:
+    """Check an object given for a shared store has the protocol's methods (a clear error, not a crash later)."""
+    if value is not None and not all(callable(getattr(value, m, None)) for m in methods):
+        raise ConfigurationError(f"{option} must be {kind} (an object with {', '.join(methods)}), "
+                                 f"got {type(value).__name__}")
+    return value
+
+
 class Runtime:
     """Everything one client owns; :class:`~tt_connect.client.AsyncTTConnect` is its facade."""
 
@@ -105,6 +116,9 @@ class Runtime:
         transport: Transport | None = None,
         clock: Clock | None = None,
         on_download_progress: Callable[[int, int | None], None] | None = None,
+        session_store: SessionStore | None = None,
+        login_lock: LoginLock | None = None,
+        window_store: WindowStore | None = None,
     ) -> None:
         driver = load_driver(broker)
         self.name = driver.description.name
@@ -116,6 +130,11 @@ class Runtime:
         self._on_login_required = on_login_required
         self._on_download_progress = on_download_progress
         self._user_transport = transport
+        self._session_store = _shared_object(session_store, "session_store", ("load", "save", "delete"),
+                                             "a SessionStore")
+        self._login_lock = _shared_object(login_lock, "login_lock", ("hold",), "a LoginLock")
+        self._window_store = _shared_object(window_store, "window_store", ("reserve",), "a WindowStore")
+        self._account_store: AccountStore | None = None
         hook = self.pm.hook
         self.capabilities: Capabilities = self._required(hook.ttc_capabilities(), "capabilities")
         self.api: BrokerApi = self._required(hook.ttc_api(config=self.config), "api")
@@ -128,6 +147,7 @@ class Runtime:
                                     check_contract=lambda request: self.catalogue().check_order(request),
                                     validate=lambda request: hook.ttc_validate_order(broker=self.name,
                                                                                      request=request),
+                                    freeze_of=lambda instrument: self.catalogue().freeze_quantity(instrument),
                                     algo_id_field=self.api.algo_id_field, default_algo_id=options.algo_id)
         from tt_connect.compliance import OrderJournal, OrderRateLimiter
 
@@ -196,17 +216,25 @@ class Runtime:
             transport = AiohttpTransport(source_address=self.options.source_address, proxy=self.options.proxy)
         self.transport = transport
         options = self.options
+        shared = self._shared_account()
+        limits = hook.ttc_rate_limits(config=self.config)
+        windows = self._window_store or (shared.windows if shared is not None else None)
         sender = Sender(broker=self.name, transport=transport, timeout=options.timeout,
-                        limiter=RateLimiter(hook.ttc_rate_limits(config=self.config), clock=self.clock))
+                        limiter=RateLimiter(limits, clock=self.clock, store=windows, scope=self._limit_scope(limits)))
+        if windows is not None:  # SEBI's per-exchange rate counts the client's orders from every process
+            self.order_rate.share(windows, f"{self.name}:{self._account_digest()}")
         auth_spec = hook.ttc_auth(config=self.config)
         if auth_spec is not None:
             from tt_connect.auth import AuthManager, select_store
 
+            store = self._session_store or (shared.sessions if shared is not None else
+                                            select_store(options.session_store, options.session_path))
             self.auth = AuthManager(
-                broker=self.name, spec=auth_spec, store=select_store(options.session_store, options.session_path),
-                account=self._account_key(), send=sender.send, clock=self.clock,
-                on_login_required=self._on_login_required, interactive_redirect=self._redirect_catcher(auth_spec),
-                on_event=self._session_event, error_map=self.error_map)
+                broker=self.name, spec=auth_spec, store=store, account=self.account_key(), send=sender.send,
+                clock=self.clock, on_login_required=self._on_login_required,
+                interactive_redirect=self._redirect_catcher(auth_spec), on_event=self._session_event,
+                error_map=self.error_map,
+                login_lock=self._login_lock or (shared.login_lock if shared is not None else None))
         self.executor = RestExecutor(
             sender=sender, api=self.api, error_map=self.error_map, auth=self.auth,
             retry=RetryPolicy(attempts=options.retry_attempts, base_delay=options.retry_base_delay,
@@ -236,12 +264,31 @@ class Runtime:
 
         return make_redirect_catcher(redirect_url)
 
-    def _account_key(self) -> str:
+    def account_key(self) -> str:
         """A stable, non-secret name for the credentials, so two accounts never share a session."""
-        value = self.config.account()
-        if not value:
+        if not self.config.account():
             return "default"
-        return f"{self.config.account_field}:{hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        return f"{self.config.account_field}:{self._account_digest()}"
+
+    def _account_digest(self, value: str | None = None) -> str:
+        """A non-secret digest of the account (or of ``value``): keys of shared stores are named by it."""
+        text = self.config.account() if value is None else value
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def _shared_account(self) -> AccountStore | None:
+        """The ``account_store`` every process of the account shares, opened once."""
+        if self._account_store is None and self.options.account_store:
+            from tt_connect.sharing import open_account_store
+
+            self._account_store = open_account_store(self.options.account_store)
+        return self._account_store
+
+    def _limit_scope(self, limits: RateLimits | None) -> str:
+        """The name rate-limit windows are counted under: the broker and what it counts by (not secret)."""
+        if limits is None:
+            return self.name
+        value = str(getattr(self.config, "api_key", "") or "") if limits.scope == "api_key" else ""
+        return f"{self.name}:{limits.scope}:{self._account_digest(value or None)}"
 
     def _session_event(self, event: str, details: dict[str, object]) -> None:
         self.pm.hook.ttc_session_event(broker=self.name, event=event, details=dict(details))
@@ -265,10 +312,13 @@ class Runtime:
         # the HTTP pool must close, or aiohttp reports an unclosed session.
         engine, self.engine = self.engine, None
         transport, self.transport = self.transport, None
+        account_store, self._account_store = self._account_store, None
         self.executor = None
         async with contextlib.AsyncExitStack() as steps:  # callbacks run last-in, first-out
             if transport is not None:
                 steps.push_async_callback(transport.close)
+            if account_store is not None:
+                steps.push_async_callback(account_store.close)
             if self.auth is not None:
                 steps.push_async_callback(self.auth.close)
             if engine is not None:
@@ -313,6 +363,12 @@ class Runtime:
         executor, ctx = await self.ready()
         return await executor.call_all(self.build(operation, lambda: list(make(ctx))))
 
+    async def send_in_order(self, operation: Operation, make: Callable[[_Context], Sequence[Call[T]]]) -> list[T]:
+        """Like :meth:`send_all` for writes that depend on each other: one at a time, stopping at a failure."""
+        require(self.capabilities, operation, self.name)
+        executor, ctx = await self.ready()
+        return [await executor.call(call) for call in self.build(operation, lambda: list(make(ctx)))]
+
     def later(self, delay: float, action: Callable[[], Awaitable[object]], what: str) -> None:
         """Run ``action`` after ``delay`` seconds while the client is open (an emulated TTL's cancel)."""
         async def run() -> None:
@@ -329,13 +385,11 @@ class Runtime:
     # -- streaming -------------------------------------------------------------------------
 
     async def stream_engine(self) -> StreamEngine:
-        _, ctx = await self.ready()
+        await self.ready()
         if self.engine is None:
             from tt_connect.streaming import StreamEngine
 
             require(self.capabilities, Operation.STREAM, self.name)
-            spec = self._required(self.pm.hook.ttc_stream(config=self.config), "stream")
-            assert self.transport is not None
             observer = None
             if self.pm.hook.ttc_tick.get_hookimpls():
                 hook = self.pm.hook.ttc_tick
@@ -344,21 +398,37 @@ class Runtime:
                 def observer(tick: Tick) -> None:
                     hook(broker=name, tick=tick)
 
-            auth = self.auth
-            executor = self.executor
-            assert executor is not None
+            if self.options.feed:
+                from tt_connect.sharing import open_feed
 
-            async def session() -> Any:
-                return None if auth is None else await auth.session()
-
-            async def renew(dead: Any) -> None:
-                if auth is not None:
-                    await auth.renew(dead)
-
-            self.engine = StreamEngine(broker=self.name, spec=spec, transport=self.transport, ctx=ctx,
-                                       session=session, clock=self.clock, on_tick_observer=observer,
-                                       run_call=executor.call, renew_session=renew)
+                feed = open_feed(self.options.feed, broker=self.name, namespace=self.bus_namespace(),
+                                 group=self.options.feed_group)
+            else:
+                feed = self.socket_feed()
+            self.engine = StreamEngine(broker=self.name, feed=feed, on_tick_observer=observer)
         return self.engine
+
+    def bus_namespace(self) -> str:
+        """The name every process of this account meets under on a feed bus: broker and account key."""
+        return f"{self.name}:{self.account_key()}"
+
+    def socket_feed(self) -> SocketFeed:
+        """A feed of this account's own broker sockets (a connected runtime's transport and session)."""
+        from tt_connect.streaming import SocketFeed
+
+        spec = self._required(self.pm.hook.ttc_stream(config=self.config), "stream")
+        auth, executor, ctx, transport = self.auth, self.executor, self.ctx, self.transport
+        assert executor is not None and ctx is not None and transport is not None
+
+        async def session() -> Any:
+            return None if auth is None else await auth.session()
+
+        async def renew(dead: Any) -> None:
+            if auth is not None:
+                await auth.renew(dead)
+
+        return SocketFeed(broker=self.name, spec=spec, transport=transport, ctx=ctx, session=session,
+                          run_call=executor.call, renew_session=renew, clock=self.clock)
 
     def observe_updates(self, handler: OrderUpdateHandler | None) -> OrderUpdateHandler | None:
         """Wrap an order-update handler: the registry learns each update, extensions observe it."""

@@ -305,6 +305,7 @@ class TTConnect:
     expiry = _direct(AsyncTTConnect.expiry)
     lot_size = _direct(AsyncTTConnect.lot_size)
     tick_size = _direct(AsyncTTConnect.tick_size)
+    freeze_quantity = _direct(AsyncTTConnect.freeze_quantity)
     stream_stats = _direct(AsyncTTConnect.stream_stats)
 
     # -- streaming -------------------------------------------------------------------------

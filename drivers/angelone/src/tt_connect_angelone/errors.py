@@ -26,6 +26,7 @@ from tt_connect.errors import (
     BrokerUnavailableError,
     GttNotFoundError,
     InsufficientFundsError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
     OrderNotOpenError,
     OrderRejectedError,
@@ -69,6 +70,7 @@ ERROR_CODES: dict[str, type[TTConnectError]] = {
 
 MESSAGE_PATTERNS: tuple[tuple[str, type[TTConnectError]], ...] = (
     (r"exceeding access rate|too many requests|rate limit", RateLimitError),
+    (r"static ip|ip( address)? (is )?not (whitelisted|registered|allowed)", IpNotWhitelistedError),  # unverified
     (r"invalid token|token expired|session expired", SessionExpiredError),
     (r"invalid totp", AuthenticationError),
     (r"login id or password|invalid (client ?code|pin|password)", AuthenticationError),

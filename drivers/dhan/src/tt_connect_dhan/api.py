@@ -42,6 +42,7 @@ from tt_connect.models import (
     Position,
     Profile,
     Quote,
+    StaticIp,
     Trade,
 )
 from tt_connect.timeutil import IST
@@ -60,6 +61,7 @@ from tt_connect_dhan.parsing import (
     dhan_position_to_position,
     dhan_profile_to_profile,
     dhan_quote_to_quote,
+    dhan_static_ip,
     dhan_trade_to_trade,
     object_of,
     quote_data,
@@ -166,6 +168,23 @@ class DhanApi(BrokerApi):
         return Call(self._request("POST", "/positions/convert", "portfolio.convert", body=body, is_write=True),
                     lambda payload: True)
 
+    # -- the whitelisted static IPs (order writes are refused from any other, v2.4) ---------
+
+    def static_ip(self, ctx: DriverContext) -> Call[StaticIp]:
+        """``GET /ip/getIP``: both IPs and the dates they were last changed."""
+        return Call(self._request("GET", "/ip/getIP", "ip.get"),
+                    lambda payload: dhan_static_ip(object_of(payload, "static IP")))
+
+    def set_static_ip(self, ctx: DriverContext, current: StaticIp, primary: str,
+                      secondary: str | None) -> Sequence[Call[object]]:
+        """One write per IP: ``POST /ip/setIP`` the first time, ``PUT /ip/modifyIP`` after; an IP
+        already registered is not sent again (Dhan limits how often one may change)."""
+        wanted = (("PRIMARY", primary, current.primary), ("SECONDARY", secondary, current.secondary))
+        return [Call(self._request("PUT" if held else "POST", "/ip/modifyIP" if held else "/ip/setIP",
+                                   "ip.modify" if held else "ip.set", body={"ip": ip, "ipFlag": flag}, is_write=True),
+                     lambda payload: payload)
+                for flag, ip, held in wanted if ip and ip != held]
+
     # -- orders ------------------------------------------------------------------------------
 
     def orders(self, ctx: DriverContext) -> Call[list[Order]]:
@@ -185,8 +204,6 @@ class DhanApi(BrokerApi):
 
     def place_order(self, ctx: DriverContext, request: OrderRequest) -> Call[str]:
         """``POST /orders``: AMO is a flag with ``amoTime``; a cover order is product ``CO`` with its stop."""
-        if request.variety is Variety.ICEBERG or request.validity_ttl is not None:
-            raise UnsupportedOperationError("Dhan has no iceberg or TTL orders", broker=BROKER)
         symbol = ctx.resolve(request.instrument)
         amo = request.variety is Variety.AMO
         body: dict[str, Any] = {

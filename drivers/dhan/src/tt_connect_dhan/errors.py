@@ -26,6 +26,7 @@ from tt_connect.errors import (
     GttNotFoundError,
     InputError,
     InsufficientFundsError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
     OrderNotOpenError,
     OrderRejectedError,
@@ -78,7 +79,7 @@ MESSAGE_PATTERNS: tuple[tuple[str, type[TTConnectError]], ...] = (
     (r"order (id )?not found|invalid order ?id|no order with", OrderNotFoundError),
     (r"(is )?already (traded|cancelled|rejected|expired|closed)|cannot be (modified|cancelled)", OrderNotOpenError),
     (r"insufficient (fund|balance|margin)|margin exceeds|shortfall", InsufficientFundsError),
-    (r"static ip|ip (is )?not (whitelisted|registered)", PermissionDeniedError),
+    (r"static ip|ip (is )?not (whitelisted|registered)", IpNotWhitelistedError),
 )
 """Specific messages that override the coarse codes (first match wins, case-insensitive)."""
 

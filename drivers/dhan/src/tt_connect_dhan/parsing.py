@@ -32,6 +32,7 @@ from tt_connect.models import (
     Profile,
     Quote,
     SegmentFunds,
+    StaticIp,
     Trade,
 )
 from tt_connect.timeutil import IST
@@ -61,6 +62,7 @@ __all__ = [
     "dhan_position_to_position",
     "dhan_profile_to_profile",
     "dhan_quote_to_quote",
+    "dhan_static_ip",
     "dhan_trade_to_trade",
     "dhan_update_to_order",
     "integer",
@@ -144,6 +146,12 @@ def dhan_profile_to_profile(data: Mapping[str, Any]) -> Profile:
     segments = tuple(part.strip() for part in text(data.get("activeSegment")).split(",") if part.strip())
     return Profile(broker=BROKER, user_id=text(data.get("dhanClientId")), name=text(data.get("dhanClientName")),
                    exchanges=segments, raw=data)
+
+
+def dhan_static_ip(data: Mapping[str, Any]) -> StaticIp:
+    """Parse ``GET /ip/getIP``; the last-changed dates stay in ``raw`` (how long Dhan makes one wait
+    before the next change is not published, so ``modifiable_after`` is left unknown)."""
+    return StaticIp(primary=text(data.get("primaryIP")), secondary=text(data.get("secondaryIP")), raw=data)
 
 
 def dhan_funds_to_funds(data: Mapping[str, Any]) -> Funds:

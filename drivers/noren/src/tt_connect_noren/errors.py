@@ -20,6 +20,7 @@ from tt_connect.errors import (
     BrokerUnavailableError,
     GttNotFoundError,
     InsufficientFundsError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
     OrderNotOpenError,
     OrderRejectedError,
@@ -40,6 +41,7 @@ _SESSION_DEAD = re.compile(r"^\s*session expired|invalid session key|invalid acc
 
 MESSAGE_PATTERNS: tuple[tuple[str, type[TTConnectError]], ...] = (
     (r"too many requests|rate limit|request limit", RateLimitError),
+    (r"static ip|ip( address)? (is )?not (whitelisted|registered|allowed)", IpNotWhitelistedError),  # unverified
     (r"^\s*session expired", SessionExpiredError),
     (r"wrong password|invalid (otp|totp|2fa|factor2)|password expired|change password|invalid (app ?key|vendor)|"
      r"invalid checksum|invalid (auth ?code|code)|user blocked", AuthenticationError),

@@ -358,12 +358,13 @@ class UpstoxApi(BrokerApi):
         """``GET /v2/user/ip``: the primary and secondary IPs orders are accepted from."""
         return Call(self._get("/v2/user/ip", "user.ip"), lambda data: _static_ip(object_of(data, "user IP")))
 
-    def set_static_ip(self, ctx: DriverContext, primary: str, secondary: str | None) -> Call[StaticIp]:
-        """``PUT /v2/user/ip``; the reply says whether Upstox invalidated the access tokens
-        (``access_tokens_invalidated``, SDK ``UserIpResponseData``)."""
+    def set_static_ip(self, ctx: DriverContext, current: StaticIp, primary: str,
+                      secondary: str | None) -> Sequence[Call[object]]:
+        """``PUT /v2/user/ip`` sets both at once; the reply says whether Upstox invalidated the access
+        tokens (``access_tokens_invalidated``, SDK ``UserIpResponseData``)."""
         body = {"primary_ip": primary, "secondary_ip": secondary or ""}
-        return Call(HttpRequest(method="PUT", url=f"{self._api}/v2/user/ip", endpoint="user.ip.update", json=body,
-                                is_write=True), lambda data: _static_ip(object_of(data, "user IP")))
+        return [Call(HttpRequest(method="PUT", url=f"{self._api}/v2/user/ip", endpoint="user.ip.update", json=body,
+                                 is_write=True), lambda data: _static_ip(object_of(data, "user IP")))]
 
     def convert_position(self, ctx: DriverContext, request: ConvertRequest) -> Call[bool]:
         body = {"instrument_token": ctx.resolve(request.instrument).token,

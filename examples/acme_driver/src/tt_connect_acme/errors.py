@@ -7,6 +7,7 @@ from tt_connect.enums import RejectionReason
 from tt_connect.errors import (
     BrokerInputError,
     InsufficientFundsError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
     OrderNotOpenError,
     OrderRejectedError,
@@ -24,6 +25,9 @@ ACME_ERRORS = ErrorMap(
         "ACM-409": OrderNotOpenError,
         "ACM-422": OrderRejectedError,
     },
+    # ACM-403 is every permission refusal; its text says when the caller's IP is the cause.
+    patterns=((r"static ip", IpNotWhitelistedError),),
+    patterns_first=True,
     session_dead=lambda failure: failure.code == "ACM-401",
     reasons=(
         (r"insufficient (funds|margin)", RejectionReason.INSUFFICIENT_FUNDS),

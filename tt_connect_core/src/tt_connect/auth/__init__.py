@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tt_connect.auth.lifecycle import AuthManager, totp_code
+from tt_connect.auth.login_lock import LoginLock, NoLoginLock
 from tt_connect.auth.stores import (
     FileStore,
     KeyringStore,
@@ -17,7 +18,9 @@ __all__ = [
     "AuthManager",
     "FileStore",
     "KeyringStore",
+    "LoginLock",
     "MemoryStore",
+    "NoLoginLock",
     "SessionStore",
     "config_dir",
     "keyring_available",

@@ -4,7 +4,9 @@ Drivers describe their login as a sans-I/O generator (see
 ``driver_api.LoginFlow``); this module drives it: it sends each yielded request
 unauthenticated, answers TOTP steps with pyotp from the configured secret, and
 hands redirect steps to an interactive catcher when one is configured.
-Concurrent callers share one login (single flight).
+Concurrent callers share one login (single flight); with a
+:class:`~tt_connect.auth.login_lock.LoginLock`, so do processes that share the
+session store: the login runs under the lock, after reading the store again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pyotp
 
+from tt_connect.auth.login_lock import LoginLock, NoLoginLock
 from tt_connect.auth.stores import SessionStore
 from tt_connect.driver_api import (
     AuthKind,
@@ -70,6 +73,7 @@ class AuthManager:
         on_login_required: Callable[[str], object] | None = None,
         on_event: Callable[[str, dict[str, object]], None] | None = None,
         error_map: ErrorMap | None = None,
+        login_lock: LoginLock | None = None,
     ) -> None:
         self.broker = broker
         self._errors = error_map or ErrorMap()
@@ -82,6 +86,7 @@ class AuthManager:
         self._interactive = interactive_redirect
         self._on_login_required = on_login_required
         self._on_event = on_event
+        self._lock: LoginLock = login_lock or NoLoginLock()
         self._session: Session | None = None
         self._login: asyncio.Task[Session] | None = None
         self._refresher: asyncio.Task[None] | None = None
@@ -126,29 +131,12 @@ class AuthManager:
             return self._session
         self._emit("expired")
         self._session = None
-        await asyncio.to_thread(self._forget_stored, dead)
-        return await self._login_once(renewed=True, previous=dead)
+        return await self._login_once(renewed=True, previous=dead, dead=True)
 
-    def _forget_stored(self, dead: Session | None) -> None:
-        """Delete the stored session if it is the dead one; a newer one (another process's login) stays."""
-        stored = self._store.load(self.broker, self._account)
-        if stored is not None and (dead is None or stored.access_token == dead.access_token):
-            self._store.delete(self.broker, self._account)
-
-    async def _handed_over(self, previous: Session | None) -> Session | None:
-        """A usable session that another process stored since ours died (`tt-connect login` in a shell)."""
-        stored = await asyncio.to_thread(self._store.load, self.broker, self._account)
-        if stored is None or not self._usable(stored) or \
-                (previous is not None and stored.access_token == previous.access_token):
-            return None
-        self._session = stored
-        self._emit("restored", expires_at=stored.expires_at.isoformat())
-        return stored
-
-    async def _login_once(self, *, renewed: bool, previous: Session | None = None) -> Session:
+    async def _login_once(self, *, renewed: bool, previous: Session | None = None, dead: bool = False) -> Session:
         task = self._login
         if task is None or task.done():
-            task = self._login = asyncio.ensure_future(self._run_login(renewed, previous))
+            task = self._login = asyncio.ensure_future(self._run_login(renewed, previous, dead))
         return await asyncio.shield(task)
 
     def _can_login_silently(self) -> bool:
@@ -159,7 +147,37 @@ class AuthManager:
             return self._interactive is not None
         return self.logins == 0  # a given token: usable once, never renewable
 
-    async def _run_login(self, renewed: bool, previous: Session | None = None) -> Session:
+    async def _run_login(self, renewed: bool, previous: Session | None = None, dead: bool = False) -> Session:
+        """Under the login lock: adopt what another process stored meanwhile, else log in."""
+        async with self._lock.hold(self.broker, self._account):
+            adopted = await self._adopt_stored(previous, dead)
+            if adopted is not None:
+                return adopted
+            return await self._log_in(renewed, previous)
+
+    async def _adopt_stored(self, previous: Session | None, dead: bool) -> Session | None:
+        """Return a usable stored session other than ``previous``; forget a stored copy of a dead one.
+
+        A store shared with other processes may hold a session one of them just obtained: using
+        it avoids a second login (which some brokers answer by ending the first session).
+        """
+        stored = await asyncio.to_thread(self._store.load, self.broker, self._account)
+        if stored is None:
+            return None
+        if previous is not None and stored.access_token == previous.access_token:
+            if dead:
+                await asyncio.to_thread(self._store.delete, self.broker, self._account)
+            return None
+        if not self._usable(stored):
+            return None
+        self._session = stored
+        if previous is None:
+            self._emit("restored", expires_at=stored.expires_at.isoformat())
+        else:
+            self._emit("refreshed", renewed=True, adopted=True, expires_at=stored.expires_at.isoformat())
+        return stored
+
+    async def _log_in(self, renewed: bool, previous: Session | None) -> Session:
         """Renew with the previous session's refresh token where the driver can; else log in."""
         flow = self._spec.refresh(previous, self._clock.now()) if previous is not None and \
             previous.refresh_token else None
@@ -169,9 +187,6 @@ class AuthManager:
             except TTConnectError as exc:  # refresh token dead too (the daily expiry): a full login
                 _log.info("session_token_refresh_failed", broker=self.broker, error=type(exc).__name__)
         if not self._can_login_silently():
-            handed = await self._handed_over(previous)
-            if handed is not None:
-                return handed
             self._login_required(self.login_url())
         return await self._run_flow(self._spec.login(self._clock.now()), renewed=renewed)
 

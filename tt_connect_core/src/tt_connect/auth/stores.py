@@ -23,7 +23,7 @@ from tt_connect.errors import ConfigurationError
 from tt_connect.logs import get_logger
 from tt_connect.redact import register_secret
 
-__all__ = ["FileStore", "KeyringStore", "MemoryStore", "SessionStore", "config_dir", "select_store"]
+__all__ = ["FileStore", "KeyringStore", "MemoryStore", "SessionStore", "config_dir", "decode_session", "select_store"]
 
 _log = get_logger("tt_connect.auth")
 _announced: set[str] = set()
@@ -43,7 +43,8 @@ class SessionStore(Protocol):
     def delete(self, broker: str, account: str) -> None: ...
 
 
-def _decode(data: bytes | str) -> Session | None:
+def decode_session(data: bytes | str) -> Session | None:
+    """Read a stored session (JSON); None, with a warning, when it is unreadable. For store authors."""
     try:
         session = msgspec.json.decode(data, type=Session)
     except (msgspec.DecodeError, msgspec.ValidationError):
@@ -73,7 +74,7 @@ class MemoryStore:
 
     def load(self, broker: str, account: str) -> Session | None:
         data = self._data.get((broker, account))
-        return None if data is None else _decode(data)
+        return None if data is None else decode_session(data)
 
     def save(self, session: Session, account: str) -> None:
         self._data[(session.broker, account)] = msgspec.json.encode(session)
@@ -103,7 +104,7 @@ class FileStore:
         except OSError as exc:
             _log.warning("session_file_unreadable", error=exc.strerror)
             return None
-        return _decode(data)
+        return decode_session(data)
 
     def save(self, session: Session, account: str) -> None:
         try:
@@ -138,7 +139,7 @@ class KeyringStore:
             data = keyring.get_password(_SERVICE, f"{broker}:{account}")
         except Exception:  # backends raise their own types
             return None
-        return None if data is None else _decode(data)
+        return None if data is None else decode_session(data)
 
     def save(self, session: Session, account: str) -> None:
         import keyring

@@ -3,6 +3,12 @@
 Every command takes ``--broker NAME`` (default ``paper``) or ``--config FILE``
 (a ``tt-connect.toml``), and ``--json`` where a script would want the output. stdout holds
 only the output (with ``--json``, only JSON); tt-connect's own events go to stderr.
+
+Installed add-ons contribute subcommands through the ``tt_connect.cli`` entry-point
+group: each entry point names a function ``register(subparsers, common)`` that adds
+its parser (``common`` is the parent parser holding ``--broker``, ``--config`` and
+``--json``) and sets ``run`` (a coroutine function of the parsed arguments) or
+``run_sync`` as its default, exactly as the built-in commands do.
 """
 
 from __future__ import annotations
@@ -120,7 +126,25 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     emulate.add_argument("--env-file", help="also write its URLs and credentials as TTC_<BROKER>_<KEY>=value "
                                             "lines (mode 0600), for a config of { env = ... } references")
     emulate.set_defaults(run_sync=commands.emulate)
+    _add_plugin_commands(sub, common)
     return parser
+
+
+CLI_ENTRY_POINTS = "tt_connect.cli"
+"""Entry-point group of add-on subcommands (e.g. ``tt-connect hub`` from tt-connect-redis)."""
+
+
+def _add_plugin_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Let installed add-ons register their subcommands; one that fails to load is skipped, with a note."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=CLI_ENTRY_POINTS):
+        if entry.name in sub.choices:
+            continue  # a built-in command keeps its name
+        try:
+            entry.load()(sub, common)
+        except Exception as exc:  # a broken add-on must not take the whole command line down
+            print(f"note: the {entry.name!r} command is unavailable ({type(exc).__name__}: {exc})", file=sys.stderr)
 
 
 def _quiet_stdout() -> None:

@@ -32,7 +32,14 @@ class ComplianceTools:
         return await self._rt.send(Operation.STATIC_IP, self._rt.api.static_ip)
 
     async def set_static_ip(self, primary: str, secondary: str | None = None) -> StaticIp:
-        """Register this account's static IP(s) with the broker (it may allow a change only once in a while)."""
+        """Register this account's static IP(s) with the broker (it may allow a change only once in a while).
+
+        Returns what the broker holds afterwards, read back rather than taken from the write's
+        reply: some brokers answer a write with a bare "success".
+        """
         first = _address(primary, "primary")
         second = None if secondary is None else _address(secondary, "secondary")
-        return await self._rt.send(Operation.STATIC_IP, lambda ctx: self._rt.api.set_static_ip(ctx, first, second))
+        current = await self.static_ip()
+        await self._rt.send_in_order(Operation.STATIC_IP,
+                                     lambda ctx: self._rt.api.set_static_ip(ctx, current, first, second))
+        return await self.static_ip()

@@ -16,8 +16,7 @@ from tt_connect.desk.results import BasketLeg, BasketResult, BulkItem, BulkResul
 from tt_connect.driver_api import Operation
 from tt_connect.enums import Exchange, OrderType, ProductType, Side, Validity
 from tt_connect.errors import InsufficientFundsError, InvalidOrderError, OrderRejectedError, TTConnectError
-from tt_connect.exchange_rules import freeze_quantity
-from tt_connect.instruments import Future, Instrument, Option
+from tt_connect.instruments import Instrument
 from tt_connect.models import Order, OrderRequest
 from tt_connect.request_builder.coerce import boolean, enum_value, instrument_value, quantity
 
@@ -70,7 +69,7 @@ class DeskTools:
         """
         item = instrument_value(instrument, "instrument", InvalidOrderError, tradable=True)
         units = quantity(qty, "qty", InvalidOrderError)
-        freeze = freeze_quantity(item.symbol) if isinstance(item, Future | Option) else None
+        freeze = self._rt.catalogue().freeze_quantity(item)
         arguments: dict[str, Any] = {"instrument": item, "side": side, "product": product, "order_type": order_type,
                                      "price": price, "trigger_price": trigger_price, "validity": validity,
                                      "tag": tag, "algo_id": algo_id}
@@ -203,7 +202,7 @@ class DeskTools:
         if difference == 0:
             return []
         side = Side.BUY if difference > 0 else Side.SELL
-        freeze = freeze_quantity(item.symbol) if isinstance(item, Future | Option) else None
+        freeze = self._rt.catalogue().freeze_quantity(item)
         if freeze is None or abs(difference) <= freeze:
             return [await self._trading.place_order(instrument=item, qty=abs(difference), side=side, product=kind,
                                                     order_type=OrderType.MARKET, tag=tag)]

@@ -37,7 +37,13 @@ from tt_connect.driver_api.capabilities import EMULABLE, Capabilities, Operation
 from tt_connect.driver_api.config import DriverConfig
 from tt_connect.driver_api.context import DriverContext
 from tt_connect.driver_api.errors import BrokerFailure, ErrorMap
-from tt_connect.driver_api.instruments import CANONICAL_COLUMNS, BrokerSymbol, InstrumentFile, InstrumentSource
+from tt_connect.driver_api.instruments import (
+    CANONICAL_COLUMNS,
+    OPTIONAL_COLUMNS,
+    BrokerSymbol,
+    InstrumentFile,
+    InstrumentSource,
+)
 from tt_connect.driver_api.limits import RateClass, RateLimits
 from tt_connect.driver_api.plugin import DRIVER_API_VERSION, DriverDescription, DriverPlugin
 from tt_connect.driver_api.streaming import BrokerStream, FrameDecoder, StreamRejected
@@ -57,6 +63,7 @@ from tt_connect.driver_api.wire import (
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "OPTIONAL_COLUMNS",
     "DRIVER_API_VERSION",
     "EMULABLE",
     "AuthKind",

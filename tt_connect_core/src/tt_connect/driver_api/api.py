@@ -183,6 +183,12 @@ class BrokerApi:
         """The account's registered static IPs."""
         raise self._unsupported("static IP management")
 
-    def set_static_ip(self, ctx: DriverContext, primary: str, secondary: str | None) -> Call[StaticIp]:
-        """Register (or change) the static IPs; parses to what the broker now holds."""
+    def set_static_ip(self, ctx: DriverContext, current: StaticIp, primary: str,
+                      secondary: str | None) -> Sequence[Call[object]]:
+        """The writes that register (or change) the static IPs, sent in order.
+
+        ``current`` is what the broker holds now (the core reads it first), so a broker with one
+        endpoint to set an IP and another to change it picks the right one; a broker that takes
+        one IP per request returns one call per IP. The core reads the IPs back afterwards.
+        """
         raise self._unsupported("static IP management")

@@ -52,7 +52,9 @@ class ErrorMap:
     3. exact ``codes`` and message ``patterns`` (regexes, first match wins):
        codes first, unless ``patterns_first`` (for brokers whose codes are
        coarse classes, like Kite's ``OrderException`` for both "rejected" and
-       "no such order");
+       "no such order"); a pattern's class that refines the code's (a subclass)
+       wins either way, so a permission code whose text names the static IP is
+       :class:`~tt_connect.errors.IpNotWhitelistedError`;
     4. ``http_status``, then the generic classes by status range.
 
     ``reasons`` (message regex -> :class:`RejectionReason`, first match wins) and
@@ -89,9 +91,10 @@ class ErrorMap:
             return RateLimitError
         if self.session_dead(failure):
             return SessionExpiredError
-        first, second = (self._by_pattern, self._by_code) if self.patterns_first else (self._by_code,
-                                                                                         self._by_pattern)
-        found = first(failure) or second(failure)
+        by_code, by_pattern = self._by_code(failure), self._by_pattern(failure)
+        if by_code is not None and by_pattern is not None and issubclass(by_pattern, by_code):
+            return by_pattern  # the code names the class, the text the case (PermissionDenied: the IP)
+        found = (by_pattern or by_code) if self.patterns_first else (by_code or by_pattern)
         if found is not None:
             return found
         if status is not None:

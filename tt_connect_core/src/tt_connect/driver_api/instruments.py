@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CANONICAL_COLUMNS", "BrokerSymbol", "InstrumentFile", "InstrumentSource"]
+__all__ = ["CANONICAL_COLUMNS", "OPTIONAL_COLUMNS", "BrokerSymbol", "InstrumentFile", "InstrumentSource"]
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "exchange",
@@ -33,6 +33,16 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
 token)`` looks instruments up by it); ``broker_exchange`` is the exchange name the broker's order
 endpoints take (``ctx.by_symbol(exchange, symbol)``). They differ where a broker's tokens are unique
 per segment but its orders name an exchange (Kite: segment ``NFO-OPT``, exchange ``NFO``).
+"""
+
+OPTIONAL_COLUMNS: frozenset[str] = frozenset({"freeze_qty"})
+"""Columns a SELECT may emit where the broker's file has them; it declares which in
+:attr:`InstrumentSource.optional_columns`.
+
+``freeze_qty`` is the exchange's freeze quantity of a derivative, in units (Upstox, Fyers and
+Dhan's detailed master carry it). Where a broker's file has none, the core uses the
+exchange's published table (:mod:`tt_connect.exchange_rules`), so the broker's figure wins
+the day the exchange revises it.
 """
 
 
@@ -64,21 +74,31 @@ class InstrumentSource:
     ``select_sql`` is one DuckDB SELECT whose FROM clause reads ``{source}`` (the core
     substitutes the readers of the downloaded files) and emits :data:`CANONICAL_COLUMNS`.
     ``publish_time`` is when the broker publishes a new master each day (IST).
-    ``authenticated`` sends the session headers with the download.
+    ``authenticated`` sends the session headers with the download. ``optional_columns`` names
+    the :data:`OPTIONAL_COLUMNS` the SELECT emits too.
     """
 
     select_sql: str
     files: tuple[InstrumentFile, ...]
     publish_time: _dt.time = _dt.time(8, 0)
     authenticated: bool = False
+    optional_columns: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.optional_columns) - OPTIONAL_COLUMNS
+        if unknown:
+            raise ValueError(f"unknown optional instrument columns {sorted(unknown)}; "
+                             f"known: {sorted(OPTIONAL_COLUMNS)}")
 
     @classmethod
     def one_file(cls, select_sql: str, *, url: str | None = None, format: Literal["csv", "json"] = "csv",
                  read_options: str = "", compression: Literal["none", "gzip", "zip"] = "none",
                  member: str | None = None, local: Callable[[], bytes] | None = None,
-                 publish_time: _dt.time = _dt.time(8, 0), authenticated: bool = False) -> InstrumentSource:
+                 publish_time: _dt.time = _dt.time(8, 0), authenticated: bool = False,
+                 optional_columns: frozenset[str] = frozenset()) -> InstrumentSource:
         """Return the source of a master that is one file (most brokers')."""
         return cls(select_sql=select_sql, publish_time=publish_time, authenticated=authenticated,
+                   optional_columns=optional_columns,
                    files=(InstrumentFile(url=url, format=format, read_options=read_options, compression=compression,
                                          member=member, local=local),))
 

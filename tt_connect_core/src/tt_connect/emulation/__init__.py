@@ -8,8 +8,10 @@ wire protocol lives here, written once.
 
 from tt_connect.emulation.faults import Faults, RateWindow
 from tt_connect.emulation.host import EmulatorHost, ErrorKind, Handler, StreamClient
+from tt_connect.emulation.order_log import OrderWrite, OrderWriteLog
 from tt_connect.emulation.refusals import CandleRange, Refusal, moment_field, number_field
 from tt_connect.emulation.sessions import IssuedToken, SessionBook, verify_totp
 
-__all__ = ["CandleRange", "EmulatorHost", "ErrorKind", "Faults", "Handler", "IssuedToken", "RateWindow", "Refusal",
-           "SessionBook", "StreamClient", "moment_field", "number_field", "verify_totp"]
+__all__ = ["CandleRange", "EmulatorHost", "ErrorKind", "Faults", "Handler", "IssuedToken", "OrderWrite",
+           "OrderWriteLog", "RateWindow", "Refusal", "SessionBook", "StreamClient", "moment_field", "number_field",
+           "verify_totp"]

@@ -26,6 +26,8 @@ class Faults:
         self._lock = threading.Lock()
         self._drops = 0
         self._failures: deque[int] = deque()
+        self.ip_whitelisted = True
+        """False: the caller is not on the account's static-IP whitelist, so order writes are refused."""
 
     def drop_next_order_response(self) -> None:
         """Act on the next order placement, then close the connection without replying."""
@@ -56,6 +58,10 @@ class Faults:
         if self._open_market is None:
             raise NotImplementedError("this emulator has no market-hours switch")
         self._open_market()
+
+    def set_ip_whitelisted(self, whitelisted: bool) -> None:
+        """Put the caller on (True) or off (False) the account's static-IP whitelist for order writes."""
+        self.ip_whitelisted = whitelisted
 
     def take_drop(self) -> bool:
         """Consume one pending dropped response; called by the order handler after it acted."""

@@ -24,6 +24,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from tt_connect.emulation.faults import Faults, RateWindow
+from tt_connect.emulation.order_log import OrderWriteLog
 from tt_connect.emulation.refusals import Refusal
 from tt_connect.emulation.sessions import SessionBook
 from tt_connect.paper.engine import PaperEngine, PaperOrder, PaperRejection
@@ -144,6 +145,8 @@ class EmulatorHost(abc.ABC):
     daily_expiry: ClassVar[_dt.time] = _dt.time(6, 0)
     session_lifetime: ClassVar[_dt.timedelta | None] = None
     """Set for a broker whose sessions last a fixed time from login instead of dying at a daily hour."""
+    static_ip_refusal: ClassVar[str] = "Static IP not whitelisted: orders are accepted only from a registered IP"
+    """What the broker answers an order write from an IP off the whitelist (override with its words)."""
 
     def __init__(self, *, port: int = 0, clock: Clock | None = None, seed: int = 7, tick_interval: float = 0.2,
                  enforce_rate_limits: bool = True) -> None:
@@ -160,6 +163,8 @@ class EmulatorHost(abc.ABC):
         self.streams: set[StreamClient] = set()
         self.requests_served = 0
         self.rate_limited = 0
+        self.order_writes = OrderWriteLog()
+        """Every order write as it arrived (an emulator records them in its order routes)."""
         self._windows: dict[str, Sequence[RateWindow]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -279,6 +284,14 @@ class EmulatorHost(abc.ABC):
         kind = _REJECTION_KINDS.get(rejection.code, ErrorKind.INPUT)
         status = 404 if kind is ErrorKind.NOT_FOUND else (400 if rejection.status < 500 else rejection.status)
         return self.error_response(kind, rejection.message, status)
+
+    def order_write(self, action: str, exchange: str, algo_id: object = None) -> None:
+        """Call first in every order-write handler: logs the arrival (:attr:`order_writes`) and refuses
+        it, as a ``PERMISSION`` refusal in :attr:`static_ip_refusal`'s words, while the test has put the
+        caller off the static-IP whitelist (``faults.set_ip_whitelisted(False)``)."""
+        self.order_writes.record(action, exchange, str(algo_id) if algo_id else None)
+        if not self.faults.ip_whitelisted:
+            raise Refusal(ErrorKind.PERMISSION, self.static_ip_refusal)
 
     def drop_if_asked(self) -> None:
         """Call right after acting on an order: raise so the connection closes with no reply."""

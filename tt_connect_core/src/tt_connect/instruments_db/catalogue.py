@@ -20,6 +20,7 @@ import msgspec
 from tt_connect.driver_api import BrokerSymbol
 from tt_connect.enums import Exchange, InstrumentKind
 from tt_connect.errors import InstrumentError, InstrumentNotFoundError, InvalidOrderError
+from tt_connect.exchange_rules import freeze_quantity
 from tt_connect.instruments import (
     AnyInstrument,
     Equity,
@@ -202,6 +203,14 @@ class BrokerInstruments:
 
     def tick_size(self, instrument: Instrument) -> float:
         return float(self._row(instrument)[1])
+
+    def freeze_quantity(self, instrument: Instrument) -> int | None:
+        """The most units of ``instrument`` one order may carry: the broker's master's figure where it has
+        one, else the exchange's published table; None for what has no freeze quantity (equities)."""
+        if instrument.kind not in (InstrumentKind.FUT, InstrumentKind.OPT):
+            return None
+        listed = self._row(instrument)[7]
+        return int(listed) if listed is not None else freeze_quantity(instrument.symbol)
 
     # -- series (expiries of an underlying, strikes of an expiry), cached per series ---------
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Store", "default_path"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS broker_instruments (
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS broker_instruments (
     exchange VARCHAR NOT NULL, segment VARCHAR, kind VARCHAR NOT NULL, symbol VARCHAR NOT NULL,
     underlying VARCHAR, expiry DATE, strike DOUBLE, option_type VARCHAR,
     lot_size INTEGER, tick_size DOUBLE, isin VARCHAR, name VARCHAR,
-    broker_token VARCHAR NOT NULL, broker_symbol VARCHAR, broker_exchange VARCHAR, broker_segment VARCHAR
+    broker_token VARCHAR NOT NULL, broker_symbol VARCHAR, broker_exchange VARCHAR, broker_segment VARCHAR,
+    freeze_qty INTEGER
 );
 CREATE TABLE IF NOT EXISTS loads (
     broker VARCHAR PRIMARY KEY, loaded_at TIMESTAMPTZ NOT NULL, source VARCHAR, row_count BIGINT
@@ -67,7 +68,7 @@ SELECT ?, upper(coalesce(CAST(exchange AS VARCHAR), '')), CAST(segment AS VARCHA
        CASE WHEN coalesce(CAST(tick_size AS DOUBLE), 0) > 0 THEN CAST(tick_size AS DOUBLE) ELSE 0.05 END,
        nullif(CAST(isin AS VARCHAR), ''), CAST(name AS VARCHAR),
        coalesce(CAST(broker_token AS VARCHAR), ''), CAST(broker_symbol AS VARCHAR),
-       CAST(broker_exchange AS VARCHAR), CAST(broker_segment AS VARCHAR)
+       CAST(broker_exchange AS VARCHAR), CAST(broker_segment AS VARCHAR), {freeze_qty}
 FROM ({select}) AS driver_rows
 """
 _NOT_CONTRACTS = """
@@ -84,7 +85,8 @@ _KEY = "kind, exchange, symbol, expiry, strike, option_type"
 # Python instead of ~100k, and the series' shared values are one object each.
 _SERIES = """SELECT kind, exchange, symbol, expiry, option_type, list(strike) FROM broker_instruments
 WHERE broker = ? GROUP BY ALL"""
-_DETAIL = """SELECT lot_size, tick_size, broker_token, broker_symbol, broker_exchange, broker_segment, name
+_DETAIL = """SELECT lot_size, tick_size, broker_token, broker_symbol, broker_exchange, broker_segment, name,
+    freeze_qty
     FROM broker_instruments WHERE broker = ? AND kind = ? AND exchange = ? AND symbol = ?
     AND expiry IS NOT DISTINCT FROM ? AND strike IS NOT DISTINCT FROM ? AND option_type IS NOT DISTINCT FROM ?"""
 _BY_TOKEN = f"SELECT {_KEY} FROM broker_instruments WHERE broker = ? AND broker_segment = ? AND broker_token = ?"
@@ -106,13 +108,23 @@ LIMIT ?"""
 
 _VERIFY = """SELECT (SELECT bit_xor(hash(broker, loaded_at, source, row_count)) FROM loads),
 (SELECT bit_xor(hash(broker, exchange, segment, kind, symbol, underlying, expiry, strike, option_type, lot_size,
-                     tick_size, isin, name, broker_token, broker_symbol, broker_exchange, broker_segment))
+                     tick_size, isin, name, broker_token, broker_symbol, broker_exchange, broker_segment,
+                     freeze_qty))
  FROM broker_instruments)"""
 """Touches every stored value, so damage anywhere in the file shows at open (~20 ms for 150k rows)."""
 
 _SPOT_OF = """SELECT kind, exchange, symbol FROM broker_instruments
 WHERE broker = ? AND ((kind = 'IDX' AND underlying = ?) OR (kind = 'EQ' AND symbol = ?))
 ORDER BY kind = 'IDX' DESC, exchange = 'NSE' DESC LIMIT 1"""
+
+
+
+def _freeze_column(source: InstrumentSource) -> str:
+    """The stored freeze quantity: the broker's own where its SELECT emits one (0 or less is none)."""
+    if "freeze_qty" not in source.optional_columns:
+        return "NULL"
+    return "CASE WHEN CAST(freeze_qty AS INTEGER) > 0 THEN CAST(freeze_qty AS INTEGER) END"
+
 
 _SPLIT_MIN_BYTES = 4_000_000
 """A JSON array smaller than this is read as one file: cutting it would save less than it costs."""
@@ -389,7 +401,7 @@ class Store:
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute("DELETE FROM broker_instruments WHERE broker = ?", [broker])
-                cur.execute(_STAGE.format(select=select), [broker])
+                cur.execute(_STAGE.format(select=select, freeze_qty=_freeze_column(source)), [broker])
                 cur.execute(_NOT_CONTRACTS, [broker])
                 counted = cur.execute("SELECT count(*) FROM broker_instruments WHERE broker = ?",
                                       [broker]).fetchone()
@@ -401,13 +413,13 @@ class Store:
                 cur.execute("ROLLBACK")
                 raise
         except duckdb.Error as exc:
-            raise self._explain(cur, broker, select, exc) from None
+            raise self._explain(cur, broker, select, source, exc) from None
         finally:
             cur.close()
         return count
 
     @staticmethod
-    def _explain(cur: Any, broker: str, select: str, exc: Exception) -> TTConnectError:
+    def _explain(cur: Any, broker: str, select: str, source: InstrumentSource, exc: Exception) -> TTConnectError:
         """Turn a failed load into a driver error (missing columns) or an unreadable-file error."""
         import duckdb
 
@@ -415,7 +427,7 @@ class Store:
             columns = {c[0] for c in cur.execute(f"DESCRIBE ({select})").fetchall()}
         except duckdb.Error:
             return InstrumentError(f"{broker}: the instrument file could not be read: {exc}", broker=broker)
-        missing = [c for c in CANONICAL_COLUMNS if c not in columns]
+        missing = [c for c in (*CANONICAL_COLUMNS, *sorted(source.optional_columns)) if c not in columns]
         if missing:
             return DriverError(f"{broker}: the instrument SELECT does not emit {', '.join(missing)}", broker=broker)
         return InstrumentError(f"{broker}: the instrument file could not be mapped: {exc}", broker=broker)
@@ -453,7 +465,7 @@ class Store:
             cur.close()
 
     def detail(self, broker: str, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        """Return (lot, tick, token, symbol, exchange, segment, name) of one contract."""
+        """Return (lot, tick, token, symbol, exchange, segment, name, freeze) of one contract."""
         found = self._query(_DETAIL, [broker, *key])
         return found[0] if found else None
 

@@ -73,14 +73,15 @@ class OrderBuilder:
 
     def __init__(self, *, broker: str, capabilities: Capabilities, tag_max_length: int, tag_alphabet: str,
                  check_contract: Callable[[OrderRequest], None],
-                 validate: Callable[[OrderRequest], None], algo_id_field: bool = False,
-                 default_algo_id: str | None = None) -> None:
+                 validate: Callable[[OrderRequest], None], freeze_of: Callable[[Instrument], int | None],
+                 algo_id_field: bool = False, default_algo_id: str | None = None) -> None:
         self.broker = broker
         self._capabilities = capabilities
         self._tag_max = tag_max_length
         self._alphabet = tag_alphabet
         self._check_contract = check_contract
         self._validate = validate
+        self._freeze_of = freeze_of
         self._algo_field = algo_id_field
         self._default_algo = default_algo_id
 
@@ -163,13 +164,8 @@ class OrderBuilder:
             disclosed_qty=disclosed, market_protection=_market_protection(market_protection), iceberg_legs=legs)
 
     def check_freeze(self, request: OrderRequest) -> None:
-        """Refuse an order above the exchange's freeze quantity for its underlying."""
-        from tt_connect.exchange_rules import freeze_quantity
-        from tt_connect.instruments import Future, Option
-
-        if not isinstance(request.instrument, Future | Option):
-            return
-        freeze = freeze_quantity(request.instrument.symbol)
+        """Refuse an order above the exchange's freeze quantity for its contract."""
+        freeze = self._freeze_of(request.instrument)
         if freeze is not None and request.qty > freeze:
             raise _E(f"qty {request.qty} of {request.instrument} is above the exchange's freeze quantity {freeze}; "
                      "place_sliced(...) splits it into legal child orders")

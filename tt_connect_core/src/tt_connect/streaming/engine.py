@@ -1,46 +1,34 @@
-"""The streaming engine: one subscribe interface over reconnecting, sharded sockets.
+"""The streaming engine: one subscribe interface over whatever feed brings the events.
 
-The engine owns the sockets; the driver's ``BrokerStream`` only says what to
-send and how to decode. Subscribers ask for instruments in a mode; the
-engine merges their wishes (each instrument is subscribed once on the wire,
-in the highest mode anyone asked for), places every instrument on the first
-connection with room (past ``max_connections x max_instruments_per_connection``
-it refuses), and sends only the difference whenever the wishes change.
-Decoded ticks are routed to the subscribers of their instrument; order
-updates to every subscriber that asked for them. Order updates come either on
-connection #0 (``spec.carries_order_updates``, Kite) or on a socket of their
-own described by ``spec.order_updates``, another BrokerStream (AngelOne); that
-socket is open exactly while someone wants order updates. Each socket gets a
-decoder of its own, made afresh on every connect.
+Subscribers ask for instruments in a mode; the engine merges their wishes
+(each instrument is wanted once, in the highest mode anyone asked for) and
+tells its :class:`~tt_connect.streaming.feed.FeedBackend` the whole wanted
+state whenever it changes. The feed's events are routed to the subscribers of
+their instrument; order updates to every subscriber that asked for them. The
+default feed is the broker's own sockets
+(:class:`~tt_connect.streaming.socket_feed.SocketFeed`: sharding, reconnects,
+decoding); another feed (a bus filled by a hub process) serves the same
+handlers with the same semantics.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-import random
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
-from tt_connect.driver_api import (
-    BrokerStream,
-    BrokerSymbol,
-    Call,
-    DriverContext,
-    FrameDecoder,
-    Session,
-    StreamRejected,
-    Transport,
-)
+from tt_connect.driver_api import BrokerStream, Call, DriverContext, Session, Transport
 from tt_connect.enums import StreamMode
-from tt_connect.errors import InvalidSubscriptionError, StreamingError, SubscriptionLimitError
+from tt_connect.errors import InvalidSubscriptionError, StreamingError
 from tt_connect.instruments import Instrument
 from tt_connect.logs import get_logger
 from tt_connect.models import OrderUpdate, Tick
 from tt_connect.request_builder.market import checked_handler, checked_mode, subscription_instruments
-from tt_connect.streaming.backoff import full_jitter
-from tt_connect.streaming.connection import FeedConnection
+from tt_connect.streaming.feed import FeedBackend, StreamEvent
+from tt_connect.streaming.socket_feed import SocketFeed
 from tt_connect.streaming.subscriber import ErrorHandler, OrderUpdateHandler, StreamStats, Subscription, TickHandler
-from tt_connect.timeutil import Clock, SystemClock
+from tt_connect.timeutil import Clock
 
 __all__ = ["StreamEngine"]
 
@@ -48,25 +36,31 @@ _log = get_logger("tt_connect.streaming")
 _RANK = {StreamMode.LTP: 0, StreamMode.QUOTE: 1, StreamMode.FULL: 2}
 
 
+@dataclass(slots=True)
+class _Unhandled:
+    """An order update queued for ``holders`` subscribers; acknowledged once all handled it."""
+
+    update: OrderUpdate
+    holders: int
+    handled: bool = True
+
+
 class StreamEngine:
-    """Stream one client's subscriptions over as many sockets as the broker needs.
+    """Stream one client's subscriptions from a feed: the broker's sockets unless told otherwise.
 
     Parameters
     ----------
     broker
         Driver name, for errors and logs.
-    spec
-        The driver's stream description (URL, messages, decoder, limits).
-    run_call
-        Sends the driver's ``authorize`` call (a REST request whose result is the socket URL).
-    renew_session
-        Renews a session the broker refused on the socket (``StreamRejected(session_dead=True)``).
-    transport
-        Opens the sockets (aiohttp for real brokers, in-process for paper).
-    ctx
-        Resolves instruments to broker tokens; lent to the driver's decoder.
-    session
-        Returns the current session; called on every (re)connect.
+    spec, transport, ctx, session, run_call, renew_session
+        For the default feed (the broker's sockets, :class:`SocketFeed`): the driver's stream
+        description, the transport that opens sockets, the context that resolves instruments
+        (lent to the driver's decoders), the session provider called on every (re)connect, what
+        sends the driver's ``authorize`` call, and what renews a session the broker refused on
+        the socket.
+    feed
+        Another :class:`~tt_connect.streaming.feed.FeedBackend` instead of the broker's sockets
+        (then ``spec``, ``transport``, ``ctx`` and ``session`` are not used).
     clock
         Source of ``received_at`` (a manual clock in tests).
     backoff_base, backoff_max
@@ -95,12 +89,13 @@ class StreamEngine:
         self,
         *,
         broker: str,
-        spec: BrokerStream,
-        transport: Transport,
-        ctx: DriverContext,
-        session: Callable[[], Awaitable[Session | None]],
+        spec: BrokerStream | None = None,
+        transport: Transport | None = None,
+        ctx: DriverContext | None = None,
+        session: Callable[[], Awaitable[Session | None]] | None = None,
         run_call: Callable[[Call[str]], Awaitable[str]] | None = None,
         renew_session: Callable[[Session | None], Awaitable[None]] | None = None,
+        feed: FeedBackend | None = None,
         clock: Clock | None = None,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
@@ -111,34 +106,29 @@ class StreamEngine:
         max_order_updates: int = 10_000,
     ) -> None:
         self.broker = broker
-        self._spec = spec
-        self._transport = transport
-        self._ctx = ctx
-        self._session = session
-        self._clock: Clock = clock or SystemClock()
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
-        self._rng = random.Random()
+        if feed is None:
+            if spec is None or transport is None or ctx is None or session is None:
+                raise StreamingError("a StreamEngine needs a feed, or spec, transport, ctx and session",
+                                     broker=broker)
+            feed = SocketFeed(broker=broker, spec=spec, transport=transport, ctx=ctx, session=session,
+                              run_call=run_call, renew_session=renew_session, clock=clock,
+                              backoff_base=backoff_base, backoff_max=backoff_max, connect_timeout=connect_timeout)
+        self._feed: FeedBackend = feed
         self._observer = on_tick_observer
         self._on_error = on_error
-        self._connect_timeout = connect_timeout
         self._ready_timeout = ready_timeout
         self._max_order_updates = max_order_updates
-        self._run_call = run_call
-        self._renew_session = renew_session
-        self._order_spec: BrokerStream | None = None if spec.carries_order_updates else spec.order_updates
-        self._order_conn: FeedConnection | None = None
-        self._connections: list[FeedConnection] = []
-        self._owner: dict[Instrument, FeedConnection] = {}
         self._subscribers: list[Subscription] = []
         self._routes: dict[Instrument, tuple[Subscription, ...]] = {}
         self._update_routes: tuple[Subscription, ...] = ()
+        self._unhandled: dict[int, _Unhandled] = {}  # by id(update): order updates subscribers still hold
         self._lock = asyncio.Lock()
         self._closed = False
         self._reconnects = 0
         self._received = 0
         self._last_tick_at: _dt.datetime | None = None
         self._retired = (0, 0, 0)  # delivered, conflated, dropped of subscribers that left
+        feed.bind(self)
 
     # -- counters --------------------------------------------------------------------------
 
@@ -162,8 +152,8 @@ class StreamEngine:
 
     @property
     def live_connections(self) -> int:
-        """Return how many sockets are connected right now."""
-        return sum(1 for c in self._all_connections() if c.connected.is_set())
+        """Return how many of the feed's connections are up right now."""
+        return self._feed.live_connections
 
     @property
     def closed(self) -> bool:
@@ -210,32 +200,20 @@ class StreamEngine:
         if items and on_tick is None:
             raise InvalidSubscriptionError("subscribe needs on_tick to receive the ticks of these instruments",
                                            broker=self.broker)
-        if on_order_update is not None and not self._carries_updates:
+        if on_order_update is not None and not self._feed.carries_order_updates:
             raise StreamingError(
                 f"{self.broker}'s stream carries no order updates; poll broker.orders() instead",
                 broker=self.broker)
-        symbols = {instrument: self._ctx.resolve(instrument) for instrument in items}
         async with self._lock:
             self._check_open()
-            before = self._wanted()
-            total = len(before.keys() | symbols.keys())
-            capacity = self._spec.max_connections * self._spec.max_instruments_per_connection
-            if total > capacity:
-                raise SubscriptionLimitError(
-                    f"{total} instruments exceed {self.broker}'s limit of {capacity} "
-                    f"({self._spec.max_connections} connections x {self._spec.max_instruments_per_connection} "
-                    "instruments); unsubscribe some first",
-                    broker=self.broker)
+            self._feed.check(self._wanted().keys() | set(items))
             sub = Subscription(self, items, mode, on_tick, on_order_update,
                                report=self._log_error, max_order_updates=self._max_order_updates,
                                on_error=on_error)
             self._subscribers.append(sub)
             self._reroute()
-            await self._apply(before, self._wanted(), symbols)
-            involved = {self._owner[i] for i in items}
-            if on_order_update is not None:
-                involved.add(self._updates_connection())
-        await self._until_live(involved)
+            await self._apply()
+        await self._feed.until_live(items, on_order_update is not None, self._ready_timeout)
         return sub
 
     async def unsubscribe(self, instruments: Sequence[Instrument]) -> None:
@@ -248,7 +226,6 @@ class StreamEngine:
         if self._closed or not drop:
             return
         async with self._lock:
-            before = self._wanted()
             for sub in list(self._subscribers):
                 if not sub.instruments & drop:
                     continue
@@ -256,17 +233,16 @@ class StreamEngine:
                 if not sub.instruments and not sub.wants_order_updates:
                     await self._retire(sub)
             self._reroute()
-            await self._apply(before, self._wanted(), {})
+            await self._apply()
 
     async def remove(self, sub: Subscription) -> None:
         """End one subscriber (what :meth:`Subscription.unsubscribe` calls)."""
         async with self._lock:
             if sub not in self._subscribers:
                 return
-            before = self._wanted()
             await self._retire(sub)
             self._reroute()
-            await self._apply(before, self._wanted(), {})
+            await self._apply()
 
     async def stream(
         self, instruments: Sequence[Instrument], *, mode: StreamMode = StreamMode.FULL, order_updates: bool = False
@@ -304,8 +280,7 @@ class StreamEngine:
     async def reconnect(self) -> None:
         """Reconnect every socket now with the current session (after a re-login), resubscribing all."""
         async with self._lock:
-            for conn in self._all_connections():
-                await conn.restart()
+            await self._feed.reconnect()
 
     async def close(self) -> None:
         """Stop every subscriber and socket; no task is left behind. Idempotent."""
@@ -314,25 +289,12 @@ class StreamEngine:
             for sub in list(self._subscribers):
                 await self._retire(sub)
             self._reroute()
-            for conn in self._all_connections():
-                await conn.stop()
+            await self._feed.close()
 
-    # -- dispatch (hot path) ---------------------------------------------------------------
+    # -- the FeedSink the feed calls (hot path) -------------------------------------------
 
-    def _route(self, decoder: FrameDecoder, frame: str | bytes) -> bool:
-        """Decode one frame and queue its events; return True if any subscriber got work.
-
-        A decoder's :class:`StreamRejected` (the broker refused the socket) propagates to the
-        connection, which renews the session when asked and reconnects.
-        """
-        try:
-            events = decoder.decode(frame, self._clock.now())
-        except StreamRejected:
-            raise
-        except Exception as exc:  # a frame the decoder cannot read: skip it, keep the feed
-            # Only the exception's type: a frame (e.g. an order update) may carry account details.
-            self._report(StreamingError(f"undecodable frame skipped ({type(exc).__name__})", broker=self.broker))
-            return False
+    def deliver(self, events: Sequence[StreamEvent]) -> bool:
+        """Queue the feed's events for their subscribers; return True if any subscriber got work."""
         queued = False
         routes = self._routes
         observer = self._observer
@@ -344,25 +306,51 @@ class StreamEngine:
                     try:
                         observer(event)
                     except Exception as exc:  # an extension's bug must not stop the feed
-                        self._report(exc)
+                        self.report(exc)
                 for sub in routes.get(event.instrument, ()):
                     queued = sub.offer_tick(event) or queued
             elif isinstance(event, OrderUpdate):
+                holders = 0
                 for sub in self._update_routes:
-                    queued = sub.offer_update(event) or queued
+                    if sub.offer_update(event):
+                        holders += 1
+                if holders:
+                    self._unhandled[id(event)] = _Unhandled(event, holders)
+                    queued = True
         return queued
+
+    def report(self, exc: BaseException) -> None:
+        """A feed-wide error: log it, then tell every subscriber that asked (``on_error``)."""
+        self._log_error(exc)
+        for sub in self._subscribers:
+            sub.offer_error(exc)
+
+    def count_reconnect(self) -> None:
+        """Count a connection of the feed re-established after its first connect."""
+        self._reconnects += 1
+
+    def update_done(self, update: OrderUpdate, handled: bool) -> None:
+        """One subscriber is done with ``update``; once all are, and all handled it, the feed acknowledges it.
+
+        An update a subscriber discarded unhandled (it unsubscribed first) is never acknowledged,
+        so an at-least-once feed delivers it again.
+        """
+        entry = self._unhandled.get(id(update))
+        if entry is None or entry.update is not update:
+            return
+        entry.holders -= 1
+        entry.handled = entry.handled and handled
+        if entry.holders > 0:
+            return
+        del self._unhandled[id(update)]
+        if entry.handled:
+            self._feed.acknowledge(update)
 
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _check_open(self) -> None:
         if self._closed:
             raise StreamingError("this stream is closed; create a new client to stream again", broker=self.broker)
-
-    def _report(self, exc: BaseException) -> None:
-        """A feed-wide error: log it, then tell every subscriber that asked (``on_error``)."""
-        self._log_error(exc)
-        for sub in self._subscribers:
-            sub.offer_error(exc)
 
     def _log_error(self, exc: BaseException) -> None:
         """Log an error and pass it to the engine's own ``on_error`` (one subscriber's errors stop here)."""
@@ -372,12 +360,6 @@ class StreamEngine:
                 self._on_error(exc)
             except Exception as nested:  # the error callback itself failed: log, never raise into the feed
                 _log.error("stream_on_error_failed", broker=self.broker, error=type(nested).__name__)
-
-    def _backoff(self, failures: int) -> float:
-        return full_jitter(failures, base=self._backoff_base, cap=self._backoff_max, rng=self._rng)
-
-    def _count_reconnect(self) -> None:
-        self._reconnects += 1
 
     def _wanted(self) -> dict[Instrument, StreamMode]:
         """Return every instrument some subscriber wants, in the highest mode asked for."""
@@ -409,94 +391,6 @@ class StreamEngine:
                          dropped + counters.dropped)
         await sub.stop()
 
-    @property
-    def _carries_updates(self) -> bool:
-        return self._spec.carries_order_updates or self._order_spec is not None
-
-    def _all_connections(self) -> list[FeedConnection]:
-        return [*self._connections, *([self._order_conn] if self._order_conn is not None else [])]
-
-    def _updates_connection(self) -> FeedConnection:
-        """The socket that brings order updates: #0, or the broker's separate order socket."""
-        if self._order_spec is None:
-            return self._connection(0)
-        if self._order_conn is None:
-            self._order_conn = self._new_connection(-1, self._order_spec)
-        return self._order_conn
-
-    def _new_connection(self, index: int, spec: BrokerStream) -> FeedConnection:
-        return FeedConnection(
-            index, spec=spec, transport=self._transport, session=self._session, ctx=self._ctx,
-            route=self._route, report=self._report, backoff=self._backoff, on_reconnect=self._count_reconnect,
-            connect_timeout=self._connect_timeout, run_call=self._run_call, renew_session=self._renew_session)
-
-    def _connection(self, index: int) -> FeedConnection:
-        while len(self._connections) <= index:
-            self._connections.append(self._new_connection(len(self._connections), self._spec))
-        return self._connections[index]
-
-    def _place(self) -> FeedConnection:
-        limit = self._spec.max_instruments_per_connection
-        for index in range(self._spec.max_connections):
-            conn = self._connection(index)
-            if len(conn.modes) < limit:
-                return conn
-        raise SubscriptionLimitError(f"every {self.broker} connection is full", broker=self.broker)
-
-    async def _apply(self, before: dict[Instrument, StreamMode], after: dict[Instrument, StreamMode],
-                     symbols: dict[Instrument, BrokerSymbol]) -> None:
-        """Send the socket-level difference between two wanted states, then start or stop sockets."""
-        removed: dict[FeedConnection, list[BrokerSymbol]] = {}
-        for instrument in [i for i in before if i not in after]:
-            conn = self._owner.pop(instrument)
-            del conn.modes[instrument]
-            removed.setdefault(conn, []).append(conn.symbols.pop(instrument))
-        changed: dict[FeedConnection, dict[StreamMode, list[BrokerSymbol]]] = {}
-        for instrument, mode in after.items():
-            if before.get(instrument) == mode:
-                continue
-            owner = self._owner.get(instrument)
-            if owner is None:
-                owner = self._owner[instrument] = self._place()
-                owner.symbols[instrument] = symbols.get(instrument) or self._ctx.resolve(instrument)
-            owner.modes[instrument] = mode
-            changed.setdefault(owner, {}).setdefault(mode, []).append(owner.symbols[instrument])
-        for conn, gone in removed.items():
-            await conn.send(self._spec.unsubscribe(gone))
-        for conn, by_mode in changed.items():
-            for mode, group in by_mode.items():
-                await conn.send(self._spec.subscribe(group, mode))
-        await self._start_or_stop_sockets()
-
-    async def _start_or_stop_sockets(self) -> None:
-        """Keep open exactly the sockets that carry something.
-
-        Connection #0 stays open while anyone wants order updates, even with no instruments.
-        """
-        wanted = self._wants_order_updates()
-        updates = self._spec.carries_order_updates and wanted
-        if updates:
-            self._connection(0)
-        for conn in self._connections:
-            if conn.modes or (conn.index == 0 and updates):
-                conn.start()
-            elif conn.running:
-                _log.info("stream_connection_idle_closed", broker=self.broker, connection=conn.index)
-                await conn.stop()
-        if self._order_spec is not None:
-            if wanted:
-                self._updates_connection().start()
-            elif self._order_conn is not None and self._order_conn.running:
-                await self._order_conn.stop()
-
-    async def _until_live(self, connections: set[FeedConnection]) -> None:
-        """Wait (bounded) until the sockets are up, so nothing sent after subscribe() is missed."""
-        waits = [asyncio.ensure_future(c.connected.wait()) for c in connections if not c.connected.is_set()]
-        if not waits:
-            return
-        _, pending = await asyncio.wait(waits, timeout=self._ready_timeout)
-        for waiter in pending:
-            waiter.cancel()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-            _log.warning("stream_not_yet_connected", broker=self.broker, waiting=len(pending))
+    async def _apply(self) -> None:
+        """Tell the feed the whole wanted state; it sends only the difference."""
+        await self._feed.want(self._wanted(), self._wants_order_updates())

@@ -236,7 +236,9 @@ class Subscription:
                     await self._call(self._on_error, errors.popleft())
                     continue
                 if updates and self._on_update is not None:
-                    await self._call(self._on_update, updates.popleft())
+                    update = updates.popleft()
+                    await self._call(self._on_update, update)
+                    self._engine.update_done(update, handled=True)
                     if not updates:
                         self._overflowing = False
                     continue
@@ -252,7 +254,8 @@ class Subscription:
         self._closed.set()
         self._wake.set()
         self._pending.clear()
-        self._updates.clear()
+        while self._updates:
+            self._engine.update_done(self._updates.popleft(), handled=False)
         self._errors.clear()
         if asyncio.current_task() is self._worker:
             return  # unsubscribed from inside a handler: the delivery loop ends by itself

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tt_connect.testing.cases import RequestCase, ResponseCase
-    from tt_connect.testing.controls import FaultInjector, MarketControls, ServerErrorInjector
+    from tt_connect.testing.controls import FaultInjector, MarketControls, ServerErrorInjector, WhitelistControls
     from tt_connect.testing.outcomes import OUTCOMES, Outcome
     from tt_connect.testing.polling import eventually, eventually_sync
     from tt_connect.testing.requirements import requires
@@ -30,6 +30,7 @@ __all__ = [
     "ResponseCase",
     "ServerErrorInjector",
     "StaticContext",
+    "WhitelistControls",
     "eventually",
     "eventually_sync",
     "requires",
@@ -37,7 +38,8 @@ __all__ = [
 
 _HOMES = {
     "RequestCase": "cases", "ResponseCase": "cases", "FaultInjector": "controls", "MarketControls": "controls",
-    "ServerErrorInjector": "controls", "eventually": "polling", "eventually_sync": "polling",
+    "ServerErrorInjector": "controls", "WhitelistControls": "controls", "eventually": "polling",
+    "eventually_sync": "polling",
     "OUTCOMES": "outcomes", "Outcome": "outcomes", "requires": "requirements", "StaticContext": "static_context",
     "DriverConformance": "suite",
 }

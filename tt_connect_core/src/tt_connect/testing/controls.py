@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["FaultInjector", "MarketControls", "ServerErrorInjector"]
+__all__ = ["FaultInjector", "MarketControls", "ServerErrorInjector", "WhitelistControls"]
 
 
 class FaultInjector(Protocol):
@@ -37,3 +37,11 @@ class MarketControls(Protocol):
 
     def open_market(self) -> None:
         """Open it again."""
+
+
+@runtime_checkable
+class WhitelistControls(Protocol):
+    """Optional: take the caller off the static-IP whitelist, for the "not whitelisted" row."""
+
+    def set_ip_whitelisted(self, whitelisted: bool) -> None:
+        """False: the emulator refuses order writes as its broker refuses an unregistered IP."""

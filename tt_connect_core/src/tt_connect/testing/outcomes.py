@@ -16,6 +16,7 @@ from tt_connect.errors import (
     GttNotFoundError,
     InsufficientFundsError,
     InvalidOrderError,
+    IpNotWhitelistedError,
     OrderNotFoundError,
     OrderNotOpenError,
     OrderRejectedError,
@@ -75,6 +76,10 @@ OUTCOMES: tuple[Outcome, ...] = (
             note="with a silent login (TOTP, key and secret) the core logs in once and replays the call instead"),
     Outcome("rate_limited", "more calls than the broker's rate windows allow, beyond the retries", "any call",
             RateLimitError, note="reads, and writes the broker refused with a 429, are retried first"),
+    Outcome("ip_not_whitelisted", "an order, modify or cancel from an IP not on the account's static-IP whitelist",
+            "`place_order`, `modify_order`, `cancel_order`", IpNotWhitelistedError,
+            note="not retried; register the IP (`set_static_ip` where the broker offers it) or send from it "
+                 "(`source_address`, `proxy`)"),
     Outcome("not_tradable", "an order on an index", "`place_order`", InvalidOrderError,
             note="refused before anything is sent (an exchange the broker does not trade: "
                  "`UnsupportedOperationError`)"),

@@ -131,7 +131,7 @@ class DriverConformance(StaticTier, BehaviourTier, FaultTier, CrossBrokerTier):
 
         capabilities = load_driver(self.broker).plugin.capabilities()
         faults = request.getfixturevalue("faults") if any(isinstance(n, str) and n in (
-            "faults", "server_errors", "market_hours") for n in needs) else None
+            "faults", "server_errors", "market_hours", "ip_whitelist") for n in needs) else None
         absent = missing(capabilities, needs, faults)
         if absent:
             pytest.skip(f"{self.broker} lacks {', '.join(absent)}")

@@ -84,6 +84,7 @@ class SmartApiOrders:
     # -- writes -----------------------------------------------------------------------------
 
     def _place(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
+        self._host.order_write("place", str(fields.get("exchange", "")))
         for name in _REQUIRED:
             if fields.get(name) in (None, ""):
                 raise Refusal(ErrorKind.INPUT, f"Missing {name}", code="AB1007")
@@ -114,6 +115,9 @@ class SmartApiOrders:
         return {"script": self._listing.symbol[token], "orderid": order.order_id,
                 "uniqueorderid": self.unique_id(order.order_id)}
 
+    def _record(self, action: str, order_id: str) -> None:
+        self._host.order_write(action, self._engine.row(self._engine.orders[order_id].token).exchange)
+
     def _known(self, fields: Mapping[str, Any]) -> str:
         order_id = str(fields.get("orderid", ""))
         if order_id not in self._engine.orders:
@@ -130,6 +134,7 @@ class SmartApiOrders:
 
     def _modify(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
         order_id = self._known(fields)
+        self._record("modify", order_id)
         angel_type = fields.get("ordertype")
         order_type = ANGEL_ORDER_TYPES.get(str(angel_type)) if angel_type else None
         if angel_type and order_type is None:
@@ -144,6 +149,7 @@ class SmartApiOrders:
 
     def _cancel(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
         order_id = self._known(fields)
+        self._record("cancel", order_id)
         try:
             self._engine.cancel(order_id)
         except PaperRejection as rejection:

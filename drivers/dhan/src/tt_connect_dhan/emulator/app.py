@@ -67,11 +67,12 @@ class DhanEmulator(EmulatorHost):
     """DhanHQ v2 on 127.0.0.1; fresh random credentials per instance."""
 
     broker = "dhan"
+    static_ip_refusal = "Static IP not whitelisted for order APIs."
     session_lifetime = _dt.timedelta(hours=24)
     """v2 docs: an access token is valid for 24 hours from its generation."""
 
     def __init__(self, *, port: int = 0, clock: Clock | None = None, seed: int = 7, tick_interval: float = 0.2,
-                 enforce_rate_limits: bool = True) -> None:
+                 enforce_rate_limits: bool = True, loopback_whitelisted: bool = True) -> None:
         super().__init__(port=port, clock=clock, seed=seed, tick_interval=tick_interval,
                          enforce_rate_limits=enforce_rate_limits)
         self.client_id = f"11{secrets.randbelow(10**8):08d}"
@@ -84,7 +85,9 @@ class DhanEmulator(EmulatorHost):
         self.order_extra: dict[str, dict[str, Any]] = {}
         """Order id -> what Dhan shows that the engine keeps no field for (product, AMO, legs...)."""
         self.allowed_ips: dict[str, str] = {}
-        """``PRIMARY``/``SECONDARY`` -> a whitelisted static IP; 127.0.0.1 is always allowed."""
+        """``PRIMARY``/``SECONDARY`` -> a whitelisted static IP."""
+        self.loopback_whitelisted = loopback_whitelisted
+        """Count 127.0.0.1 as whitelisted without registering it (False: a test registers it first)."""
         self.ip_modified: dict[str, str] = {}
         self.feeds_opened = 0
         """Market-feed sockets opened so far (orders them for the five-a-user rule)."""
@@ -182,10 +185,11 @@ class DhanEmulator(EmulatorHost):
         return user
 
     def check_static_ip(self, request: web.Request) -> None:
-        """Order writes need a whitelisted IP (v2.4); the emulator always counts 127.0.0.1 as one."""
+        """Order writes need a whitelisted IP (v2.4); 127.0.0.1 counts as one unless told otherwise."""
         remote = request.remote or ""
-        if remote != "127.0.0.1" and remote not in self.allowed_ips.values():
-            raise refuse("DH-902", "Static IP not whitelisted for order APIs.", 403)
+        listed = (remote == "127.0.0.1" and self.loopback_whitelisted) or remote in self.allowed_ips.values()
+        if not listed or not self.faults.ip_whitelisted:
+            raise refuse("DH-902", self.static_ip_refusal, 403)
 
     # -- the envelope (the kit's api() wrapper calls these) ----------------------------------
 

@@ -131,6 +131,7 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
 
     def place(request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
         emulator.check_static_ip(request)
+        emulator.order_write("place", listing.row(instrument(body)).exchange, body.get("algoId"))
         order = place_one(body, number_field(body, "quantity", int, required=True))
         emulator.drop_if_asked()
         return {"orderId": order.order_id, "orderStatus": render(order)["orderStatus"]}
@@ -151,6 +152,8 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def modify(request: web.Request, body: dict[str, Any], user: str) -> dict[str, Any]:
         emulator.check_static_ip(request)
         order_id = request.match_info["order_id"]
+        if order_id in engine.orders:
+            emulator.order_write("modify", engine.row(engine.orders[order_id].token).exchange)
         if str(body.get("orderId", order_id)) != order_id:
             raise refuse("DH-905", "orderId in the body does not match the path.")
         order = open_order(order_id, "modified")
@@ -176,6 +179,8 @@ def add_routes(emulator: DhanEmulator, app: web.Application) -> None:
     def cancel(request: web.Request, body: dict[str, Any], user: str) -> web.Response:
         emulator.check_static_ip(request)
         order_id = request.match_info["order_id"]
+        if order_id in engine.orders:
+            emulator.order_write("cancel", engine.row(engine.orders[order_id].token).exchange)
         open_order(order_id, "cancelled")
         engine.cancel(order_id)
         return ok({"orderId": order_id, "orderStatus": "CANCELLED"}, status=202)

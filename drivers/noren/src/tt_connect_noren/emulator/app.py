@@ -43,6 +43,8 @@ class NorenEmulator(EmulatorHost):
     profile: ClassVar[NorenProfile] = PROFILES["noren"]
     rest_prefix: ClassVar[str] = "/NorenWClientTP"
     ws_path: ClassVar[str] = "/NorenWSTP/"
+    static_ip_refusal = "Invalid Input : static IP not whitelisted for API orders"
+    """[UNVERIFIED] wording: Noren's refusal of an order from an unregistered IP is unpublished."""
     daily_expiry = _dt.time(5, 0)
     """Flattrade documents 05:00 IST; Shoonya's hour is unpublished ([UNVERIFIED], PROTOCOL.md)."""
 

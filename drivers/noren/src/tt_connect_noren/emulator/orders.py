@@ -84,6 +84,7 @@ def _order(emu: NorenEmulator, fields: dict[str, Any]) -> PaperOrder:
 
 def place_order(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> dict[str, Any]:
     _required(fields, "uid", "actid", "exch", "tsym", "qty", "prd", "trantype", "prctyp", "ret")
+    emu.order_write("place", str(fields["exch"]), fields.get("algo_id"))
     paper_token = emu.listing.find(fields["exch"], fields["tsym"])
     order_type = NOREN_ORDER_TYPES.get(str(fields["prctyp"]))
     product = NOREN_PRODUCTS.get(str(fields["prd"]))
@@ -106,6 +107,7 @@ def modify_order(emu: NorenEmulator, fields: dict[str, Any], user: str, token: s
     """``ModifyOrder``: ``qty`` is the order's new *total* quantity (reference 3.5.2); tsym must not change."""
     _required(fields, "norenordno", "exch", "tsym")
     order = _order(emu, fields)
+    emu.order_write("modify", emu.engine.row(order.token).exchange, fields.get("algo_id"))
     if order.status not in _OPEN:
         raise refuse("Rejected : ORA:Order not found to Modify")
     if emu.listing.find(fields["exch"], fields["tsym"]) != order.token:
@@ -127,6 +129,7 @@ def modify_order(emu: NorenEmulator, fields: dict[str, Any], user: str, token: s
 def cancel_order(emu: NorenEmulator, fields: dict[str, Any], user: str, token: str) -> dict[str, Any]:
     _required(fields, "norenordno")
     order = _order(emu, fields)
+    emu.order_write("cancel", emu.engine.row(order.token).exchange, fields.get("algo_id"))
     if order.status not in _OPEN:
         raise refuse("Rejected : ORA:Order not found to Cancel")
     emu.engine.cancel(order.order_id)

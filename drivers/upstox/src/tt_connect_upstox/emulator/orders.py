@@ -78,9 +78,10 @@ def _slices(emu: UpstoxEmulator, token: int, qty: int) -> list[int]:
     return sizes
 
 
-def place(emu: UpstoxEmulator, body: dict[str, Any]) -> list[str]:
-    """Place one order (or its slices); return the order ids."""
+def place(emu: UpstoxEmulator, body: dict[str, Any], algo_name: str | None = None) -> list[str]:
+    """Place one order (or its slices); return the order ids. ``algo_name``: the ``X-Algo-Name`` header."""
     token = emu.listing.token(body.get("instrument_token"))
+    emu.order_write("place", emu.listing.row(token).exchange, algo_name)
     if emu.listing.row(token).kind == "IDX":
         raise bad_input("an index cannot be traded")
     side = body.get("transaction_type")
@@ -101,17 +102,18 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
     listing, engine = emu.listing, emu.engine
 
     def place_v2(request: web.Request, body: dict[str, Any], user: str) -> Any:
-        ids = place(emu, {**body, "slice": False})
+        ids = place(emu, {**body, "slice": False}, request.headers.get("X-Algo-Name"))
         emu.drop_if_asked()
         return {"order_id": ids[0]}
 
     def place_v3(request: web.Request, body: dict[str, Any], user: str) -> Any:
-        ids = place(emu, body)
+        ids = place(emu, body, request.headers.get("X-Algo-Name"))
         emu.drop_if_asked()
         return V3({"order_ids": ids})
 
     def modify(request: web.Request, body: dict[str, Any], user: str, *, v3: bool) -> Any:
         order = _known(emu, body.get("order_id"))
+        emu.order_write("modify", engine.row(order.token).exchange, request.headers.get("X-Algo-Name"))
         if order.status not in ("OPEN", "TRIGGER_PENDING"):
             raise bad_input("Modify of already cancelled/rejected/completed order is not allowed", "UDAPI100039")
         order_type, validity = _order_type(body), _validity(body)
@@ -127,6 +129,7 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
 
     def cancel(request: web.Request, body: dict[str, Any], user: str, *, v3: bool) -> Any:
         order = _known(emu, request.query.get("order_id"))
+        emu.order_write("cancel", engine.row(order.token).exchange, request.headers.get("X-Algo-Name"))
         if order.status not in ("OPEN", "TRIGGER_PENDING"):
             raise bad_input("Cancel of already cancelled/rejected/completed order is not allowed", "UDAPI100040")
         engine.cancel(order.order_id)
@@ -171,7 +174,8 @@ def add_routes(emu: UpstoxEmulator, app: web.Application) -> None:
             try:
                 if not isinstance(item, dict):
                     raise bad_input("each order is an object")
-                placed += [{"correlation_id": correlation, "order_id": oid} for oid in place(emu, item)]
+                ids = place(emu, item, request.headers.get("X-Algo-Name"))
+                placed += [{"correlation_id": correlation, "order_id": oid} for oid in ids]
             except Refusal as refusal:
                 errors.append({"error_code": refusal.code, "message": refusal.message, "property_path": None,
                                "invalid_value": None, "correlation_id": correlation})

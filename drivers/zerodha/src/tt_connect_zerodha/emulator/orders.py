@@ -117,6 +117,7 @@ class OrderRoutes:
 
     def _place(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
         variety = request.match_info["variety"]
+        self._host.order_write("place", str(fields.get("exchange", "")), fields.get("algo_id"))
         if variety not in _VARIETIES:
             raise _invalid("variety")
         token = self._host.portfolio_routes.token(fields)
@@ -225,6 +226,9 @@ class OrderRoutes:
         except PaperRejection as rejection:
             raise kite_refusal(rejection) from None
 
+    def _record(self, action: str, order: PaperOrder, fields: Mapping[str, Any]) -> None:
+        self._host.order_write(action, self._engine.row(order.token).exchange, fields.get("algo_id"))
+
     def _addressed(self, request: web.Request) -> PaperOrder:
         """The order a ``/orders/{variety}/{order_id}`` path names: its variety is part of its address."""
         order = self._known(request)
@@ -234,6 +238,7 @@ class OrderRoutes:
 
     def _modify(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
         order = self._addressed(request)
+        self._record("modify", order, fields)
         order_type = fields.get("order_type")
         paper_type = KITE_ORDER_TYPES.get(str(order_type)) if order_type else None
         if order_type and paper_type is None:
@@ -255,4 +260,5 @@ class OrderRoutes:
 
     def _cancel(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
         order = self._addressed(request)
+        self._record("cancel", order, fields)
         return self._changed(order, "cancelled", lambda: self._engine.cancel(order.order_id))

@@ -55,6 +55,7 @@ class OrderRoutes:
         token = host.listing.token.get(str(fields.get("key", "")))
         if token is None:
             raise _bad("key")
+        host.order_write("place", host.engine.row(token).exchange)
         order_type = PAPER_TYPES.get(str(fields.get("type")))
         if order_type is None:
             raise _bad("type")
@@ -73,6 +74,7 @@ class OrderRoutes:
 
     def modify(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
         order = self._order(request)
+        self.host.order_write("modify", self.host.engine.row(order.token).exchange)
         kind = fields.get("type")
         changed = self.host.engine.modify(
             order.order_id, qty=number_field(fields, "qty", int, _bad("qty")),
@@ -82,7 +84,9 @@ class OrderRoutes:
         return {"order_id": changed.order_id}
 
     def cancel(self, request: web.Request, fields: dict[str, Any], user: str) -> dict[str, str]:
-        return {"order_id": self.host.engine.cancel(self._order(request).order_id).order_id}
+        order = self._order(request)
+        self.host.order_write("cancel", self.host.engine.row(order.token).exchange)
+        return {"order_id": self.host.engine.cancel(order.order_id).order_id}
 
     def order_trades(self, request: web.Request, fields: dict[str, Any], user: str) -> list[dict[str, Any]]:
         order = self._order(request)

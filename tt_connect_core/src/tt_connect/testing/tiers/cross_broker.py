@@ -112,10 +112,9 @@ class CrossBrokerTier:
     @requires(Operation.PLACE_ORDER, "derivatives")
     async def test_a_quantity_above_the_freeze_limit_is_refused(self, client: AsyncTTConnect,
                                                                 liquid_future: Instrument) -> None:
-        from tt_connect.exchange_rules import FREEZE_QUANTITIES
-
         lot = client.lot_size(liquid_future)
-        freeze = FREEZE_QUANTITIES[liquid_future.underlying]
+        freeze = client.freeze_quantity(liquid_future)
+        assert freeze is not None, f"{liquid_future} has no freeze quantity in the master or the exchange's table"
         qty = (freeze // lot + 1) * lot
         with pytest.raises(outcome("freeze_quantity").error, match="freeze quantity"):
             await client.place_order(instrument=liquid_future, qty=qty, side=Side.BUY, product=ProductType.NRML,
@@ -131,6 +130,28 @@ class CrossBrokerTier:
                                       product=ProductType.CNC, order_type=OrderType.MARKET)
         finally:
             faults.open_market()
+
+    @requires(Operation.PLACE_ORDER, Operation.MODIFY_ORDER, Operation.CANCEL_ORDER, "market_price", "ip_whitelist")
+    async def test_an_order_write_from_an_unlisted_ip_is_ip_not_whitelisted(
+        self, client: AsyncTTConnect, liquid_equity: Instrument, faults: Any
+    ) -> None:
+        row = outcome("ip_not_whitelisted")
+        last = await reference_price(client, liquid_equity)
+        resting: dict[str, Any] = dict(instrument=liquid_equity, qty=1, side=Side.BUY, product=ProductType.CNC,
+                                       order_type=OrderType.LIMIT, price=on_grid(client, liquid_equity)(last * 0.95))
+        order_id = await client.place_order(**resting)
+        faults.set_ip_whitelisted(False)
+        try:
+            with pytest.raises(row.error) as placed:
+                await client.place_order(**resting)
+            assert placed.value.retryable is False
+            with pytest.raises(row.error):
+                await client.modify_order(order_id, qty=2)
+            with pytest.raises(row.error):
+                await client.cancel_order(order_id)
+        finally:
+            faults.set_ip_whitelisted(True)
+        await client.cancel_order(order_id)
 
     @requires(Operation.GTT)
     async def test_an_unknown_gtt_id_is_gtt_not_found_everywhere(self, client: AsyncTTConnect,
