@@ -26,7 +26,17 @@ from tt_connect.cli.demo import demo as demo_command
 from tt_connect.cli.output import render_table
 from tt_connect.errors import TTConnectError
 
-__all__ = ["main", "render_table"]
+__all__ = ["client_from_args", "main", "render_table"]
+
+
+def client_from_args(args: argparse.Namespace) -> Any:
+    """The client a command's ``--broker`` / ``--config`` (or ``./tt-connect.toml``) names, not yet connected.
+
+    For add-on commands (``tt-connect hub``) that hold a client of their own.
+    """
+    from tt_connect.cli.output import ProgressBar
+
+    return commands.make_client(args, ProgressBar("instruments"))
 
 
 def _version() -> str:
