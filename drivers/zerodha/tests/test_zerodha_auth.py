@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from conftest import mock_bytes
+from kite_mock_files import mock_bytes
 from tt_connect.driver_api import (
     AuthKind,
     BrokerAuth,

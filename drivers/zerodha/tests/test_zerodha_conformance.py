@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pytest
-from conftest import mock_bytes
+from kite_mock_files import mock_bytes
 from tt_connect.enums import (
     CandleInterval,
     Exchange,

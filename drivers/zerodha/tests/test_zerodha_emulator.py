@@ -16,8 +16,8 @@ from typing import Any
 import aiohttp
 import pyotp
 import pytest
-from conftest import mock_json
 from kite_clients import client, kite_get
+from kite_mock_files import mock_json
 from tt_connect import AsyncTTConnect
 from tt_connect.emulation import verify_totp
 from tt_connect.enums import Exchange, OrderType, ProductType, Side

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from conftest import mock_json
+from kite_mock_files import mock_json
 from tt_connect.driver_api import BrokerFailure, HttpResponse
 from tt_connect.enums import RejectionReason
 from tt_connect.errors import (

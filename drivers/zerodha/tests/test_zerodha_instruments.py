@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import MOCKS
+from kite_mock_files import MOCKS
 from tt_connect.driver_api import CANONICAL_COLUMNS, InstrumentSource
 from tt_connect.instruments_db.store import Store
 from tt_connect.timeutil import IST

@@ -10,7 +10,7 @@ import datetime as _dt
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from conftest import mock_json
+from kite_mock_files import mock_json
 from tt_connect.driver_api import Call, HttpRequest, Operation
 from tt_connect.enums import (
     CandleInterval,

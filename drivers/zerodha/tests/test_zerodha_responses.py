@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 
 import pytest
-from conftest import kite_listing, mock_bytes, mock_json
+from kite_mock_files import kite_listing, mock_bytes, mock_json
 from tt_connect.driver_api import HttpResponse
 from tt_connect.enums import (
     CandleInterval,

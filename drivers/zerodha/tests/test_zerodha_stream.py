@@ -8,7 +8,7 @@ import struct
 
 import msgspec
 import pytest
-from conftest import mock_bytes, mock_json
+from kite_mock_files import mock_bytes, mock_json
 from tt_connect.driver_api import BrokerSymbol, Session
 from tt_connect.enums import Exchange, OrderStatus, StreamMode
 from tt_connect.errors import StreamingError

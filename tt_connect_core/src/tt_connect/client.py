@@ -9,7 +9,6 @@ owns the I/O; :mod:`tt_connect.trading`, :mod:`tt_connect.market_data` and
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +16,9 @@ from tt_connect.compliance.tools import ComplianceTools
 from tt_connect.config import ClientOptions, load_config, parse_client_options
 from tt_connect.desk.tools import DeskTools
 from tt_connect.driver_api import Capabilities, DriverConfig, Operation, Transport
-from tt_connect.enums import CandleInterval, InstrumentKind, OrderType, ProductType, Side, StreamMode, Validity, Variety
-from tt_connect.errors import InvalidOrderError
-from tt_connect.instruments import Future, Instrument
+from tt_connect.enums import CandleInterval, OrderType, ProductType, Side, StreamMode, Validity, Variety
+from tt_connect.instruments import Instrument
+from tt_connect.instruments_db.lookups import InstrumentLookups
 from tt_connect.market_data import MarketData
 from tt_connect.models import (
     BasketMargin,
@@ -43,9 +42,7 @@ from tt_connect.request_builder.coerce import (
     InstrumentArg,
     InstrumentsArg,
     boolean,
-    enum_value,
     identifier,
-    instrument_value,
 )
 from tt_connect.request_builder.market import stream_mode, subscription_instruments
 from tt_connect.runtime import Runtime
@@ -58,7 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTTConnect"]
 
 
-class AsyncTTConnect(OptionTools, DeskTools, ComplianceTools):
+class AsyncTTConnect(InstrumentLookups, OptionTools, DeskTools, ComplianceTools):
     """An asyncio client for one broker account.
 
     Parameters
@@ -349,51 +346,6 @@ class AsyncTTConnect(OptionTools, DeskTools, ComplianceTools):
     ) -> list[Candle]:
         """Return candles from ``start`` to ``end`` (default now, never later), split across the broker's limits."""
         return await self._market.history(instrument, interval, start, end, oi)
-
-    # -- instruments -----------------------------------------------------------------------
-
-    def search(self, text: str, limit: int = 20) -> list[Instrument]:
-        """Find instruments whose symbol or name matches ``text``: the exact symbol and the indices
-        named after it (``NIFTY 50`` for ``NIFTY``) first."""
-        return self._rt.catalogue().search(text, limit=limit)
-
-    def search_count(self, text: str) -> int:
-        """Return how many instruments :meth:`search` would find for ``text`` with no limit."""
-        return self._rt.catalogue().search_count(text)
-
-    def expiries(self, underlying: str, kind: InstrumentKind | str = InstrumentKind.OPT) -> list[_dt.date]:
-        """Return the live expiries of an underlying's options (or futures), soonest first."""
-        return self._rt.catalogue().expiries(underlying, kind=enum_value(InstrumentKind, kind, "kind"))
-
-    def strikes(self, underlying: str, expiry: _dt.date | str) -> list[float]:
-        """Return the strikes listed for an underlying and expiry, ascending."""
-        return self._rt.catalogue().strikes(underlying, expiry)
-
-    def futures(self, underlying: str) -> list[Future]:
-        """Return the live futures of an underlying, nearest first."""
-        return self._rt.catalogue().futures(underlying)
-
-    def nearest_expiry(self, underlying: str, kind: InstrumentKind | str = InstrumentKind.OPT) -> _dt.date:
-        """Return the nearest live expiry (the current week's, for weekly options)."""
-        return self._rt.catalogue().nearest_expiry(underlying, kind=enum_value(InstrumentKind, kind, "kind"),
-                                                   on_or_after=self._rt.clock.now().date())
-
-    def monthly_expiry(self, underlying: str, kind: InstrumentKind | str = InstrumentKind.OPT) -> _dt.date:
-        """Return the current month's expiry (the last expiry of the month)."""
-        return self._rt.catalogue().monthly_expiry(underlying, kind=enum_value(InstrumentKind, kind, "kind"),
-                                                   on_or_after=self._rt.clock.now().date())
-
-    def lot_size(self, instrument: InstrumentArg) -> int:
-        """Return the lot size: quantities must be a multiple of it."""
-        return self._rt.catalogue().lot_size(instrument_value(instrument, "instrument", InvalidOrderError))
-
-    def tick_size(self, instrument: InstrumentArg) -> float:
-        """Return the tick size: prices must be a multiple of it."""
-        return self._rt.catalogue().tick_size(instrument_value(instrument, "instrument", InvalidOrderError))
-
-    def freeze_quantity(self, instrument: InstrumentArg) -> int | None:
-        """Return the most units one order may carry (the broker's master, else the exchange's table)."""
-        return self._rt.catalogue().freeze_quantity(instrument_value(instrument, "instrument", InvalidOrderError))
 
     # -- streaming -------------------------------------------------------------------------
 
