@@ -1,9 +1,9 @@
-"""Developer sessions: tests, lint, typecheck, conformance, bench, demo.
+"""Developer sessions: tests, lint, typecheck, conformance, bench, demo, build.
 
 Every session installs the core, every driver under ``drivers/`` and every add-on
 under ``contrib/`` in editable mode, so a new directory is picked up without
-editing this file. The tests of ``contrib/redis`` start a real ``redis-server``
-(found on PATH; ``.ci/run`` installs it).
+editing this file; ``build`` finds the distributions the same way. The tests of
+``contrib/redis`` start a real ``redis-server`` (found on PATH; ``.ci/run`` installs it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ nox.options.default_venv_backend = "venv"
 
 ROOT = Path(__file__).parent
 CORE = "./tt_connect_core"
-TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.23", "pytest-timeout>=2.3"]
+# hatchling: tests/packaging builds the wheels offline (no build isolation) with the test env's backend.
+TEST_DEPS = ["pytest>=8", "pytest-asyncio>=0.23", "pytest-timeout>=2.3", "hatchling>=1.26"]
 
 
 def packages(*patterns: str) -> list[str]:
@@ -28,6 +29,14 @@ def packages(*patterns: str) -> list[str]:
     for path in found:
         args += ["-e", f"./{path.relative_to(ROOT)}[test]"]
     return args
+
+
+def distributions() -> list[Path]:
+    """Every distribution in the repository: the core, then each driver, then each contrib package."""
+    found = [ROOT / CORE]
+    for group in ("drivers", "contrib"):
+        found += sorted(p.parent for p in (ROOT / group).glob("*/pyproject.toml"))
+    return found
 
 
 def install_all(session: nox.Session, *extra: str) -> None:
@@ -80,3 +89,15 @@ def demo(session: nox.Session) -> None:
     """Install the core and run the paper-broker demo."""
     session.install("-e", CORE)
     session.run("tt-connect", "demo")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build an sdist and a wheel of every distribution into dist/ (the wheelhouse to install from)."""
+    session.install("build>=1.2")
+    out = ROOT / "dist"
+    out.mkdir(exist_ok=True)
+    for path in distributions():
+        session.run("python", "-m", "build", "--outdir", str(out), str(path))
+    session.log(f"wheelhouse: {out}; install the wheels by file name (README, Install), or collect their "
+                "dependencies too with pip wheel for an offline machine")

@@ -1,20 +1,11 @@
-"""Fixtures shared by every test package."""
+"""Fixtures of the cross-package tests (the home directory is kept out of reach by tests/home_guard.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from tt_connect import instruments
-
-
-@pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep sessions and instrument databases of tests out of the real home directory."""
-    base = tmp_path_factory.mktemp("ttc-home")
-    monkeypatch.setenv("TT_CONNECT_CONFIG_DIR", os.fspath(base / "config"))
-    monkeypatch.setenv("TT_CONNECT_CACHE_DIR", os.fspath(base / "cache"))
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from tt_connect.errors import (
     ClientClosedError,
     ConfigurationError,
     InputError,
+    InstrumentError,
     InstrumentNotFoundError,
     InsufficientFundsError,
     InvalidOrderError,
@@ -178,6 +179,23 @@ async def test_instrument_queries(broker: AsyncTTConnect) -> None:
         Future(exchange=Exchange.NFO, symbol="NIFTY", expiry=expiry + dt.timedelta(days=1))
 
 
+async def test_search_ranks_the_index_named_after_the_text_before_its_derivatives(broker: AsyncTTConnect) -> None:
+    found = broker.search("NIFTY", limit=5)
+    assert str(found[0]) == "NSE:NIFTY 50"
+    kinds = [i.kind.value for i in found]
+    assert kinds[: kinds.count("IDX")] == ["IDX"] * kinds.count("IDX"), "indices first"
+    assert broker.search("reliance")[0] == reliance(), "the exact cash symbol before its futures and options"
+
+
+async def test_search_count_is_what_an_unlimited_search_finds(broker: AsyncTTConnect) -> None:
+    total = broker.search_count("NIFTY")
+    assert total > 100
+    assert len(broker.search("NIFTY", limit=total + 50)) == total
+    assert broker.search_count("NO SUCH THING") == 0
+    with pytest.raises(InstrumentError, match="search needs some text"):
+        broker.search_count("  ")
+
+
 async def test_quotes_ltp_and_history(broker: AsyncTTConnect) -> None:
     future = broker.futures("NIFTY")[0]
     quotes = await broker.quote([reliance(), future])
@@ -228,7 +246,7 @@ async def test_a_closed_client_says_to_create_a_new_one() -> None:
 
 
 def test_unknown_broker_and_bad_config_are_configuration_errors() -> None:
-    with pytest.raises(UnknownBrokerError, match=r"tt-connect\[nosuchbroker\]"):
+    with pytest.raises(UnknownBrokerError, match="tt-connect-nosuchbroker"):
         AsyncTTConnect("nosuchbroker")  # a name no driver in this repository takes
     with pytest.raises(ConfigurationError, match="sede"):
         AsyncTTConnect("paper", {"sede": 1})

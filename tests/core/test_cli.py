@@ -51,7 +51,7 @@ def test_stream_prints_ticks_and_stops(capsys: pytest.CaptureFixture[str]) -> No
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("funds", "--broker", "nosuch"), "tt-connect[nosuch]"),
+        (("funds", "--broker", "nosuch"), "tt-connect-nosuch"),
         (("quote", "RELIANCE"), "EXCHANGE:SYMBOL"),
         (("quote", "NSE:NOTASTOCK"), "is not in the instrument master"),
         (("emulate", "nosuch"), "no tt-connect driver named 'nosuch'"),
@@ -76,6 +76,89 @@ def test_demo_trades_on_paper_and_exits_0(capsys: pytest.CaptureFixture[str]) ->
     assert code == 0
     assert "Positions" in out and "Funds" in out and "CANCELLED" in out
     assert "refused before sending" in out
+
+
+def test_version_names_the_core_and_every_driver(capsys: pytest.CaptureFixture[str]) -> None:
+    from tt_connect import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"tt-connect {__version__}")
+
+
+def test_search_says_how_many_matched_and_how_to_see_the_rest(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "instruments", "search", "NIFTY", "--limit", "2")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[3].startswith("NSE:NIFTY 50 ")
+    footer = lines[-1]
+    assert footer.startswith("2 of ") and "--limit" in footer
+    total = int(footer.split(" of ")[1].split()[0].replace(",", ""))
+    code, out, _ = run(capsys, "instruments", "search", "NIFTY", "--limit", str(total), "--json")
+    assert len(json.loads(out)) == total
+
+
+def test_an_ltp_stream_prints_no_fields_the_mode_does_not_carry(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "stream", "NSE:TCS", "--count", "1", "--mode", "ltp", "--json")
+    assert code == 0
+    assert set(json.loads(out)) == {"instrument", "mode", "last_price", "received_at"}
+    code, out, _ = run(capsys, "stream", "NSE:TCS", "--count", "1", "--mode", "ltp")
+    assert "vol" not in out
+    code, out, _ = run(capsys, "stream", "NSE:TCS", "--count", "1", "--mode", "quote", "--json")
+    tick = json.loads(out)
+    assert "volume" in tick and "depth" not in tick
+
+
+def test_emulate_help_lists_the_installed_emulators(capsys: pytest.CaptureFixture[str]) -> None:
+    from tt_connect.cli.commands import emulators
+
+    with pytest.raises(SystemExit):
+        main(["emulate", "--help"])
+    out = capsys.readouterr().out
+    listed = " ".join(out.split("installed emulators:")[1].split())  # argparse wraps the line
+    assert listed == (", ".join(emulators()) or "none")
+    assert "zerodha" in listed
+
+
+def test_drivers_shows_a_matrix_for_every_driver_without_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    from tt_connect.drivers import available_drivers
+
+    code, out, _ = run(capsys, "drivers", "--json")
+    assert code == 0
+    report = {entry["name"]: entry for entry in json.loads(out)}
+    assert set(report) == set(available_drivers())
+    for name, entry in report.items():
+        assert "error" not in entry, f"{name}: {entry.get('error')}"
+        assert entry["segments"], name
+
+
+@pytest.mark.parametrize(("calls", "lines", "full_bars"), [
+    ([(0, 100), (50, 100), (100, 100), (100, 100)], 1, 1),   # the finished line is drawn once, not twice
+    ([(0, None), (10, None)], 1, 0),                          # unknown size: finish() ends the line
+    ([(0, 100), (100, 100), (0, 80), (80, 80)], 2, 2),       # a second download draws a second line
+    ([(0, 100), (40, 100), (0, 100), (100, 100)], 2, 1),     # a retry starts over on a new line
+])
+def test_the_download_bar_ends_each_line_once(calls: list[tuple[int, int | None]], lines: int,
+                                              full_bars: int) -> None:
+    import io
+
+    from tt_connect.cli.output import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    bar = ProgressBar("instruments", screen)
+    for done, total in calls:
+        bar(done, total)
+    bar.finish()
+    bar.finish()
+    text = screen.getvalue()
+    assert text.count("\n") == lines
+    assert text.count("[" + "#" * 30 + "]") == full_bars
 
 
 def test_add_on_commands_come_from_the_cli_entry_point_group(

@@ -111,3 +111,13 @@ def test_an_emulator_announcement_is_a_valid_config_as_it_is() -> None:
     assert both.api_url == "http://127.0.0.1:8"  # the field itself wins over its alias
     with pytest.raises(ConfigurationError, match="unknown field"):
         parse_driver_config(AnnouncedConfig, {**announcement, "surprise": 1}, broker="acme")
+
+
+def test_an_endpoint_whose_name_says_token_may_be_written_inline(tmp_path: Path) -> None:
+    """Flattrade's token_url is an address, not a secret; its access_token still must be a reference."""
+    file = tmp_path / "tt-connect.toml"
+    file.write_text('broker = "flattrade"\n[flattrade]\ntoken_url = "https://auth.example/trade/apitoken"\n')
+    assert load_config(file).settings["token_url"] == "https://auth.example/trade/apitoken"
+    file.write_text('broker = "flattrade"\n[flattrade]\naccess_token = "inline"\n')
+    with pytest.raises(ConfigurationError, match="looks like a secret written inline"):
+        load_config(file)

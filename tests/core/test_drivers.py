@@ -78,9 +78,55 @@ def test_in_process_registration_is_found_first_and_listed() -> None:
     assert "paper" in available_drivers()
 
 
-def test_unknown_broker_names_the_package_to_install() -> None:
-    with pytest.raises(UnknownBrokerError, match=r'pip install "tt-connect\[nosuchbroker\]"'):
+def test_an_unknown_third_party_name_names_its_conventional_distribution() -> None:
+    with pytest.raises(UnknownBrokerError, match="tt-connect-nosuchbroker") as caught:
         load_driver("nosuchbroker")
+    assert caught.value.distribution == "tt-connect-nosuchbroker"
+    assert caught.value.suggestions == ()
+    assert "installed: " in str(caught.value) and "paper" in str(caught.value)
+
+
+def test_a_typo_of_an_installed_driver_suggests_the_closest_name() -> None:
+    with pytest.raises(UnknownBrokerError, match=r"did you mean 'paper'\?") as caught:
+        load_driver("papre")
+    assert caught.value.suggestions[0] == "paper"
+
+
+@pytest.fixture
+def faraway_is_first_party(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A core whose extras name a driver (faraway) that is not installed here."""
+    import tt_connect.drivers as drivers_module
+
+    monkeypatch.setattr(drivers_module, "_first_party_drivers", lambda: {"faraway": "tt-connect-faraway"})
+
+
+@pytest.mark.usefixtures("faraway_is_first_party")
+@pytest.mark.parametrize("name", ["faraway", "farawya"])
+def test_a_missing_first_party_driver_is_installed_from_a_checkout_or_a_wheelhouse(name: str) -> None:
+    with pytest.raises(UnknownBrokerError) as caught:
+        load_driver(name)
+    text = str(caught.value)
+    assert caught.value.distribution == "tt-connect-faraway"
+    assert "pip install ./drivers/faraway" in text and "dist/tt_connect_faraway-*.whl" in text
+    assert ("did you mean 'faraway'" in text) == (name == "farawya")
+
+
+def test_the_shipped_drivers_are_known_installed_or_not() -> None:
+    from tt_connect.drivers import _first_party_drivers
+
+    shipped = _first_party_drivers()
+    assert shipped["zerodha"] == "tt-connect-zerodha"
+    assert shipped["angelone"] == "tt-connect-angelone"
+
+
+@pytest.mark.usefixtures("faraway_is_first_party")
+@pytest.mark.parametrize("name", ["nosuchbroker", "papre", "faraway"])
+def test_no_unknown_broker_message_sends_the_user_to_the_public_index(name: str) -> None:
+    """The name tt-connect on the public index is another project's: never `pip install tt-connect...`."""
+    with pytest.raises(UnknownBrokerError) as caught:
+        load_driver(name)
+    assert "pip install tt-connect" not in str(caught.value)
+    assert 'pip install "tt-connect' not in str(caught.value)
 
 
 @pytest.mark.parametrize("name", ["", "   ", None, 42])

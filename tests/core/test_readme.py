@@ -55,3 +55,25 @@ def test_readme_config_file_swap_runs(tmp_path: Path) -> None:
                             cwd=tmp_path, env={**os.environ, "KITE_API_SECRET": "unused-here"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["paper", "0"]
+
+
+_INDEX_INSTALL = re.compile(r"""pip install\s+(?:-U\s+|--upgrade\s+)*["']?tt[-_]connect""")
+"""``pip install tt-connect...`` by name: from the index, where that name is another project's for now."""
+
+
+def _our_texts() -> list[Path]:
+    root = README.parent
+    found = [README, *sorted((root / "docs").rglob("*.md")), *sorted(root.glob("drivers/*/README.md")),
+             *sorted(root.glob("contrib/*/README.md"))]
+    found += sorted(root.glob("tt_connect_core/src/**/*.py")) + sorted(root.glob("drivers/*/src/**/*.py"))
+    return found
+
+
+def test_no_doc_or_message_of_ours_installs_tt_connect_from_the_index() -> None:
+    """Allowed only where the line says it is about the future (once published) or forbids the index."""
+    offenders = []
+    for path in _our_texts():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if _INDEX_INSTALL.search(line) and "once published" not in line.lower() and "--no-index" not in line:
+                offenders.append(f"{path.relative_to(README.parent)}:{number}: {line.strip()}")
+    assert offenders == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import os
 import stat
 from pathlib import Path
@@ -17,7 +18,7 @@ from tt_connect.errors import (
     OrderStatusUnknownError,
     SessionExpiredError,
 )
-from tt_connect.logs import configure_logging
+from tt_connect.logs import configure_logging, reset_logging
 
 from tests.transport.fake_broker import PASSWORD, TOTP_SECRET, FakeBrokerServer
 
@@ -158,12 +159,27 @@ async def test_auto_store_falls_back_to_the_file_store_without_a_keyring() -> No
     assert isinstance(select_store("auto"), FileStore)
 
 
-@pytest.mark.parametrize("fmt", ["json", "console"])
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.mark.parametrize("fmt", ["json", "console", "stdlib"])
 async def test_no_secret_ever_reaches_the_logs(
     server: FakeBrokerServer, credentials: dict[str, str], fmt: str
 ) -> None:
     sink = io.StringIO()
-    configure_logging(format=fmt, level="DEBUG", stream=sink)  # type: ignore[arg-type]
+    stdlib = _ListHandler()
+    ttc_logger = logging.getLogger("tt_connect")
+    if fmt == "stdlib":  # structlog left unconfigured: the events take the standard library's route
+        ttc_logger.addHandler(stdlib)
+        ttc_logger.setLevel(logging.DEBUG)
+    else:
+        configure_logging(format=fmt, level="DEBUG", stream=sink)  # type: ignore[arg-type]
     try:
         async with client(credentials) as broker:
             await broker.profile()
@@ -175,7 +191,11 @@ async def test_no_secret_ever_reaches_the_logs(
             session = await broker._rt.auth.session()  # type: ignore[union-attr]
             text = repr(session) + str(broker._rt.config) + repr(broker._rt.config)
     finally:
-        configure_logging(level="WARNING")
+        reset_logging()
+        ttc_logger.removeHandler(stdlib)
+        ttc_logger.setLevel(logging.NOTSET)
+    for record in stdlib.records:
+        sink.write(record.getMessage() + " " + json.dumps(record.ttc_fields, default=str) + "\n")  # type: ignore[attr-defined]
     output = sink.getvalue() + text
     assert "request" in output, "the test must have captured request events"
     for secret in (PASSWORD, TOTP_SECRET, session.access_token, *server.tokens):
@@ -183,3 +203,6 @@ async def test_no_secret_ever_reaches_the_logs(
     if fmt == "json":
         events = [json.loads(line) for line in sink.getvalue().splitlines() if line.startswith("{")]
         assert any(e.get("event") == "request" and e.get("endpoint") == "profile" for e in events)
+    if fmt == "stdlib":
+        assert any(getattr(r, "ttc_event", "") == "request" and r.ttc_fields.get("endpoint") == "profile"  # type: ignore[attr-defined]
+                   for r in stdlib.records)

@@ -176,7 +176,7 @@ async def test_a_download_reports_progress_to_the_end(echo_server: str) -> None:
 def test_the_cli_progress_bar_draws_only_on_a_terminal() -> None:
     import io
 
-    from tt_connect.cli import ProgressBar
+    from tt_connect.cli.output import ProgressBar
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -393,6 +393,15 @@ class AsyncTTConnect(InstrumentLookups, OptionTools, DeskTools, ComplianceTools)
 
     # -- session ---------------------------------------------------------------------------
 
+    def login_url(self) -> str | None:
+        """Return the broker's login page for a browser login, or None when this login needs no browser.
+
+        Nothing is sent: a headless program can mail it each morning, or print it for ``complete_login``.
+        """
+        self._rt.check_open()
+        self._rt.wire()
+        return None if self._rt.auth is None else self._rt.auth.login_url()
+
     async def complete_login(self, redirect_url_or_token: str) -> None:
         """Finish a browser login from a headless server: pass the redirect URL (or its token).
 

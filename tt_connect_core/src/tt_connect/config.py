@@ -33,10 +33,18 @@ from tt_connect.driver_api import DriverConfig
 from tt_connect.errors import ConfigurationError
 from tt_connect.redact import is_secret_key, register_secret
 
-__all__ = ["ClientOptions", "FileConfig", "KEYRING_SERVICE", "load_config", "parse_driver_config"]
+__all__ = ["ClientOptions", "FileConfig", "KEYRING_SERVICE", "load_config", "must_be_referenced", "parse_driver_config"]
 
 _MUST_BE_REFERENCED = re.compile(r"(secret|password|passwd|pin$|totp|token)", re.IGNORECASE)
 """Settings that may not be written inline in a file (an api key or user id may)."""
+
+
+def must_be_referenced(key: str) -> bool:
+    """Whether a file must give this setting as ``{ env = ... }`` / ``{ keyring = ... }``.
+
+    An endpoint is never a secret, whatever its name says (Flattrade's ``token_url``).
+    """
+    return bool(_MUST_BE_REFERENCED.search(key)) and not key.lower().endswith("_url")
 
 KEYRING_SERVICE = "tt-connect"
 """Keyring service name under which ``{ keyring = "name" }`` references are looked up."""
@@ -241,7 +249,7 @@ def _resolve_settings(table: Mapping[str, Any], where: str) -> dict[str, Any]:
             secret = _resolve_reference(key, value, where)
             register_secret(secret)
             resolved[key] = secret
-        elif _MUST_BE_REFERENCED.search(key) and isinstance(value, str) and value:
+        elif must_be_referenced(key) and isinstance(value, str) and value:
             raise ConfigurationError(
                 f"{where}.{key} looks like a secret written inline; store it in the environment or the "
                 f"keyring and write {key} = {{ env = \"NAME\" }} or {key} = {{ keyring = \"NAME\" }}"

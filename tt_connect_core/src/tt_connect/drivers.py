@@ -9,6 +9,7 @@ that driver plus any extension plugins: there is no global plugin state.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import threading
@@ -91,16 +92,73 @@ def _resolve_plugin(name: str) -> object:
         try:
             return eps[key].load()
         except Exception as exc:  # a broken third-party package must not crash with its own error
+            owner = eps[key].dist
+            distribution = owner.name if owner is not None else f"tt-connect-{key}"
             raise DriverError(
                 f"the driver {name!r} is installed but failed to import ({type(exc).__name__}: {exc}); "
-                f"reinstall it: pip install --force-reinstall tt-connect-{key}"
+                f"reinstall its distribution {distribution} the way you installed it ({_install_routes(distribution)})"
             ) from None
-    known = ", ".join(available_drivers())
-    raise UnknownBrokerError(
-        f"no tt-connect driver named {name!r} is installed (installed: {known}). "
-        f'Install it with: pip install "tt-connect[{key}]"  (or the third-party package '
-        f"tt-connect-{key})"
+    raise _unknown_broker(name)
+
+
+_SHIPPED_DRIVERS: dict[str, str] = {
+    "angelone": "tt-connect-angelone",
+    "dhan": "tt-connect-dhan",
+    "flattrade": "tt-connect-noren",
+    "noren": "tt-connect-noren",
+    "shoonya": "tt-connect-noren",
+    "upstox": "tt-connect-upstox",
+    "zerodha": "tt-connect-zerodha",
+}
+"""Driver name -> distribution, for every driver this repository ships in ``drivers/`` (each is also an
+extra of the core); ``tests/packaging`` keeps the table equal to the drivers' entry points."""
+
+
+def _first_party_drivers() -> dict[str, str]:
+    """Driver name -> distribution for the drivers this project ships, installed or not."""
+    return dict(_SHIPPED_DRIVERS)
+
+
+def _unknown_broker(name: str) -> UnknownBrokerError:
+    """Say what is installed, the closest name for a typo, and how to install the missing driver.
+
+    Never an install by name from the public index: until this project publishes, the name
+    tt-connect there belongs to an earlier, unrelated project.
+    """
+    key = name.lower()
+    installed = available_drivers()
+    first_party = _first_party_drivers()
+    known = sorted((set(installed) | set(first_party)) - {key})
+    close = tuple(difflib.get_close_matches(key, known, n=3, cutoff=0.6))
+    message = f"no tt-connect driver named {name!r} is installed (installed: {', '.join(installed)})"
+    if key not in first_party and close:
+        message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
+        if close[0] in installed:
+            return UnknownBrokerError(message, suggestions=close)
+    else:
+        message += "."
+    wanted = key if key in first_party or not close else close[0]
+    distribution = first_party.get(wanted)
+    if distribution is None:
+        return UnknownBrokerError(
+            f"{message} tt-connect ships no driver of that name: a third-party driver is its own "
+            f"distribution (by convention tt-connect-{key}); install it as its author documents",
+            distribution=f"tt-connect-{key}", suggestions=close,
+        )
+    return UnknownBrokerError(
+        f"{message} The {wanted} driver is the distribution {distribution}: {_install_routes(distribution)}. "
+        "It is not on the public package index yet (the name tt-connect there belongs to an earlier, "
+        "unrelated project)",
+        distribution=distribution, suggestions=close,
     )
+
+
+def _install_routes(distribution: str) -> str:
+    """How to install one of our distributions without the public index: a checkout, or a wheelhouse."""
+    folder = distribution.removeprefix("tt-connect-")
+    wheel = distribution.replace("-", "_")
+    return (f"from a tt-connect checkout, pip install ./drivers/{folder} ; from a wheelhouse (nox -s build "
+            f"writes one to dist/), pip install dist/{wheel}-*.whl")
 
 
 def _reject_async_hooks(plugin: object, name: str) -> None:

@@ -136,7 +136,17 @@ class ConfigurationError(TTConnectError):
 
 
 class UnknownBrokerError(ConfigurationError):
-    """No driver is installed under the requested name."""
+    """No driver is installed under the requested name.
+
+    ``distribution`` names the package that provides it (``tt-connect-zerodha``);
+    ``suggestions`` holds the closest known driver names, for a typo.
+    """
+
+    def __init__(self, message: str, *, distribution: str | None = None, suggestions: tuple[str, ...] = (),
+                 **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.distribution = distribution
+        self.suggestions = suggestions
 
 
 class DriverError(ConfigurationError):

@@ -308,18 +308,21 @@ class Runtime:
         for timer in list(self._timers):
             with contextlib.suppress(BaseException):
                 await timer
-        if self.engine is not None:
-            await self.engine.close()
-            self.engine = None
-        if self.auth is not None:
-            await self.auth.close()
-        if self._account_store is not None:
-            await self._account_store.close()
-            self._account_store = None
-        if self.transport is not None:
-            await self.transport.close()
-            self.transport = None
+        # Every step runs even if an earlier one raises or is cancelled (Ctrl-C inside ``async with``):
+        # the HTTP pool must close, or aiohttp reports an unclosed session.
+        engine, self.engine = self.engine, None
+        transport, self.transport = self.transport, None
+        account_store, self._account_store = self._account_store, None
         self.executor = None
+        async with contextlib.AsyncExitStack() as steps:  # callbacks run last-in, first-out
+            if transport is not None:
+                steps.push_async_callback(transport.close)
+            if account_store is not None:
+                steps.push_async_callback(account_store.close)
+            if self.auth is not None:
+                steps.push_async_callback(self.auth.close)
+            if engine is not None:
+                steps.push_async_callback(engine.close)
 
     # -- sending ---------------------------------------------------------------------------
 

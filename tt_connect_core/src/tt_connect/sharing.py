@@ -74,8 +74,8 @@ def _factory(group: str, url: object, option: str) -> Any:
         if entry.name == scheme:
             return entry.load()
     raise ConfigurationError(
-        f"no installed add-on serves {option} URLs of scheme {scheme!r}; for Redis: "
-        'pip install "tt-connect[redis]"')
+        f"no installed add-on serves {option} URLs of scheme {scheme!r}; for Redis, install the distribution "
+        "tt-connect-redis (from a tt-connect checkout: pip install ./contrib/redis)")
 
 
 def open_feed(url: str, *, broker: str, namespace: str, group: str | None) -> FeedBackend:

@@ -294,7 +294,9 @@ class TTConnect:
     logout = _blocking(AsyncTTConnect.logout)
     complete_login = _blocking(AsyncTTConnect.complete_login)
 
+    login_url = _direct(AsyncTTConnect.login_url)
     search = _direct(AsyncTTConnect.search)
+    search_count = _direct(AsyncTTConnect.search_count)
     expiries = _direct(AsyncTTConnect.expiries)
     strikes = _direct(AsyncTTConnect.strikes)
     futures = _direct(AsyncTTConnect.futures)

@@ -19,6 +19,8 @@ from tt_connect_redis.keys import BusKeys
 from tt_connect_redis.limits import RedisWindowStore
 from tt_connect_redis.sessions import RedisLoginLock, RedisSessionStore
 
+__version__ = "1.0.0"
+
 __all__ = [
     "BusKeys",
     "FeedGapError",
@@ -28,4 +30,5 @@ __all__ = [
     "RedisLoginLock",
     "RedisSessionStore",
     "RedisWindowStore",
+    "__version__",
 ]

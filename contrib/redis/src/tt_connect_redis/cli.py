@@ -34,11 +34,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    from tt_connect.cli import _client
+    from tt_connect.cli import client_from_args
 
     from tt_connect_redis.runner import running_hub
 
-    client = _client(args)
+    client = client_from_args(args)
     if args.tick_interval is not None and client.broker == "paper":
         from tt_connect.client import AsyncTTConnect
 

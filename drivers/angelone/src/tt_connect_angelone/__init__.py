@@ -13,4 +13,4 @@ from tt_connect_angelone.plugin import AngelOneDriver
 
 __all__ = ["AngelOneConfig", "AngelOneDriver", "__version__"]
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

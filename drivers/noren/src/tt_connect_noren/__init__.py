@@ -12,4 +12,4 @@ from tt_connect_noren.profiles import PROFILES, NorenProfile
 
 __all__ = ["PROFILES", "NorenProfile", "__version__"]
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

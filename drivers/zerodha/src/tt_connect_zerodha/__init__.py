@@ -12,4 +12,4 @@ from tt_connect_zerodha.plugin import KiteDriver
 
 __all__ = ["KiteDriver", "ZerodhaConfig", "__version__"]
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -187,7 +187,7 @@ class AuthManager:
             except TTConnectError as exc:  # refresh token dead too (the daily expiry): a full login
                 _log.info("session_token_refresh_failed", broker=self.broker, error=type(exc).__name__)
         if not self._can_login_silently():
-            self._login_required(self._login_url())
+            self._login_required(self.login_url())
         return await self._run_flow(self._spec.login(self._clock.now()), renewed=renewed)
 
     async def _run_flow(self, flow: LoginFlow, *, renewed: bool,
@@ -301,7 +301,7 @@ class AuthManager:
         await asyncio.to_thread(self._store.save, session, self._account)
         return session
 
-    def _login_url(self) -> str | None:
+    def login_url(self) -> str | None:
         """Where a human would log in: the first browser step of the login flow (pure: nothing is sent)."""
         flow = self._spec.login(self._clock.now())
         try:

@@ -12,13 +12,10 @@ for ``tt-connect emulate``.
 from __future__ import annotations
 
 import abc
-import argparse
 import asyncio
 import contextlib
 import datetime as _dt
 import enum
-import json
-import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, Self
@@ -484,20 +481,6 @@ class EmulatorHost(abc.ABC):
     @classmethod
     def main(cls, argv: Sequence[str] | None = None) -> None:
         """``tt-connect emulate <broker>``: print the announcement line, then serve until interrupted."""
-        parser = argparse.ArgumentParser(prog=f"tt-connect emulate {cls.broker}")
-        parser.add_argument("--port", type=int, default=0)
-        parser.add_argument("--no-rate-limits", action="store_true", help="never answer 429")
-        args = parser.parse_args(argv)
-        host = cls(port=args.port, enforce_rate_limits=not args.no_rate_limits)
+        from tt_connect.emulation.command import run_emulator
 
-        async def serve() -> None:
-            await host.start_serving()
-            print(json.dumps(host.announcement()), flush=True)
-            print(f"{cls.broker} emulator on {host.base_url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-            try:
-                await asyncio.Event().wait()
-            finally:
-                await host.stop_serving()
-
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve())
+        run_emulator(cls, argv)

@@ -93,6 +93,12 @@ def _symbol(value: object) -> str:
     return value.strip().upper()
 
 
+def _search_text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InstrumentError("search needs some text, e.g. 'RELIANCE' or 'NIFTY'")
+    return value.strip().upper()
+
+
 _DERIVATIVE_EXCHANGES = ("NFO", "BFO", "MCX", "CDS", "BCD")
 
 
@@ -276,13 +282,19 @@ class BrokerInstruments:
     # -- queries ---------------------------------------------------------------------------
 
     def search(self, text: str, *, limit: int = 20) -> list[Instrument]:
-        """Return instruments whose symbol or name matches ``text``; exact and cash matches first."""
-        if not isinstance(text, str) or not text.strip():
-            raise InstrumentError("search needs some text, e.g. 'RELIANCE' or 'NIFTY'")
+        """Return instruments whose symbol or name matches ``text``.
+
+        The exact cash symbol comes first, then indices named after the text (``NIFTY 50``
+        for ``NIFTY``), then derivatives of the exact symbol, then prefix and other matches.
+        """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
             raise InstrumentError(f"limit must be a positive integer, got {limit!r}")
-        found = self._store.search(self.broker, text.strip().upper(), limit)
+        found = self._store.search(self.broker, _search_text(text), limit)
         return [self.instrument(key) for key in found]
+
+    def search_count(self, text: str) -> int:
+        """Return how many instruments :meth:`search` finds for ``text`` with no limit."""
+        return self._store.count_matches(self.broker, _search_text(text))
 
     def expiries(self, underlying: str, *, kind: InstrumentKind = InstrumentKind.OPT) -> list[_dt.date]:
         """Return the listed expiries, soonest first."""

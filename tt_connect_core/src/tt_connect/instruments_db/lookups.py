@@ -28,8 +28,13 @@ class InstrumentLookups:
     # -- instruments -----------------------------------------------------------------------
 
     def search(self, text: str, limit: int = 20) -> list[Instrument]:
-        """Find instruments whose symbol or name matches ``text``."""
+        """Find instruments whose symbol or name matches ``text``: the exact symbol and the indices
+        named after it (``NIFTY 50`` for ``NIFTY``) first."""
         return self._rt.catalogue().search(text, limit=limit)
+
+    def search_count(self, text: str) -> int:
+        """Return how many instruments :meth:`search` would find for ``text`` with no limit."""
+        return self._rt.catalogue().search_count(text)
 
     def expiries(self, underlying: str, kind: InstrumentKind | str = InstrumentKind.OPT) -> list[_dt.date]:
         """Return the live expiries of an underlying's options (or futures), soonest first."""

@@ -95,9 +95,13 @@ _EXPIRIES = """SELECT DISTINCT expiry FROM broker_instruments
 WHERE broker = ? AND symbol = ? AND kind = ? AND expiry IS NOT NULL ORDER BY expiry"""
 _STRIKES = """SELECT DISTINCT strike FROM broker_instruments
 WHERE broker = ? AND symbol = ? AND expiry = ? AND kind = 'OPT' ORDER BY strike"""
-_SEARCH = f"""SELECT {_KEY} FROM broker_instruments WHERE broker = ?
-  AND (symbol ILIKE ? OR symbol ILIKE ? OR symbol ILIKE ? OR name ILIKE ?)
-ORDER BY CASE WHEN upper(symbol) = upper(?) THEN 0 WHEN symbol ILIKE ? THEN 1 ELSE 2 END,
+_MATCHES = "broker = ? AND (symbol ILIKE ? OR symbol ILIKE ? OR symbol ILIKE ? OR name ILIKE ?)"
+_SEARCH_COUNT = f"SELECT count(*) FROM broker_instruments WHERE {_MATCHES}"
+_SEARCH = f"""SELECT {_KEY} FROM broker_instruments WHERE {_MATCHES}
+ORDER BY CASE WHEN upper(symbol) = upper(?) AND kind IN ('EQ', 'IDX') THEN 0
+              WHEN kind = 'IDX' AND symbol ILIKE ? THEN 1
+              WHEN upper(symbol) = upper(?) THEN 2
+              WHEN symbol ILIKE ? THEN 3 ELSE 4 END,
          CASE kind WHEN 'EQ' THEN 0 WHEN 'IDX' THEN 1 WHEN 'FUT' THEN 2 ELSE 3 END,
          symbol, expiry, strike, option_type
 LIMIT ?"""
@@ -486,9 +490,15 @@ class Store:
         return (str(found[0][0]), str(found[0][1]), str(found[0][2])) if found else None
 
     def search(self, broker: str, text: str, limit: int) -> list[tuple[Any, ...]]:
-        """Return keys whose symbol or name matches, exact and cash matches first."""
+        """Return keys whose symbol or name matches: the exact cash symbol first, then indices named
+        after ``text`` (NIFTY 50 for NIFTY), then exact derivatives, prefixes and the rest."""
         prefix, contains = text + "%", "%" + text + "%"
-        return self._query(_SEARCH, [broker, text, prefix, contains, contains, text, prefix, limit])
+        return self._query(_SEARCH, [broker, text, prefix, contains, contains, text, prefix, text, prefix, limit])
+
+    def count_matches(self, broker: str, text: str) -> int:
+        """Return how many contracts :meth:`search` would find without a limit."""
+        prefix, contains = text + "%", "%" + text + "%"
+        return int(self._query(_SEARCH_COUNT, [broker, text, prefix, contains, contains])[0][0])
 
     def close(self) -> None:
         with self._lock:

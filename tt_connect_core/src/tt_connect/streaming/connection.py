@@ -31,6 +31,7 @@ from tt_connect.enums import StreamMode
 from tt_connect.errors import StreamingError, TTConnectError
 from tt_connect.instruments import Instrument
 from tt_connect.logs import get_logger
+from tt_connect.streaming.tasks import cancel_and_wait
 
 __all__ = ["FeedConnection"]
 
@@ -118,14 +119,8 @@ class FeedConnection:
     async def stop(self) -> None:
         """Close the socket and end the task; the assigned instruments are kept."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if current is not None and current.cancelling() > 0:
-                    raise
+        if task is not None:
+            await cancel_and_wait(task)
         await self._close_socket()
 
     async def restart(self) -> None:

@@ -29,6 +29,7 @@ from tt_connect.enums import StreamMode
 from tt_connect.errors import StreamingError
 from tt_connect.instruments import Instrument
 from tt_connect.models import OrderUpdate, Tick
+from tt_connect.streaming.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from tt_connect.streaming.engine import StreamEngine
@@ -258,16 +259,4 @@ class Subscription:
         self._errors.clear()
         if asyncio.current_task() is self._worker:
             return  # unsubscribed from inside a handler: the delivery loop ends by itself
-        if not self._worker.done():
-            self._worker.cancel()
-            try:
-                await self._worker
-            except asyncio.CancelledError:
-                if _being_cancelled():
-                    raise
-
-
-def _being_cancelled() -> bool:
-    """Return True if the current task itself was cancelled (not just the task it awaited)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
+        await cancel_and_wait(self._worker)
