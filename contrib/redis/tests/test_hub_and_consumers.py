@@ -6,7 +6,7 @@ import asyncio
 
 from redis.asyncio import Redis
 from redis_bus import Bus
-from tt_connect.enums import Exchange, OrderType, ProductType, Side, StreamMode
+from tt_connect.enums import Exchange, OrderStatus, OrderType, ProductType, Side, StreamMode
 from tt_connect.instruments import Equity
 from tt_connect.models import OrderUpdate, Tick
 from tt_connect.testing import eventually
@@ -54,8 +54,12 @@ async def test_order_updates_reach_each_application_once_and_are_acknowledged(
     order_ids = [await broker.place_order(instrument=equity("INFY"), qty=1, side=Side.BUY,
                                           product=ProductType.CNC, order_type=OrderType.MARKET)
                  for _ in range(3)]
-    await eventually(lambda: {u.order.order_id for u in got_b} >= set(order_ids), what="B sees every order")
-    await eventually(lambda: {u.order.order_id for _, u in got_a} >= set(order_ids), what="A sees every order")
+    # Each order is seen through to its last update (COMPLETE) by both applications before counting.
+    def finished(updates: list[OrderUpdate]) -> bool:
+        return {u.order.order_id for u in updates if u.order.status is OrderStatus.COMPLETE} >= set(order_ids)
+
+    await eventually(lambda: finished(got_b), what="B sees every order complete")
+    await eventually(lambda: finished([u for _, u in got_a]), what="A sees every order complete")
     keys_a = [(u.order.order_id, u.order.status, u.order.filled_qty) for _, u in got_a]
     assert len(keys_a) == len(set(keys_a)), "each update reaches application A once, across its two processes"
     assert len(got_b) == len(got_a), "and application B gets the same updates"
