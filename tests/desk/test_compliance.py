@@ -29,18 +29,24 @@ class FakeClock:
         self.now += seconds
 
 
-async def test_no_window_of_the_order_rate_ever_holds_more_than_its_limit() -> None:
+async def test_no_window_of_the_order_rate_ever_holds_more_than_its_limit_of_arrivals() -> None:
     clock = FakeClock()
-    limiter = OrderRateLimiter(10, margin=0.1, now=lambda: clock.now, sleep=clock.sleep)
-    sent: list[float] = []
-    for _ in range(50):
-        await limiter.acquire("NSE")
-        sent.append(clock.now)
-    for i, start in enumerate(sent):
-        assert sum(1 for t in sent[i:] if t < start + 1.1) <= 10
-    assert sent[-1] - sent[0] == pytest.approx(4 * 1.1)
-    await limiter.acquire("NFO")  # another exchange has its own window
-    assert clock.now == sent[-1]
+    limiter = OrderRateLimiter(10, now=lambda: clock.now, sleep=clock.sleep)
+    departed: list[float] = []
+    replied: list[float] = []
+    for n in range(50):
+        async with limiter.slot("NSE"):
+            departed.append(clock.now)
+            await clock.sleep(0.3 if n % 10 == 0 else 0.01)  # a cold connection now and then: a slow reply
+            replied.append(clock.now)
+    # An order arrives somewhere between leaving and its reply: even the latest possible arrival of one
+    # and the earliest of another ten later are a full second apart.
+    for i in range(len(departed) - 10):
+        assert departed[i + 10] >= replied[i] + 1.0
+    assert departed[10] == pytest.approx(replied[0] + 1.0), "no longer than the rule needs"
+    before = clock.now
+    async with limiter.slot("NFO"):  # another exchange has its own window
+        assert clock.now == before
 
 
 def _journal(directory: Path) -> list[dict[str, object]]:

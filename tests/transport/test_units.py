@@ -68,6 +68,63 @@ async def test_unknown_classes_use_the_default_and_no_limits_means_no_waiting() 
     assert vt.slept == before
 
 
+async def test_a_call_holds_its_slot_until_its_reply_and_counts_from_the_reply() -> None:
+    # The broker counts arrivals, which lie between the send and the reply: the next call that needs
+    # the slot leaves a full window after the reply, so no broker window can hold two of them.
+    vt = VirtualTime()
+    limiter = RateLimiter(RateLimits(classes=(RateClass(name="orders", per_second=2),)), clock=vt.clock,
+                          sleep=vt.sleep)
+    start = vt.clock.monotonic()
+    async with limiter.slot("orders"):
+        await vt.sleep(0.4)  # a slow reply (a cold connection)
+    async with limiter.slot("orders"):
+        pass
+    async with limiter.slot("orders"):
+        third = vt.clock.monotonic()
+    assert third - start == pytest.approx(1.4, abs=0.01), "the first call left the window 1 s after its reply"
+
+
+async def test_a_slot_still_awaiting_its_reply_keeps_the_window_closed() -> None:
+    store = MemoryWindowStore()
+    limiter = RateLimiter(RateLimits(classes=(RateClass(name="default", per_second=1),)), store=store)
+    reply = asyncio.Event()
+
+    async def slow_call() -> None:
+        async with limiter.slot("default"):
+            await reply.wait()
+
+    first = asyncio.ensure_future(slow_call())
+    await asyncio.sleep(0)
+    second = asyncio.ensure_future(limiter.acquire("default"))
+    await asyncio.sleep(0.05)
+    assert not second.done(), "the window cannot start to close before the first reply"
+    reply.set()
+    await first
+    assert not second.done()
+    second.cancel()
+    await asyncio.gather(second, return_exceptions=True)
+    assert store.recorded("default") == 1
+
+
+async def test_a_cancelled_call_settles_its_slot() -> None:
+    vt = VirtualTime()
+    store = MemoryWindowStore(vt.clock.monotonic)
+    limiter = RateLimiter(RateLimits(classes=(RateClass(name="default", per_second=1),)), store=store,
+                          sleep=vt.sleep)
+
+    async def hung() -> None:
+        async with limiter.slot("default"):
+            await asyncio.Event().wait()
+
+    task = asyncio.ensure_future(hung())
+    await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    before = vt.clock.monotonic()
+    await limiter.acquire("default")
+    assert vt.clock.monotonic() - before == pytest.approx(1.0, abs=0.01), "counted from the cancellation"
+
+
 async def test_an_over_long_queue_fails_fast_and_cancelled_waiters_take_no_slot() -> None:
     store = MemoryWindowStore()
     limiter = RateLimiter(RateLimits(classes=(RateClass(name="default", per_second=1, max_queue=3),)), store=store)

@@ -133,7 +133,7 @@ class Runtime:
         self._session_store = _shared_object(session_store, "session_store", ("load", "save", "delete"),
                                              "a SessionStore")
         self._login_lock = _shared_object(login_lock, "login_lock", ("hold",), "a LoginLock")
-        self._window_store = _shared_object(window_store, "window_store", ("reserve",), "a WindowStore")
+        self._window_store = _shared_object(window_store, "window_store", ("reserve", "settle"), "a WindowStore")
         self._account_store: AccountStore | None = None
         hook = self.pm.hook
         self.capabilities: Capabilities = self._required(hook.ttc_capabilities(), "capabilities")

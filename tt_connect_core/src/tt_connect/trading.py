@@ -41,8 +41,8 @@ class Trading:
         plan = rt.builder.place(**arguments)
         request = plan.request
         call = rt.build(Operation.PLACE_ORDER, lambda: self._api.place_order(ctx, request))
-        await rt.order_rate.acquire(request.instrument.exchange.value)
-        async with self._journaled("place", request) as outcome:
+        rate_slot = rt.order_rate.slot(request.instrument.exchange.value)
+        async with rate_slot, self._journaled("place", request) as outcome:
             order_id = await executor.place_order(call, tag=request.tag, find_by_tag=self._find_by_tag)
             outcome["order_id"] = order_id
         rt.pm.hook.ttc_order_event(broker=rt.name, event="placed", order=None, order_id=order_id)
@@ -98,8 +98,8 @@ class Trading:
             current = current or await rt.reads.known(request.order_id)
             rt.builder.check_modify(request, current)
         call = rt.build(Operation.MODIFY_ORDER, lambda: self._api.modify_order(ctx, request))
-        await rt.order_rate.acquire(self._exchange_of(request.order_id))
-        async with self._journaled("modify", request) as outcome:
+        rate_slot = rt.order_rate.slot(self._exchange_of(request.order_id))
+        async with rate_slot, self._journaled("modify", request) as outcome:
             result: str = await executor.call(call)
             outcome["order_id"] = result
         rt.pm.hook.ttc_order_event(broker=rt.name, event="modified", order=None, order_id=result)
@@ -111,8 +111,8 @@ class Trading:
         request = rt.builder.cancel(**arguments)
         await self._known(Operation.CANCEL_ORDER, request.order_id)
         call = rt.build(Operation.CANCEL_ORDER, lambda: self._api.cancel_order(ctx, request))
-        await rt.order_rate.acquire(self._exchange_of(request.order_id))
-        async with self._journaled("cancel", request) as outcome:
+        rate_slot = rt.order_rate.slot(self._exchange_of(request.order_id))
+        async with rate_slot, self._journaled("cancel", request) as outcome:
             result: str = await executor.call(call)
             outcome["order_id"] = result
         rt.pm.hook.ttc_order_event(broker=rt.name, event="cancelled", order=None, order_id=result)

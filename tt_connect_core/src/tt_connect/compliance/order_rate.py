@@ -2,32 +2,34 @@
 
 Under SEBI's retail algo framework (in force since 1 April 2026) a client sending more than 10 orders a
 second on an exchange must be a registered algo; brokers count modifications and cancellations too.
-This limiter runs before each broker's own rate classes. It counts a window slightly longer than a
-second (``margin``), because the exchange counts orders when they *arrive*: a first order on a new
-connection arrives later than the next one on a warm one, and a window exactly one second long on
-the sending side lets both ends of it land inside one second at the other end.
+This limiter runs before each broker's own rate classes. The exchange counts orders when they
+*arrive*, so an order holds its place in the window until the broker's reply comes back and is then
+counted at the reply's time (see :mod:`tt_connect.transport.rate_limit`): one second after that, the
+next order may leave. ``margin`` lengthens the window further for a broker that forwards to the
+exchange after replying (none known; 0 by default).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from tt_connect.transport.rate_limit import MemoryWindowStore, WindowStore
+from tt_connect.transport.rate_limit import MemoryWindowStore, WindowStore, settle, take
 
 __all__ = ["OrderRateLimiter"]
 
 
 class OrderRateLimiter:
-    """A sliding window per exchange; ``acquire`` waits for room (FIFO per exchange, cancellation-safe).
+    """A sliding window per exchange; ``slot`` waits for room (FIFO per exchange, cancellation-safe).
 
     The windows live in a :class:`~tt_connect.transport.WindowStore`: this process's memory unless
     :meth:`share` hands it the account's shared store, so that every process of the account keeps
     to the rate together (the exchange counts the client's orders, not one process's).
     """
 
-    def __init__(self, per_second: float, *, margin: float = 0.1, now: Callable[[], float] = time.monotonic,
+    def __init__(self, per_second: float, *, margin: float = 0.0, now: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.per_second = per_second
         self.window = 1.0 + margin
@@ -41,15 +43,17 @@ class OrderRateLimiter:
         self._store = store
         self._scope = f"{scope}:orders"
 
-    async def acquire(self, exchange: str) -> None:
-        """Wait until one more order to ``exchange`` stays within the rate, then count it."""
+    @contextlib.asynccontextmanager
+    async def slot(self, exchange: str) -> AsyncIterator[None]:
+        """Hold one order's place in ``exchange``'s window while the body sends it and awaits the reply."""
         if self.per_second <= 0:
+            yield
             return
         windows = ((float(int(self.per_second)), self.window),)
-        lock = self._locks.setdefault(exchange, asyncio.Lock())
-        async with lock:
-            while True:
-                wait = await self._store.reserve(f"{self._scope}:{exchange}", windows, 1)
-                if wait <= 0:
-                    return
-                await self._sleep(wait)
+        key = f"{self._scope}:{exchange}"
+        async with self._locks.setdefault(exchange, asyncio.Lock()):
+            ticket = await take(self._store, key, windows, 1, self._sleep)
+        try:
+            yield
+        finally:
+            await settle(self._store, key, ticket)

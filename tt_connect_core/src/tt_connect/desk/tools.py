@@ -101,8 +101,8 @@ class DeskTools:
         executor, ctx = await rt.ready()
         plan = rt.builder.place(qty=units, within_freeze=False, **arguments)
         call = rt.build(Operation.PLACE_ORDER, lambda: rt.api.place_sliced(ctx, plan.request))
-        await rt.order_rate.acquire(plan.request.instrument.exchange.value)
-        ids: list[str] = await executor.call(call)
+        async with rt.order_rate.slot(plan.request.instrument.exchange.value):
+            ids: list[str] = await executor.call(call)
         return SlicedOrder(qty=units, native=True, children=tuple(
             SliceChild(qty=0, order_id=order_id, tag=plan.request.tag) for order_id in ids))
 

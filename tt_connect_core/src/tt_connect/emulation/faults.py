@@ -28,6 +28,8 @@ class Faults:
         self._failures: deque[int] = deque()
         self.ip_whitelisted = True
         """False: the caller is not on the account's static-IP whitelist, so order writes are refused."""
+        self.rate_limited = 0
+        """How many requests the emulator's own rate windows refused with a 429 (injected ones not counted)."""
 
     def drop_next_order_response(self) -> None:
         """Act on the next order placement, then close the connection without replying."""

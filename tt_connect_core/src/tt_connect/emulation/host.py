@@ -117,7 +117,6 @@ class EmulatorHost(abc.ABC):
                              open_market=lambda: self._on_loop(self.engine.open_market))
         self.streams: set[StreamClient] = set()
         self.requests_served = 0
-        self.rate_limited = 0
         self.order_writes = OrderWriteLog()
         """Every order write as it arrived (an emulator records them in its order routes)."""
         self._windows: dict[str, Sequence[RateWindow]] = {}
@@ -126,6 +125,11 @@ class EmulatorHost(abc.ABC):
         self._runner: web.AppRunner | None = None
         self._market: asyncio.Task[None] | None = None
         self._stopped: asyncio.Event | None = None
+
+    @property
+    def rate_limited(self) -> int:
+        """How many requests this emulator's own rate windows refused with a 429."""
+        return self.faults.rate_limited
 
     # -- the protocol a subclass provides ---------------------------------------------------
 
@@ -294,7 +298,7 @@ class EmulatorHost(abc.ABC):
                 name = self.rate_class(request)
                 windows = self._windows.get(name, ()) if name else ()
                 if not all(window.admit() for window in windows):
-                    self.rate_limited += 1
+                    self.faults.rate_limited += 1
                     return self.error_response(ErrorKind.RATE_LIMIT, "Too many requests", 429)
         try:
             return await handler(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-__all__ = ["FaultInjector", "MarketControls", "ServerErrorInjector", "WhitelistControls"]
+__all__ = ["FaultInjector", "MarketControls", "RateWindowCounter", "ServerErrorInjector", "WhitelistControls"]
 
 
 class FaultInjector(Protocol):
@@ -45,3 +45,10 @@ class WhitelistControls(Protocol):
 
     def set_ip_whitelisted(self, whitelisted: bool) -> None:
         """False: the emulator refuses order writes as its broker refuses an unregistered IP."""
+
+
+@runtime_checkable
+class RateWindowCounter(Protocol):
+    """Optional: the count of 429s the emulator's own rate windows (the broker's published limits) sent."""
+
+    rate_limited: int

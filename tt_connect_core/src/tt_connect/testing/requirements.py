@@ -6,9 +6,9 @@ marks EMULATED counts as present. Beside operations, a few names stand for other
 
 - ``"market_price"``: some way to read a price (LTP or a quote);
 - ``"derivatives"``: the driver trades NFO;
-- ``"faults"`` / ``"server_errors"`` / ``"market_hours"`` / ``"ip_whitelist"``: the emulator's fault
-  injector, its 5xx/429 injection, its market-hours switch, its static-IP whitelist switch (checked
-  against the ``faults`` fixture).
+- ``"faults"`` / ``"server_errors"`` / ``"market_hours"`` / ``"ip_whitelist"`` / ``"rate_windows"``: the
+  emulator's fault injector, its 5xx/429 injection, its market-hours switch, its static-IP whitelist
+  switch, its count of the 429s its own rate windows sent (checked against the ``faults`` fixture).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def requires(*needs: Requirement) -> Callable[[F], F]:
 
 def missing(capabilities: Capabilities, needs: Iterable[Requirement], faults: object) -> list[str]:
     """Return the needs the driver (and its emulator's fault injector) does not meet."""
-    from tt_connect.testing.controls import MarketControls, ServerErrorInjector, WhitelistControls
+    from tt_connect.testing.controls import MarketControls, RateWindowCounter, ServerErrorInjector, WhitelistControls
 
     absent: list[str] = []
     for need in needs:
@@ -59,6 +59,8 @@ def missing(capabilities: Capabilities, needs: Iterable[Requirement], faults: ob
             ok = isinstance(faults, MarketControls)
         elif need == "ip_whitelist":
             ok = isinstance(faults, WhitelistControls)
+        elif need == "rate_windows":
+            ok = isinstance(faults, RateWindowCounter)
         else:
             raise ValueError(f"unknown conformance requirement {need!r}")
         if not ok:

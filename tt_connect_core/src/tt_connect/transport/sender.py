@@ -32,28 +32,30 @@ class Sender:
         self.timeout = timeout
 
     async def send(self, request: HttpRequest, headers: Mapping[str, str] | None = None) -> HttpResponse:
-        """Send one request (with extra ``headers``: the session's), after its rate-limit slot."""
-        await self.limiter.acquire(request.rate_class, request.cost)
+        """Send one request (with extra ``headers``: the session's), holding its rate-limit slot until the reply."""
         if headers:
             request = msgspec.structs.replace(request, headers={**(request.headers or {}), **headers})
-        started = time.perf_counter()
-        request_id = uuid.uuid4().hex[:12]
-        try:
-            response = await self.transport.send(request, timeout=self.timeout)
-        except TTConnectError as exc:
-            self._log(request, None, request_id, started, error=type(exc).__name__)
-            raise
+        async with self.limiter.slot(request.rate_class, request.cost):
+            started = time.perf_counter()
+            request_id = uuid.uuid4().hex[:12]
+            try:
+                response = await self.transport.send(request, timeout=self.timeout)
+            except TTConnectError as exc:
+                self._log(request, None, request_id, started, error=type(exc).__name__)
+                raise
         self._log(request, response.status, response.header("x-request-id") or request_id, started)
         return response
 
     async def download(self, request: HttpRequest, headers: Mapping[str, str] | None,
                        progress: Callable[[int, int | None], None] | None) -> HttpResponse:
         """Fetch a large file (an instrument master), reporting progress as it arrives."""
-        await self.limiter.acquire(request.rate_class, request.cost)
         if headers:
             request = msgspec.structs.replace(request, headers={**(request.headers or {}), **headers})
         started = time.perf_counter()
-        response = await self.transport.download(request, timeout=max(self.timeout, 120.0), progress=progress)
+        # The slot covers the request's arrival, not the body's minutes-long transfer: it is settled
+        # once the download returns, which only makes the next download wait longer, never less.
+        async with self.limiter.slot(request.rate_class, request.cost):
+            response = await self.transport.download(request, timeout=max(self.timeout, 120.0), progress=progress)
         self._log(request, response.status, uuid.uuid4().hex[:12], started)
         return response
 

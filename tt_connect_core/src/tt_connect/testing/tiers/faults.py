@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tt_connect.client import AsyncTTConnect
@@ -14,6 +16,9 @@ from tt_connect.testing.polling import eventually
 from tt_connect.testing.requirements import requires
 
 __all__ = ["FaultTier"]
+
+_BURST = 30
+"""Calls in the rate-window burst: several windows' worth on every broker, a few seconds at its limits."""
 
 
 class FaultTier:
@@ -35,6 +40,21 @@ class FaultTier:
         assert len(after) == before + 1, "a dropped response must not produce a second order"
         if order_id:
             assert any(o.order_id == order_id for o in after)
+
+    @requires("rate_windows", Operation.FUNDS)
+    async def test_a_burst_of_mixed_reads_draws_no_429_from_the_broker(self, client: AsyncTTConnect,
+                                                                     faults: Any) -> None:
+        # The broker counts arrivals; the client must keep every window of its published limits,
+        # whatever the connection set-up delays, not rely on retrying the 429s it provokes.
+        reads: list[Callable[[], Awaitable[object]]] = [client.funds]
+        for operation, read in ((Operation.PROFILE, client.profile), (Operation.POSITIONS, client.positions),
+                                (Operation.ORDERS, client.orders), (Operation.HOLDINGS, client.holdings)):
+            if client.capabilities.supports(operation):
+                reads.append(read)
+        refused = faults.rate_limited
+        await asyncio.gather(*(reads[i % len(reads)]() for i in range(_BURST)))
+        assert faults.rate_limited == refused, (
+            f"{faults.rate_limited - refused} of {_BURST} reads arrived beyond the broker's rate windows")
 
     @requires("faults", Operation.PROFILE)
     async def test_an_expired_session_is_renewed_transparently(self, client: AsyncTTConnect, faults: Any) -> None:
