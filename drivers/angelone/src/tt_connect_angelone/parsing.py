@@ -10,7 +10,6 @@ the ``DriverContext``: by (exch_seg, symboltoken) where the row has a token, els
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
