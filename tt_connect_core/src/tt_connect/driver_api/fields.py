@@ -66,7 +66,7 @@ def integer_reader(broker: str, *, blanks: Collection[str] = ()) -> Callable[[ob
 
     def read(value: object) -> int:
         if type(value) is int:
-            return value  # type: ignore[return-value]
+            return value
         return int(read_number(value))
 
     return read
