@@ -10,12 +10,11 @@ the ``DriverContext``: by (exch_seg, symboltoken) where the row has a token, els
 from __future__ import annotations
 
 import datetime as _dt
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
-from tt_connect.driver_api import BrokerFailure, DriverContext, HttpResponse
+from tt_connect.driver_api import BrokerFailure, DriverContext, HttpResponse, fields
 from tt_connect.errors import BrokerUnavailableError, InstrumentError, OrderNotFoundError
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import (
@@ -64,27 +63,9 @@ __all__ = [
 BROKER = "angelone"
 
 
-def number(value: Any) -> float:
-    """Read a number sent as a JSON number or string; blank or null reads as 0, NaN or infinity is refused."""
-    if value is None or isinstance(value, bool):
-        return 0.0
-    if isinstance(value, (int, float)):
-        found = float(value)
-    else:
-        text_value = str(value).strip().replace(",", "")
-        if not text_value:
-            return 0.0
-        try:
-            found = float(text_value)
-        except ValueError:
-            raise BrokerUnavailableError(f"AngelOne sent {value!r} where a number belongs", broker=BROKER) from None
-    if not math.isfinite(found):
-        raise BrokerUnavailableError(f"AngelOne sent {value!r} where a finite number belongs", broker=BROKER)
-    return found
-
-
-def integer(value: Any) -> int:
-    return int(number(value))
+number: Callable[[object], float] = fields.number_reader(BROKER)
+"""Read a number (JSON or text); null and blank read as 0, NaN and infinities are refused."""
+integer: Callable[[object], int] = fields.integer_reader(BROKER)
 
 
 def text(value: Any) -> str:

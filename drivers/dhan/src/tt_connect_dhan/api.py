@@ -63,6 +63,7 @@ from tt_connect_dhan.parsing import (
     dhan_quote_to_quote,
     dhan_static_ip,
     dhan_trade_to_trade,
+    number,
     object_of,
     quote_data,
     rows_of,
@@ -289,7 +290,7 @@ class DhanApi(BrokerApi):
     def ltp(self, ctx: DriverContext, instruments: Sequence[Instrument]) -> Call[dict[Instrument, float]]:
         wire, back = self._batch(ctx, instruments)
         return Call(self._request("POST", "/marketfeed/ltp", "market.ltp", rate_class=QUOTE, body=wire),
-                    lambda payload: {inst: float(row.get("last_price") or 0.0)
+                    lambda payload: {inst: number(row.get("last_price"))
                                      for inst, row in self._each(payload, back)})
 
     def history(self, ctx: DriverContext, request: HistoryRequest) -> Call[list[Candle]]:

@@ -10,10 +10,10 @@ Instruments are attached through the ``DriverContext`` by (``exchangeSegment``,
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from tt_connect.driver_api import DriverContext
+from tt_connect.driver_api import DriverContext, fields
 from tt_connect.enums import GttStatus, GttType, OrderStatus, Variety
 from tt_connect.errors import BrokerUnavailableError, InstrumentError
 from tt_connect.instruments import AnyInstrument
@@ -74,23 +74,9 @@ __all__ = [
 ]
 
 
-def number(value: Any) -> float:
-    """Read a JSON number, or a number sent as text; null, blank and ``NA`` read as 0."""
-    if isinstance(value, bool) or value is None:
-        return 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    raw = str(value).strip()
-    if raw in ("", "NA"):
-        return 0.0
-    try:
-        return float(raw)
-    except ValueError:
-        raise BrokerUnavailableError(f"Dhan sent {value!r} where a number belongs", broker=BROKER) from None
-
-
-def integer(value: Any) -> int:
-    return int(number(value))
+number: Callable[[object], float] = fields.number_reader(BROKER, blanks=("NA",))
+"""Read a number (JSON or text); null and blank read as 0, NaN and infinities are refused."""
+integer: Callable[[object], int] = fields.integer_reader(BROKER, blanks=("NA",))
 
 
 def text(value: Any) -> str:

@@ -10,11 +10,11 @@ broker's row in ``raw``.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
-from tt_connect.driver_api import DriverContext
+from tt_connect.driver_api import DriverContext, fields
 from tt_connect.errors import BrokerUnavailableError
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import (
@@ -60,23 +60,9 @@ __all__ = [
 BROKER = "noren"
 
 
-def number(value: Any) -> float:
-    """Read a Noren number (a string, sometimes a JSON number); blank, null or ``"None"`` reads as 0."""
-    if value is None or isinstance(value, bool):
-        return 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip().replace(",", "")
-    if not text or text == "None":
-        return 0.0
-    try:
-        return float(text)
-    except ValueError:
-        raise BrokerUnavailableError(f"Noren sent {value!r} where a number belongs", broker=BROKER) from None
-
-
-def integer(value: Any) -> int:
-    return int(number(value))
+number: Callable[[object], float] = fields.number_reader(BROKER, blanks=("None",))
+"""Read a number (JSON or text); null and blank read as 0, NaN and infinities are refused."""
+integer: Callable[[object], int] = fields.integer_reader(BROKER, blanks=("None",))
 
 
 def _text(row: Mapping[str, Any], key: str) -> str:

@@ -12,7 +12,7 @@ a field that is not a number, is the broker's fault and raises ``BrokerUnavailab
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tt_connect.driver_api import DriverContext, fields
@@ -69,13 +69,9 @@ __all__ = [
 BROKER = "upstox"
 
 
-def number(value: Any) -> float:
-    """Read a number sent as a JSON number or string; null or blank reads as 0."""
-    return fields.number(value, broker=BROKER)
-
-
-def integer(value: Any) -> int:
-    return fields.integer(value, broker=BROKER)
+number: Callable[[object], float] = fields.number_reader(BROKER)
+"""Read a number (JSON or text); null and blank read as 0, NaN and infinities are refused."""
+integer: Callable[[object], int] = fields.integer_reader(BROKER)
 
 
 text = fields.text

@@ -60,6 +60,7 @@ from tt_connect_zerodha.mapping import (
     variety_to_kite,
 )
 from tt_connect_zerodha.parsing import (
+    _f,
     kite_autoslice_to_order_ids,
     kite_basket_to_basket,
     kite_candles_to_candles,
@@ -321,7 +322,7 @@ class ZerodhaApi(BrokerApi):
 
         def parse(payload: Any) -> dict[Instrument, float]:
             rows = kite_reply_to_object(payload, "ltp")
-            return {keys[key]: float(row.get("last_price") or 0.0) for key, row in rows.items()
+            return {keys[key]: _f(row.get("last_price")) for key, row in rows.items()
                     if key in keys and isinstance(row, Mapping)}
 
         return Call(self._quote_request("/quote/ltp", "quote.ltp", list(keys)), parse)

@@ -8,10 +8,10 @@ of an order it reads back from the parsed ``Order``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from tt_connect.driver_api import DriverContext, reply_list, reply_object
+from tt_connect.driver_api import DriverContext, fields, reply_list, reply_object
 from tt_connect.enums import GttStatus, GttType
 from tt_connect.errors import BrokerUnavailableError
 from tt_connect.instruments import AnyInstrument
@@ -68,12 +68,8 @@ _GTT_STATUSES = {"active": GttStatus.ACTIVE, "triggered": GttStatus.TRIGGERED, "
                  "deleted": GttStatus.DELETED}
 
 
-def _f(value: Any) -> float:
-    return float(value) if value is not None else 0.0
-
-
-def _i(value: Any) -> int:
-    return int(value) if value is not None else 0
+_f: Callable[[object], float] = fields.number_reader(BROKER)
+_i: Callable[[object], int] = fields.integer_reader(BROKER)
 
 
 def _s(value: Any) -> str:
@@ -241,10 +237,10 @@ def kite_gtt_to_gtt(ctx: DriverContext, data: Mapping[str, Any]) -> Gtt:
     if not triggers or len(triggers) != len(orders):
         raise BrokerUnavailableError(f"Kite GTT {data.get('id')} pairs {len(triggers)} triggers with "
                                      f"{len(orders)} orders", broker=BROKER)
-    legs = tuple(GttLeg(trigger_price=float(trigger), side=kite_side(order.get("transaction_type")),
+    legs = tuple(GttLeg(trigger_price=_f(trigger), side=kite_side(order.get("transaction_type")),
                         qty=_i(order.get("quantity")), product=kite_product(order.get("product")),
                         order_type=kite_order_type(order.get("order_type")),
-                        price=float(order["price"]) if order.get("price") else None)
+                        price=_f(order.get("price")) if order.get("price") else None)
                  for trigger, order in zip(triggers, orders))
     return Gtt(gtt_id=_s(data.get("id")), instrument=instrument,
                type=GttType.OCO if data.get("type") == "two-leg" else GttType.SINGLE,

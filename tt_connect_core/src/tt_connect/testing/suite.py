@@ -33,7 +33,7 @@ import pytest
 import pytest_asyncio
 
 from tt_connect.client import AsyncTTConnect
-from tt_connect.driver_api import BrokerApi, DriverContext
+from tt_connect.driver_api import BrokerApi, DriverContext, ErrorMap
 from tt_connect.enums import Exchange
 from tt_connect.instruments import Equity, Future, Index, Instrument
 from tt_connect.testing.cases import RequestCase, ResponseCase
@@ -41,6 +41,7 @@ from tt_connect.testing.requirements import MARKER, missing
 from tt_connect.testing.tiers.behaviour import BehaviourTier
 from tt_connect.testing.tiers.cross_broker import CrossBrokerTier
 from tt_connect.testing.tiers.faults import FaultTier
+from tt_connect.testing.tiers.fuzz import FuzzTier
 from tt_connect.testing.tiers.static import StaticTier
 
 __all__ = ["DriverConformance"]
@@ -50,7 +51,7 @@ _FAST_RETRIES = {"retry_base_delay": 0.05, "retry_max_delay": 1.0}
 client (and a rate limiter) of its own, so consecutive tests may meet the emulator's window."""
 
 
-class DriverConformance(StaticTier, BehaviourTier, FaultTier, CrossBrokerTier):
+class DriverConformance(StaticTier, FuzzTier, BehaviourTier, FaultTier, CrossBrokerTier):
     """Subclass in a driver's tests; override the fixtures marked "override"."""
 
     broker: ClassVar[str] = ""
@@ -153,3 +154,15 @@ class DriverConformance(StaticTier, BehaviourTier, FaultTier, CrossBrokerTier):
         config = parse_driver_config(loaded.description.config_type, static_config, broker=self.broker)
         api: BrokerApi = pm.hook.ttc_api(config=config)
         return api
+
+    @pytest.fixture
+    def client_error_map(self, static_config: Mapping[str, Any]) -> ErrorMap:
+        """The driver's error map, for reading replies the way the executor does (the fuzz tier)."""
+        from tt_connect.config import parse_driver_config
+        from tt_connect.drivers import load_driver, make_plugin_manager
+
+        loaded = load_driver(self.broker)
+        pm = make_plugin_manager(loaded)
+        config = parse_driver_config(loaded.description.config_type, static_config, broker=self.broker)
+        errors: ErrorMap = pm.hook.ttc_error_map(config=config)
+        return errors

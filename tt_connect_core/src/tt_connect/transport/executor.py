@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from tt_connect.auth import AuthManager
     from tt_connect.driver_api import Session
 
-__all__ = ["RestExecutor", "RetryPolicy", "map_failure"]
+__all__ = ["RestExecutor", "RetryPolicy", "SessionDead", "map_failure", "read_reply"]
 
 T = TypeVar("T")
 _log = get_logger("tt_connect.transport")
@@ -63,7 +63,9 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
-class _SessionDead(Exception):
+class SessionDead(Exception):
+    """A reply said the session is dead; ``error`` is what the caller sees if renewing does not help."""
+
     def __init__(self, error: TTConnectError) -> None:
         self.error = error
 
@@ -98,6 +100,44 @@ def map_failure(broker: str, errors: ErrorMap, failure: BrokerFailure, response:
     return cls(failure.message, **kwargs)
 
 
+def read_reply(broker: str, api: BrokerApi, errors: ErrorMap, call: Call[T], response: HttpResponse) -> T:
+    """Unwrap and parse one reply; every failure becomes a TTConnectError subclass.
+
+    A "session dead" failure raises :class:`SessionDead` carrying its error (the executor renews
+    and replays). The conformance suite's fuzz tier calls this directly: it is the one place a
+    driver's unwrap and parsers meet a reply, so what it lets out is what a caller sees.
+    """
+    try:
+        payload = api.unwrap(response)
+    except BrokerFailure as failure:
+        if failure.http_status is None:
+            failure.http_status = response.status
+        error = map_failure(broker, errors, failure, response)
+        if errors.session_dead(failure):
+            raise SessionDead(error) from None
+        raise error from None
+    except TTConnectError as exc:
+        if response.status == 429:
+            raise RateLimitError(exc.message, broker=broker, http_status=429,
+                                 retry_after=retry_after(response)) from None
+        exc.broker = exc.broker or broker
+        exc.http_status = response.status if exc.http_status is None else exc.http_status
+        raise
+    except Exception as exc:  # an HTML page, a truncated body: the driver could not read it
+        raise BrokerUnavailableError(
+            f"unreadable reply from {broker} ({type(exc).__name__}) with HTTP {response.status}",
+            broker=broker, http_status=response.status) from None
+    try:
+        return call.parse(payload)
+    except TTConnectError as exc:
+        exc.broker = exc.broker or broker
+        raise
+    except Exception as exc:
+        raise BrokerUnavailableError(
+            f"unexpected {call.request.endpoint} payload from {broker} "
+            f"({type(exc).__name__}: {exc!s:.200})", broker=broker, http_status=response.status) from None
+
+
 class RestExecutor:
     """Sends a driver's calls for one client."""
 
@@ -128,35 +168,7 @@ class RestExecutor:
         return request if session is None or self._auth is None else self._auth.prepared(request, session)
 
     def _read(self, call: Call[T], response: HttpResponse) -> T:
-        """Unwrap and parse; every failure becomes a TTConnectError subclass."""
-        try:
-            payload = self._api.unwrap(response)
-        except BrokerFailure as failure:
-            if failure.http_status is None:
-                failure.http_status = response.status
-            error = map_failure(self.broker, self._errors, failure, response)
-            if self._errors.session_dead(failure):
-                raise _SessionDead(error) from None
-            raise error from None
-        except TTConnectError as exc:
-            if response.status == 429:
-                raise RateLimitError(exc.message, broker=self.broker, http_status=429,
-                                     retry_after=retry_after(response)) from None
-            exc.broker = exc.broker or self.broker
-            exc.http_status = response.status if exc.http_status is None else exc.http_status
-            raise
-        except Exception as exc:  # an HTML page, a truncated body: the driver could not read it
-            raise BrokerUnavailableError(
-                f"unreadable reply from {self.broker} ({type(exc).__name__}) with HTTP {response.status}",
-                broker=self.broker, http_status=response.status) from None
-        try:
-            return call.parse(payload)
-        except TTConnectError:
-            raise
-        except Exception as exc:
-            raise BrokerUnavailableError(
-                f"unexpected {call.request.endpoint} payload from {self.broker} "
-                f"({type(exc).__name__}: {exc})", broker=self.broker, http_status=response.status) from None
+        return read_reply(self.broker, self._api, self._errors, call, response)
 
     async def _session(self) -> Session | None:
         return None if self._auth is None else await self._auth.session()
@@ -168,14 +180,14 @@ class RestExecutor:
         response = await self._sender.send(self._prepared(request, session), self._headers(session))
         try:
             return self._read(call, response)
-        except _SessionDead as dead:
+        except SessionDead as dead:
             if self._auth is None or not request.authenticated:
                 raise dead.error from None
             session = await self._auth.renew(session)
             response = await self._sender.send(self._prepared(request, session), self._headers(session))
             try:
                 return self._read(call, response)
-            except _SessionDead as again:
+            except SessionDead as again:
                 raise SessionExpiredError(
                     f"{self.broker} refused a freshly renewed session: {again.error.message}",
                     broker=self.broker, code=again.error.code, http_status=again.error.http_status) from None
