@@ -412,6 +412,9 @@ class Store:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+        except UnicodeDecodeError:
+            # DuckDB quotes the undecodable bytes in its message, which the binding cannot turn into text.
+            raise InstrumentError(f"{broker}: the instrument file is not UTF-8 text", broker=broker) from None
         except duckdb.Error as exc:
             raise self._explain(cur, broker, select, source, exc) from None
         finally:
@@ -425,7 +428,7 @@ class Store:
 
         try:
             columns = {c[0] for c in cur.execute(f"DESCRIBE ({select})").fetchall()}
-        except duckdb.Error:
+        except (duckdb.Error, UnicodeDecodeError):
             return InstrumentError(f"{broker}: the instrument file could not be read: {exc}", broker=broker)
         missing = [c for c in (*CANONICAL_COLUMNS, *sorted(source.optional_columns)) if c not in columns]
         if missing:
