@@ -190,6 +190,11 @@ def _locked(exc: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+def _in_use(exc: Exception) -> bool:
+    """True when this process already has the file attached (another Store on the same path)."""
+    return "Unique file handle conflict" in str(exc)
+
+
 def _move_aside(target: str, exc: Exception) -> str:
     """Rename a damaged database (and its WAL) out of the way; return where it went."""
     from tt_connect.logs import get_logger
@@ -244,11 +249,14 @@ class Store:
         """The path a damaged database file was moved to before a fresh one was made, or ""."""
         try:
             self._con = self._connect(target)
-        except duckdb.IOException as exc:
-            if not _locked(exc):
+        except duckdb.Error as exc:
+            if _in_use(exc):
+                self.fallback_reason = f"{target} is already open in this process; using an in-memory master"
+            elif isinstance(exc, duckdb.IOException) and _locked(exc):
+                # Another process holds the file (DuckDB allows one writer): keep working in memory.
+                self.fallback_reason = f"{target} is locked by another process ({exc}); using an in-memory master"
+            else:
                 raise
-            # Another process holds the file (DuckDB allows one writer): keep working in memory.
-            self.fallback_reason = f"{target} is locked by another process ({exc}); using an in-memory master"
             self._con = self._connect(":memory:")
             target = ":memory:"
         self.path = target
@@ -260,7 +268,7 @@ class Store:
         try:
             return self._prepare(_open(target), target)
         except duckdb.Error as exc:
-            if target == ":memory:" or (isinstance(exc, duckdb.IOException) and _locked(exc)):
+            if target == ":memory:" or _in_use(exc) or (isinstance(exc, duckdb.IOException) and _locked(exc)):
                 raise
             self.healed_from = _move_aside(target, exc)
             return self._prepare(_open(target), target)
