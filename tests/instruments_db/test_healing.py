@@ -69,3 +69,25 @@ def test_a_healthy_file_is_left_where_it_is(tmp_path: Path) -> None:
     assert again.healed_from == "" and again.fallback_reason == ""
     again.close()
     assert not _moved_aside(tmp_path)
+
+
+def test_an_instrument_file_that_is_not_utf8_is_an_instrument_error(tmp_path: Path) -> None:
+    from tt_connect.errors import InstrumentError
+    from tt_connect_angelone.instruments import angel_instrument_source
+
+    from tests.instruments_db.test_store_loading import WHEN
+
+    store = Store(tmp_path / "m.duckdb")
+    with pytest.raises(InstrumentError, match=r"not UTF-8|could not be"):
+        store.load("angelone", angel_instrument_source("http://127.0.0.1/x"),
+                   '[{"token": "1", "symbol": "A"}]'.encode("utf-16"), WHEN)
+    store.close()
+
+
+def test_a_second_store_on_a_file_this_process_holds_never_moves_it_aside(tmp_path: Path) -> None:
+    first = Store(tmp_path / "instruments.duckdb")
+    second = Store(tmp_path / "instruments.duckdb")
+    assert second.path == ":memory:" and "already open in this process" in second.fallback_reason
+    assert second.healed_from == "" and not _moved_aside(tmp_path)
+    second.close()
+    first.close()

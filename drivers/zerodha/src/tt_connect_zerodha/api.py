@@ -102,7 +102,10 @@ def _order_id(payload: Any) -> str:
 
 
 def _trigger_id(payload: Any) -> str:
-    return str(kite_reply_to_object(payload, "GTT").get("trigger_id"))
+    trigger_id = kite_reply_to_object(payload, "GTT").get("trigger_id")
+    if trigger_id is None or str(trigger_id).strip() in ("", "None"):
+        raise BrokerUnavailableError("Kite's GTT reply carries no trigger_id", broker=BROKER)
+    return str(trigger_id)
 
 
 class ZerodhaApi(BrokerApi):

@@ -190,6 +190,11 @@ def _locked(exc: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+def _in_use(exc: Exception) -> bool:
+    """True when this process already has the file attached (another Store on the same path)."""
+    return "Unique file handle conflict" in str(exc)
+
+
 def _move_aside(target: str, exc: Exception) -> str:
     """Rename a damaged database (and its WAL) out of the way; return where it went."""
     from tt_connect.logs import get_logger
@@ -244,11 +249,14 @@ class Store:
         """The path a damaged database file was moved to before a fresh one was made, or ""."""
         try:
             self._con = self._connect(target)
-        except duckdb.IOException as exc:
-            if not _locked(exc):
+        except duckdb.Error as exc:
+            if _in_use(exc):
+                self.fallback_reason = f"{target} is already open in this process; using an in-memory master"
+            elif isinstance(exc, duckdb.IOException) and _locked(exc):
+                # Another process holds the file (DuckDB allows one writer): keep working in memory.
+                self.fallback_reason = f"{target} is locked by another process ({exc}); using an in-memory master"
+            else:
                 raise
-            # Another process holds the file (DuckDB allows one writer): keep working in memory.
-            self.fallback_reason = f"{target} is locked by another process ({exc}); using an in-memory master"
             self._con = self._connect(":memory:")
             target = ":memory:"
         self.path = target
@@ -260,7 +268,7 @@ class Store:
         try:
             return self._prepare(_open(target), target)
         except duckdb.Error as exc:
-            if target == ":memory:" or (isinstance(exc, duckdb.IOException) and _locked(exc)):
+            if target == ":memory:" or _in_use(exc) or (isinstance(exc, duckdb.IOException) and _locked(exc)):
                 raise
             self.healed_from = _move_aside(target, exc)
             return self._prepare(_open(target), target)
@@ -412,6 +420,9 @@ class Store:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+        except UnicodeDecodeError:
+            # DuckDB quotes the undecodable bytes in its message, which the binding cannot turn into text.
+            raise InstrumentError(f"{broker}: the instrument file is not UTF-8 text", broker=broker) from None
         except duckdb.Error as exc:
             raise self._explain(cur, broker, select, source, exc) from None
         finally:
@@ -425,7 +436,7 @@ class Store:
 
         try:
             columns = {c[0] for c in cur.execute(f"DESCRIBE ({select})").fetchall()}
-        except duckdb.Error:
+        except (duckdb.Error, UnicodeDecodeError):
             return InstrumentError(f"{broker}: the instrument file could not be read: {exc}", broker=broker)
         missing = [c for c in (*CANONICAL_COLUMNS, *sorted(source.optional_columns)) if c not in columns]
         if missing:
