@@ -85,3 +85,18 @@ def test_expiries_by_name_are_in_order(broker: AsyncTTConnect) -> None:
     assert broker.expiry("NIFTY", "weekly") == nearest
     with pytest.raises(InputError, match="which must be one of"):
         broker.expiry("NIFTY", "fortnightly")
+
+
+async def test_a_price_reply_without_the_underlying_is_a_typed_error(broker: AsyncTTConnect,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tt_connect.errors import BrokerUnavailableError
+    from tt_connect.market_data import MarketData
+
+    async def nothing(self: MarketData, instruments: object) -> dict[object, float]:
+        return {}
+
+    monkeypatch.setattr(MarketData, "ltp", nothing)
+    with pytest.raises(BrokerUnavailableError, match="no last price"):
+        await broker.underlying_price("NIFTY")
+    with pytest.raises(BrokerUnavailableError):
+        await broker.option("NIFTY", "weekly", offset=1)

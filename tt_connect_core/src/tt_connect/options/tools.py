@@ -10,7 +10,7 @@ import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
 from tt_connect.enums import InstrumentKind, OptionType
-from tt_connect.errors import InputError, InstrumentNotFoundError
+from tt_connect.errors import BrokerUnavailableError, InputError, InstrumentNotFoundError
 from tt_connect.instruments import Future, Instrument, Option
 from tt_connect.options.black76 import DEFAULT_RATE
 from tt_connect.request_builder.coerce import boolean, enum_value, number
@@ -59,12 +59,19 @@ class OptionTools:
         catalogue = self._rt.catalogue()
         spot = catalogue.spot_of(underlying)
         if spot is not None:
-            return (await self._market.ltp(spot))[spot]
+            return await self._last_price(spot)
         future = self._future(underlying, self._expiry_arg(underlying, expiry))
         if future is None:
             raise InstrumentNotFoundError(f"{self._rt.name} lists no index, stock or future to price {underlying}",
                                           broker=self._rt.name)
-        return (await self._market.ltp(future))[future]
+        return await self._last_price(future)
+
+    async def _last_price(self, instrument: Instrument) -> float:
+        prices = await self._market.ltp(instrument)
+        if instrument not in prices:  # a reply that left the instrument out: transient, never a KeyError
+            raise BrokerUnavailableError(f"{self._rt.name} returned no last price for {instrument}",
+                                         broker=self._rt.name)
+        return prices[instrument]
 
     def _future(self, underlying: str, expiry: _dt.date) -> Future | None:
         try:
