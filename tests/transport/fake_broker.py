@@ -64,6 +64,7 @@ class FakeBrokerServer:
     limit_per_second: int = 10
     breaches: int = 0
     storm: int = 0
+    storm_retry_after: str = "0.05"
     order_storm: int = 0
     order_refusals: int = 0
     drop_next_order: bool = False
@@ -94,10 +95,10 @@ class FakeBrokerServer:
 
     def _metered(self) -> web.Response | None:
         now = time.monotonic()
-        recent = [t for t in self.accepted_at if t > now - 0.9]  # 0.1 s of slack for loopback jitter
+        recent = [t for t in self.accepted_at if t > now - 1.0]  # arrivals in the last second, no slack
         if self.storm > 0:
             self.storm -= 1
-            return self._error(429, "RATE", "slow down", **{"Retry-After": "0.05"})
+            return self._error(429, "RATE", "slow down", **{"Retry-After": self.storm_retry_after})
         if len(recent) >= self.limit_per_second:
             self.breaches += 1
             return self._error(429, "RATE", "slow down", **{"Retry-After": "1"})

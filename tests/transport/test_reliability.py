@@ -57,6 +57,16 @@ async def test_a_429_storm_loses_nothing_and_the_limits_hold(
     assert len(server.accepted_at) == 25
 
 
+@pytest.mark.parametrize("header", ["86400", "inf", "soon", "Wed, 21 Oct 2015 07:28:00 GMT"])
+async def test_any_retry_after_is_honoured_up_to_the_cap_and_never_raises(
+    server: FakeBrokerServer, credentials: dict[str, str], header: str
+) -> None:
+    async with client(credentials, retry_max_delay=0.2) as broker:
+        server.storm, server.storm_retry_after = 2, header
+        profile = await asyncio.wait_for(broker.profile(), 30)  # a day's Retry-After would hang here
+    assert profile.user_id
+
+
 async def test_a_rate_limited_order_is_sent_again_and_placed_once(
     server: FakeBrokerServer, credentials: dict[str, str]
 ) -> None:

@@ -248,3 +248,28 @@ def test_the_cli_progress_bar_draws_only_on_a_terminal() -> None:
     quiet = io.StringIO()
     ProgressBar("instruments", quiet)(10, 100)
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize(("header", "seconds"), [
+    ("7", 7.0), ("2.5", 2.5), ("0", 0.0), ("-3", 0.0), ("86400", 86400.0),
+    ("soon", None), ("inf", None), ("-inf", None), ("nan", None), ("1e999", None), ("", None),
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date in the past: go now
+])
+def test_retry_after_in_every_form_reads_as_seconds_or_none_and_never_raises(header: str,
+                                                                             seconds: float | None) -> None:
+    from tt_connect.driver_api import HttpResponse
+    from tt_connect.transport.executor import retry_after
+
+    assert retry_after(HttpResponse(status=429, body=b"", headers={"Retry-After": header})) == seconds
+
+
+def test_retry_after_as_a_future_http_date_is_the_seconds_until_it() -> None:
+    import email.utils
+    import time
+
+    from tt_connect.driver_api import HttpResponse
+    from tt_connect.transport.executor import retry_after
+
+    when = email.utils.formatdate(time.time() + 120, usegmt=True)
+    waited = retry_after(HttpResponse(status=429, body=b"", headers={"retry-after": when}))
+    assert waited is not None and 100 < waited <= 121
