@@ -202,7 +202,9 @@ def profile(url: str, n: int, journal: str, op: str) -> None:
             profiler.enable()
             await rate(call, n, 1)
             profiler.disable()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats("tt_connect", 45)
+        stats.sort_stats("tottime").print_callers("isinstance")
 
     asyncio.run(run())
 
