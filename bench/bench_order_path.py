@@ -16,12 +16,12 @@ interleaved, on the same server:
 for ``place_order``, ``modify_order``, ``cancel_order`` and ``positions()``, one call at a time and with
 50 in flight. Each figure is the best of ``--repeat`` runs (noise on a shared machine only slows a run).
 
-``--before PATH`` also runs the worker against another checkout (default ``/work/main`` when it exists:
-the code before this branch), by putting its ``tt_connect_core/src`` and ``drivers/zerodha/src`` first
+``--before PATH`` also runs the worker against another checkout (e.g. a worktree of the commit before a
+change), by putting its ``tt_connect_core/src`` and ``drivers/zerodha/src`` first
 on ``PYTHONPATH``; workers alternate, so "before" and "after" share the machine's state.
 
 Targets: async >= 0.9x raw sequentially, >= 0.8x with 50 in flight; sync >= 0.8x async sequentially.
-Run: ``python bench/bench_order_path.py [--n 1000] [--repeat 3] [--before /work/main] [--profile]``.
+Run: ``python bench/bench_order_path.py [--n 1000] [--repeat 3] [--before ../other-checkout] [--profile]``.
 Prints a table and writes ``--json`` (default ``bench/results/order_path.json``).
 """
 
@@ -263,7 +263,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="calls per sequential run (twice that with 50 in flight)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the best is kept)")
-    parser.add_argument("--before", default="/work/main" if Path("/work/main/tt_connect_core").is_dir() else "",
+    parser.add_argument("--before", default="",
                         help="another checkout to measure in the same run ('' for none)")
     parser.add_argument("--journal", choices=("on", "off"), default="on", help="the order journal (default on)")
     parser.add_argument("--json", default=str(HERE / "results" / "order_path.json"))
