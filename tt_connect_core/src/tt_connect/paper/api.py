@@ -10,7 +10,7 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse
+from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse, fields
 from tt_connect.enums import (
     CandleInterval,
     GttStatus,
@@ -70,6 +70,9 @@ _STATUS = {
     "REJECTED": OrderStatus.REJECTED,
 }
 
+number = fields.number_reader("paper")
+"""Every number from the (in-process) wire: NaN, infinities and 1e999 are refused, as the fuzz tier checks."""
+
 
 def _time(value: Any) -> _dt.datetime | None:
     if value is None:
@@ -98,8 +101,8 @@ def paper_order_to_order(ctx: DriverContext, data: dict[str, Any]) -> Order:
         order_id=data["order_id"], instrument=_instrument(ctx, data["token"]), side=Side(data["side"]), qty=qty,
         order_type=OrderType(data["order_type"]), product=ProductType(data["product"]), status=status,
         validity=Validity(data["validity"]), variety=Variety(data.get("variety", "REGULAR")),
-        price=float(data["price"]), trigger_price=float(data["trigger_price"]),
-        average_price=float(data["average_price"]), filled_qty=filled,
+        price=number(data["price"]), trigger_price=number(data["trigger_price"]),
+        average_price=number(data["average_price"]), filled_qty=filled,
         pending_qty=qty - filled - int(data.get("cancelled_qty", 0)) if not status.is_terminal else 0,
         cancelled_qty=int(data.get("cancelled_qty", 0)), tag=data.get("tag", ""),
         status_message=data.get("message", ""), exchange_order_id=data.get("exchange_order_id", ""),
@@ -111,21 +114,21 @@ def paper_order_to_order(ctx: DriverContext, data: dict[str, Any]) -> Order:
 
 def paper_fill_to_trade(ctx: DriverContext, data: dict[str, Any]) -> Trade:
     return Trade(trade_id=data["trade_id"], order_id=data["order_id"], instrument=_instrument(ctx, data["token"]),
-                 side=Side(data["side"]), qty=int(data["qty"]), price=float(data["price"]),
+                 side=Side(data["side"]), qty=int(data["qty"]), price=number(data["price"]),
                  product=ProductType(data["product"]), traded_at=_time(data["time"]),
                  exchange_order_id=data.get("exchange_order_id", ""), raw=data)
 
 
 def _levels(levels: Sequence[Sequence[Any]]) -> tuple[DepthLevel, ...]:
-    return tuple(DepthLevel(price=float(p), quantity=int(q), orders=int(n)) for p, q, n in levels)
+    return tuple(DepthLevel(price=number(p), quantity=int(q), orders=int(n)) for p, q, n in levels)
 
 
 def paper_quote_to_quote(ctx: DriverContext, data: dict[str, Any]) -> Quote:
-    last = float(data["last_price"])
-    close = float(data["close"])
+    last = number(data["last_price"])
+    close = number(data["close"])
     return Quote(
         instrument=_instrument(ctx, data["token"]), last_price=last, last_quantity=int(data["last_quantity"]),
-        volume=int(data["volume"]), open=float(data["open"]), high=float(data["high"]), low=float(data["low"]),
+        volume=int(data["volume"]), open=number(data["open"]), high=number(data["high"]), low=number(data["low"]),
         close=close, net_change=round(last - close, 4), oi=int(data["oi"]), timestamp=_time(data["timestamp"]),
         depth=Depth(bids=_levels(data["bids"]), asks=_levels(data["asks"])), raw=data,
     )
@@ -168,8 +171,8 @@ class PaperApi(BrokerApi):
     def funds(self, ctx: DriverContext) -> Call[Funds]:
         def parse(data: Any) -> Funds:
             return Funds(equity=SegmentFunds(
-                available_cash=float(data["available_cash"]), available_margin=float(data["available_margin"]),
-                used_margin=float(data["used_margin"]), opening_balance=float(data["opening_balance"]),
+                available_cash=number(data["available_cash"]), available_margin=number(data["available_margin"]),
+                used_margin=number(data["used_margin"]), opening_balance=number(data["opening_balance"]),
             ), raw=data)
 
         return Call(self._get("funds", "funds"), parse)
@@ -178,8 +181,8 @@ class PaperApi(BrokerApi):
         def parse(data: Any) -> list[Holding]:
             out = []
             for item in data:
-                h, last = item["holding"], float(item["last_price"])
-                qty, avg = int(h["quantity"]), float(h["average_price"])
+                h, last = item["holding"], number(item["last_price"])
+                qty, avg = int(h["quantity"]), number(h["average_price"])
                 out.append(Holding(instrument=_instrument(ctx, h["token"]), quantity=qty, average_price=avg,
                                    last_price=last, pnl=round((last - avg) * qty, 2), raw=item))
             return out
@@ -190,17 +193,17 @@ class PaperApi(BrokerApi):
         def parse(data: Any) -> list[Position]:
             out = []
             for item in data:
-                p, last = item["position"], float(item["last_price"])
+                p, last = item["position"], number(item["last_price"])
                 qty = int(p["quantity"])
-                unrealised = (last - float(p["average_price"])) * qty
+                unrealised = (last - number(p["average_price"])) * qty
                 out.append(Position(
                     instrument=_instrument(ctx, p["token"]), product=ProductType(p["product"]), quantity=qty,
-                    average_price=float(p["average_price"]), last_price=last,
+                    average_price=number(p["average_price"]), last_price=last,
                     buy_quantity=int(p["buy_quantity"]), sell_quantity=int(p["sell_quantity"]),
-                    buy_price=float(p["buy_value"]) / p["buy_quantity"] if p["buy_quantity"] else 0.0,
-                    sell_price=float(p["sell_value"]) / p["sell_quantity"] if p["sell_quantity"] else 0.0,
-                    realised_pnl=round(float(p["realised"]), 2), unrealised_pnl=round(unrealised, 2),
-                    pnl=round(float(p["realised"]) + unrealised, 2), raw=item))
+                    buy_price=number(p["buy_value"]) / p["buy_quantity"] if p["buy_quantity"] else 0.0,
+                    sell_price=number(p["sell_value"]) / p["sell_quantity"] if p["sell_quantity"] else 0.0,
+                    realised_pnl=round(number(p["realised"]), 2), unrealised_pnl=round(unrealised, 2),
+                    pnl=round(number(p["realised"]) + unrealised, 2), raw=item))
             return out
 
         return Call(self._get("positions", "positions"), parse)
@@ -330,9 +333,9 @@ _GTT_STATUS = {"active": GttStatus.ACTIVE, "triggered": GttStatus.TRIGGERED, "de
 
 def paper_gtt_to_gtt(ctx: DriverContext, data: dict[str, Any]) -> Gtt:
     """Convert a paper GTT."""
-    legs = tuple(GttLeg(trigger_price=float(leg["trigger_price"]), side=Side(leg["side"]), qty=int(leg["qty"]),
+    legs = tuple(GttLeg(trigger_price=number(leg["trigger_price"]), side=Side(leg["side"]), qty=int(leg["qty"]),
                         product=ProductType(leg["product"]), order_type=OrderType(leg["order_type"]),
-                        price=float(leg["price"]) if leg.get("price") else None) for leg in data["legs"])
+                        price=number(leg["price"]) if leg.get("price") else None) for leg in data["legs"])
     return Gtt(gtt_id=str(data["gtt_id"]), instrument=_instrument(ctx, data["token"]),
                type=GttType.OCO if data["kind"] == "two-leg" else GttType.SINGLE,
                status=_GTT_STATUS.get(data["status"], GttStatus.DISABLED), legs=legs,
@@ -343,7 +346,7 @@ def paper_gtt_to_gtt(ctx: DriverContext, data: dict[str, Any]) -> Gtt:
 def paper_margin_to_margin(ctx: DriverContext, data: dict[str, Any]) -> MarginRequirement:
     """Convert a paper margin line (an order's, or a basket's total without a token)."""
     token = data.get("token")
-    return MarginRequirement(instrument=_instrument(ctx, token) if token else None, total=float(data["total"]),
-                             span=float(data.get("span", 0.0)), exposure=float(data.get("exposure", 0.0)),
-                             option_premium=float(data.get("option_premium", 0.0)), var=float(data.get("var", 0.0)),
-                             charges=float(data.get("charges", 0.0)), raw=data)
+    return MarginRequirement(instrument=_instrument(ctx, token) if token else None, total=number(data["total"]),
+                             span=number(data.get("span", 0.0)), exposure=number(data.get("exposure", 0.0)),
+                             option_premium=number(data.get("option_premium", 0.0)), var=number(data.get("var", 0.0)),
+                             charges=number(data.get("charges", 0.0)), raw=data)

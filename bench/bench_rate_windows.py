@@ -1,0 +1,72 @@
+"""Bursts against every emulator: 429s the broker's own windows send, and wall time against the ideal.
+
+Each broker's emulator counts arrivals in its published windows (strict, 1.0 s). A burst of N reads of
+one rate class (``funds``) goes out through ``asyncio.gather``; the client must keep every window on
+arrival, so the emulator sends no 429, and should finish close to the fastest the limit allows:
+``ceil(N / L) - 1`` seconds at L calls a second (the first L leave at once). Prints one row per driver
+and writes ``bench/results/rate_windows.json``.
+
+    python bench/bench_rate_windows.py [--calls 500] [--brokers zerodha,upstox,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from tt_connect import AsyncTTConnect
+from tt_connect.drivers import emulator_class
+
+BROKERS = ("zerodha", "angelone", "upstox", "dhan", "shoonya", "flattrade", "noren")
+
+
+async def funds_limit(client: AsyncTTConnect) -> float:
+    """The per-second limit of the class the driver sends ``funds`` under (as its request declares it)."""
+    runtime = client._rt  # the benchmark reads the driver's declared class, through the runtime
+    _, ctx = await runtime.ready()
+    request = runtime.api.funds(ctx).request
+    limits = runtime.pm.hook.ttc_rate_limits(config=runtime.config)
+    spec = limits.get(request.rate_class) if limits else None
+    if spec is None or spec.per_second is None:
+        raise SystemExit(f"{runtime.name}: funds has no per-second class")
+    return float(spec.per_second)
+
+
+async def burst(broker: str, calls: int) -> dict[str, Any]:
+    with emulator_class(broker)(tick_interval=1.0) as emulator:
+        async with AsyncTTConnect(broker, emulator.driver_config(), instruments_db=":memory:",
+                                  session_store="memory") as client:
+            await client.funds()  # log in and warm up outside the measurement
+            limit = await funds_limit(client)
+            await asyncio.sleep(1.1)  # the warm-up leaves the window
+            refused = emulator.rate_limited
+            started = time.perf_counter()
+            await asyncio.gather(*(client.funds() for _ in range(calls)))
+            wall = time.perf_counter() - started
+        ideal = math.ceil(calls / limit) - 1
+        return {"broker": broker, "calls": calls, "per_second": limit, "rate_limited": emulator.rate_limited - refused,
+                "wall_s": round(wall, 2), "ideal_s": ideal, "ratio": round(wall / ideal, 3) if ideal else None}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--brokers", default=",".join(BROKERS))
+    args, _ = parser.parse_known_args()
+    rows = [await burst(b, args.calls) for b in args.brokers.split(",") if b]
+    print(f"{'broker':<10} {'calls':>5} {'limit/s':>7} {'429s':>5} {'wall s':>7} {'ideal s':>7} {'ratio':>6}")
+    for r in rows:
+        print(f"{r['broker']:<10} {r['calls']:>5} {r['per_second']:>7.0f} {r['rate_limited']:>5} {r['wall_s']:>7.2f} "
+              f"{r['ideal_s']:>7} {r['ratio'] if r['ratio'] is not None else '-':>6}")
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "rate_windows.json").write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
