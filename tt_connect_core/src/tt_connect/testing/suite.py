@@ -145,24 +145,24 @@ class DriverConformance(StaticTier, FuzzTier, BehaviourTier, FaultTier, CrossBro
             yield broker
 
     @pytest.fixture
-    def client_api(self, static_config: Mapping[str, Any]) -> BrokerApi:
+    def driver_hooks(self, static_config: Mapping[str, Any]) -> tuple[Any, Any]:
+        """The driver's plugin hooks and its parsed static config, as the runtime builds them."""
         from tt_connect.config import parse_driver_config
         from tt_connect.drivers import load_driver, make_plugin_manager
 
         loaded = load_driver(self.broker)
-        pm = make_plugin_manager(loaded)
         config = parse_driver_config(loaded.description.config_type, static_config, broker=self.broker)
-        api: BrokerApi = pm.hook.ttc_api(config=config)
+        return make_plugin_manager(loaded).hook, config
+
+    @pytest.fixture
+    def client_api(self, driver_hooks: tuple[Any, Any]) -> BrokerApi:
+        hook, config = driver_hooks
+        api: BrokerApi = hook.ttc_api(config=config)
         return api
 
     @pytest.fixture
-    def client_error_map(self, static_config: Mapping[str, Any]) -> ErrorMap:
+    def client_error_map(self, driver_hooks: tuple[Any, Any]) -> ErrorMap:
         """The driver's error map, for reading replies the way the executor does (the fuzz tier)."""
-        from tt_connect.config import parse_driver_config
-        from tt_connect.drivers import load_driver, make_plugin_manager
-
-        loaded = load_driver(self.broker)
-        pm = make_plugin_manager(loaded)
-        config = parse_driver_config(loaded.description.config_type, static_config, broker=self.broker)
-        errors: ErrorMap = pm.hook.ttc_error_map(config=config)
+        hook, config = driver_hooks
+        errors: ErrorMap = hook.ttc_error_map(config=config)
         return errors
