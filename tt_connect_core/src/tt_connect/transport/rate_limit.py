@@ -31,7 +31,7 @@ from tt_connect.driver_api import RateClass, RateLimits
 from tt_connect.errors import RateLimitQueueFullError
 from tt_connect.timeutil import Clock, SystemClock
 
-__all__ = ["MemoryWindowStore", "RateLimiter", "Window", "WindowStore", "windows_of"]
+__all__ = ["MemoryWindowStore", "RateLimiter", "Window", "WindowStore", "settle", "take", "windows_of"]
 
 _WINDOWS = (("per_second", 1.0), ("per_minute", 60.0), ("per_hour", 3600.0), ("per_day", 86400.0))
 

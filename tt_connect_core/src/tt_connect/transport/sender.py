@@ -52,8 +52,8 @@ class Sender:
         if headers:
             request = msgspec.structs.replace(request, headers={**(request.headers or {}), **headers})
         started = time.perf_counter()
-        # The slot covers the request's arrival, not the body's minutes-long transfer: it is settled
-        # once the download returns, which only makes the next download wait longer, never less.
+        # The slot is held through the whole transfer and settled when it ends: stricter than the
+        # broker needs (it counts the request's arrival), never looser.
         async with self.limiter.slot(request.rate_class, request.cost):
             response = await self.transport.download(request, timeout=max(self.timeout, 120.0), progress=progress)
         self._log(request, response.status, uuid.uuid4().hex[:12], started)
