@@ -11,8 +11,8 @@ Accounting (every identity is tested):
 * cash moves with equity delivery (CNC) and option premiums at each fill;
   futures and intraday (MIS) equity move no cash at fill, their realised P&L
   is credited when a position is reduced;
-* used margin: MIS equity 20% of value, futures 12% of notional, short options
-  15% of the underlying's notional, plus what open orders block.
+* used margin (:mod:`tt_connect.paper.margins`): SPAN-like + exposure margin of the
+  futures and options per underlying, MIS equity 20% of value, plus what open orders block.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 
 import msgspec
 
+from tt_connect.paper import margins
 from tt_connect.paper.prices import PriceModel, on_tick_grid
 from tt_connect.paper.rules import FREEZE_QUANTITIES, price_band
 from tt_connect.paper.triggers import GttBook, PaperGtt
@@ -41,9 +42,6 @@ SIDES = ("BUY", "SELL")
 CASH_PRODUCTS = ("CNC", "MIS")
 DERIVATIVE_PRODUCTS = ("NRML", "MIS")
 VALIDITIES = ("DAY", "IOC")
-MARGIN_MIS = 0.20
-MARGIN_FUT = 0.12
-MARGIN_SHORT_OPTION = 0.15
 
 
 class PaperRejection(Exception):
@@ -560,44 +558,12 @@ class PaperEngine:
         else:
             self.cash += realised
 
-    def _position_margin(self, row: UniverseRow, quantity: int, price: float, product: str) -> float:
-        if quantity == 0:
-            return 0.0
-        if row.kind == "FUT":
-            return abs(quantity) * price * MARGIN_FUT
-        if row.kind == "OPT":
-            return abs(quantity) * self.prices.levels[row.underlying] * MARGIN_SHORT_OPTION if quantity < 0 else 0.0
-        if product == "MIS":
-            return abs(quantity) * price * MARGIN_MIS
-        return 0.0
-
     def _required_margin(self, row: UniverseRow, order: PaperOrder) -> float:
-        """Margin an order adds: zero for the part that reduces an existing position."""
-        pos = self.positions.get((row.token, order.product))
-        held = pos.quantity if pos else 0
-        if order.product == "CNC" and order.side == "SELL":
-            return 0.0
-        signed = order.qty if order.side == "BUY" else -order.qty
-        opening = order.qty if held == 0 or (held > 0) == (signed > 0) else max(order.qty - abs(held), 0)
-        if opening == 0:
-            return 0.0
-        bid, ask = self.touch(row.token)
-        price = order.price or (ask if order.side == "BUY" else bid)
-        if row.kind == "OPT" and order.side == "BUY":
-            return opening * price
-        if row.kind == "EQ" and order.product == "CNC":
-            return opening * price
-        return self._position_margin(row, opening if order.side == "BUY" else -opening, price, order.product)
+        """Margin an order blocks (the margin calculator's figure): zero for what reduces a position."""
+        return margins.order_requirement(self, order)["total"]
 
     def used_margin(self) -> float:
-        used = 0.0
-        for (token, product), pos in self.positions.items():
-            used += self._position_margin(self.rows[token], pos.quantity, self.ltp(token), product)
-        for order in self.orders.values():
-            if order.status in ("OPEN", "TRIGGER_PENDING"):
-                remaining = msgspec.structs.replace(order, qty=order.qty - order.filled_qty)
-                used += self._required_margin(self.rows[order.token], remaining)
-        return round(used, 2)
+        return margins.used_margin(self)
 
     def available_margin(self) -> float:
         return round(self.cash - self.used_margin(), 2)
