@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from tt_connect import AsyncTTConnect, OrderRequest, OrderType, ProductType, Side
+from tt_connect import AsyncTTConnect
+from tt_connect.enums import OrderType, ProductType, Side
+from tt_connect.models import OrderRequest
 
 
 @pytest.fixture

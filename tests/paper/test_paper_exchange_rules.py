@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
-from tt_connect import AsyncTTConnect, Equity, Exchange, OptionType, OrderType, ProductType, Side
-from tt_connect.enums import OrderStatus, RejectionReason
+from tt_connect import AsyncTTConnect
+from tt_connect.enums import Exchange, OptionType, OrderStatus, OrderType, ProductType, RejectionReason, Side
 from tt_connect.errors import InvalidOrderError, OrderRejectedError
+from tt_connect.instruments import Equity
 from tt_connect.paper import PaperEngine, PaperRejection, build_universe
 from tt_connect.timeutil import IST, ManualClock
 
