@@ -230,3 +230,18 @@ def test_the_long_dated_index_option_scans_wider() -> None:
     assert params.price_scan_range(0.13, index=True, years=1.0) == 0.177
     assert params.price_scan_range(0.45, index=False) == pytest.approx(6 * 0.45 / math.sqrt(252) * math.sqrt(2))
     assert params.exposure_rate(0.80, index=False) == pytest.approx(1.5 * 0.80 / math.sqrt(252))
+
+
+def test_a_short_index_option_on_its_expiry_day_carries_two_percent_more_exposure() -> None:
+    tuesday = dt.date(2026, 12, 1)
+    engine = PaperEngine(build_universe(tuesday, seed=7), seed=7, clock=ManualClock(
+        dt.datetime(2026, 12, 1, 10, 0, tzinfo=IST)))
+    expiring = [r for r in engine.rows.values() if r.symbol == "NIFTY" and r.kind == "OPT" and r.expiry == tuesday
+                and r.option_type == "CE" and r.strike == 24500]
+    later = [r for r in engine.rows.values() if r.symbol == "NIFTY" and r.kind == "OPT" and r.strike == 24500
+             and r.option_type == "CE" and r.expiry == tuesday + dt.timedelta(days=7)]
+    spot = engine.prices.levels["NIFTY"]
+    today = order_margin(engine, market(expiring[0], "SELL", 75))
+    next_week = order_margin(engine, market(later[0], "SELL", 75))
+    assert today["exposure"] == pytest.approx((0.02 + 0.02) * spot * 75)
+    assert next_week["exposure"] == pytest.approx(0.02 * spot * 75)

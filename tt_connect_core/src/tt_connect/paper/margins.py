@@ -27,6 +27,7 @@ import msgspec
 
 from tt_connect.exchange_rules import FREEZE_QUANTITIES
 from tt_connect.paper.span import NSE, SpanLeg, SpanParameters, SpanResult, span_margin
+from tt_connect.timeutil import IST
 
 if TYPE_CHECKING:
     from tt_connect.paper.engine import PaperEngine, PaperOrder
@@ -97,7 +98,8 @@ def _leg(engine: PaperEngine, token: int, quantity: int) -> SpanLeg:
         return SpanLeg(quantity=quantity, price=price, forward=price, years=years)
     spot = engine.prices.levels[row.underlying]
     return SpanLeg(quantity=quantity, price=price, forward=spot * math.exp(NSE.rate * years), years=years,
-                   strike=row.strike, call=row.option_type == "CE", fallback_vol=engine.prices.vols[row.underlying])
+                   strike=row.strike, call=row.option_type == "CE", fallback_vol=engine.prices.vols[row.underlying],
+                   expires_today=row.expiry == engine.clock.now().astimezone(IST).date())
 
 
 def underlying_margin(engine: PaperEngine, underlying: str, book: dict[int, int],

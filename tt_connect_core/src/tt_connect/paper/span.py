@@ -14,7 +14,7 @@ out):
   the long options' value minus the short options' value at the last price (so a short's
   premium is blocked until it is credited, and a long option needs only its premium).
 * Exposure margin: a percentage of the notional of futures (futures price) and short options
-  (underlying price), index or stock rate.
+  (underlying price), index or stock rate; 2 % more on short index options on their expiry day.
 """
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ class SpanParameters(msgspec.Struct, frozen=True, kw_only=True):
     exposure_index: float = 0.02
     exposure_stock: float = 0.035
     exposure_stock_sigmas: float = 1.5
+    expiry_day_exposure_index: float = 0.02
+    """Extra exposure margin on short index options on their expiry day (SEBI's October 2024 measures
+    for index derivatives, in force from 20 November 2024)."""
     trading_days: float = 252.0
     rate: float = DEFAULT_RATE
 
@@ -112,6 +115,7 @@ class SpanLeg(msgspec.Struct, frozen=True, kw_only=True):
     call: bool = True
     fallback_vol: float = 0.2
     """Used when no volatility reprices ``price`` (a premium below intrinsic, on its tick floor)."""
+    expires_today: bool = False
 
     @property
     def is_option(self) -> bool:
@@ -154,7 +158,7 @@ def span_margin(legs: Sequence[SpanLeg], *, spot: float, annual_vol: float, inde
         return EMPTY
     vsr = params.volatility_scan_range(annual_vol, index=index)
     losses = [0.0] * len(SCENARIOS)
-    nov = som_units = exposure_notional = 0.0
+    nov = som_units = exposure_notional = expiry_notional = 0.0
     widest = 0.0
     for leg in legs:
         psr = params.price_scan_range(annual_vol, index=index, years=leg.years)
@@ -174,11 +178,14 @@ def span_margin(legs: Sequence[SpanLeg], *, spot: float, annual_vol: float, inde
             if leg.quantity < 0:
                 som_units += -leg.quantity
                 exposure_notional += -leg.quantity * spot
+                if leg.expires_today and index:
+                    expiry_notional += -leg.quantity * spot
         else:
             exposure_notional += abs(leg.quantity) * leg.price
     scan = max(0.0, *losses)
     som = params.som_rate(index=index) * som_units * spot
     span = max(0.0, max(scan, som) - nov)
-    exposure = params.exposure_rate(annual_vol, index=index) * exposure_notional
+    exposure = (params.exposure_rate(annual_vol, index=index) * exposure_notional
+                + params.expiry_day_exposure_index * expiry_notional)
     return SpanResult(losses=tuple(losses), scan_risk=scan, short_option_minimum=som, net_option_value=nov,
                       span=span, exposure=exposure, psr=widest, vsr=vsr)
