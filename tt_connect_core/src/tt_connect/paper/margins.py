@@ -128,15 +128,22 @@ def _with(book: dict[int, int], moves: Iterable[tuple[int, int]]) -> dict[int, i
     return after
 
 
-def _fno_increase(engine: PaperEngine, books: dict[str, dict[int, int]],
-                  moves: Sequence[tuple[int, int]]) -> tuple[float, float]:
-    """(span, exposure) that ``moves`` (token, signed units) add to the positions' margin; never below zero."""
+def _fno_increase(engine: PaperEngine, books: dict[str, dict[int, int]], moves: Sequence[tuple[int, int]],
+                  base: dict[str, SpanResult] | None = None) -> tuple[float, float]:
+    """(span, exposure) that ``moves`` (token, signed units) add to the positions' margin; never below zero.
+
+    ``base`` caches the positions' own margin per underlying across calls (the used-margin sum).
+    """
     span = exposure = 0.0
     for underlying in {engine.rows[t].underlying for t, _ in moves}:
         book = books.get(underlying, {})
         mine = [(t, q) for t, q in moves if engine.rows[t].underlying == underlying]
-        before, after = underlying_margin(engine, underlying, book), underlying_margin(engine, underlying,
-                                                                                       _with(book, mine))
+        before = base.get(underlying) if base is not None else None
+        if before is None:
+            before = underlying_margin(engine, underlying, book)
+            if base is not None:
+                base[underlying] = before
+        after = underlying_margin(engine, underlying, _with(book, mine))
         span += after.span - before.span
         exposure += after.exposure - before.exposure
     return _split(span, exposure)
@@ -162,8 +169,8 @@ def _order_price(engine: PaperEngine, order: PaperOrder) -> float:
     return order.price or (ask if order.side == "BUY" else bid)
 
 
-def order_requirement(engine: PaperEngine, order: PaperOrder,
-                      books: dict[str, dict[int, int]] | None = None) -> dict[str, float]:
+def order_requirement(engine: PaperEngine, order: PaperOrder, books: dict[str, dict[int, int]] | None = None,
+                      base: dict[str, SpanResult] | None = None) -> dict[str, float]:
     """What ``order`` blocks on its own against the open positions: span, exposure, premium, var, total."""
     row = engine.rows[order.token]
     out = dict.fromkeys(_KEYS, 0.0)
@@ -171,7 +178,7 @@ def order_requirement(engine: PaperEngine, order: PaperOrder,
     if row.kind in ("FUT", "OPT"):
         held = _net(engine, order.token)
         out["span"], out["exposure"] = _fno_increase(engine, _books(engine) if books is None else books,
-                                                     [(order.token, signed)])
+                                                     [(order.token, signed)], base)
         if row.kind == "OPT" and order.side == "BUY":
             out["option_premium"] = (max(held + signed, 0) - max(held, 0)) * _order_price(engine, order)
     elif not (order.product == "CNC" and order.side == "SELL"):
@@ -187,14 +194,15 @@ def order_requirement(engine: PaperEngine, order: PaperOrder,
 def used_margin(engine: PaperEngine) -> float:
     """The account's used margin: positions' SPAN + exposure and intraday equity, plus what open orders block."""
     books = _books(engine)
-    used = sum(underlying_margin(engine, u, book).total for u, book in books.items())
+    base = {u: underlying_margin(engine, u, book) for u, book in books.items()}
+    used = sum(result.total for result in base.values())
     for (token, product), pos in engine.positions.items():
         if engine.rows[token].kind == "EQ" and product == "MIS":
             used += abs(pos.quantity) * engine.ltp(token) * MARGIN_MIS
     for order in engine.orders.values():
         if order.status in ("OPEN", "TRIGGER_PENDING"):
             remaining = msgspec.structs.replace(order, qty=order.qty - order.filled_qty)
-            used += order_requirement(engine, remaining, books)["total"]
+            used += order_requirement(engine, remaining, books, base)["total"]
     return round(used, 2)
 
 

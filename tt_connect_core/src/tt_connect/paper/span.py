@@ -20,6 +20,7 @@ out):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Sequence
 
@@ -144,10 +145,22 @@ EMPTY = SpanResult(losses=(0.0,) * len(SCENARIOS), scan_risk=0.0, short_option_m
                    span=0.0, exposure=0.0, psr=0.0, vsr=0.0)
 
 
-def _leg_vol(leg: SpanLeg, rate: float) -> float:
-    assert leg.strike is not None
-    vol = implied_volatility(leg.price, leg.forward, leg.strike, leg.years, call=leg.call, rate=rate)
-    return vol if vol is not None else leg.fallback_vol
+@functools.lru_cache(maxsize=8192)
+def _unit_losses(price: float, forward: float, years: float, strike: float | None, call: bool, fallback_vol: float,
+                 psr: float, vsr: float, rate: float) -> tuple[float, ...]:
+    """One long unit's loss in each scenario (its risk array), memoised: a used-margin sum rescans the
+    same contracts once per open order."""
+    vol = 0.0
+    if strike is not None:
+        implied = implied_volatility(price, forward, strike, years, call=call, rate=rate)
+        vol = implied if implied is not None else fallback_vol
+    losses = []
+    for move, vol_move, cover in SCENARIOS:
+        moved = forward * (1.0 + move * psr)
+        value = moved if strike is None else black76_price(moved, strike, years, max(vol + vol_move * vsr, 1e-4),
+                                                           call=call, rate=rate)
+        losses.append(cover * (price - value))
+    return tuple(losses)
 
 
 def span_margin(legs: Sequence[SpanLeg], *, spot: float, annual_vol: float, index: bool,
@@ -163,16 +176,10 @@ def span_margin(legs: Sequence[SpanLeg], *, spot: float, annual_vol: float, inde
     for leg in legs:
         psr = params.price_scan_range(annual_vol, index=index, years=leg.years)
         widest = max(widest, psr)
-        vol = _leg_vol(leg, params.rate) if leg.is_option else 0.0
-        for j, (move, vol_move, cover) in enumerate(SCENARIOS):
-            forward = leg.forward * (1.0 + move * psr)
-            if leg.is_option:
-                assert leg.strike is not None
-                value = black76_price(forward, leg.strike, leg.years, max(vol + vol_move * vsr, 1e-4),
-                                      call=leg.call, rate=params.rate)
-            else:
-                value = forward
-            losses[j] += cover * leg.quantity * (leg.price - value)
+        unit = _unit_losses(leg.price, leg.forward, leg.years, leg.strike, leg.call, leg.fallback_vol, psr, vsr,
+                            params.rate)
+        for j, loss in enumerate(unit):
+            losses[j] += leg.quantity * loss
         if leg.is_option:
             nov += leg.quantity * leg.price
             if leg.quantity < 0:
