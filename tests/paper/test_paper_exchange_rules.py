@@ -79,3 +79,21 @@ def test_the_engine_refuses_an_option_order_above_the_freeze_quantity_too() -> N
     assert info.value.code == "FREEZE"
     assert engine.place(token=option.token, side="BUY", qty=1800, order_type="MARKET",
                         product="NRML").status == "COMPLETE"
+
+
+async def test_the_quote_carries_the_band_and_its_edges_are_the_last_accepted_prices(broker: AsyncTTConnect) -> None:
+    quote = (await broker.quote([reliance()]))[reliance()]
+    low, high = quote.lower_circuit, quote.upper_circuit
+    assert low == pytest.approx(quote.close * 0.8, abs=0.05) and high == pytest.approx(quote.close * 1.2, abs=0.05)
+    assert round(low / 0.05, 6).is_integer() and round(high / 0.05, 6).is_integer()
+    edge = await broker.place_order(reliance(), 1, Side.BUY, ProductType.CNC, OrderType.LIMIT, price=low)
+    assert (await broker.order(edge)).status is OrderStatus.OPEN
+    with pytest.raises(OrderRejectedError) as info:
+        await broker.place_order(reliance(), 1, Side.BUY, ProductType.CNC, OrderType.LIMIT, price=round(low - 0.05, 2))
+    assert info.value.reason is RejectionReason.PRICE_OUTSIDE_BAND
+    with pytest.raises(OrderRejectedError):
+        await broker.place_order(reliance(), 1, Side.SELL, ProductType.MIS, OrderType.LIMIT,
+                                 price=round(high + 0.05, 2))
+    option = await broker.option("NIFTY", "weekly", offset=0, option_type=OptionType.CE)
+    chain_quote = (await broker.quote([option]))[option]
+    assert chain_quote.lower_circuit == chain_quote.upper_circuit == 0.0, "no band on paper options"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import random
 import tempfile
@@ -132,6 +133,9 @@ class PaperQuote(msgspec.Struct, frozen=True, kw_only=True):
     bids: tuple[tuple[float, int, int], ...]
     asks: tuple[tuple[float, int, int], ...]
     timestamp: _dt.datetime
+    lower_circuit: float = 0.0
+    """The day's price band (0.0 where paper has none: options, indices), as exchanges publish in quotes."""
+    upper_circuit: float = 0.0
 
 
 class _State(msgspec.Struct, kw_only=True):
@@ -252,11 +256,21 @@ class PaperEngine:
                      for i in range(5))
         last = self.ltp(token)
         o, h, low = self._day_ohlc[token]
+        band = self._band_on_grid(row)
         oi = 0 if row.kind in ("EQ", "IDX") else 1000 * lot + (token * 7919) % (500 * lot)
         return PaperQuote(token=token, last_price=last, last_quantity=lot, volume=self.prices.drift_volume(token)
                           if row.kind != "IDX" else 0, open=o, high=h, low=low, close=self._prev_close[token],
                           oi=oi, bids=bids if row.kind != "IDX" else (), asks=asks if row.kind != "IDX" else (),
-                          timestamp=self.clock.now())
+                          timestamp=self.clock.now(), lower_circuit=band[0] if band else 0.0,
+                          upper_circuit=band[1] if band else 0.0)
+
+    def _band_on_grid(self, row: UniverseRow) -> tuple[float, float] | None:
+        """The day's band as the lowest and highest prices on the tick grid it accepts."""
+        band = price_band(row.kind, self._prev_close.get(row.token, 0.0))
+        if band is None:
+            return None
+        tick = row.tick_size
+        return round(math.ceil(band[0] / tick - 1e-9) * tick, 4), round(math.floor(band[1] / tick + 1e-9) * tick, 4)
 
     # -- the market moves ------------------------------------------------------------------
 
@@ -370,11 +384,11 @@ class PaperEngine:
             raise PaperRejection("FREEZE", f"quantity {qty} is above the freeze quantity {freeze} of "
                                            f"{row.underlying}; split the order")
         self.ltp(row.token)  # seeds the previous close the band is measured from
-        band = price_band(row.kind, self._prev_close.get(row.token, 0.0))
+        band = self._band_on_grid(row)
         if band is not None:
             low, high = band
             for name, value in (("price", price), ("trigger price", trigger_price)):
-                if value and not low <= value <= high:
+                if value and not low - 1e-9 <= value <= high + 1e-9:
                     raise PaperRejection("PRICE_BAND", f"{name} {value} is outside the price band "
                                                        f"{low:.2f}-{high:.2f} of {row.symbol}")
         if product == "CNC" and side == "SELL":
