@@ -130,7 +130,9 @@ def paper_quote_to_quote(ctx: DriverContext, data: dict[str, Any]) -> Quote:
         instrument=_instrument(ctx, data["token"]), last_price=last, last_quantity=int(data["last_quantity"]),
         volume=int(data["volume"]), open=number(data["open"]), high=number(data["high"]), low=number(data["low"]),
         close=close, net_change=round(last - close, 4), oi=int(data["oi"]), timestamp=_time(data["timestamp"]),
-        depth=Depth(bids=_levels(data["bids"]), asks=_levels(data["asks"])), raw=data,
+        depth=Depth(bids=_levels(data["bids"]), asks=_levels(data["asks"])),
+        lower_circuit=number(data.get("lower_circuit", 0.0)), upper_circuit=number(data.get("upper_circuit", 0.0)),
+        raw=data,
     )
 
 

@@ -11,14 +11,15 @@ Accounting (every identity is tested):
 * cash moves with equity delivery (CNC) and option premiums at each fill;
   futures and intraday (MIS) equity move no cash at fill, their realised P&L
   is credited when a position is reduced;
-* used margin: MIS equity 20% of value, futures 12% of notional, short options
-  15% of the underlying's notional, plus what open orders block.
+* used margin (:mod:`tt_connect.paper.margins`): SPAN-like + exposure margin of the
+  futures and options per underlying, MIS equity 20% of value, plus what open orders block.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 import random
 import tempfile
@@ -28,6 +29,7 @@ from typing import Any
 
 import msgspec
 
+from tt_connect.paper import margins
 from tt_connect.paper.prices import PriceModel, on_tick_grid
 from tt_connect.paper.rules import FREEZE_QUANTITIES, price_band
 from tt_connect.paper.triggers import GttBook, PaperGtt
@@ -41,9 +43,6 @@ SIDES = ("BUY", "SELL")
 CASH_PRODUCTS = ("CNC", "MIS")
 DERIVATIVE_PRODUCTS = ("NRML", "MIS")
 VALIDITIES = ("DAY", "IOC")
-MARGIN_MIS = 0.20
-MARGIN_FUT = 0.12
-MARGIN_SHORT_OPTION = 0.15
 
 
 class PaperRejection(Exception):
@@ -134,6 +133,9 @@ class PaperQuote(msgspec.Struct, frozen=True, kw_only=True):
     bids: tuple[tuple[float, int, int], ...]
     asks: tuple[tuple[float, int, int], ...]
     timestamp: _dt.datetime
+    lower_circuit: float = 0.0
+    """The day's price band (0.0 where paper has none: options, indices), as exchanges publish in quotes."""
+    upper_circuit: float = 0.0
 
 
 class _State(msgspec.Struct, kw_only=True):
@@ -254,11 +256,21 @@ class PaperEngine:
                      for i in range(5))
         last = self.ltp(token)
         o, h, low = self._day_ohlc[token]
+        band = self._band_on_grid(row)
         oi = 0 if row.kind in ("EQ", "IDX") else 1000 * lot + (token * 7919) % (500 * lot)
         return PaperQuote(token=token, last_price=last, last_quantity=lot, volume=self.prices.drift_volume(token)
                           if row.kind != "IDX" else 0, open=o, high=h, low=low, close=self._prev_close[token],
                           oi=oi, bids=bids if row.kind != "IDX" else (), asks=asks if row.kind != "IDX" else (),
-                          timestamp=self.clock.now())
+                          timestamp=self.clock.now(), lower_circuit=band[0] if band else 0.0,
+                          upper_circuit=band[1] if band else 0.0)
+
+    def _band_on_grid(self, row: UniverseRow) -> tuple[float, float] | None:
+        """The day's band as the lowest and highest prices on the tick grid it accepts."""
+        band = price_band(row.kind, self._prev_close.get(row.token, 0.0))
+        if band is None:
+            return None
+        tick = row.tick_size
+        return round(math.ceil(band[0] / tick - 1e-9) * tick, 4), round(math.floor(band[1] / tick + 1e-9) * tick, 4)
 
     # -- the market moves ------------------------------------------------------------------
 
@@ -372,11 +384,11 @@ class PaperEngine:
             raise PaperRejection("FREEZE", f"quantity {qty} is above the freeze quantity {freeze} of "
                                            f"{row.underlying}; split the order")
         self.ltp(row.token)  # seeds the previous close the band is measured from
-        band = price_band(row.kind, self._prev_close.get(row.token, 0.0))
+        band = self._band_on_grid(row)
         if band is not None:
             low, high = band
             for name, value in (("price", price), ("trigger price", trigger_price)):
-                if value and not low <= value <= high:
+                if value and not low - 1e-9 <= value <= high + 1e-9:
                     raise PaperRejection("PRICE_BAND", f"{name} {value} is outside the price band "
                                                        f"{low:.2f}-{high:.2f} of {row.symbol}")
         if product == "CNC" and side == "SELL":
@@ -560,44 +572,12 @@ class PaperEngine:
         else:
             self.cash += realised
 
-    def _position_margin(self, row: UniverseRow, quantity: int, price: float, product: str) -> float:
-        if quantity == 0:
-            return 0.0
-        if row.kind == "FUT":
-            return abs(quantity) * price * MARGIN_FUT
-        if row.kind == "OPT":
-            return abs(quantity) * self.prices.levels[row.underlying] * MARGIN_SHORT_OPTION if quantity < 0 else 0.0
-        if product == "MIS":
-            return abs(quantity) * price * MARGIN_MIS
-        return 0.0
-
     def _required_margin(self, row: UniverseRow, order: PaperOrder) -> float:
-        """Margin an order adds: zero for the part that reduces an existing position."""
-        pos = self.positions.get((row.token, order.product))
-        held = pos.quantity if pos else 0
-        if order.product == "CNC" and order.side == "SELL":
-            return 0.0
-        signed = order.qty if order.side == "BUY" else -order.qty
-        opening = order.qty if held == 0 or (held > 0) == (signed > 0) else max(order.qty - abs(held), 0)
-        if opening == 0:
-            return 0.0
-        bid, ask = self.touch(row.token)
-        price = order.price or (ask if order.side == "BUY" else bid)
-        if row.kind == "OPT" and order.side == "BUY":
-            return opening * price
-        if row.kind == "EQ" and order.product == "CNC":
-            return opening * price
-        return self._position_margin(row, opening if order.side == "BUY" else -opening, price, order.product)
+        """Margin an order blocks (the margin calculator's figure): zero for what reduces a position."""
+        return margins.order_requirement(self, order)["total"]
 
     def used_margin(self) -> float:
-        used = 0.0
-        for (token, product), pos in self.positions.items():
-            used += self._position_margin(self.rows[token], pos.quantity, self.ltp(token), product)
-        for order in self.orders.values():
-            if order.status in ("OPEN", "TRIGGER_PENDING"):
-                remaining = msgspec.structs.replace(order, qty=order.qty - order.filled_qty)
-                used += self._required_margin(self.rows[order.token], remaining)
-        return round(used, 2)
+        return margins.used_margin(self)
 
     def available_margin(self) -> float:
         return round(self.cash - self.used_margin(), 2)
