@@ -166,6 +166,13 @@ def test_without_a_calendar_the_market_never_closes(clock: ManualClock) -> None:
         engine.place(token=token(engine, "INFY"), side="BUY", qty=1, order_type="MARKET", product="MIS")
 
 
+def test_history_ends_now_without_a_calendar_too(clock: ManualClock) -> None:
+    engine = PaperEngine(build_universe(MONDAY), clock=clock)
+    candles = engine.candles(token(engine, "TCS"), 300, at(20, "09:00"), at(27, "15:30"))
+    assert candles and max(c[0] for c in candles) <= clock.now()
+    assert {c[0].date() for c in candles} == {dt.date(2026, 11, 20), dt.date(2026, 11, 23)}
+
+
 def test_a_forced_open_overrides_the_calendar(engine: PaperEngine, clock: ManualClock) -> None:
     clock.set(at(24, "11:00"))
     assert not engine.market_open

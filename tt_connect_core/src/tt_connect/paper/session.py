@@ -41,6 +41,7 @@ DEFAULT_SQUARE_OFF = _dt.time(15, 20)
 """When brokers square off intraday equity positions (Zerodha, Angel One, Upstox all publish 15:20 for
 NSE equity; some do F&O a few minutes later, which :class:`PaperDay` takes as a parameter)."""
 _CLOSE = _dt.time(15, 30)
+_HISTORY_CALENDAR = MarketCalendar()
 _DAY_EXCHANGE = "NSE"
 """The exchange whose trading days drive settlement (NSE cash and F&O share their holidays)."""
 
@@ -95,10 +96,8 @@ class PaperDay:
         return f"the {exchange} market is closed ({status.reason}){when}"
 
     def trades_on(self, day: _dt.date, exchange: str) -> bool:
-        """True when ``exchange`` trades on ``day`` (weekdays when there is no calendar)."""
-        if self.calendar is None:
-            return day.weekday() < 5
-        return self.calendar.is_trading_day(day, exchange)
+        """True when ``exchange`` traded on ``day``: history skips holidays even in an always-open market."""
+        return (self.calendar or _HISTORY_CALENDAR).is_trading_day(day, exchange)
 
     # -- the clock's events ----------------------------------------------------------------
 
