@@ -83,6 +83,7 @@ class MarketCalendar:
         self.clock: Clock = clock or SystemClock()
         self._holidays = {ex: dict(days) for ex, days in (holidays or HOLIDAYS).items()}
         self._special: dict[tuple[str, _dt.date], list[SpecialSession]] = {}
+        self._days: dict[tuple[str, _dt.date], tuple[SessionWindow, ...]] = {}
         for special in special_sessions:
             for ex in special.exchanges:
                 self._special.setdefault((ex, special.day), []).append(special)
@@ -99,9 +100,20 @@ class MarketCalendar:
         """Return the holiday of ``exchange`` on ``day``, or None."""
         return self._holidays[_exchange(exchange)].get(day)
 
+    def session_at(self, exchange: str, at: _dt.datetime) -> SessionWindow | None:
+        """Return the session on at ``at`` (aware), or None: the cheap question a matching loop asks."""
+        moment = at.astimezone(IST)
+        return next((w for w in self.sessions(moment.date(), exchange) if w.start <= moment < w.end), None)
+
     def sessions(self, day: _dt.date, exchange: str) -> list[SessionWindow]:
         """Return the sessions ``exchange`` holds on ``day``, in order (empty when it is closed)."""
         ex = _exchange(exchange)
+        cached = self._days.get((ex, day))
+        if cached is None:
+            cached = self._days[(ex, day)] = tuple(self._sessions(day, ex))
+        return list(cached)
+
+    def _sessions(self, day: _dt.date, ex: str) -> list[SessionWindow]:
         special = self._special.get((ex, day), [])
         regular: tuple[Session, ...] = () if day.weekday() >= 5 else sessions_on(ex, day)
         holiday = self._holidays[ex].get(day)

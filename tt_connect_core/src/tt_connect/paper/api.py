@@ -209,7 +209,7 @@ class PaperApi(BrokerApi):
         return Call(self._get("positions", "positions"), parse)
 
     def day_positions(self, ctx: DriverContext) -> Call[list[Position]]:
-        """The paper market opens every position today (nothing is carried overnight): day equals net."""
+        """Day equals net: paper keeps no overnight split (on the exchange calendar F&O carries over whole)."""
         return self.positions(ctx)
 
     def orders(self, ctx: DriverContext) -> Call[list[Order]]:

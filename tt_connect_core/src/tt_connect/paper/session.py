@@ -75,17 +75,17 @@ class PaperDay:
 
     def is_open(self, exchange: str = _DAY_EXCHANGE) -> bool:
         """True while orders on ``exchange`` trade continuously."""
-        if self.forced is not None:
-            return self.forced
-        status = self.status(exchange)
-        return status is None or status.is_open
+        if self.forced is not None or self.calendar is None:
+            return self.forced is not False
+        window = self.calendar.session_at(exchange, self.engine.clock.now())
+        return window is not None and window.matching
 
     def accepts(self, exchange: str) -> bool:
         """True when ``exchange`` takes regular orders now (the equity pre-open collects them)."""
-        if self.forced is not None:
-            return self.forced
-        status = self.status(exchange)
-        return status is None or status.accepts_orders
+        if self.forced is not None or self.calendar is None:
+            return self.forced is not False
+        window = self.calendar.session_at(exchange, self.engine.clock.now())
+        return window is not None and window.accepts_orders
 
     def closed_reason(self, exchange: str) -> str:
         """Say why a regular order is refused now, and when the market opens."""
