@@ -90,6 +90,11 @@ def test_a_week_on_the_exchange_calendar(engine: PaperEngine, clock: ManualClock
     assert "expired" in engine.orders[resting.order_id].message
     assert engine.holdings[infy].quantity == held_infy  # T+1: not yet
 
+    # 15:45, the closing session (closing-price trades only): paper does not simulate it and refuses.
+    move(engine, clock, at(23, "15:45"))
+    with pytest.raises(PaperRejection, match=r"closed \(closing session\)"):
+        engine.place(token=tcs, side="BUY", qty=1, order_type="MARKET", product="CNC")
+
     # 17:00: a regular LIMIT or MARKET order is refused, as the brokers do; an AMO is queued.
     move(engine, clock, at(23, "17:00"))
     for kind, price in (("LIMIT", round(engine.ltp(tcs), 1)), ("MARKET", 0.0)):

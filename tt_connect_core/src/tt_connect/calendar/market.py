@@ -24,6 +24,10 @@ _SEARCH_DAYS = 30
 """The longest run of closed days searched for the next session (Diwali week plus weekends is ~5)."""
 
 
+_REASONS = {"pre_open": "pre-open order entry", "pre_open_matching": "pre-open matching",
+            "closing": "closing session"}
+
+
 class MarketPhase(StrEnum):
     """Where an exchange's trading day is at one moment."""
 
@@ -172,7 +176,8 @@ class MarketCalendar:
                      MarketPhase.CLOSING if current.name == "closing" else MarketPhase.PRE_OPEN)
             return MarketStatus(exchange=ex, at=moment, phase=phase, session=current.name, is_open=current.matching,
                                 accepts_orders=current.accepts_orders, trading_day=trading_day,
-                                reason=current.name, closes_at=current.end, next_open=upcoming,
+                                reason=_REASONS.get(current.name, current.name), closes_at=current.end,
+                                next_open=upcoming,
                                 holidays_known=day.year in COVERED_YEARS)
         holiday = self._holidays[ex].get(day)
         if day.weekday() >= 5 and not windows:

@@ -81,11 +81,15 @@ class PaperDay:
         return window is not None and window.matching
 
     def accepts(self, exchange: str) -> bool:
-        """True when ``exchange`` takes regular orders now (the equity pre-open collects them)."""
+        """True when ``exchange`` takes regular orders now (the equity pre-open collects them).
+
+        The closing session (15:40-16:00, trades at the closing price only) is not simulated: paper
+        refuses regular orders in it, like the rest of the evening.
+        """
         if self.forced is not None or self.calendar is None:
             return self.forced is not False
         window = self.calendar.session_at(exchange, self.engine.clock.now())
-        return window is not None and window.accepts_orders
+        return window is not None and window.accepts_orders and window.name != "closing"  # not simulated
 
     def closed_reason(self, exchange: str) -> str:
         """Say why a regular order is refused now, and when the market opens."""
