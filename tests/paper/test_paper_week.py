@@ -200,3 +200,16 @@ def test_history_never_reaches_past_now(engine: PaperEngine, clock: ManualClock)
     dates = {c[0].date() for c in engine.candles(infy, 86400, at(16, "00:00"), at(30, "00:00"))}
     assert {dt.date(2026, 11, 23), dt.date(2026, 11, 25)} <= dates and max(dates) == dt.date(2026, 11, 25)
     assert dt.date(2026, 11, 24) not in dates  # no candle on the holiday
+
+
+def test_muhurat_day_trades_its_evening_hour_and_squares_off_before_its_end() -> None:
+    clock = ManualClock(dt.datetime(2025, 10, 21, 12, 0, tzinfo=IST))
+    engine = PaperEngine(build_universe(dt.date(2025, 10, 21)), clock=clock, calendar=MarketCalendar(clock))
+    infy = token(engine, "INFY")
+    with pytest.raises(PaperRejection, match="before the open"):
+        engine.place(token=infy, side="BUY", qty=1, order_type="MARKET", product="MIS")
+    clock.set(dt.datetime(2025, 10, 21, 13, 50, tzinfo=IST))
+    assert engine.place(token=infy, side="BUY", qty=1, order_type="MARKET", product="MIS").status == "COMPLETE"
+    move(engine, clock, dt.datetime(2025, 10, 21, 14, 40, tzinfo=IST))
+    squared = [o for o in engine.orders.values() if o.tag == "AUTO_SQUAREOFF"]
+    assert [o.placed_at.time() for o in squared] == [dt.time(14, 35)] and position(engine, infy, "MIS") == 0

@@ -7,8 +7,9 @@ in time order, however far the clock jumped:
 * the start of a trading day (its first session): yesterday's delivery (CNC) buys settle T+1 into
   holdings and sales leave them, carried F&O (NRML) positions roll over, and the finished orders and
   trades of earlier days leave the books (brokers show today's);
-* the auto square-off time (15:20 IST unless the broker says otherwise): open intraday (MIS) orders are
-  cancelled and MIS positions are closed with market orders tagged ``AUTO_SQUAREOFF``;
+* the auto square-off time (15:20 IST unless the broker says otherwise; ten minutes before the end of a
+  shorter day such as muhurat): open intraday (MIS) orders are cancelled and MIS positions are closed
+  with market orders tagged ``AUTO_SQUAREOFF``;
 * the close (15:30): DAY orders still open expire (CANCELLED), and F&O positions in contracts expiring
   today are settled in cash at the final settlement price (the underlying's level; an option at its
   intrinsic value), as NSE settles index derivatives.
@@ -134,7 +135,11 @@ class PaperDay:
             if sessions:
                 first = self.calendar.sessions(day, _DAY_EXCHANGE)[0].start
                 out.append((first, self._roll))
-                out.append((_dt.datetime.combine(day, self.square_off_at, IST), self._square_off))
+                last_end = sessions[-1].end
+                square = _dt.datetime.combine(day, self.square_off_at, IST)
+                if square >= last_end:  # a short day (muhurat): ten minutes before its end
+                    square = last_end - _dt.timedelta(minutes=10)
+                out.append((square, self._square_off))
                 out.append((max(_dt.datetime.combine(day, _CLOSE, IST), sessions[-1].end), self._close))
             day += _dt.timedelta(days=1)
         return [(when, event) for when, event in out if start < when <= end]
