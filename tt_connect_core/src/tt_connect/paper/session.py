@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_SQUARE_OFF", "PaperDay"]
 
 DEFAULT_SQUARE_OFF = _dt.time(15, 20)
-"""When brokers square off intraday equity positions (Zerodha, Angel One, Upstox all publish 15:20 for
-NSE equity; some do F&O a few minutes later, which :class:`PaperDay` takes as a parameter)."""
+"""The usual broker square-off time for intraday NSE positions. Brokers differ (some square F&O off a
+few minutes later; not verified per broker), so :class:`PaperDay` takes it as a parameter."""
 _CLOSE = _dt.time(15, 30)
 _HISTORY_CALENDAR = MarketCalendar()
 _DAY_EXCHANGE = "NSE"
