@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ("history.md", "options.md", "triggers.md")
+PAGES = ("history.md", "options.md", "triggers.md", "calendar.md")
 
 # One interpreter runs every snippet, each in fresh globals: one start-up instead of one per snippet.
 RUNNER = """

@@ -191,8 +191,8 @@ def test_state_persists_to_a_file_and_back(clock: ManualClock, tmp_path: Path) -
 
 def test_candles_are_deterministic_and_in_market_hours(engine: PaperEngine) -> None:
     t = token(engine, "RELIANCE")
-    start = dt.datetime(2026, 11, 23, 0, 0, tzinfo=IST)
-    end = dt.datetime(2026, 11, 24, 23, 0, tzinfo=IST)
+    start = dt.datetime(2026, 11, 19, 0, 0, tzinfo=IST)
+    end = dt.datetime(2026, 11, 20, 23, 0, tzinfo=IST)
     a = engine.candles(t, 300, start, end)
     assert a == engine.candles(t, 300, start, end)
     assert len(a) == 2 * 75

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tt_connect.calendar.tools import CalendarTools
 from tt_connect.compliance.tools import ComplianceTools
 from tt_connect.config import ClientOptions, load_config, parse_client_options
 from tt_connect.desk.tools import DeskTools
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTTConnect"]
 
 
-class AsyncTTConnect(InstrumentLookups, OptionTools, DeskTools, ComplianceTools):
+class AsyncTTConnect(InstrumentLookups, OptionTools, DeskTools, ComplianceTools, CalendarTools):
     """An asyncio client for one broker account.
 
     Parameters

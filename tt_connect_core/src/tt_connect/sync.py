@@ -307,6 +307,9 @@ class TTConnect:
     tick_size = _direct(AsyncTTConnect.tick_size)
     freeze_quantity = _direct(AsyncTTConnect.freeze_quantity)
     stream_stats = _direct(AsyncTTConnect.stream_stats)
+    market_status = _direct(AsyncTTConnect.market_status)
+    is_trading_day = _direct(AsyncTTConnect.is_trading_day)
+    next_session = _direct(AsyncTTConnect.next_session)
 
     # -- streaming -------------------------------------------------------------------------
 

@@ -211,7 +211,7 @@ class PaperApi(BrokerApi):
         return Call(self._get("positions", "positions"), parse)
 
     def day_positions(self, ctx: DriverContext) -> Call[list[Position]]:
-        """The paper market opens every position today (nothing is carried overnight): day equals net."""
+        """Day equals net: paper keeps no overnight split (on the exchange calendar F&O carries over whole)."""
         return self.positions(ctx)
 
     def orders(self, ctx: DriverContext) -> Call[list[Order]]:
@@ -233,7 +233,7 @@ class PaperApi(BrokerApi):
         body = {"token": int(symbol.token), "side": request.side.value, "qty": request.qty,
                 "order_type": request.order_type.value, "product": request.product.value,
                 "price": request.price, "trigger_price": request.trigger_price,
-                "validity": request.validity.value, "tag": request.tag}
+                "validity": request.validity.value, "tag": request.tag, "variety": request.variety.value}
         http = HttpRequest(method="POST", url=f"{BASE_URL}/orders", endpoint="orders.place", rate_class="orders",
                            json=body, is_write=True)
         return Call(http, lambda data: str(data["order_id"]))

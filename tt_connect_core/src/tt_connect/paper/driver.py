@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+from typing import Literal
 
+from tt_connect.calendar import MarketCalendar
 from tt_connect.driver_api import (
     BrokerApi,
     BrokerStream,
@@ -54,12 +56,20 @@ class PaperConfig(DriverConfig, frozen=True, kw_only=True):
         Persist the account (orders, positions, funds) to this JSON file between runs.
     tick_interval
         Seconds between market steps (and streamed ticks).
+    market_hours
+        ``"exchange"``: open and close with the NSE/BSE calendar (holidays, sessions), refuse regular
+        orders outside them (AMOs wait for the open), square off MIS, settle T+1 and expiries
+        (docs/calendar.md). ``"always"``: a market that never closes, for tests and demos at any hour.
+    square_off_at
+        The intraday (MIS) auto square-off time, ``HH:MM`` IST.
     """
 
     seed: int = 7
     capital: float = 1_000_000.0
     state_file: str | None = None
     tick_interval: float = 0.25
+    market_hours: Literal["exchange", "always"] = "always"
+    square_off_at: str = "15:20"
 
 
 @functools.lru_cache(maxsize=4)
@@ -73,11 +83,11 @@ def _today() -> _dt.date:
 
 _EQUITY = SegmentCapabilities(
     exchange=Exchange.NSE, order_types=frozenset(OrderType), products=frozenset({ProductType.CNC, ProductType.MIS}),
-    validities=frozenset({Validity.DAY, Validity.IOC}), varieties=frozenset({Variety.REGULAR}),
+    validities=frozenset({Validity.DAY, Validity.IOC}), varieties=frozenset({Variety.REGULAR, Variety.AMO}),
     emulated_validities=frozenset({Validity.TTL}))
 _FNO = SegmentCapabilities(
     exchange=Exchange.NFO, order_types=frozenset(OrderType), products=frozenset({ProductType.NRML, ProductType.MIS}),
-    validities=frozenset({Validity.DAY, Validity.IOC}), varieties=frozenset({Variety.REGULAR}),
+    validities=frozenset({Validity.DAY, Validity.IOC}), varieties=frozenset({Variety.REGULAR, Variety.AMO}),
     emulated_validities=frozenset({Validity.TTL}))
 
 _SUPPORTED = (
@@ -139,6 +149,11 @@ class PaperDriver(DriverPlugin[PaperConfig]):
         return PaperStream()
 
     def transport(self, config: PaperConfig) -> Transport:
+        try:
+            square_off = _dt.time.fromisoformat(config.square_off_at)
+        except ValueError:
+            raise BrokerInputError(f"square_off_at must be HH:MM, got {config.square_off_at!r}") from None
+        calendar = MarketCalendar() if config.market_hours == "exchange" else None
         engine = PaperEngine(list(_universe(_today(), config.seed)), seed=config.seed, capital=config.capital,
-                             state_file=config.state_file)
+                             state_file=config.state_file, calendar=calendar, square_off_at=square_off)
         return PaperTransport(engine, tick_interval=config.tick_interval)

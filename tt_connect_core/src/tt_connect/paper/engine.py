@@ -29,12 +29,14 @@ from typing import Any
 
 import msgspec
 
+from tt_connect.calendar import MarketCalendar
 from tt_connect.paper import margins
 from tt_connect.paper.prices import PriceModel, on_tick_grid
 from tt_connect.paper.rules import FREEZE_QUANTITIES, price_band
+from tt_connect.paper.session import DEFAULT_SQUARE_OFF, PaperDay
 from tt_connect.paper.triggers import GttBook, PaperGtt
 from tt_connect.paper.universe import UniverseRow
-from tt_connect.timeutil import Clock, SystemClock
+from tt_connect.timeutil import IST, Clock, SystemClock
 
 __all__ = ["PaperEngine", "PaperFill", "PaperOrder", "PaperPosition", "PaperQuote", "PaperRejection"]
 
@@ -151,6 +153,9 @@ class _State(msgspec.Struct, kw_only=True):
     gtts: list[PaperGtt] = msgspec.field(default_factory=list)
     """GTTs live for a year, so they must outlive the process (absent from older state files)."""
     gtt_counter: int = 0
+    seen: _dt.datetime | None = None
+    """The last moment the day's events ran to (a restart replays the square-offs and settlements since)."""
+    trading_day: _dt.date | None = None
 
 
 Listener = Callable[[str, Any], None]
@@ -171,10 +176,16 @@ class PaperEngine:
         Wall clock for timestamps and time to expiry.
     state_file
         When set, the account is loaded from and saved to this JSON file.
+    calendar
+        Open and close with this exchange calendar, read against ``clock``, and run the day's
+        square-off, expiry and settlement (:mod:`tt_connect.paper.session`); None: always open.
+    square_off_at
+        The broker's intraday (MIS) auto square-off time, IST.
     """
 
     def __init__(self, rows: list[UniverseRow], *, seed: int = 7, capital: float = 1_000_000.0,
-                 clock: Clock | None = None, state_file: str | None = None) -> None:
+                 clock: Clock | None = None, state_file: str | None = None, calendar: MarketCalendar | None = None,
+                 square_off_at: _dt.time = DEFAULT_SQUARE_OFF) -> None:
         self.rows = {row.token: row for row in rows}
         self.clock: Clock = clock or SystemClock()
         self.prices = PriceModel(rows, seed)
@@ -193,12 +204,16 @@ class PaperEngine:
         self.cash = capital
         self._counter = 0
         self.triggers = GttBook(self)
-        self.market_open = True
-        """False: the market is closed; regular orders are refused (MARKET_CLOSED), AMO ones wait."""
+        self.day = PaperDay(self, calendar, square_off_at=square_off_at)
         if state_file and Path(state_file).exists():
             self._restore(Path(state_file))
         elif not self.holdings:
             self._seed_holdings()
+
+    @property
+    def market_open(self) -> bool:
+        """False: the market is closed; regular orders are refused (MARKET_CLOSED), AMO ones wait."""
+        return self.day.is_open()
 
     # -- events ----------------------------------------------------------------------------
 
@@ -276,12 +291,13 @@ class PaperEngine:
 
     def step(self, seconds: float) -> None:
         """Advance prices by ``seconds`` and fill or trigger resting orders."""
+        self.day.catch_up()
         self.prices.step(seconds)
+        for order in list(self.orders.values()):
+            if order.status in ("OPEN", "TRIGGER_PENDING") and self.day.is_open(self.rows[order.token].exchange):
+                self._work(order)
         if not self.market_open:
             return
-        for order in list(self.orders.values()):
-            if order.status in ("OPEN", "TRIGGER_PENDING"):
-                self._work(order)
         self.triggers.evaluate()
 
     # -- orders ----------------------------------------------------------------------------
@@ -323,10 +339,11 @@ class PaperEngine:
         While the market is closed a regular order is refused (``MARKET_CLOSED``); an AMO
         (``amo=True``) is accepted and waits, unworked, until the market opens.
         """
+        self.day.catch_up()
         row = self.row(token)
-        if not self.market_open and not amo:
-            raise PaperRejection("MARKET_CLOSED", "the market is closed; place an after-market order (AMO) "
-                                                  "or wait for the session to open")
+        if not amo and not self.day.accepts(row.exchange):
+            raise PaperRejection("MARKET_CLOSED", f"{self.day.closed_reason(row.exchange)}; place an after-market "
+                                                  "order (AMO) or wait for the session to open")
         self._validate(row, side, qty, order_type, product, price, trigger_price, validity)
         now = self.clock.now()
         order = PaperOrder(order_id=self._next_id(), token=token, side=side, qty=qty, order_type=order_type,
@@ -348,7 +365,7 @@ class PaperEngine:
         self.orders[order.order_id] = order
         self.history[order.order_id] = []
         self._record(order)
-        if self.market_open:
+        if self.day.is_open(row.exchange):
             self._work(order)
         if order.validity == "IOC" and order.status in ("OPEN", "TRIGGER_PENDING"):
             self._finish(order, "CANCELLED", "IOC order not filled at once")
@@ -455,15 +472,27 @@ class PaperEngine:
         self._record(order)
 
     def open_market(self) -> None:
-        """Open the session: the switch a test or emulator flips; waiting AMO orders start working."""
-        self.market_open = True
+        """Open the session whatever the calendar says (a test's or emulator's switch); AMO orders start working."""
+        self.day.force(True)
         for order in list(self.orders.values()):
             if order.status in ("OPEN", "TRIGGER_PENDING"):
                 self._work(order)
 
     def close_market(self) -> None:
-        """Close the session: regular orders are refused until :meth:`open_market`."""
-        self.market_open = False
+        """Close the session whatever the calendar says: regular orders are refused until :meth:`open_market`."""
+        self.day.force(False)
+
+    def cancel_by_broker(self, order: PaperOrder, message: str) -> None:
+        """Cancel an open order on the broker's own account (square-off, expiry at the close)."""
+        self._finish(order, "CANCELLED", message)
+
+    def settle(self, row: UniverseRow, pos: PaperPosition, price: float) -> None:
+        """Close a derivative position at its final settlement price (expiry day): no order, no trade."""
+        self._book(row, pos.product, "SELL" if pos.quantity > 0 else "BUY", abs(pos.quantity), price)
+
+    def persist(self) -> None:
+        """Save the account now (the day's events call it)."""
+        self._save()
 
     def _work(self, order: PaperOrder) -> None:
         """Trigger and fill one resting order against the current market."""
@@ -583,6 +612,7 @@ class PaperEngine:
         return round(self.cash - self.used_margin(), 2)
 
     def funds(self) -> dict[str, float]:
+        self.day.catch_up()
         used = self.used_margin()
         return {"opening_balance": round(self.capital, 2), "available_cash": round(self.cash, 2),
                 "used_margin": used, "available_margin": round(self.cash - used, 2),
@@ -590,10 +620,12 @@ class PaperEngine:
 
     def position_rows(self) -> list[tuple[PaperPosition, float]]:
         """Return every position touched today with its last price."""
+        self.day.catch_up()
         return [(msgspec.structs.replace(p), self.ltp(p.token)) for p in self.positions.values()]
 
     def holding_rows(self) -> list[tuple[PaperHolding, float]]:
         """Return holdings net of today's delivery sales, with last prices."""
+        self.day.catch_up()
         out = []
         for token, holding in self.holdings.items():
             sold = self.positions.get((token, "CNC"))
@@ -615,15 +647,21 @@ class PaperEngine:
     # -- history ---------------------------------------------------------------------------
 
     def candles(self, token: int, interval: int, start: _dt.datetime, end: _dt.datetime) -> list[tuple[Any, ...]]:
-        """Deterministic synthetic candles (timestamp, o, h, l, c, volume, oi) in market hours."""
+        """Deterministic synthetic candles (timestamp, o, h, l, c, volume, oi) in market hours, never after now."""
         row = self.row(token)
         out: list[tuple[Any, ...]] = []
+        end = min(end, self._now_like(end))
         day = start.date()
         while day <= end.date():
-            if day.weekday() < 5:
+            if self.day.trades_on(day, row.exchange):
                 out.extend(self._day_candles(row, day, interval, start, end))
             day += _dt.timedelta(days=1)
         return out
+
+    def _now_like(self, moment: _dt.datetime) -> _dt.datetime:
+        """Now, naive IST when ``moment`` is naive (emulators pass the broker's naive IST stamps)."""
+        now = self.clock.now().astimezone(IST)
+        return now.replace(tzinfo=None) if moment.tzinfo is None else now
 
     def _day_candles(self, row: UniverseRow, day: _dt.date, interval: int, start: _dt.datetime,
                      end: _dt.datetime) -> list[tuple[Any, ...]]:
@@ -633,7 +671,9 @@ class PaperEngine:
         level = row.base_price * (1 - drift * days_back) * (1 + rng.uniform(-0.01, 0.01))
         tz = start.tzinfo
         open_at = _dt.datetime.combine(day, _dt.time(9, 15), tz)
-        minutes = 375
+        minutes = min(375, int((self._now_like(open_at) - open_at).total_seconds() // 60))  # today: what has traded
+        if minutes <= 0:
+            return []
         step = max(interval // 60, 1)
         vol = row.volatility / (252 * 375) ** 0.5
         out = []
@@ -665,7 +705,8 @@ class PaperEngine:
         state = _State(cash=self.cash, capital=self.capital, counter=self._counter,
                        orders=list(self.orders.values()), fills=self.fills,
                        positions=list(self.positions.values()), holdings=list(self.holdings.values()),
-                       gtts=list(self.triggers.gtts.values()), gtt_counter=self.triggers.counter)
+                       gtts=list(self.triggers.gtts.values()), gtt_counter=self.triggers.counter,
+                       seen=self.day.seen, trading_day=self.day.trading_day)
         target = Path(self._state_file)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".paper-")
@@ -685,3 +726,5 @@ class PaperEngine:
         self.positions = {(p.token, p.product): p for p in state.positions}
         self.holdings = {h.token: h for h in state.holdings}
         self.triggers.restore(state.gtts, state.gtt_counter)
+        if state.seen is not None:
+            self.day.seen, self.day.trading_day = state.seen, state.trading_day

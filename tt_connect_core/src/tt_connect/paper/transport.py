@@ -136,7 +136,7 @@ class PaperTransport:
             token=int(body["token"]), side=str(body["side"]), qty=body["qty"], order_type=str(body["order_type"]),
             product=str(body["product"]), price=float(body.get("price") or 0.0),
             trigger_price=float(body.get("trigger_price") or 0.0), validity=str(body.get("validity", "DAY")),
-            tag=str(body.get("tag", "")))
+            tag=str(body.get("tag", "")), amo=body.get("variety") == "AMO")
         return {"order_id": order.order_id}
 
     def _modify(self, request: HttpRequest, args: list[str]) -> Any:

@@ -133,17 +133,29 @@ def _last_weekday(year: int, month: int, weekday: int) -> _dt.date:
 
 
 def expiry_calendar(today: _dt.date, *, weeks: int = 4, months: int = 3) -> tuple[list[_dt.date], list[_dt.date]]:
-    """Return (weekly expiries, monthly expiries) on or after ``today``."""
+    """Return (weekly expiries, monthly expiries) on or after ``today``.
+
+    An expiry that falls on an exchange holiday moves to the trading day before it, as NSE moves it.
+    """
     monthly: list[_dt.date] = []
     year, month = today.year, today.month
     while len(monthly) < months:
-        last = _last_weekday(year, month, EXPIRY_WEEKDAY)
+        last = _trading_day_on_or_before(_last_weekday(year, month, EXPIRY_WEEKDAY))
         if last >= today:
             monthly.append(last)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     first = today + _dt.timedelta(days=(EXPIRY_WEEKDAY - today.weekday()) % 7)
-    weekly = [first + _dt.timedelta(weeks=i) for i in range(weeks)]
+    weekly = [day for day in (_trading_day_on_or_before(first + _dt.timedelta(weeks=i)) for i in range(weeks + 1))
+              if day >= today][:weeks]
     return weekly, monthly
+
+
+def _trading_day_on_or_before(day: _dt.date) -> _dt.date:
+    from tt_connect.calendar.holidays import HOLIDAYS
+
+    while day.weekday() >= 5 or day in HOLIDAYS["NFO"]:
+        day -= _dt.timedelta(days=1)
+    return day
 
 
 def _isin(rng: random.Random) -> str:
