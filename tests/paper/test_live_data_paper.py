@@ -242,3 +242,14 @@ async def test_on_angelone_a_market_order_walks_the_depth_and_a_limit_fills_on_t
         await broker.cancel_order(resting)
         net = sum(p.quantity for p in await broker.positions() if p.instrument == stock())
     assert net == -qty - 1
+
+
+def test_the_blocking_client_takes_the_same_config(kite: Any) -> None:
+    from tt_connect import TTConnect
+
+    config = {"market": "zerodha", "zerodha": kite_settings(kite)}
+    with TTConnect("paper", config, instruments_db=":memory:", session_store="memory") as broker:
+        order_id = broker.place_order(instrument=stock(), qty=2, side=Side.BUY, product=ProductType.MIS,
+                                      order_type=OrderType.MARKET)
+        assert broker.order(order_id).status is OrderStatus.COMPLETE
+        assert [(p.instrument, p.quantity) for p in broker.positions()] == [(stock(), 2)]
