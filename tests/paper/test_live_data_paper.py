@@ -134,20 +134,28 @@ async def test_the_account_survives_a_restart_on_the_live_market(kite: Any, tmp_
     async with paper_on(kite, state_file=state) as broker:
         bought = await broker.place_order(instrument=stock(), qty=3, side=Side.BUY, product=ProductType.CNC,
                                           order_type=OrderType.MARKET)
+        last = (await broker.ltp([stock()]))[stock()]
+        limit = round(round(last * 0.995 / 0.05) * 0.05, 2)
         resting = await broker.place_order(instrument=stock(), qty=2, side=Side.BUY, product=ProductType.CNC,
-                                           order_type=OrderType.LIMIT, price=100.0 * round(
-                                               (await broker.ltp([stock()]))[stock()] * 0.9 / 100.0))
+                                           order_type=OrderType.LIMIT, price=limit)
         before = await broker.funds()
     assert _saved(state), "the account and its instrument numbering are on disk"
     async with paper_on(kite, state_file=state) as broker:
-        positions = await broker.positions()
+        updates: list[Any] = []
+        await broker.subscribe([], on_order_update=updates.append)  # no REST call: the order works by itself
+        _move(kite, "RELIANCE", 0.99)
+        try:
+            await eventually(lambda: any(u.order.order_id == resting and u.order.status is OrderStatus.COMPLETE
+                                         for u in updates), timeout=10, what="the restored limit to fill")
+        finally:
+            _move(kite, "RELIANCE", 1 / 0.99)
         orders = {o.order_id: o for o in await broker.orders()}
+        positions = [(p.instrument, p.quantity) for p in await broker.positions()]
         after = await broker.funds()
-        assert orders[resting].status is OrderStatus.OPEN
-        await broker.cancel_order(resting)
-        assert [(p.instrument, p.quantity) for p in positions] == [(stock(), 3)]
+        assert positions == [(stock(), 5)]
         assert orders[bought].status is OrderStatus.COMPLETE and orders[bought].instrument == stock()
-    assert after.equity.available_cash == before.equity.available_cash
+        assert orders[resting].average_price == pytest.approx(limit)
+    assert after.equity.available_cash == pytest.approx(before.equity.available_cash - 2 * limit)
 
 
 async def test_history_and_ticks_are_the_live_drivers(kite: Any) -> None:

@@ -191,7 +191,7 @@ class LiveMarket:
         """Take the paper client's runtime: ``client.market`` is the live one, ``client`` streams."""
         self._client = client
 
-    def _live(self) -> Runtime:
+    def runtime(self) -> Runtime:
         if self._client is None:
             raise PaperRejection("MARKET_DATA", "live-data paper is not connected to its market yet", 503)
         return self._client
@@ -295,8 +295,8 @@ class LiveMarket:
             return
         from tt_connect.market_data import MarketData
 
-        client = self._live()
-        instruments = {t: self.tokens.instrument(client.catalogue(), t) for t in stale}
+        client = self.runtime()
+        instruments = {t: self.tokens.instrument(client.market.catalogue(), t) for t in stale}
         mode = StreamMode.FULL
         quotes = await MarketData(client.market).quote(list(instruments.values()), mode)
         for token, instrument in instruments.items():
@@ -324,13 +324,13 @@ class LiveMarket:
             if previous is not None:
                 with contextlib.suppress(BaseException):
                     await previous
-            client = self._live()
+            client = self.runtime()
             todo = [t for t in wanted if t not in self._subscriptions]
             if not todo:
                 return
             modes = client.market.capabilities.stream_modes
             mode = StreamMode.FULL if StreamMode.FULL in modes else StreamMode.QUOTE
-            instruments = [self.tokens.instrument(client.catalogue(), t) for t in todo]
+            instruments = [self.tokens.instrument(client.market.catalogue(), t) for t in todo]
             try:
                 engine = await client.stream_engine()
                 subscription = await engine.subscribe(instruments, on_tick=self.on_tick, mode=mode)
@@ -376,8 +376,19 @@ class LivePaperTransport(PaperTransport):
         self._restored = False
 
     def bind_market(self, client: Runtime) -> None:
-        """Called by the runtime once it holds the live market runtime."""
+        """Called by the runtime once its live market is connected: resting orders start working."""
         self.market.bind(client)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # wired without a loop (login_url): the first request starts the market
+            return
+        self._ensure_ticker()
+
+    def _restore(self) -> None:
+        """Number the instruments of a restored account (once, when the live master is there)."""
+        if not self._restored:
+            self.market.tokens.restore(self.market.runtime().market.catalogue())
+            self._restored = True
 
     def _account_tokens(self) -> set[int]:
         engine = self.engine
@@ -394,9 +405,7 @@ class LivePaperTransport(PaperTransport):
         return tokens
 
     async def send(self, request: HttpRequest, *, timeout: float) -> HttpResponse:
-        if not self._restored:
-            self.market.tokens.restore(self.market._live().catalogue())
-            self._restored = True
+        self._restore()
         try:
             await self.market.prepare(_request_tokens(request) | self._account_tokens())
         except PaperRejection as exc:
@@ -412,8 +421,10 @@ class LivePaperTransport(PaperTransport):
         while True:
             await asyncio.sleep(self.tick_interval)
             try:
-                if self._restored:
-                    await self.market.prepare(self._resting_tokens())
+                self._restore()
+                resting = self._resting_tokens()
+                await self.market.prepare(resting)
+                self.market.watch(resting)
                 self.engine.step(self.tick_interval)
             except Exception as exc:  # the loop outlives a failed refresh; the next request reports it
                 _log.info("paper_refresh_failed", error=type(exc).__name__)
