@@ -261,3 +261,12 @@ def test_the_blocking_client_takes_the_same_config(kite: Any) -> None:
                                       order_type=OrderType.MARKET)
         assert broker.order(order_id).status is OrderStatus.COMPLETE
         assert [(p.instrument, p.quantity) for p in broker.positions()] == [(stock(), 2)]
+
+
+def test_paper_cannot_trade_on_itself_and_an_unknown_market_is_named() -> None:
+    from tt_connect.errors import ConfigurationError, UnknownBrokerError
+
+    with pytest.raises(ConfigurationError, match="synthetic"):
+        AsyncTTConnect("paper", {"market": "paper"})
+    with pytest.raises(UnknownBrokerError, match="zerodah"):
+        AsyncTTConnect("paper", {"market": "zerodah", "zerodah": {}})

@@ -29,6 +29,7 @@ from tt_connect.driver_api import (
 from tt_connect.enums import Exchange, OrderType, ProductType, StreamMode, Validity, Variety
 from tt_connect.errors import (
     BrokerInputError,
+    ConfigurationError,
     GttNotFoundError,
     InsufficientFundsError,
     InvalidOrderError,
@@ -174,6 +175,9 @@ class PaperDriver(DriverPlugin[PaperConfig]):
     def market_link(self, config: PaperConfig) -> MarketLink | None:
         if config.market == "synthetic":
             return None
+        if config.market.lower() == self.name:
+            raise ConfigurationError('market = "paper" is the synthetic market: write market = "synthetic" or '
+                                     "a live broker's name", broker=self.name)
         own = self.capabilities()
         return MarketLink(broker=config.market, settings=config.market_config,
                           capabilities=lambda live: live_capabilities(own, live))
