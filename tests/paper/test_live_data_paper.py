@@ -270,3 +270,22 @@ def test_paper_cannot_trade_on_itself_and_an_unknown_market_is_named() -> None:
         AsyncTTConnect("paper", {"market": "paper"})
     with pytest.raises(UnknownBrokerError, match="zerodah"):
         AsyncTTConnect("paper", {"market": "zerodah", "zerodah": {}})
+
+
+async def test_a_renewed_live_session_reconnects_the_paper_clients_stream(kite: Any) -> None:
+    async with paper_on(kite) as broker:
+        ticks: list[Any] = []
+        await broker.subscribe([stock()], on_tick=ticks.append, mode=StreamMode.QUOTE)
+        logins = kite.session_routes.web_logins
+        kite.faults.expire_sessions()
+        await broker.quote([stock()])  # the live driver finds its session dead and logs in again
+        assert kite.session_routes.web_logins == logins + 1
+        stats = broker.stream_stats()
+        assert stats is not None
+        await eventually(lambda: stats.reconnects >= 1, timeout=10, what="the stream to reconnect")
+        ticks.clear()
+        _move(kite, "RELIANCE", 1.001)
+        try:
+            await eventually(lambda: ticks, timeout=10, what="ticks on the renewed session")
+        finally:
+            _move(kite, "RELIANCE", 1 / 1.001)

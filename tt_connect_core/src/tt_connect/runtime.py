@@ -139,12 +139,15 @@ class Runtime:
         self.capabilities: Capabilities = self._required(hook.ttc_capabilities(), "capabilities")
         link = driver.plugin.market_link(self.config)
         self.market: Runtime = self
+        self._streams_for: Runtime = self
+        """Whose stream engine streams this runtime's sockets (a live market's: the paper client's)."""
         """Where instruments, quotes, history and ticks come from: this runtime, or the live one a paper
         account trades on (its own driver, login, session and master)."""
         if link is not None:
             self.market = Runtime(link.broker, link.settings, options, on_login_required=on_login_required,
                                   clock=clock, on_download_progress=on_download_progress,
                                   session_store=session_store, login_lock=login_lock, window_store=window_store)
+            self.market._streams_for = self
             self.capabilities = link.capabilities(self.market.capabilities)
         self.api: BrokerApi = self._required(hook.ttc_api(config=self.config), "api")
         self.error_map: ErrorMap = hook.ttc_error_map(config=self.config) or ErrorMap()
@@ -310,8 +313,9 @@ class Runtime:
 
     def _session_event(self, event: str, details: dict[str, object]) -> None:
         self.pm.hook.ttc_session_event(broker=self.name, event=event, details=dict(details))
-        if event in ("login", "refreshed") and self.engine is not None and details.get("renewed"):
-            asyncio.get_running_loop().create_task(self.engine.reconnect())
+        engine = self._streams_for.engine
+        if event in ("login", "refreshed") and engine is not None and details.get("renewed"):
+            asyncio.get_running_loop().create_task(engine.reconnect())
 
     async def close(self) -> None:
         """Close the stream, timers, the session refresher and the HTTP pool. Idempotent."""
