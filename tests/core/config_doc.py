@@ -72,6 +72,8 @@ def _default(field: msgspec.structs.FieldInfo) -> str:
     if field.required:
         return "required"
     value = field.default
+    if value is msgspec.NODEFAULT and field.default_factory is not msgspec.NODEFAULT:
+        return "empty"
     if isinstance(value, enum.Enum):
         value = value.value
     if value is None:

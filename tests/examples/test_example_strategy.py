@@ -106,3 +106,24 @@ def test_the_script_never_names_a_broker() -> None:
     code = source.split('"""', 2)[2]  # past the module docstring
     for name in ("paper", "zerodha", "angelone", "kite", "smartapi", "upstox"):
         assert name not in code.lower(), f"the strategy mentions {name!r}"
+
+
+def test_the_same_strategy_runs_on_paper_over_the_kite_emulators_market(
+        brokers: tuple[dict[str, dict[str, Any]], dict[str, str]], tmp_path: Path) -> None:
+    """Live-data paper: the account is simulated, the instruments, quotes, depth and ticks are Kite's.
+
+    The config file differs from the zerodha run in two lines (``broker = "paper"`` and the paper
+    table's ``market = "zerodha"``); the [zerodha] table is the same one, and the script is unchanged.
+    """
+    sections, env = brokers
+    if "zerodha" not in sections:
+        pytest.skip("the zerodha driver is not installed")
+    config = tmp_path / "tt-connect.toml"
+    _write_config(config, "paper", {**sections, "paper": {"market": "zerodha", "charges": True}})
+    summary = _run(config, env)
+    assert summary["broker"] == "paper" and summary["entered"] is True
+    assert summary["ticks"] > 0, "the live stream delivered no ticks"
+    assert summary["net_quantity"] == 0, "the strategy must end flat"
+    assert summary["orders"] and "COMPLETE" in summary["orders"]
+    assert all(status in ("COMPLETE", "CANCELLED") for status in summary["orders"]), summary["orders"]
+    assert 2000 < summary["entry_price"] < 4000, "the entry filled at the emulator's RELIANCE price"

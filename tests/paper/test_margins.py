@@ -75,7 +75,7 @@ def future(engine: PaperEngine, symbol: str = "NIFTY") -> UniverseRow:
 def hand_margin(engine: PaperEngine, legs: list[tuple[UniverseRow, int]], psr: float, vsr: float,
                 exposure_rate: float) -> tuple[float, float]:
     """(SPAN, exposure) of net positions, from the documented formula."""
-    spot = engine.prices.levels[legs[0][0].underlying]
+    spot = engine.market.prices.levels[legs[0][0].underlying]
     losses = [0.0] * 16
     nov = notional = 0.0
     for row, qty in legs:
@@ -102,7 +102,7 @@ def market(row: UniverseRow, side: str, qty: int) -> MarginOrder:
 
 
 def test_the_inputs_are_the_documented_ones(engine: PaperEngine) -> None:
-    assert engine.prices.vols["NIFTY"] == 0.13 and engine.prices.vols["RELIANCE"] == 0.22
+    assert engine.market.prices.vols["NIFTY"] == 0.13 and engine.market.prices.vols["RELIANCE"] == 0.22
     assert 6 * 0.13 / math.sqrt(252) * math.sqrt(2) < NIFTY_PSR < 6 * 0.22 / math.sqrt(252) * math.sqrt(2) < STOCK_PSR
 
 
@@ -117,7 +117,7 @@ def test_a_naked_short_nifty_call_is_span_plus_exposure(engine: PaperEngine) -> 
 
 def test_a_far_short_is_margined_by_the_extreme_move(engine: PaperEngine) -> None:
     far = option(engine, 27200)  # beyond +1 PSR: only the +2 PSR move, at 35 %, really hurts it
-    spot = engine.prices.levels["NIFTY"]
+    spot = engine.market.prices.levels["NIFTY"]
     assert far.strike is not None and far.strike > spot * (1 + NIFTY_PSR) * 1.02
     span, exposure = hand_margin(engine, [(far, -75)], NIFTY_PSR, NIFTY_VSR, INDEX_EXPOSURE)
     forward = spot * math.exp(RATE * years(far))
@@ -240,7 +240,7 @@ def test_a_short_index_option_on_its_expiry_day_carries_two_percent_more_exposur
                 and r.option_type == "CE" and r.strike == 24500]
     later = [r for r in engine.rows.values() if r.symbol == "NIFTY" and r.kind == "OPT" and r.strike == 24500
              and r.option_type == "CE" and r.expiry == tuesday + dt.timedelta(days=7)]
-    spot = engine.prices.levels["NIFTY"]
+    spot = engine.market.prices.levels["NIFTY"]
     today = order_margin(engine, market(expiring[0], "SELL", 75))
     next_week = order_margin(engine, market(later[0], "SELL", 75))
     assert today["exposure"] == pytest.approx((0.02 + 0.02) * spot * 75)

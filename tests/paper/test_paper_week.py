@@ -52,7 +52,7 @@ def position(engine: PaperEngine, tok: int, product: str) -> int:
 def test_a_week_on_the_exchange_calendar(engine: PaperEngine, clock: ManualClock) -> None:
     infy, reliance, tcs = token(engine, "INFY"), token(engine, "RELIANCE"), token(engine, "TCS")
     fut = token(engine, "NIFTY", "FUT", expiry=MONDAY)
-    spot = engine.prices.levels["NIFTY"]
+    spot = engine.market.prices.levels["NIFTY"]
     strike = min({r.strike for r in engine.rows.values() if r.kind == "OPT" and r.symbol == "NIFTY"
                   and r.expiry == MONDAY and r.strike is not None}, key=lambda k: abs(k - (spot - 200)))
     call = token(engine, "NIFTY", "OPT", expiry=MONDAY, strike=strike, option_type="CE")
@@ -80,7 +80,7 @@ def test_a_week_on_the_exchange_calendar(engine: PaperEngine, clock: ManualClock
     move(engine, clock, at(23, "15:31"), seconds=0.0)  # the prices stay where the settlement read them
     fut_settle = settlement_price(engine, engine.rows[fut])
     call_settle = settlement_price(engine, engine.rows[call])
-    assert call_settle == pytest.approx(max(engine.prices.levels["NIFTY"] - strike, 0.0), abs=0.05)
+    assert call_settle == pytest.approx(max(engine.market.prices.levels["NIFTY"] - strike, 0.0), abs=0.05)
     assert position(engine, fut, "NRML") == 0 and position(engine, call, "NRML") == 0
     assert engine.positions[(fut, "NRML")].realised == pytest.approx((fut_settle - fut_buy.average_price) * 75)
     assert engine.cash == pytest.approx(cash_before_settlement + (fut_settle - fut_buy.average_price) * 75

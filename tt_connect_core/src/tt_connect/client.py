@@ -111,7 +111,7 @@ class AsyncTTConnect(InstrumentLookups, OptionTools, DeskTools, ComplianceTools,
         self._rt = Runtime(broker, config, parsed, extensions=extensions, on_login_required=on_login_required,
                            transport=transport, clock=clock, on_download_progress=on_download_progress, **shared)
         self._trading = Trading(self._rt)
-        self._market = MarketData(self._rt)
+        self._market = MarketData(self._rt.market)  # the live broker's, for paper on live data
         if parsed.log_format is not None:
             from tt_connect.logs import configure_logging
 

@@ -155,7 +155,7 @@ def parse_driver_config(config_type: type[DriverConfig], raw: Any, *, broker: st
         if bad_keys:
             raise ConfigurationError(f"config keys must be strings, got {bad_keys!r}", broker=broker)
         try:
-            config = msgspec.convert(_from_announcement(config_type, raw), config_type)
+            config = msgspec.convert(_from_announcement(config_type, config_type.normalise(raw)), config_type)
         except msgspec.ValidationError as exc:
             raise ConfigurationError(
                 _describe_validation_error(exc, f"invalid config for {broker!r}", config_type.__struct_fields__),
@@ -263,7 +263,9 @@ def load_config(path: str | os.PathLike[str]) -> FileConfig:
     """Read a ``tt-connect.toml`` file.
 
     The top level holds ``broker`` (the selected driver), one table per broker
-    (only the selected one is required) and an optional ``[client]`` table.
+    (only the selected one is required) and an optional ``[client]`` table. When the selected
+    broker's table names a ``market`` (``broker = "paper"`` with ``market = "zerodha"``), that
+    broker's table is read too and passed inside it, so live-data paper reuses the live table.
 
     Raises
     ------
@@ -295,5 +297,8 @@ def load_config(path: str | os.PathLike[str]) -> FileConfig:
     if not isinstance(settings_table, dict):
         raise ConfigurationError(f"[{broker}] in {str(file)!r} must be a table")
     settings = _resolve_settings(settings_table, broker)
+    market = settings.get("market")
+    if isinstance(market, str) and market != broker and isinstance(data.get(market), dict) and market not in settings:
+        settings[market] = _resolve_settings(data[market], market)  # paper on a live broker's [table]
     options = parse_client_options(data.get("client", {}))
     return FileConfig(broker=broker, settings=settings, options=options)

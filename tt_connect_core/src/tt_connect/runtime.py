@@ -137,6 +137,18 @@ class Runtime:
         self._account_store: AccountStore | None = None
         hook = self.pm.hook
         self.capabilities: Capabilities = self._required(hook.ttc_capabilities(), "capabilities")
+        link = driver.plugin.market_link(self.config)
+        self.market: Runtime = self
+        self._streams_for: Runtime = self
+        """Whose stream engine streams this runtime's sockets (a live market's: the paper client's)."""
+        """Where instruments, quotes, history and ticks come from: this runtime, or the live one a paper
+        account trades on (its own driver, login, session and master)."""
+        if link is not None:
+            self.market = Runtime(link.broker, link.settings, options, on_login_required=on_login_required,
+                                  clock=clock, on_download_progress=on_download_progress,
+                                  session_store=session_store, login_lock=login_lock, window_store=window_store)
+            self.market._streams_for = self
+            self.capabilities = link.capabilities(self.market.capabilities)
         self.api: BrokerApi = self._required(hook.ttc_api(config=self.config), "api")
         self.error_map: ErrorMap = hook.ttc_error_map(config=self.config) or ErrorMap()
         self.registry = OrderRegistry(self.error_map)
@@ -194,6 +206,8 @@ class Runtime:
             self.connected = True
 
     async def _open(self) -> None:
+        if self.market is not self:
+            await self.market.connect()
         self.wire()
         if self.auth is not None:
             await self.auth.session()
@@ -215,6 +229,9 @@ class Runtime:
 
             transport = AiohttpTransport(source_address=self.options.source_address, proxy=self.options.proxy)
         self.transport = transport
+        bind_market = getattr(transport, "bind_market", None)
+        if self.market is not self and callable(bind_market):
+            bind_market(self)
         options = self.options
         shared = self._shared_account()
         limits = hook.ttc_rate_limits(config=self.config)
@@ -242,6 +259,10 @@ class Runtime:
                               order_lookup_attempts=options.order_lookup_attempts))
 
     async def _load_master(self) -> None:
+        if self.market is not self:
+            self._view = self.market.catalogue()
+            self.ctx = _Context(self.name, self._view, self.clock, self.registry)
+            return
         master = _shared_master(self.options.instruments_db, self.clock)
         source = self._required(self.pm.hook.ttc_instrument_source(config=self.config), "instrument_source")
         executor = self.executor
@@ -292,8 +313,9 @@ class Runtime:
 
     def _session_event(self, event: str, details: dict[str, object]) -> None:
         self.pm.hook.ttc_session_event(broker=self.name, event=event, details=dict(details))
-        if event in ("login", "refreshed") and self.engine is not None and details.get("renewed"):
-            asyncio.get_running_loop().create_task(self.engine.reconnect())
+        engine = self._streams_for.engine
+        if event in ("login", "refreshed") and engine is not None and details.get("renewed"):
+            asyncio.get_running_loop().create_task(engine.reconnect())
 
     async def close(self) -> None:
         """Close the stream, timers, the session refresher and the HTTP pool. Idempotent."""
@@ -301,6 +323,11 @@ class Runtime:
             return
         self.closed = True
         await self._teardown()
+
+    async def disconnect(self) -> None:
+        """Tear down the connection (a failed connect of the paper client on top), staying reusable."""
+        await self._teardown()
+        self.connected = False
 
     async def _teardown(self) -> None:
         for timer in list(self._timers):
@@ -315,6 +342,8 @@ class Runtime:
         account_store, self._account_store = self._account_store, None
         self.executor = None
         async with contextlib.AsyncExitStack() as steps:  # callbacks run last-in, first-out
+            if self.market is not self:
+                steps.push_async_callback(self.market.close if self.closed else self.market.disconnect)
             if transport is not None:
                 steps.push_async_callback(transport.close)
             if account_store is not None:
@@ -403,6 +432,10 @@ class Runtime:
 
                 feed = open_feed(self.options.feed, broker=self.name, namespace=self.bus_namespace(),
                                  group=self.options.feed_group)
+            elif self.market is not self:  # the live broker's ticks, this account's order updates
+                from tt_connect.streaming.split_feed import SplitFeed
+
+                feed = SplitFeed(ticks=self.market.socket_feed(), orders=self.socket_feed())
             else:
                 feed = self.socket_feed()
             self.engine = StreamEngine(broker=self.name, feed=feed, on_tick_observer=observer)

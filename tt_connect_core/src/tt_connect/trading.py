@@ -128,7 +128,7 @@ class Trading:
         if last_price is None:
             from tt_connect.market_data import MarketData
 
-            prices = await MarketData(rt).ltp(item)
+            prices = await MarketData(rt.market).ltp(item)
             if item not in prices:
                 raise InvalidOrderError(f"{rt.name} returned no last price for {item}: pass last_price=...",
                                         broker=rt.name)

@@ -45,7 +45,7 @@ from tt_connect.driver_api.instruments import (
     InstrumentSource,
 )
 from tt_connect.driver_api.limits import RateClass, RateLimits
-from tt_connect.driver_api.plugin import DRIVER_API_VERSION, DriverDescription, DriverPlugin
+from tt_connect.driver_api.plugin import DRIVER_API_VERSION, DriverDescription, DriverPlugin, MarketLink
 from tt_connect.driver_api.streaming import BrokerStream, FrameDecoder, StreamRejected
 from tt_connect.driver_api.wire import (
     Call,
@@ -78,6 +78,7 @@ __all__ = [
     "DriverContext",
     "DriverDescription",
     "DriverPlugin",
+    "MarketLink",
     "Encoding",
     "ErrorMap",
     "FrameDecoder",

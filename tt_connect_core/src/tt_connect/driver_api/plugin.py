@@ -8,8 +8,9 @@ methods of the parts it has. Each factory is called with the validated config St
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from tt_connect.driver_api.auth import BrokerAuth
 from tt_connect.driver_api.capabilities import Capabilities
@@ -25,7 +26,7 @@ from tt_connect.hookspecs import hookimpl
 if TYPE_CHECKING:
     from tt_connect.driver_api.api import BrokerApi
 
-__all__ = ["DRIVER_API_VERSION", "DriverDescription", "DriverPlugin"]
+__all__ = ["DRIVER_API_VERSION", "DriverDescription", "DriverPlugin", "MarketLink"]
 
 DRIVER_API_VERSION = 2
 """Version of this contract. A driver declares the version it implements; a mismatch is refused."""
@@ -44,6 +45,20 @@ class DriverDescription:
     package: str = ""
     emulator: str = ""
     """``"module:Class"`` of the driver's emulator (an :class:`~tt_connect.emulation.EmulatorHost`), or ""."""
+
+
+@dataclass(frozen=True)
+class MarketLink:
+    """Another driver whose market this one trades on (the paper broker on live data).
+
+    The runtime builds a client of ``broker`` with ``settings`` (its own login, session and
+    master); instruments, quotes, history and ticks come from it, and ``capabilities`` combines
+    its capability matrix with this driver's.
+    """
+
+    broker: str
+    settings: Mapping[str, Any]
+    capabilities: Callable[[Capabilities], Capabilities]
 
 
 class DriverPlugin(abc.ABC, Generic[C]):
@@ -106,7 +121,15 @@ class DriverPlugin(abc.ABC, Generic[C]):
         return None
 
     def transport(self, config: C) -> Transport | None:
-        """Return an in-process transport instead of the network (the paper broker), or None."""
+        """Return an in-process transport instead of the network (the paper broker), or None.
+
+        A transport with a ``bind_market(runtime)`` method is handed the client's runtime when the
+        driver trades on another driver's market (:meth:`market_link`).
+        """
+        return None
+
+    def market_link(self, config: C) -> MarketLink | None:
+        """Return the driver whose market data this one trades on, or None for its own (every broker)."""
         return None
 
     # -- the pluggy hooks, written once ----------------------------------------------------

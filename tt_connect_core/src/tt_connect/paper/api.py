@@ -7,8 +7,8 @@ Pure functions only, exactly like a real broker's driver: builders return
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
 from tt_connect.driver_api import BrokerApi, BrokerFailure, Call, DriverContext, HttpRequest, HttpResponse, fields
 from tt_connect.enums import (
@@ -49,7 +49,7 @@ from tt_connect.models import (
     Trade,
 )
 
-__all__ = ["BASE_URL", "PaperApi", "paper_order_to_order", "paper_quote_to_quote"]
+__all__ = ["BASE_URL", "PaperApi", "PaperTokens", "paper_order_to_order", "paper_quote_to_quote"]
 
 BASE_URL = "paper://local"
 SEGMENT = {"EQ": "NSE_EQ"}
@@ -90,7 +90,24 @@ def _instrument(ctx: DriverContext, token: Any) -> AnyInstrument:
     return ctx.by_token("NSE_EQ", token)
 
 
-def paper_order_to_order(ctx: DriverContext, data: dict[str, Any]) -> Order:
+Finder = Callable[[DriverContext, Any], AnyInstrument]
+"""Engine token -> canonical instrument."""
+
+
+class PaperTokens(Protocol):
+    """How canonical instruments become engine tokens and back, when they are not the paper universe's
+    (live-data paper trades a real broker's instruments: see :class:`tt_connect.paper.live.LiveTokens`)."""
+
+    def token_of(self, ctx: DriverContext, instrument: Instrument) -> int:
+        """Return the engine token of an instrument of the catalogue."""
+        ...
+
+    def instrument(self, ctx: DriverContext, token: Any) -> AnyInstrument:
+        """Return the instrument behind an engine token."""
+        ...
+
+
+def paper_order_to_order(ctx: DriverContext, data: dict[str, Any], find: Finder = _instrument) -> Order:
     """Convert a paper order snapshot."""
     filled = int(data["filled_qty"])
     qty = int(data["qty"])
@@ -98,7 +115,7 @@ def paper_order_to_order(ctx: DriverContext, data: dict[str, Any]) -> Order:
     if status is OrderStatus.OPEN and 0 < filled < qty:
         status = OrderStatus.PARTIALLY_FILLED
     return Order(
-        order_id=data["order_id"], instrument=_instrument(ctx, data["token"]), side=Side(data["side"]), qty=qty,
+        order_id=data["order_id"], instrument=find(ctx, data["token"]), side=Side(data["side"]), qty=qty,
         order_type=OrderType(data["order_type"]), product=ProductType(data["product"]), status=status,
         validity=Validity(data["validity"]), variety=Variety(data.get("variety", "REGULAR")),
         price=number(data["price"]), trigger_price=number(data["trigger_price"]),
@@ -112,8 +129,8 @@ def paper_order_to_order(ctx: DriverContext, data: dict[str, Any]) -> Order:
     )
 
 
-def paper_fill_to_trade(ctx: DriverContext, data: dict[str, Any]) -> Trade:
-    return Trade(trade_id=data["trade_id"], order_id=data["order_id"], instrument=_instrument(ctx, data["token"]),
+def paper_fill_to_trade(ctx: DriverContext, data: dict[str, Any], find: Finder = _instrument) -> Trade:
+    return Trade(trade_id=data["trade_id"], order_id=data["order_id"], instrument=find(ctx, data["token"]),
                  side=Side(data["side"]), qty=int(data["qty"]), price=number(data["price"]),
                  product=ProductType(data["product"]), traded_at=_time(data["time"]),
                  exchange_order_id=data.get("exchange_order_id", ""), raw=data)
@@ -123,11 +140,11 @@ def _levels(levels: Sequence[Sequence[Any]]) -> tuple[DepthLevel, ...]:
     return tuple(DepthLevel(price=number(p), quantity=int(q), orders=int(n)) for p, q, n in levels)
 
 
-def paper_quote_to_quote(ctx: DriverContext, data: dict[str, Any]) -> Quote:
+def paper_quote_to_quote(ctx: DriverContext, data: dict[str, Any], find: Finder = _instrument) -> Quote:
     last = number(data["last_price"])
     close = number(data["close"])
     return Quote(
-        instrument=_instrument(ctx, data["token"]), last_price=last, last_quantity=int(data["last_quantity"]),
+        instrument=find(ctx, data["token"]), last_price=last, last_quantity=int(data["last_quantity"]),
         volume=int(data["volume"]), open=number(data["open"]), high=number(data["high"]), low=number(data["low"]),
         close=close, net_change=round(last - close, 4), oi=int(data["oi"]), timestamp=_time(data["timestamp"]),
         depth=Depth(bids=_levels(data["bids"]), asks=_levels(data["asks"])),
@@ -145,6 +162,17 @@ class PaperApi(BrokerApi):
     margin_batch_size = 100
     history_max_days: ClassVar[Mapping[CandleInterval, int]] = {
         CandleInterval.DAY: 2000, **{i: 60 for i in CandleInterval if i is not CandleInterval.DAY}}
+
+    def __init__(self, tokens: PaperTokens | None = None) -> None:
+        self._tokens = tokens
+
+    def token(self, ctx: DriverContext, instrument: Instrument) -> int:
+        """The engine token of an instrument (the paper universe's own, or one a token book assigned)."""
+        return int(ctx.resolve(instrument).token) if self._tokens is None else self._tokens.token_of(ctx, instrument)
+
+    def find(self, ctx: DriverContext, token: Any) -> AnyInstrument:
+        """The instrument behind an engine token."""
+        return _instrument(ctx, token) if self._tokens is None else self._tokens.instrument(ctx, token)
 
     def unwrap(self, response: HttpResponse) -> Any:
         payload = response.json()
@@ -185,7 +213,7 @@ class PaperApi(BrokerApi):
             for item in data:
                 h, last = item["holding"], number(item["last_price"])
                 qty, avg = int(h["quantity"]), number(h["average_price"])
-                out.append(Holding(instrument=_instrument(ctx, h["token"]), quantity=qty, average_price=avg,
+                out.append(Holding(instrument=self.find(ctx, h["token"]), quantity=qty, average_price=avg,
                                    last_price=last, pnl=round((last - avg) * qty, 2), raw=item))
             return out
 
@@ -199,7 +227,7 @@ class PaperApi(BrokerApi):
                 qty = int(p["quantity"])
                 unrealised = (last - number(p["average_price"])) * qty
                 out.append(Position(
-                    instrument=_instrument(ctx, p["token"]), product=ProductType(p["product"]), quantity=qty,
+                    instrument=self.find(ctx, p["token"]), product=ProductType(p["product"]), quantity=qty,
                     average_price=number(p["average_price"]), last_price=last,
                     buy_quantity=int(p["buy_quantity"]), sell_quantity=int(p["sell_quantity"]),
                     buy_price=number(p["buy_value"]) / p["buy_quantity"] if p["buy_quantity"] else 0.0,
@@ -215,22 +243,21 @@ class PaperApi(BrokerApi):
         return self.positions(ctx)
 
     def orders(self, ctx: DriverContext) -> Call[list[Order]]:
-        return Call(self._get("orders", "orders"), lambda data: [paper_order_to_order(ctx, o) for o in data])
+        return Call(self._get("orders", "orders"), lambda data: [paper_order_to_order(ctx, o, self.find) for o in data])
 
     def order_history(self, ctx: DriverContext, order_id: str) -> Call[list[Order]]:
         return Call(self._get("orders.history", f"orders/{order_id}"),
-                    lambda data: [paper_order_to_order(ctx, o) for o in data])
+                    lambda data: [paper_order_to_order(ctx, o, self.find) for o in data])
 
     def trades(self, ctx: DriverContext) -> Call[list[Trade]]:
-        return Call(self._get("trades", "trades"), lambda data: [paper_fill_to_trade(ctx, t) for t in data])
+        return Call(self._get("trades", "trades"), lambda data: [paper_fill_to_trade(ctx, t, self.find) for t in data])
 
     def order_trades(self, ctx: DriverContext, order_id: str) -> Call[list[Trade]]:
         return Call(self._get("orders.trades", f"orders/{order_id}/trades"),
-                    lambda data: [paper_fill_to_trade(ctx, t) for t in data])
+                    lambda data: [paper_fill_to_trade(ctx, t, self.find) for t in data])
 
     def place_order(self, ctx: DriverContext, request: OrderRequest) -> Call[str]:
-        symbol = ctx.resolve(request.instrument)
-        body = {"token": int(symbol.token), "side": request.side.value, "qty": request.qty,
+        body = {"token": self.token(ctx, request.instrument), "side": request.side.value, "qty": request.qty,
                 "order_type": request.order_type.value, "product": request.product.value,
                 "price": request.price, "trigger_price": request.trigger_price,
                 "validity": request.validity.value, "tag": request.tag, "variety": request.variety.value}
@@ -254,16 +281,16 @@ class PaperApi(BrokerApi):
 
     def quote(self, ctx: DriverContext, instruments: Sequence[Instrument],
               mode: StreamMode) -> Call[dict[Instrument, Quote]]:
-        tokens = ",".join(ctx.resolve(i).token for i in instruments)
+        tokens = ",".join(str(self.token(ctx, i)) for i in instruments)
 
         def parse(data: Any) -> dict[Instrument, Quote]:
-            quotes = (paper_quote_to_quote(ctx, q) for q in data)
+            quotes = (paper_quote_to_quote(ctx, q, self.find) for q in data)
             return {q.instrument: q for q in quotes}
 
         return Call(self._get("quote", "quote", "quotes", tokens=tokens), parse)
 
     def history(self, ctx: DriverContext, request: HistoryRequest) -> Call[list[Candle]]:
-        token = ctx.resolve(request.instrument).token
+        token = self.token(ctx, request.instrument)
         oi = request.oi
 
         def parse(data: Any) -> list[Candle]:
@@ -277,7 +304,7 @@ class PaperApi(BrokerApi):
     # -- GTT, margins, conversion --------------------------------------------------------
 
     def _gtt_body(self, ctx: DriverContext, request: GttRequest) -> dict[str, Any]:
-        return {"token": int(ctx.resolve(request.instrument).token), "last_price": request.last_price,
+        return {"token": self.token(ctx, request.instrument), "last_price": request.last_price,
                 "legs": [{"trigger_price": leg.trigger_price, "side": leg.side.value, "qty": leg.qty,
                           "product": leg.product.value, "order_type": leg.order_type.value,
                           "price": leg.price or 0.0} for leg in request.legs]}
@@ -297,34 +324,35 @@ class PaperApi(BrokerApi):
         return Call(self._write("DELETE", f"gtt/{gtt_id}", "gtt.delete"), lambda data: str(data["gtt_id"]))
 
     def gtts(self, ctx: DriverContext) -> Call[list[Gtt]]:
-        return Call(self._get("gtt.list", "gtt"), lambda data: [paper_gtt_to_gtt(ctx, g) for g in data])
+        return Call(self._get("gtt.list", "gtt"), lambda data: [paper_gtt_to_gtt(ctx, g, self.find) for g in data])
 
     def gtt(self, ctx: DriverContext, gtt_id: str) -> Call[Gtt]:
-        return Call(self._get("gtt.get", f"gtt/{gtt_id}"), lambda data: paper_gtt_to_gtt(ctx, data))
+        return Call(self._get("gtt.get", f"gtt/{gtt_id}"), lambda data: paper_gtt_to_gtt(ctx, data, self.find))
 
     def _margin_body(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> dict[str, Any]:
-        return {"orders": [{"token": int(ctx.resolve(r.instrument).token), "side": r.side.value, "qty": r.qty,
+        return {"orders": [{"token": self.token(ctx, r.instrument), "side": r.side.value, "qty": r.qty,
                             "order_type": r.order_type.value, "product": r.product.value,
                             "price": r.price or 0.0, "trigger_price": r.trigger_price or 0.0} for r in requests]}
 
     def order_margins(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[list[MarginRequirement]]:
         http = HttpRequest(method="POST", url=f"{BASE_URL}/margins/orders", endpoint="margins.orders",
                            json=self._margin_body(ctx, requests))
-        return Call(http, lambda data: [paper_margin_to_margin(ctx, m) for m in data])
+        return Call(http, lambda data: [paper_margin_to_margin(ctx, m, self.find) for m in data])
 
     def basket_margin(self, ctx: DriverContext, requests: Sequence[OrderRequest]) -> Call[BasketMargin]:
         http = HttpRequest(method="POST", url=f"{BASE_URL}/margins/basket", endpoint="margins.basket",
                            json=self._margin_body(ctx, requests))
 
         def parse(data: Any) -> BasketMargin:
-            return BasketMargin(initial=paper_margin_to_margin(ctx, data["initial"]),
-                                final=paper_margin_to_margin(ctx, data["final"]),
-                                orders=tuple(paper_margin_to_margin(ctx, m) for m in data["orders"]), raw=data)
+            return BasketMargin(initial=paper_margin_to_margin(ctx, data["initial"], self.find),
+                                final=paper_margin_to_margin(ctx, data["final"], self.find),
+                                orders=tuple(paper_margin_to_margin(ctx, m, self.find) for m in data["orders"]),
+                                raw=data)
 
         return Call(http, parse)
 
     def convert_position(self, ctx: DriverContext, request: ConvertRequest) -> Call[bool]:
-        body = {"token": int(ctx.resolve(request.instrument).token), "side": request.side.value, "qty": request.qty,
+        body = {"token": self.token(ctx, request.instrument), "side": request.side.value, "qty": request.qty,
                 "from_product": request.from_product.value, "to_product": request.to_product.value}
         return Call(self._write("PUT", "positions", "positions.convert", body), lambda data: bool(data))
 
@@ -333,22 +361,23 @@ _GTT_STATUS = {"active": GttStatus.ACTIVE, "triggered": GttStatus.TRIGGERED, "de
                "expired": GttStatus.EXPIRED}
 
 
-def paper_gtt_to_gtt(ctx: DriverContext, data: dict[str, Any]) -> Gtt:
+def paper_gtt_to_gtt(ctx: DriverContext, data: dict[str, Any], find: Finder = _instrument) -> Gtt:
     """Convert a paper GTT."""
     legs = tuple(GttLeg(trigger_price=number(leg["trigger_price"]), side=Side(leg["side"]), qty=int(leg["qty"]),
                         product=ProductType(leg["product"]), order_type=OrderType(leg["order_type"]),
                         price=number(leg["price"]) if leg.get("price") else None) for leg in data["legs"])
-    return Gtt(gtt_id=str(data["gtt_id"]), instrument=_instrument(ctx, data["token"]),
+    return Gtt(gtt_id=str(data["gtt_id"]), instrument=find(ctx, data["token"]),
                type=GttType.OCO if data["kind"] == "two-leg" else GttType.SINGLE,
                status=_GTT_STATUS.get(data["status"], GttStatus.DISABLED), legs=legs,
                created_at=_time(data.get("created_at")), updated_at=_time(data.get("updated_at")),
                expires_at=_time(data.get("expires_at")), raw=data)
 
 
-def paper_margin_to_margin(ctx: DriverContext, data: dict[str, Any]) -> MarginRequirement:
+def paper_margin_to_margin(ctx: DriverContext, data: dict[str, Any],
+                           find: Finder = _instrument) -> MarginRequirement:
     """Convert a paper margin line (an order's, or a basket's total without a token)."""
     token = data.get("token")
-    return MarginRequirement(instrument=_instrument(ctx, token) if token else None, total=number(data["total"]),
+    return MarginRequirement(instrument=find(ctx, token) if token else None, total=number(data["total"]),
                              span=number(data.get("span", 0.0)), exposure=number(data.get("exposure", 0.0)),
                              option_premium=number(data.get("option_premium", 0.0)), var=number(data.get("var", 0.0)),
                              charges=number(data.get("charges", 0.0)), raw=data)

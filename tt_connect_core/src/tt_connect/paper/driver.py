@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import msgspec
 
 from tt_connect.calendar import MarketCalendar
 from tt_connect.driver_api import (
@@ -16,6 +19,7 @@ from tt_connect.driver_api import (
     ErrorMap,
     InstrumentFile,
     InstrumentSource,
+    MarketLink,
     Operation,
     RateClass,
     RateLimits,
@@ -26,6 +30,7 @@ from tt_connect.driver_api import (
 from tt_connect.enums import Exchange, OrderType, ProductType, StreamMode, Validity, Variety
 from tt_connect.errors import (
     BrokerInputError,
+    ConfigurationError,
     GttNotFoundError,
     InsufficientFundsError,
     InvalidOrderError,
@@ -35,9 +40,11 @@ from tt_connect.errors import (
 )
 from tt_connect.paper.api import REJECTION_REASONS, PaperApi
 from tt_connect.paper.engine import PaperEngine
+from tt_connect.paper.live import LiveMarket, LivePaperTransport, LiveTokens, live_capabilities
 from tt_connect.paper.stream import PaperStream
 from tt_connect.paper.transport import PaperTransport
 from tt_connect.paper.universe import PAPER_SELECT, UniverseRow, build_universe, universe_csv
+from tt_connect.redact import REDACTED, is_secret_key, register_secret
 from tt_connect.timeutil import now_ist
 
 __all__ = ["PaperConfig", "PaperDriver"]
@@ -62,6 +69,18 @@ class PaperConfig(DriverConfig, frozen=True, kw_only=True):
         (docs/calendar.md). ``"always"``: a market that never closes, for tests and demos at any hour.
     square_off_at
         The intraday (MIS) auto square-off time, ``HH:MM`` IST.
+    market
+        ``"synthetic"`` (the seeded in-process market) or the name of a live driver (``"zerodha"``,
+        ``"angelone"``...) whose instruments, quotes, depth, ticks and history the account trades
+        on; that driver's settings go under its own name: ``{"market": "zerodha", "zerodha": {...}}``.
+    market_config
+        The live driver's settings (filled from the key named by ``market``).
+    slippage_bps
+        Basis points every book price moves against an order as it fills (live-data paper).
+    charges
+        Debit each fill's brokerage, taxes and fees from cash (the schedule in docs/paper.md).
+    max_quote_age
+        Seconds a live snapshot stays fresh before it is quoted again (live-data paper).
     """
 
     seed: int = 7
@@ -70,6 +89,33 @@ class PaperConfig(DriverConfig, frozen=True, kw_only=True):
     tick_interval: float = 0.25
     market_hours: Literal["exchange", "always"] = "always"
     square_off_at: str = "15:20"
+    market: str = "synthetic"
+    market_config: dict[str, Any] = msgspec.field(default_factory=dict)
+    slippage_bps: float = 0.0
+    charges: bool = False
+    max_quote_age: float = 1.0
+
+    @classmethod
+    def normalise(cls, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Move the live driver's settings (under the key ``market`` names) to ``market_config``."""
+        market = raw.get("market")
+        if not isinstance(market, str) or market == "synthetic" or market not in raw:
+            return raw
+        settings = dict(raw)
+        nested = settings.pop(market)
+        if isinstance(nested, Mapping):
+            for key, value in nested.items():
+                if isinstance(value, str) and value and is_secret_key(str(key)):
+                    register_secret(value)  # redacted from logs before the live driver ever parses them
+        settings["market_config"] = nested
+        return settings
+
+    def __repr__(self) -> str:
+        shown = {k: (REDACTED if is_secret_key(k) and v not in (None, "") else v)
+                 for k, v in self.market_config.items()}
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__
+                           if name != "market_config")
+        return f"PaperConfig({fields}, market_config={shown!r})"
 
 
 @functools.lru_cache(maxsize=4)
@@ -135,8 +181,25 @@ class PaperDriver(DriverPlugin[PaperConfig]):
                                   read_options="header=true, all_varchar=true",
                                   local=lambda: universe_csv(list(_universe(day, config.seed)))),))
 
+    def market_link(self, config: PaperConfig) -> MarketLink | None:
+        if config.market == "synthetic":
+            return None
+        if config.market.lower() == self.name:
+            raise ConfigurationError('market = "paper" is the synthetic market: write market = "synthetic" or '
+                                     "a live broker's name", broker=self.name)
+        own = self.capabilities()
+        return MarketLink(broker=config.market, settings=config.market_config,
+                          capabilities=lambda live: live_capabilities(own, live))
+
+    def _tokens(self, config: PaperConfig) -> LiveTokens:
+        """The one token book of this client (its API numbers instruments, its transport reads them)."""
+        book: LiveTokens | None = getattr(self, "_book", None)
+        if book is None:
+            book = self._book = LiveTokens(f"{config.state_file}.instruments.json" if config.state_file else None)
+        return book
+
     def api(self, config: PaperConfig) -> BrokerApi:
-        return PaperApi()
+        return PaperApi() if config.market == "synthetic" else PaperApi(self._tokens(config))
 
     def error_map(self, config: PaperConfig) -> ErrorMap:
         return _ERRORS
@@ -146,7 +209,9 @@ class PaperDriver(DriverPlugin[PaperConfig]):
                                    RateClass(name="orders", per_second=20, per_minute=600)))
 
     def stream(self, config: PaperConfig) -> BrokerStream:
-        return PaperStream()
+        if config.market == "synthetic":
+            return PaperStream()
+        return PaperStream(find=self._tokens(config).instrument)
 
     def transport(self, config: PaperConfig) -> Transport:
         try:
@@ -154,6 +219,14 @@ class PaperDriver(DriverPlugin[PaperConfig]):
         except ValueError:
             raise BrokerInputError(f"square_off_at must be HH:MM, got {config.square_off_at!r}") from None
         calendar = MarketCalendar() if config.market_hours == "exchange" else None
-        engine = PaperEngine(list(_universe(_today(), config.seed)), seed=config.seed, capital=config.capital,
-                             state_file=config.state_file, calendar=calendar, square_off_at=square_off)
-        return PaperTransport(engine, tick_interval=config.tick_interval)
+        if config.market == "synthetic":
+            engine = PaperEngine(list(_universe(_today(), config.seed)), seed=config.seed, capital=config.capital,
+                                 state_file=config.state_file, charges=config.charges, calendar=calendar,
+                                 square_off_at=square_off)
+            return PaperTransport(engine, tick_interval=config.tick_interval)
+        tokens = self._tokens(config)
+        market = LiveMarket(tokens, slippage_bps=config.slippage_bps, max_age=config.max_quote_age)
+        engine = PaperEngine([], seed=config.seed, capital=config.capital, state_file=config.state_file,
+                             market=market, charges=config.charges, calendar=calendar, square_off_at=square_off)
+        engine.rows = tokens.rows  # one dict: the token book adds a row as it numbers an instrument
+        return LivePaperTransport(engine, market, tick_interval=config.tick_interval)

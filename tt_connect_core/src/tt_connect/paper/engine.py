@@ -19,24 +19,25 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import os
-import random
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from tt_connect.calendar import MarketCalendar
 from tt_connect.paper import margins
-from tt_connect.paper.prices import PriceModel, on_tick_grid
-from tt_connect.paper.rules import FREEZE_QUANTITIES, price_band
+from tt_connect.paper.prices import on_tick_grid
+from tt_connect.paper.rules import FREEZE_QUANTITIES, band_on_grid
 from tt_connect.paper.session import DEFAULT_SQUARE_OFF, PaperDay
 from tt_connect.paper.triggers import GttBook, PaperGtt
 from tt_connect.paper.universe import UniverseRow
-from tt_connect.timeutil import IST, Clock, SystemClock
+from tt_connect.timeutil import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from tt_connect.paper.market import MarketSource
 
 __all__ = ["PaperEngine", "PaperFill", "PaperOrder", "PaperPosition", "PaperQuote", "PaperRejection"]
 
@@ -181,20 +182,28 @@ class PaperEngine:
         square-off, expiry and settlement (:mod:`tt_connect.paper.session`); None: always open.
     square_off_at
         The broker's intraday (MIS) auto square-off time, IST.
+    market
+        Where prices, books and candles come from (default: the seeded synthetic market).
+    charges
+        Debit each fill's brokerage, taxes and fees (:func:`tt_connect.paper.margins.charges`) from cash.
     """
 
     def __init__(self, rows: list[UniverseRow], *, seed: int = 7, capital: float = 1_000_000.0,
                  clock: Clock | None = None, state_file: str | None = None, calendar: MarketCalendar | None = None,
-                 square_off_at: _dt.time = DEFAULT_SQUARE_OFF) -> None:
+                 square_off_at: _dt.time = DEFAULT_SQUARE_OFF, market: MarketSource | None = None,
+                 charges: bool = False) -> None:
         self.rows = {row.token: row for row in rows}
         self.clock: Clock = clock or SystemClock()
-        self.prices = PriceModel(rows, seed)
-        self._rng = random.Random(seed)
+        if market is None:
+            from tt_connect.paper.synthetic import SyntheticMarket
+
+            market = SyntheticMarket(self.rows, seed, self.clock, sequence=lambda: self._counter,
+                                     trades_on=lambda day, exchange: self.day.trades_on(day, exchange))
+        self.market: MarketSource = market
+        self.charges = charges
         self._seed = seed
         self._state_file = state_file
         self._listeners: list[Listener] = []
-        self._day_ohlc: dict[int, list[float]] = {}
-        self._prev_close: dict[int, float] = {}
         self.orders: dict[str, PaperOrder] = {}
         self.history: dict[str, list[PaperOrder]] = {}
         self.fills: list[PaperFill] = []
@@ -238,61 +247,24 @@ class PaperEngine:
         return row
 
     def ltp(self, token: int) -> float:
-        price = self.prices.fair(token, self.clock.now())
-        ohlc = self._day_ohlc.get(token)
-        if ohlc is None:
-            self._day_ohlc[token] = [price, price, price]
-            self._prev_close[token] = on_tick_grid(price * (1 - self._rng.uniform(-0.01, 0.01)),
-                                                   self.rows[token].tick_size)
-        else:
-            ohlc[1] = max(ohlc[1], price)
-            ohlc[2] = min(ohlc[2], price)
-        return price
+        return self.market.ltp(token)
 
     def touch(self, token: int) -> tuple[float, float]:
         """Return (best bid, best ask) around the current price."""
-        row = self.row(token)
-        last = self.ltp(token)
-        half = self.prices.spread_ticks(token) * row.tick_size
-        bid = max(on_tick_grid(last - half, row.tick_size), row.tick_size)
-        return bid, on_tick_grid(last + half, row.tick_size)
+        self.row(token)
+        return self.market.touch(token)
 
     def quote(self, token: int) -> PaperQuote:
-        """Return a full snapshot with five levels of depth each side."""
-        row = self.row(token)
-        bid, ask = self.touch(token)
-        tick = row.tick_size
-        lot = row.lot_size
-        level = int(self.prices.levels[row.underlying] * 100)
-        rng = random.Random(hash((self._seed, token, self._counter, level)))
-        bids = tuple((on_tick_grid(bid - i * tick, tick), rng.randrange(1, 40) * lot, rng.randrange(1, 12))
-                     for i in range(5) if bid - i * tick > 0)
-        asks = tuple((on_tick_grid(ask + i * tick, tick), rng.randrange(1, 40) * lot, rng.randrange(1, 12))
-                     for i in range(5))
-        last = self.ltp(token)
-        o, h, low = self._day_ohlc[token]
-        band = self._band_on_grid(row)
-        oi = 0 if row.kind in ("EQ", "IDX") else 1000 * lot + (token * 7919) % (500 * lot)
-        return PaperQuote(token=token, last_price=last, last_quantity=lot, volume=self.prices.drift_volume(token)
-                          if row.kind != "IDX" else 0, open=o, high=h, low=low, close=self._prev_close[token],
-                          oi=oi, bids=bids if row.kind != "IDX" else (), asks=asks if row.kind != "IDX" else (),
-                          timestamp=self.clock.now(), lower_circuit=band[0] if band else 0.0,
-                          upper_circuit=band[1] if band else 0.0)
-
-    def _band_on_grid(self, row: UniverseRow) -> tuple[float, float] | None:
-        """The day's band as the lowest and highest prices on the tick grid it accepts."""
-        band = price_band(row.kind, self._prev_close.get(row.token, 0.0))
-        if band is None:
-            return None
-        tick = row.tick_size
-        return round(math.ceil(band[0] / tick - 1e-9) * tick, 4), round(math.floor(band[1] / tick + 1e-9) * tick, 4)
+        """Return a full snapshot with depth (five levels each side on the synthetic market)."""
+        self.row(token)
+        return self.market.quote(token)
 
     # -- the market moves ------------------------------------------------------------------
 
     def step(self, seconds: float) -> None:
         """Advance prices by ``seconds`` and fill or trigger resting orders."""
         self.day.catch_up()
-        self.prices.step(seconds)
+        self.market.step(seconds)
         for order in list(self.orders.values()):
             if order.status in ("OPEN", "TRIGGER_PENDING") and self.day.is_open(self.rows[order.token].exchange):
                 self._work(order)
@@ -366,7 +338,7 @@ class PaperEngine:
         self.history[order.order_id] = []
         self._record(order)
         if self.day.is_open(row.exchange):
-            self._work(order)
+            self._work(order, arriving=True)
         if order.validity == "IOC" and order.status in ("OPEN", "TRIGGER_PENDING"):
             self._finish(order, "CANCELLED", "IOC order not filled at once")
         self._save()
@@ -400,8 +372,7 @@ class PaperEngine:
         if freeze is not None and qty > freeze:
             raise PaperRejection("FREEZE", f"quantity {qty} is above the freeze quantity {freeze} of "
                                            f"{row.underlying}; split the order")
-        self.ltp(row.token)  # seeds the previous close the band is measured from
-        band = self._band_on_grid(row)
+        band = band_on_grid(row, self.market.previous_close(row.token))
         if band is not None:
             low, high = band
             for name, value in (("price", price), ("trigger price", trigger_price)):
@@ -436,7 +407,7 @@ class PaperEngine:
         order.trigger_price = new_trigger if new_type in ("SL", "SL_M") else 0.0
         order.updated_at = self.clock.now()
         self._record(order)
-        self._work(order)
+        self._work(order, arriving=True)
         self._save()
         return msgspec.structs.replace(order)
 
@@ -494,9 +465,8 @@ class PaperEngine:
         """Save the account now (the day's events call it)."""
         self._save()
 
-    def _work(self, order: PaperOrder) -> None:
-        """Trigger and fill one resting order against the current market."""
-        bid, ask = self.touch(order.token)
+    def _work(self, order: PaperOrder, arriving: bool = False) -> None:
+        """Trigger and fill one resting order against the current market (``arriving``: it just entered)."""
         last = self.ltp(order.token)
         buy = order.side == "BUY"
         if order.status == "TRIGGER_PENDING":
@@ -504,17 +474,15 @@ class PaperEngine:
                 order.status = "OPEN"
                 order.updated_at = self.clock.now()
                 self._record(order)
+                arriving = True
             else:
                 return
         if order.status != "OPEN":
             return
-        touch = ask if buy else bid
-        marketable = (buy and touch <= order.price) or (not buy and touch >= order.price)
-        if order.order_type in ("MARKET", "SL_M") or marketable:
-            fill_price = touch
-        else:
-            return
-        self._fill(order, order.qty - order.filled_qty, fill_price)
+        limit = None if order.order_type in ("MARKET", "SL_M") else order.price
+        for qty, price in self.market.executions(order.token, order.side, order.qty - order.filled_qty, limit,
+                                                 arriving):
+            self._fill(order, qty, price)
 
     def _fill(self, order: PaperOrder, qty: int, price: float) -> None:
         row = self.rows[order.token]
@@ -523,12 +491,14 @@ class PaperEngine:
                          side=order.side, qty=qty, price=price, product=order.product, time=now,
                          exchange_order_id=order.exchange_order_id)
         self.fills.append(fill)
-        self.prices.trade(order.token, qty)
+        self.market.traded(order.token, qty)
         order.average_price = (order.average_price * order.filled_qty + price * qty) / (order.filled_qty + qty)
         order.filled_qty += qty
         order.status = "COMPLETE" if order.filled_qty >= order.qty else "OPEN"
         order.updated_at = now
         self._book(row, order.product, order.side, qty, price)
+        if self.charges:
+            self.cash -= margins.charges(row.kind, order.product, order.side, qty, price)
         self._record(order)
 
     def convert(self, *, token: int, side: str, qty: int, from_product: str, to_product: str) -> None:
@@ -647,55 +617,9 @@ class PaperEngine:
     # -- history ---------------------------------------------------------------------------
 
     def candles(self, token: int, interval: int, start: _dt.datetime, end: _dt.datetime) -> list[tuple[Any, ...]]:
-        """Deterministic synthetic candles (timestamp, o, h, l, c, volume, oi) in market hours, never after now."""
-        row = self.row(token)
-        out: list[tuple[Any, ...]] = []
-        end = min(end, self._now_like(end))
-        day = start.date()
-        while day <= end.date():
-            if self.day.trades_on(day, row.exchange):
-                out.extend(self._day_candles(row, day, interval, start, end))
-            day += _dt.timedelta(days=1)
-        return out
-
-    def _now_like(self, moment: _dt.datetime) -> _dt.datetime:
-        """Now, naive IST when ``moment`` is naive (emulators pass the broker's naive IST stamps)."""
-        now = self.clock.now().astimezone(IST)
-        return now.replace(tzinfo=None) if moment.tzinfo is None else now
-
-    def _day_candles(self, row: UniverseRow, day: _dt.date, interval: int, start: _dt.datetime,
-                     end: _dt.datetime) -> list[tuple[Any, ...]]:
-        rng = random.Random(hash((self._seed, row.token, day.toordinal())))
-        days_back = (self.clock.now().date() - day).days
-        drift = random.Random(hash((self._seed, row.token, 7777))).uniform(-0.0004, 0.0006)
-        level = row.base_price * (1 - drift * days_back) * (1 + rng.uniform(-0.01, 0.01))
-        tz = start.tzinfo
-        open_at = _dt.datetime.combine(day, _dt.time(9, 15), tz)
-        minutes = min(375, int((self._now_like(open_at) - open_at).total_seconds() // 60))  # today: what has traded
-        if minutes <= 0:
-            return []
-        step = max(interval // 60, 1)
-        vol = row.volatility / (252 * 375) ** 0.5
-        out = []
-        price = level
-        oi_base = 0 if row.kind in ("EQ", "IDX") else 1000 * row.lot_size
-        for begin in range(0, minutes, step if interval < 86400 else minutes):
-            span = min(step if interval < 86400 else minutes, minutes - begin)
-            o = price
-            hi = lo = o
-            for _ in range(span):
-                price *= 1 + rng.gauss(0, vol)
-                hi, lo = max(hi, price), min(lo, price)
-            stamp = open_at + _dt.timedelta(minutes=begin)
-            if interval >= 86400:
-                stamp = _dt.datetime.combine(day, _dt.time(0, 0), tz)
-            daily = interval >= 86400
-            if (start.date() <= day <= end.date()) if daily else (start <= stamp <= end):
-                tick = row.tick_size
-                out.append((stamp, on_tick_grid(o, tick), on_tick_grid(hi, tick), on_tick_grid(lo, tick),
-                            on_tick_grid(price, tick), 0 if row.kind == "IDX" else rng.randrange(1, 500) * 100,
-                            oi_base + rng.randrange(0, 100) * row.lot_size if oi_base else 0))
-        return out
+        """Candles (timestamp, o, h, l, c, volume, oi) from the market source, never after now."""
+        self.row(token)
+        return self.market.candles(token, interval, start, end)
 
     # -- persistence -----------------------------------------------------------------------
 

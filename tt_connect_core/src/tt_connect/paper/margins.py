@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from tt_connect.exchange_rules import FREEZE_QUANTITIES
+from tt_connect.paper.prices import years_to_expiry
 from tt_connect.paper.span import NSE, SpanLeg, SpanParameters, SpanResult, span_margin
 from tt_connect.timeutil import IST
 
@@ -92,22 +93,27 @@ def _paper_order(engine: PaperEngine, order: MarginOrder) -> PaperOrder:
 def _leg(engine: PaperEngine, token: int, quantity: int) -> SpanLeg:
     row = engine.rows[token]
     assert row.expiry is not None
-    years = engine.prices.years_to_expiry(row.expiry, engine.clock.now())
+    years = years_to_expiry(row.expiry, engine.clock.now())
     price = engine.ltp(token)
     if row.kind == "FUT":
         return SpanLeg(quantity=quantity, price=price, forward=price, years=years)
-    spot = engine.prices.levels[row.underlying]
+    spot = engine.market.underlying_level(row)
     return SpanLeg(quantity=quantity, price=price, forward=spot * math.exp(NSE.rate * years), years=years,
-                   strike=row.strike, call=row.option_type == "CE", fallback_vol=engine.prices.vols[row.underlying],
+                   strike=row.strike, call=row.option_type == "CE",
+                   fallback_vol=engine.market.underlying_volatility(row),
                    expires_today=row.expiry == engine.clock.now().astimezone(IST).date())
 
 
 def underlying_margin(engine: PaperEngine, underlying: str, book: dict[int, int],
                       params: SpanParameters = NSE) -> SpanResult:
     """SPAN and exposure of one underlying's net quantities ``book`` (token -> signed units)."""
-    return span_margin([_leg(engine, t, q) for t, q in book.items() if q], spot=engine.prices.levels[underlying],
-                       annual_vol=engine.prices.vols[underlying], index=underlying in INDEX_UNDERLYINGS,
-                       params=params)
+    legs = [_leg(engine, t, q) for t, q in book.items() if q]
+    if not legs:
+        return span_margin([], spot=0.0, annual_vol=0.0, index=underlying in INDEX_UNDERLYINGS, params=params)
+    row = engine.rows[next(t for t, q in book.items() if q)]  # any contract of the underlying names its level
+    market = engine.market
+    return span_margin(legs, spot=market.underlying_level(row), annual_vol=market.underlying_volatility(row),
+                       index=underlying in INDEX_UNDERLYINGS, params=params)
 
 
 def _books(engine: PaperEngine) -> dict[str, dict[int, int]]:

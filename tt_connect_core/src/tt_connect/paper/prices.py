@@ -70,8 +70,7 @@ class PriceModel:
             self.levels[name] = level * math.exp(-0.5 * vol * vol * dt + vol * math.sqrt(dt) * gauss(0.0, 1.0))
 
     def years_to_expiry(self, expiry: _dt.date, now: _dt.datetime) -> float:
-        close = _dt.datetime.combine(expiry, _EXPIRY_TIME, IST)
-        return max((close - now).total_seconds(), 3600.0) / _YEAR
+        return years_to_expiry(expiry, now)
 
     def fair(self, token: int, now: _dt.datetime) -> float:
         """Return the model price of a token, on its tick grid and at least one tick."""
@@ -103,3 +102,9 @@ class PriceModel:
         base = self.volume.get(token, 0) + self._rng.randrange(1, 50) * self.rows[token].lot_size
         self.volume[token] = base
         return base
+
+
+def years_to_expiry(expiry: _dt.date, now: _dt.datetime) -> float:
+    """Years from ``now`` to the contract's close on ``expiry`` (at least an hour: no zero-time repricing)."""
+    close = _dt.datetime.combine(expiry, _EXPIRY_TIME, IST)
+    return max((close - now).total_seconds(), 3600.0) / _YEAR

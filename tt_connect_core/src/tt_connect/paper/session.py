@@ -215,7 +215,7 @@ class PaperDay:
 
 def settlement_price(engine: PaperEngine, row: UniverseRow) -> float:
     """The final settlement price: the underlying's level for a future, the intrinsic value for an option."""
-    spot = engine.prices.levels[row.underlying]
+    spot = engine.market.underlying_level(row)
     if row.kind == "FUT":
         return on_tick_grid(spot, row.tick_size)
     assert row.strike is not None

@@ -12,7 +12,7 @@ from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Fra
 from tt_connect.enums import StreamMode
 from tt_connect.instruments import AnyInstrument
 from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
-from tt_connect.paper.api import paper_order_to_order
+from tt_connect.paper.api import Finder, paper_order_to_order
 
 __all__ = ["PaperDecoder", "PaperStream"]
 
@@ -29,8 +29,9 @@ class _Frame(msgspec.Struct):
 class PaperDecoder:
     """Decodes paper frames; token -> instrument lookups are cached."""
 
-    def __init__(self, ctx: DriverContext) -> None:
+    def __init__(self, ctx: DriverContext, find: Finder | None = None) -> None:
         self._ctx = ctx
+        self._find = find
         self._instruments: dict[int, AnyInstrument] = {}
         self._decode = msgspec.json.Decoder(_Frame).decode
 
@@ -51,7 +52,9 @@ class PaperDecoder:
     def decode(self, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
         message = self._decode(frame)
         if message.type == "order":
-            return [OrderUpdate(order=paper_order_to_order(self._ctx, message.data), received_at=received_at)]
+            order = (paper_order_to_order(self._ctx, message.data) if self._find is None else
+                     paper_order_to_order(self._ctx, message.data, self._find))
+            return [OrderUpdate(order=order, received_at=received_at)]
         if message.type != "ticks":
             return []
         out: list[Tick | OrderUpdate] = []
@@ -86,6 +89,9 @@ class PaperStream(BrokerStream):
     stale_after = 30.0
     carries_order_updates = True
 
+    def __init__(self, find: Finder | None = None) -> None:
+        self._find = find
+
     def url(self, session: Session | None) -> str:
         return "paper://local/stream"
 
@@ -98,4 +104,4 @@ class PaperStream(BrokerStream):
         return [msgspec.json.encode({"a": "unsubscribe", "tokens": tokens}).decode()]
 
     def decoder(self, ctx: DriverContext) -> FrameDecoder:
-        return PaperDecoder(ctx)
+        return PaperDecoder(ctx, self._find)
