@@ -149,8 +149,9 @@ async def test_sessions_persist_in_a_0600_file_and_are_restored(
     store = tmp_path / "sessions"
     async with client(credentials, session_store="file", session_path=str(store)) as broker:
         await broker.profile()
-    files = list(store.iterdir())
+    files = list(store.glob("*.json"))
     assert len(files) == 1
+    assert {p.suffix for p in store.iterdir()} == {".json", ".lock"}, "the session and the host's login lock"
     assert stat.S_IMODE(os.stat(files[0]).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(store).st_mode) == 0o700
     async with client(credentials, session_store="file", session_path=str(store)) as broker:

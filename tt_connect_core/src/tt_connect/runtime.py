@@ -242,16 +242,17 @@ class Runtime:
             self.order_rate.share(windows, f"{self.name}:{self._account_digest()}")
         auth_spec = hook.ttc_auth(config=self.config)
         if auth_spec is not None:
-            from tt_connect.auth import AuthManager, select_store
+            from tt_connect.auth import AuthManager, host_login_lock, select_store
 
             store = self._session_store or (shared.sessions if shared is not None else
                                             select_store(options.session_store, options.session_path))
+            login_lock = self._login_lock or (shared.login_lock if shared is not None else host_login_lock(store))
             self.auth = AuthManager(
                 broker=self.name, spec=auth_spec, store=store, account=self.account_key(), send=sender.send,
                 clock=self.clock, on_login_required=self._on_login_required,
                 interactive_redirect=self._redirect_catcher(auth_spec), on_event=self._session_event,
                 error_map=self.error_map,
-                login_lock=self._login_lock or (shared.login_lock if shared is not None else None))
+                login_lock=login_lock)
         self.executor = RestExecutor(
             sender=sender, api=self.api, error_map=self.error_map, auth=self.auth,
             retry=RetryPolicy(attempts=options.retry_attempts, base_delay=options.retry_base_delay,

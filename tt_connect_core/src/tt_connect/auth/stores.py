@@ -18,12 +18,14 @@ from typing import Protocol
 
 import msgspec
 
+from tt_connect.auth.login_lock import FileLoginLock, LoginLock, file_locks_available
 from tt_connect.driver_api import Session
 from tt_connect.errors import ConfigurationError
 from tt_connect.logs import get_logger
 from tt_connect.redact import register_secret
 
-__all__ = ["FileStore", "KeyringStore", "MemoryStore", "SessionStore", "config_dir", "decode_session", "select_store"]
+__all__ = ["FileStore", "KeyringStore", "MemoryStore", "SessionStore", "config_dir", "decode_session",
+           "host_login_lock", "select_store"]
 
 _log = get_logger("tt_connect.auth")
 _announced: set[str] = set()
@@ -194,3 +196,19 @@ def select_store(kind: str = "auto", path: str | None = None) -> SessionStore:
             where = str(store.directory) if isinstance(store, FileStore) else store.name
             _log.info("session_store_selected", store=store.name, location=where)
     return store
+
+
+def host_login_lock(store: SessionStore) -> LoginLock | None:
+    """The login lock processes on this host share for ``store``: a file lock beside the sessions.
+
+    Every process that reads the same file (or keyring) store takes it, so two bots starting
+    together on one account log in once and the second adopts the first one's session. None for
+    a store only this process sees (memory, or a custom store: pass a ``login_lock`` with it).
+    """
+    if not file_locks_available():
+        return None
+    if isinstance(store, FileStore):
+        return FileLoginLock(store.directory)
+    if isinstance(store, KeyringStore):
+        return FileLoginLock(config_dir() / "sessions")
+    return None
