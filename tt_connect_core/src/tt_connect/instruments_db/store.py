@@ -414,6 +414,9 @@ class Store:
                 counted = cur.execute("SELECT count(*) FROM broker_instruments WHERE broker = ?",
                                       [broker]).fetchone()
                 count = int(counted[0]) if counted else 0
+                if not count:  # a file cut after its header, or the wrong file: keep the master it would replace
+                    raise InstrumentError(f"{broker}: the instrument file lists no contract (cut short, or not "
+                                          "the broker's master?)", broker=broker)
                 cur.execute("INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?)",
                             [broker, loaded_at, source.origin, count])
                 cur.execute("COMMIT")
