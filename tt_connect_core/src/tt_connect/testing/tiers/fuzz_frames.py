@@ -96,7 +96,7 @@ def _check(events: Any, where: str) -> None:
                 assert isinstance(value, (int, float)), f"{where}: tick.{name} is {type(value).__name__}"
         else:
             assert isinstance(event, OrderUpdate), f"{where}: decode produced {type(event).__name__}"
-        _finite(event, where)
+        _finite(event, f"{where}: {type(event).__name__}")
 
 
 class FrameFuzzTier:
