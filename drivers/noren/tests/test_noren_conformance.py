@@ -14,6 +14,8 @@ from tt_connect.instruments import Equity
 from tt_connect.models import CancelRequest, Order, OrderRequest
 from tt_connect.testing import DriverConformance, FrameCase, RequestCase, ResponseCase, StaticContext
 
+pytestmark = pytest.mark.conformance
+
 RELIANCE = BrokerSymbol(token="2885", symbol="RELIANCE-EQ", exchange="NSE", segment="NSE", lot_size=1,
                         tick_size=0.05)
 ORDER_ROW = {"stat": "Ok", "norenordno": "24112500000123", "exch": "NSE", "tsym": "RELIANCE-EQ", "qty": "10",
