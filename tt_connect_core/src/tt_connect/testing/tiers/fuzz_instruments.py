@@ -18,7 +18,7 @@ import io
 import random
 import zipfile
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -126,7 +126,7 @@ def master_mutations(file: InstrumentFile, blob: bytes, *, seed: int, whole_only
 class InstrumentFuzzTier:
     """Needs ``instrument_files`` and ``driver_hooks`` (the suite's fixtures)."""
 
-    broker: str
+    broker: ClassVar[str]
 
     def test_mutated_instrument_files_fail_cleanly_and_keep_the_stale_master(
         self, instrument_files: Sequence[bytes] | None, driver_hooks: tuple[Any, Any],
