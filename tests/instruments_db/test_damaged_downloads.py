@@ -15,9 +15,14 @@ from tests.instruments_db.test_loading_and_lookups import ALPHA, COLUMNS, local_
 
 
 @pytest.fixture(autouse=True)
-def _restore_validator() -> Iterator[None]:
+def _restore_validator_and_registry() -> Iterator[None]:
+    """Leave the process's active master as it was: a later test's misses are explained by the catalogue
+    registered last that lists the symbol, which must not be one of these."""
+    from tt_connect.instruments_db.registry import registrations_kept
+
     previous = instruments.get_validator()
-    yield
+    with registrations_kept():
+        yield
     instruments.set_validator(previous)
 
 
@@ -27,12 +32,12 @@ def _master() -> InstrumentMaster:
 
 async def test_a_file_cut_after_its_header_is_refused_and_the_stale_master_stays() -> None:
     master = _master()
-    good = (await master.load("alpha", local_source(ALPHA), None)).rows
+    good = (await master.load("damaged", local_source(ALPHA), None)).rows
     with pytest.raises(InstrumentError, match="lists no contract"):
-        await master.load("alpha", local_source(COLUMNS), None, force=True)
-    report = await master.load("alpha", local_source(COLUMNS), None, force=True, allow_stale=True)
+        await master.load("damaged", local_source(COLUMNS), None, force=True)
+    report = await master.load("damaged", local_source(COLUMNS), None, force=True, allow_stale=True)
     assert report.stale and report.rows == good
-    assert master.view("alpha").by_token("NSE", "7").symbol == "SBIN"
+    assert master.view("damaged").by_token("NSE", "7").symbol == "SBIN"
     master.close()
 
 
@@ -41,7 +46,7 @@ async def test_non_finite_strikes_are_not_contracts_and_a_non_finite_tick_is_the
                              for token, strike in ((21, "inf"), (22, "NaN"), (23, "1e999"), (24, "50000")))
     rows += "25,NSE,NSE,EQ,SBIN,,,,1,inf,STATE BANK OF INDIA\n"
     master = _master()
-    assert (await master.load("alpha", local_source(rows), None)).rows == 2
+    assert (await master.load("damaged", local_source(rows), None)).rows == 2
     assert master._store._query("SELECT broker_token, tick_size FROM broker_instruments ORDER BY 1", []) == [
         ("24", 0.05), ("25", 0.05)]
     master.close()

@@ -18,12 +18,15 @@ import io
 import random
 import zipfile
 from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
 from tt_connect.driver_api import InstrumentFile, InstrumentSource
 from tt_connect.errors import TTConnectError
+
+if TYPE_CHECKING:
+    from tt_connect.instruments_db.master import InstrumentMaster
 
 __all__ = ["InstrumentFuzzTier", "master_mutations"]
 
@@ -146,8 +149,11 @@ async def _fuzz(broker: str, source: InstrumentSource, blobs: list[bytes]) -> No
     from tt_connect.instruments_db import registry
     from tt_connect.instruments_db.master import InstrumentMaster
 
-    saved = dict(registry._catalogues)  # the fuzz master must not stay the process's active one
-    master = InstrumentMaster(":memory:")
+    with registry.registrations_kept():  # the fuzz master must not stay the process's active one
+        await _damage(broker, source, blobs, InstrumentMaster(":memory:"))
+
+
+async def _damage(broker: str, source: InstrumentSource, blobs: list[bytes], master: InstrumentMaster) -> None:
     current = list(blobs)
 
     async def fetch(url: str) -> bytes:
@@ -179,8 +185,3 @@ async def _fuzz(broker: str, source: InstrumentSource, blobs: list[bytes]) -> No
                 good, served = report.rows, len(master.view(broker))
     finally:
         master.close()
-        with registry._lock:
-            registry._catalogues.clear()
-            registry._catalogues.update(saved)
-            registry._ordered = tuple(saved.values())
-            registry._indexes = tuple((c.keys.plain, c.keys.series) for c in registry._ordered)
