@@ -29,7 +29,7 @@ from tt_connect.timeutil import IST
 __all__ = ["FrameFuzzTier", "frame_mutations"]
 
 _RECEIVED = _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST)
-_HANG_SECONDS = 2.0
+_HANG_SECONDS = 5.0
 """A decode taking longer than this is a hang or a huge allocation (a count field believed), not slowness."""
 _SPECIALS: tuple[bytes, ...] = (
     struct.pack("<d", float("nan")), struct.pack("<d", float("inf")), struct.pack("<d", float("-inf")),
