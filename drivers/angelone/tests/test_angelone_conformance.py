@@ -4,11 +4,24 @@ faults and the cross-broker table on the SmartAPI emulator (the suite's ``emulat
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from angelone_fakes import FakeContext, fixture_bytes, nifty_call, sbin
+from angelone_fakes import (
+    SAMPLE_ASKS,
+    SAMPLE_BIDS,
+    SAMPLE_QUOTE,
+    FakeContext,
+    fixture_bytes,
+    fixture_json,
+    ltp_frame,
+    nifty_call,
+    quote_frame,
+    sbin,
+    snap_quote_frame,
+)
 from tt_connect.enums import CandleInterval, GttStatus, OrderStatus, OrderType, ProductType, Side, StreamMode
 from tt_connect.models import (
     BasketMargin,
@@ -28,7 +41,7 @@ from tt_connect.models import (
     Quote,
     Trade,
 )
-from tt_connect.testing import DriverConformance, RequestCase, ResponseCase
+from tt_connect.testing import DriverConformance, FrameCase, RequestCase, ResponseCase
 from tt_connect.timeutil import IST
 
 pytestmark = pytest.mark.conformance
@@ -101,6 +114,27 @@ class TestAngelOneConformance(DriverConformance):
     @pytest.fixture
     def static_context(self, ctx: FakeContext) -> FakeContext:
         return ctx.know_fixture_orders().know_fixture_gtts()
+
+    @pytest.fixture
+    def stream_frames(self) -> list[FrameCase]:
+        """SmartWebSocketV2's three packets, a pong and an error reply; an order update on the order socket."""
+        order = {"user-id": "A123456", "status-code": "200", "order-status": "complete", "error-message": "",
+                 "orderData": fixture_json("order_book.json")["data"][0]}
+        return [
+            FrameCase(name="ltp", frames=[ltp_frame(1, "3045", sequence=7, exchange_ms=1736137800123,
+                                                    ltp_paise=61240)]),
+            FrameCase(name="quote", frames=[quote_frame(2, "43650", SAMPLE_QUOTE)]),
+            FrameCase(name="snap quote", frames=[snap_quote_frame(1, "3045", SAMPLE_QUOTE, SAMPLE_BIDS,
+                                                                  SAMPLE_ASKS)]),
+            FrameCase(name="pong and error", frames=[
+                "pong", '{"correlationID": "ttcsub1", "errorCode": "E1002", "errorMessage": "Invalid Request"}']),
+            FrameCase(name="order update", frames=[json.dumps(order)], order_socket=True),
+        ]
+
+    @pytest.fixture
+    def instrument_files(self) -> list[bytes]:
+        """The hand-built scrip master (one JSON array)."""
+        return [fixture_bytes("scrip_master.json")]
 
     @pytest.fixture
     def static_config(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import msgspec
 import pytest
-from dhan_fakes import FakeContext, nifty_call, reliance
+from dhan_fakes import IST_SHIFT, FakeContext, disconnect, full, nifty_call, oi, prev_close, quote, reliance, ticker
 from tt_connect.enums import CandleInterval, OrderType, ProductType, Side, StreamMode, Variety
 from tt_connect.models import (
     CancelRequest,
@@ -20,7 +20,7 @@ from tt_connect.models import (
     Position,
     Profile,
 )
-from tt_connect.testing import DriverConformance, RequestCase, ResponseCase
+from tt_connect.testing import DriverConformance, FrameCase, RequestCase, ResponseCase
 from tt_connect.timeutil import IST
 
 pytestmark = pytest.mark.conformance
@@ -74,6 +74,40 @@ class TestDhanConformance(DriverConformance):
     @pytest.fixture
     def static_context(self, ctx: FakeContext) -> FakeContext:
         return ctx
+
+    @pytest.fixture
+    def stream_frames(self) -> list[FrameCase]:
+        """Every binary packet of the market feed (state packets first, several in one message, a disconnect),
+        and an order alert on the order socket."""
+        ltt = int(_dt.datetime(2025, 1, 6, 9, 59, 58, tzinfo=IST).timestamp()) + IST_SHIFT
+        levels = [(100 * (i + 1), 90 * (i + 1), i + 1, i + 2, 2905.05 - 0.05 * i, 2905.10 + 0.05 * i)
+                  for i in range(5)]
+        alert = {"Type": "order_alert", "Data": {
+            "Exchange": "NSE", "Segment": "E", "SecurityId": "2885", "OrderNo": "112", "TxnType": "S",
+            "OrderType": "SLM", "Product": "I", "Validity": "DAY", "Quantity": 10, "TradedQty": 0,
+            "RemainingQuantity": 10, "Price": 0, "TriggerPrice": 2890.5, "Status": "Pending", "CorrelationId": "ttc1",
+            "OffMktFlag": "0", "OrderDateTime": "2025-01-06 10:00:00", "LastUpdatedTime": "2025-01-06 10:00:01",
+            "ExchOrderNo": "1100"}}
+        return [
+            FrameCase(name="previous close, OI, then a quote", frames=[
+                prev_close(2, 43650, 118.0, 4_800_000), oi(2, 43650, 5_000_000),
+                quote(2, 43650, ltp=120.5, ltq=75, ltt=ltt, atp=119.9, volume=900, sell=300, buy=450, o=117.0,
+                      c=0.0, h=121.0, low=116.5)]),
+            FrameCase(name="full", frames=[full(1, 2885, ltp=2905.05, ltt=ltt, oi_values=(0, 0, 0), levels=levels)]),
+            FrameCase(name="several packets", frames=[
+                ticker(1, 2885, 2905.0, ltt) + oi(2, 43650, 10) + ticker(0, 13, 24000.0, ltt)]),
+            FrameCase(name="disconnect", frames=[disconnect(807)]),
+            FrameCase(name="order alert", frames=[msgspec.json.encode(alert).decode()], order_socket=True),
+        ]
+
+    @pytest.fixture
+    def instrument_files(self, permissive_validator: None) -> list[bytes]:
+        """The emulator's compact scrip master (the source's default file)."""
+        from tt_connect.paper.engine import PaperEngine
+        from tt_connect.paper.universe import build_universe
+        from tt_connect_dhan.emulator.wire import DhanListing
+
+        return [DhanListing(PaperEngine(build_universe(_dt.date(2025, 1, 6)))).compact_csv()]
 
     @pytest.fixture
     def static_config(self) -> dict[str, Any]:

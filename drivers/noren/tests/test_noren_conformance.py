@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from typing import Any, ClassVar
 
@@ -11,7 +12,9 @@ from tt_connect.driver_api import BrokerSymbol
 from tt_connect.enums import Exchange, OrderStatus, OrderType, ProductType, Side, StreamMode
 from tt_connect.instruments import Equity
 from tt_connect.models import CancelRequest, Order, OrderRequest
-from tt_connect.testing import DriverConformance, RequestCase, ResponseCase, StaticContext
+from tt_connect.testing import DriverConformance, FrameCase, RequestCase, ResponseCase, StaticContext
+
+pytestmark = pytest.mark.conformance
 
 RELIANCE = BrokerSymbol(token="2885", symbol="RELIANCE-EQ", exchange="NSE", segment="NSE", lot_size=1,
                         tick_size=0.05)
@@ -42,6 +45,43 @@ class NorenConformance(DriverConformance):
     @pytest.fixture
     def static_context(self, static_instruments: None) -> StaticContext:
         return StaticContext(self.broker, [(_reliance(), RELIANCE)])
+
+    @pytest.fixture
+    def stream_frames(self) -> list[FrameCase]:
+        """Touchline and depth snapshots then deltas, acks and a refused connect, an order update (one socket)."""
+        levels = {}
+        for i in range(1, 6):
+            levels.update({f"bp{i}": f"{2905 - i * 0.05:.2f}", f"bq{i}": str(10 * i), f"bo{i}": str(i),
+                           f"sp{i}": f"{2905 + i * 0.05:.2f}", f"sq{i}": str(11 * i), f"so{i}": str(i + 1)})
+        depth = _jdata({"t": "dk", "e": "NSE", "tk": "2885", "ts": "RELIANCE-EQ", "lp": "2905.00", "c": "2890.00",
+                        "o": "2895.00", "h": "2910.00", "l": "2880.00", "v": "1000", "ap": "2901.00", "ltq": "5",
+                        "ltt": "10:15:01", "tbq": "700", "tsq": "800", "ft": "1795590905", "oi": "10", **levels})
+        touch = _jdata({"t": "tk", "e": "NSE", "tk": "2885", "ts": "RELIANCE-EQ", "lp": "2905.10", "pc": "0.5",
+                        "c": "2890.00", "o": "2895.00", "h": "2910.00", "l": "2880.00", "v": "1000", "ap": "2901.00",
+                        "ft": "1795590905", "bp1": "2905.05", "sp1": "2905.15", "bq1": "7", "sq1": "9"})
+        order = _jdata({**ORDER_ROW, "t": "om", "status": "COMPLETE", "reporttype": "Fill", "fillshares": "10",
+                        "avgprc": "2905.00"})
+        return [
+            FrameCase(name="touchline snapshot then a delta", frames=[
+                touch, _jdata({"t": "tf", "e": "NSE", "tk": "2885", "lp": "2906.00", "v": "1100"})]),
+            FrameCase(name="depth snapshot then a delta", frames=[
+                depth, _jdata({"t": "df", "e": "NSE", "tk": "2885", "bp1": "2905.10", "bq1": "3", "lp": "2905.20"})]),
+            FrameCase(name="acks, a heartbeat and a refused connect", frames=[
+                '{"t":"ck","s":"OK","uid":"FA12345"}', '{"t":"h"}',
+                '{"t":"ak","s":"NOT_OK","emsg":"Invalid Session Key"}']),
+            FrameCase(name="order update", frames=[order]),
+        ]
+
+    @pytest.fixture
+    def instrument_files(self, driver_hooks: tuple[Any, Any], static_instruments: None) -> list[bytes]:
+        """The emulator's zipped symbol files, one per exchange the source names."""
+        from tt_connect.paper.engine import PaperEngine
+        from tt_connect.paper.universe import build_universe
+        from tt_connect_noren.emulator.wire import NorenListing
+
+        hook, config = driver_hooks
+        files = NorenListing(PaperEngine(build_universe(_dt.date(2026, 11, 25)))).symbol_files()
+        return [files[file.name] for file in hook.ttc_instrument_source(config=config).files]
 
     @pytest.fixture
     def static_config(self) -> dict[str, str]:

@@ -3,6 +3,8 @@ fault and cross-broker tier against the Upstox emulator."""
 
 from __future__ import annotations
 
+import datetime as _dt
+import gzip
 import json
 from typing import Any, ClassVar
 
@@ -10,8 +12,8 @@ import pytest
 from tt_connect.driver_api import BrokerSymbol
 from tt_connect.enums import OrderStatus, OrderType, ProductType, Side, StreamMode
 from tt_connect.models import CancelRequest, Order, OrderRequest
-from tt_connect.testing import DriverConformance, RequestCase, ResponseCase, StaticContext
-from upstox_fakes import RELIANCE, listing
+from tt_connect.testing import DriverConformance, FrameCase, RequestCase, ResponseCase, StaticContext
+from upstox_fakes import NIFTY_CE, NIFTY_INDEX, RELIANCE, listing
 
 pytestmark = pytest.mark.conformance
 
@@ -47,7 +49,67 @@ class TestUpstoxConformance(DriverConformance):
 
     @pytest.fixture
     def static_context(self, static_instruments: None) -> StaticContext:
-        return StaticContext("upstox", [(_reliance(), RELIANCE_SYMBOL)])
+        context = StaticContext("upstox", [(_reliance(), RELIANCE_SYMBOL)])
+        for key in (NIFTY_CE, NIFTY_INDEX):  # the feed frames' other instruments
+            segment = key.split("|")[0]
+            context.list(listing()[key], BrokerSymbol(token=key, symbol=key, exchange=segment, segment=segment,
+                                                      lot_size=1, tick_size=0.05))
+        return context
+
+    @pytest.fixture
+    def stream_frames(self) -> list[FrameCase]:
+        """FeedResponse frames of every kind (LTPC, full with depth and bars, index, option greeks, market
+        info), one of several instruments; an order update on the portfolio socket."""
+        from tt_connect_upstox.feed_proto import FeedResponse, RequestMode
+
+        now_ms = 1_736_137_800_000
+
+        def response(kind: int = 1) -> Any:
+            return FeedResponse(type=kind, currentTs=now_ms)
+
+        ltpc = response()
+        quote = ltpc.feeds[RELIANCE].ltpc
+        quote.ltp, quote.ltt, quote.ltq, quote.cp = 2905.5, now_ms - 1000, 12, 2890.0
+        full = response()
+        feed = full.feeds[RELIANCE]
+        feed.requestMode = RequestMode["full_d5"]
+        market = feed.fullFeed.marketFF
+        market.ltpc.ltp, market.ltpc.ltt, market.ltpc.ltq, market.ltpc.cp = 2905.5, now_ms - 500, 7, 2890.0
+        for i in range(5):
+            level = market.marketLevel.bidAskQuote.add()
+            level.bidP, level.bidQ, level.askP, level.askQ = 2905.0 - i, 100 + i, 2906.0 + i, 200 + i
+        for interval in ("I1", "1d"):
+            bar = market.marketOHLC.ohlc.add()
+            bar.interval, bar.open, bar.high, bar.low, bar.close = interval, 2880.0, 2910.0, 2875.0, 2905.5
+        market.atp, market.vtt, market.oi, market.tbq, market.tsq = 2899.1, 1_234_567, 0.0, 45_000.0, 51_000.0
+        index = response()
+        nifty = index.feeds[NIFTY_INDEX].fullFeed.indexFF
+        nifty.ltpc.ltp, nifty.ltpc.cp = 24_350.5, 24_300.0
+        greeks = index.feeds[NIFTY_CE].firstLevelWithGreeks
+        greeks.ltpc.ltp, greeks.ltpc.cp, greeks.ltpc.ltq = 112.5, 100.0, 75
+        greeks.firstDepth.bidP, greeks.firstDepth.bidQ, greeks.firstDepth.askP = 112.4, 750, 112.6
+        greeks.vtt, greeks.oi, greeks.optionGreeks.delta = 9_000_000, 4_500_000.0, 0.52
+        info = response(2)
+        info.marketInfo.segmentStatus["NSE_EQ"] = 2
+        update = {**ROW, "update_type": "order", "user_id": "EMU123", "status": "complete", "filled_quantity": 10,
+                  "pending_quantity": 0}
+        return [
+            FrameCase(name="ltpc", frames=[ltpc.SerializeToString()]),
+            FrameCase(name="full, then a delta", frames=[full.SerializeToString(), ltpc.SerializeToString()]),
+            FrameCase(name="index and option greeks", frames=[index.SerializeToString()]),
+            FrameCase(name="market info", frames=[info.SerializeToString()]),
+            FrameCase(name="order update", frames=[json.dumps(update)], order_socket=True),
+        ]
+
+    @pytest.fixture
+    def instrument_files(self, static_instruments: None) -> list[bytes]:
+        """The emulator's BOD file (gzipped JSON), as the download serves it."""
+        from tt_connect.paper.engine import PaperEngine
+        from tt_connect.paper.universe import build_universe
+        from tt_connect_upstox.emulator.wire import UpstoxListing
+
+        listed = UpstoxListing(PaperEngine(build_universe(_dt.date(2025, 1, 6))), "EMU123")
+        return [gzip.compress(json.dumps(listed.bod_file()).encode())]
 
     @pytest.fixture
     def static_config(self) -> dict[str, str]:

@@ -3,10 +3,13 @@ cross-broker tiers on the Kite emulator (the suite's ``emulator`` fixture runs i
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
+import struct
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import msgspec
 import pytest
 from kite_mock_files import mock_bytes
 from tt_connect.enums import (
@@ -42,7 +45,7 @@ from tt_connect.models import (
     Profile,
     Trade,
 )
-from tt_connect.testing import DriverConformance, RequestCase, ResponseCase
+from tt_connect.testing import DriverConformance, FrameCase, RequestCase, ResponseCase
 from tt_connect.timeutil import IST
 from zerodha_fakes import FakeContext
 
@@ -120,6 +123,11 @@ def _check_ohlc(quotes: dict[Any, Any]) -> None:
     (quote,) = quotes.values()
     assert (quote.last_price, quote.open, quote.high, quote.low, quote.close) == (1075, 1085.8, 1085.9, 1070.9,
                                                                                   1075.8)
+
+
+def _frame(*packets: bytes) -> bytes:
+    """Bare packets framed as KiteTicker sends them: a count, then length-prefixed packets."""
+    return struct.pack(">H", len(packets)) + b"".join(struct.pack(">H", len(p)) + p for p in packets)
 
 
 def _minutes(start: _dt.datetime, end: _dt.datetime, oi: bool = False) -> HistoryRequest:
@@ -229,6 +237,27 @@ class TestZerodhaConformance(DriverConformance):
                          body=b'{"status": "error", "message": "Incorrect `api_key` or `access_token`.", '
                               b'"data": null, "error_type": "TokenException"}', error_code="TokenException"),
         ]
+
+    @pytest.fixture
+    def stream_frames(self) -> list[FrameCase]:
+        """The official full and quote packets, an LTP and the index packets, an order update and an error."""
+        full, quote = (base64.b64decode(mock_bytes(f"ticker_{kind}.packet")) for kind in ("full", "quote"))
+        index = struct.pack(">8I", 256265, 2450010, 2460000, 2440000, 2445000, 2430000, 0, 1625461887)
+        order = msgspec.json.encode({"type": "order", "data": msgspec.json.decode(mock_bytes("postback.json"))})
+        return [
+            FrameCase(name="full", frames=[_frame(full)]),
+            FrameCase(name="ltp, quote and full in one frame",
+                      frames=[_frame(struct.pack(">II", 408065, 157315), quote, full)]),
+            FrameCase(name="index full and quote", frames=[_frame(index, index[:28])]),
+            FrameCase(name="heartbeat", frames=[b"\x00"]),
+            FrameCase(name="order update and error", frames=[
+                order.decode(), '{"type": "error", "data": "Invalid mode"}']),
+        ]
+
+    @pytest.fixture
+    def instrument_files(self) -> list[bytes]:
+        """The official instruments dump (99 contracts)."""
+        return [mock_bytes("instruments_all.csv")]
 
     @pytest.fixture
     def client_options(self, emulator_config: Mapping[str, Any]) -> dict[str, Any]:

@@ -146,6 +146,20 @@ async def test_quote_limits_answer_429_beyond_one_request_a_second(emulator: Kit
     assert emulator.rate_limited >= 1
 
 
+async def test_session_token_calls_count_in_the_ten_a_second_window_of_other_endpoints(
+        emulator: KiteEmulator) -> None:
+    """Twelve token exchanges at once (bots starting together on one api_key): ten pass the window, two get 429."""
+    async with aiohttp.ClientSession() as http:
+        async def exchange() -> int:
+            form = {"api_key": emulator.api_key, "request_token": "spent", "checksum": "0" * 64}
+            async with http.post(f"{emulator.base_url}/session/token", data=form) as reply:
+                return reply.status
+
+        statuses = await asyncio.gather(*(exchange() for _ in range(12)))
+    assert statuses.count(429) == 2 and emulator.rate_limited == 2
+    assert all(status in (400, 403) for status in statuses if status != 429)
+
+
 # -- the command line -----------------------------------------------------------------------------
 
 

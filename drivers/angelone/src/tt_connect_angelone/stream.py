@@ -67,7 +67,15 @@ def _epoch(value: int) -> _dt.datetime | None:
     if value <= 0:
         return None
     seconds = value / 1000 if value > _MS_THRESHOLD else float(value)
-    return _dt.datetime.fromtimestamp(seconds, IST)
+    try:
+        return _dt.datetime.fromtimestamp(seconds, IST)
+    except (ValueError, OverflowError, OSError):  # a garbled time beyond year 9999: no time rather than no tick
+        return None
+
+
+def _whole(value: float) -> int:
+    """A quantity the wire sends as a double (total buy/sell quantity): NaN or beyond int64 is unknown, 0."""
+    return int(value) if -9.2e18 < value < 9.2e18 else 0
 
 
 class _ErrorReply(msgspec.Struct):
@@ -123,7 +131,7 @@ class AngelDecoder:
             # Positional Tick(...): instrument, mode, last_price, received_at, last_quantity, average_price,
             # volume, buy_quantity, sell_quantity, open, high, low, close, change, oi, oi_day_high,
             # oi_day_low, last_trade_time, exchange_timestamp, depth (see models.Tick).
-            return [Tick(instrument, _FULL, last, received_at, v[6], v[7] / div, v[8], int(v[9]), int(v[10]),
+            return [Tick(instrument, _FULL, last, received_at, v[6], v[7] / div, v[8], _whole(v[9]), _whole(v[10]),
                          v[11] / div, v[12] / div, v[13] / div, close, last - close if close else 0.0,
                          v[16], 0, 0, _epoch(v[15]), _epoch(v[4]), depth)]
         if size == 51:
@@ -143,7 +151,7 @@ class AngelDecoder:
                 return []
             instrument, div = entry
             last, close = v[5] / div, v[14] / div
-            return [Tick(instrument, _QUOTE, last, received_at, v[6], v[7] / div, v[8], int(v[9]), int(v[10]),
+            return [Tick(instrument, _QUOTE, last, received_at, v[6], v[7] / div, v[8], _whole(v[9]), _whole(v[10]),
                          v[11] / div, v[12] / div, v[13] / div, close, last - close if close else 0.0,
                          0, 0, 0, None, _epoch(v[4]))]
         if size >= 2 and frame[0] == 4:

@@ -69,13 +69,27 @@ def ist_epoch(moment: _dt.datetime) -> int:
     return int(moment.timestamp()) + _IST_SHIFT
 
 
-def _memo(prices: dict[float, float], places: int, raws: Sequence[float]) -> None:
-    """Learn the rounded value of every price of one packet (a memo miss is rare in steady state)."""
+def _memo(prices: dict[float, float], places: int, raws: Sequence[float]) -> bool:
+    """Learn the rounded value of every price of one packet (a memo miss is rare in steady state).
+
+    Return False when one is NaN or infinite: no key finds a NaN again, so the caller reads the packet
+    with those prices as 0.0 instead (``_finite_packet``).
+    """
     if len(prices) >= _MEMO_LIMIT:
         prices.clear()
+    finite = True
     for raw in raws:
-        if raw not in prices:
+        if raw - raw != 0.0:
+            finite = False
+        elif raw not in prices:
             prices[raw] = round(raw, places)
+    return finite
+
+
+def _finite_packet(packet: struct.Struct, frame: bytes, offset: int) -> bytes:
+    """The packet with its NaN and infinite floats as 0.0 (the feed's "no value")."""
+    values = packet.unpack_from(frame, offset)
+    return packet.pack(*(0.0 if isinstance(v, float) and v - v != 0.0 else v for v in values))
 
 
 class _State:
@@ -180,7 +194,8 @@ class DhanDecoder:
                  level(p[ap5], aq5, ao5)))
             average, day_open, high, low = p[atp], p[o], p[h], p[lo]
         except KeyError:  # a price the memo has not seen: learn the packet's prices, then decode it again
-            _memo(p, state.places, (ltp, atp, o, c, h, lo, bp1, bp2, bp3, bp4, bp5, ap1, ap2, ap3, ap4, ap5))
+            if not _memo(p, state.places, (ltp, atp, o, c, h, lo, bp1, bp2, bp3, bp4, bp5, ap1, ap2, ap3, ap4, ap5)):
+                return self._full(_finite_packet(FULL_PACKET, frame, offset), 0, received_at)
             return self._full(frame, offset, received_at)
         ltt = state.ltt if ltt_raw == state.ltt_raw else state.time(ltt_raw)
         state.oi = oi
@@ -201,7 +216,8 @@ class DhanDecoder:
             last, average, day_open, high, low = p[ltp], p[atp], p[o], p[h], p[lo]
             close = state.close or p[c]
         except KeyError:
-            _memo(p, state.places, (ltp, atp, o, c, h, lo))
+            if not _memo(p, state.places, (ltp, atp, o, c, h, lo)):
+                return self._quote(_finite_packet(QUOTE_PACKET, frame, offset), 0, received_at)
             return self._quote(frame, offset, received_at)
         ltt = state.ltt if ltt_raw == state.ltt_raw else state.time(ltt_raw)
         return Tick(state.instrument, _QUOTE, last, received_at, ltq, average, volume, buy_qty, sell_qty, day_open,
@@ -214,8 +230,7 @@ class DhanDecoder:
             return None
         last = state.prices.get(ltp)
         if last is None:
-            _memo(state.prices, state.places, (ltp,))
-            last = state.prices[ltp]
+            last = state.prices[ltp] if _memo(state.prices, state.places, (ltp,)) else 0.0
         return Tick(state.instrument, _LTP, last, received_at)
 
     def _oi(self, frame: bytes, offset: int, received_at: _dt.datetime) -> None:
@@ -228,7 +243,7 @@ class DhanDecoder:
         _, _, segment, security_id, close, _prev_oi = PREV_CLOSE_PACKET.unpack_from(frame, offset)
         state = self._state(segment, security_id)
         if state is not _UNKNOWN:
-            state.close = round(close, state.places)
+            state.close = round(close, state.places) if close - close == 0.0 else 0.0
 
     def _status(self, frame: bytes, offset: int, received_at: _dt.datetime) -> None:
         return None  # market status (7) and index (1) packets: nothing a tick carries

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from typing import Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict, cast
 
 import msgspec
 from tt_connect.driver_api import DriverContext, StreamRejected
@@ -51,11 +51,20 @@ DEPTH_KEYS: dict[str, tuple[str, int, int, type]] = {
 }
 """``bp1..5``/``bq``/``bo`` (bids: price, quantity, orders) and ``sp``/``sq``/``so`` (asks)."""
 
+_FINITE = Annotated[float, msgspec.Meta(ge=-1.7e308, le=1.7e308)]
+"""A price as msgspec reads it: "NaN", "inf" and 1e999 fail the bounds in C, so the frame takes the lenient
+path, which drops them (no check runs in Python on a steady-state frame)."""
+
+
+def _typed(kind: type) -> Any:
+    return _FINITE if kind is float else kind
+
+
 # Built from the key tables at import, so mypy sees it as Any; msgspec sees a total=False TypedDict.
 _Frame: Any = cast(Any, TypedDict)("_Frame", {
     "t": str, "e": str, "tk": str, "s": str, "ft": str, "ltt": str,
-    **{key: kind for key, (_, kind) in TICK_KEYS.items()},
-    **{key: spec[3] for key, spec in DEPTH_KEYS.items()},
+    **{key: _typed(kind) for key, (_, kind) in TICK_KEYS.items()},
+    **{key: _typed(spec[3]) for key, spec in DEPTH_KEYS.items()},
 }, total=False)
 
 _FEEDS = {"tk": (StreamMode.QUOTE, True), "tf": (StreamMode.QUOTE, False),
@@ -197,41 +206,61 @@ class NorenDecoder:
             raw = self._decode_any(frame)
         except msgspec.DecodeError:
             raise StreamingError(f"Noren sent a frame that is not JSON: {str(frame)[:80]!r}", broker=BROKER) from None
-        if not isinstance(raw, dict):
-            return []
-        if raw.get("t") not in _FEEDS:
-            return self._control(raw.get("t"), frame, received_at)
-        kept = {k: v for k, v in raw.items() if _readable(k, v)}
-        return self.decode(msgspec.json.encode(kept), received_at)
+        kind = raw.get("t") if isinstance(raw, dict) else None
+        if not isinstance(kind, str):
+            return []  # not a message of the feed's
+        if kind not in _FEEDS:
+            return self._control(kind, frame, received_at)
+        kept = msgspec.json.encode({k: v for k, v in raw.items() if _readable(k, v)})
+        try:
+            self._decode(kept)
+        except msgspec.DecodeError:  # still untypable: refuse it here rather than retry it forever
+            raise StreamingError("Noren sent a feed frame whose fields cannot be read", broker=BROKER) from None
+        return self.decode(kept, received_at)
 
     def _control(self, kind: object, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
         if kind == "om":
             if self._order_update is None:
                 return []
-            row = self._decode_any(frame)
-            return [self._order_update(row, received_at)]
+            return [self._order_update(self._message(frame), received_at)]
         if kind in ("ck", "ak"):
-            reply = self._decode_any(frame)
+            reply = self._message(frame)
             status = str(reply.get("s", reply.get("k", "")))
             if status.upper() != "OK":
                 raise StreamRejected(f"Noren refused the socket's session ({kind}: {status or 'no status'})",
                                      session_dead=True)
         return []  # ok (order subscription ack), uk/udk (unsubscribe acks), h (heartbeat)
 
+    def _message(self, frame: str | bytes) -> dict[str, Any]:
+        """A control or order message as a dict (a number beyond a double fails the untyped decode too)."""
+        try:
+            message = self._decode_any(frame)
+        except msgspec.DecodeError:
+            raise StreamingError("Noren sent a message that cannot be read", broker=BROKER) from None
+        if not isinstance(message, dict):
+            raise StreamingError("Noren sent a message that is not a JSON object", broker=BROKER)
+        return message
+
 
 _MISSING: Any = object()
 
 
+_TEXT_KEYS = frozenset({"t", "e", "tk", "s", "ft", "ltt"})
+
+
 def _readable(key: str, value: object) -> bool:
+    if key in _TEXT_KEYS:
+        return isinstance(value, str)
     spec = TICK_KEYS.get(key)
     kind = spec[1] if spec else DEPTH_KEYS[key][3] if key in DEPTH_KEYS else None
     if kind is None:
         return True
     try:
-        kind(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = float(value)  # type: ignore[arg-type]
+        kind(number)
+    except (TypeError, ValueError, OverflowError):
         return False
-    return True
+    return number - number == 0.0  # NaN and infinities are no reading
 
 
 def _read_time(value: str, ctx: DriverContext) -> _dt.datetime | None:

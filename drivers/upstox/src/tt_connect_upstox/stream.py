@@ -69,7 +69,25 @@ def wire_mode(mode: StreamMode, depth_levels: int = 5) -> str:
 
 
 def _time(ms: int) -> _dt.datetime | None:
-    return _fromtimestamp(ms / 1000, IST) if ms > 0 else None
+    if ms <= 0:
+        return None
+    try:
+        return _fromtimestamp(ms / 1000, IST)
+    except (ValueError, OverflowError, OSError):  # a time beyond year 9999: none rather than no tick
+        return None
+
+
+_INF = float("inf")
+
+
+def _num(value: float) -> float:
+    """A double off the wire, NaN and infinities read as 0.0 (proto3's "not sent"): ``x - x`` is 0 iff finite."""
+    return value if value - value == 0.0 else 0.0
+
+
+def _whole(value: float) -> int:
+    """A quantity the wire sends as a double (OI, total buy/sell quantity); NaN or beyond int64 is 0."""
+    return int(value) if -9.2e18 < value < 9.2e18 else 0
 
 
 class _Last:
@@ -135,6 +153,8 @@ class UpstoxDecoder:
             if kind == "ltpc":  # the LTPC message is the whole feed: no state to keep
                 ltpc = feed.ltpc
                 price, close = ltpc.ltp, ltpc.cp
+                if price - price != 0.0 or close - close != 0.0:  # NaN or inf: read as the full paths do
+                    price, close = _num(price), _num(close)
                 out.append(Tick(instrument, _LTP, price, received_at, 0, 0.0, 0, 0, 0, 0.0, 0.0, 0.0, close,
                                 price - close if close else 0.0))
             elif kind == "fullFeed":
@@ -151,7 +171,7 @@ class UpstoxDecoder:
 
     def _ltpc(self, key: str, ltpc: Any) -> _Last:
         last = self._last[key]
-        last.last, last.ltq, last.close = ltpc.ltp, ltpc.ltq, ltpc.cp
+        last.last, last.ltq, last.close = _num(ltpc.ltp), ltpc.ltq, _num(ltpc.cp)
         last.ltt = _time(ltpc.ltt)
         return last
 
@@ -160,7 +180,7 @@ class UpstoxDecoder:
             return
         for bar in feed.marketOHLC.ohlc:
             if bar.interval == "1d":
-                last.open, last.high, last.low = bar.open, bar.high, bar.low
+                last.open, last.high, last.low = _num(bar.open), _num(bar.high), _num(bar.low)
                 return
 
     def _market(self, instrument: AnyInstrument, key: str, feed: Any, received_at: _dt.datetime,
@@ -172,18 +192,18 @@ class UpstoxDecoder:
             asks: list[DepthLevel] = []
             for level in feed.marketLevel.bidAskQuote:
                 bid_price, ask_price = level.bidP, level.askP
-                if bid_price > 0.0:
+                if 0.0 < bid_price < _INF:
                     bids.append(DepthLevel(bid_price, level.bidQ))
-                if ask_price > 0.0:
+                if 0.0 < ask_price < _INF:
                     asks.append(DepthLevel(ask_price, level.askQ))
             last.depth = Depth(tuple(bids), tuple(asks))
         price, close = last.last, last.close
         # Positional Tick(...): instrument, mode, last_price, received_at, last_quantity, average_price, volume,
         # buy_quantity, sell_quantity, open, high, low, close, change, oi, oi_day_high, oi_day_low,
         # last_trade_time, exchange_timestamp, depth (see models.Tick).
-        return Tick(instrument, _FULL, price, received_at, last.ltq, feed.atp, feed.vtt, int(feed.tbq),
-                    int(feed.tsq), last.open, last.high, last.low, close, price - close if close else 0.0,
-                    int(feed.oi), 0, 0, last.ltt, stamp, last.depth)
+        return Tick(instrument, _FULL, price, received_at, last.ltq, _num(feed.atp), feed.vtt, _whole(feed.tbq),
+                    _whole(feed.tsq), last.open, last.high, last.low, close, price - close if close else 0.0,
+                    _whole(feed.oi), 0, 0, last.ltt, stamp, last.depth)
 
     def _index(self, instrument: AnyInstrument, key: str, feed: Any, received_at: _dt.datetime,
                stamp: _dt.datetime | None) -> Tick:
@@ -197,15 +217,15 @@ class UpstoxDecoder:
         last = self._last[key]
         if feed.HasField("ltpc"):
             ltpc = feed.ltpc
-            last.last, last.ltq, last.close = ltpc.ltp, ltpc.ltq, ltpc.cp
+            last.last, last.ltq, last.close = _num(ltpc.ltp), ltpc.ltq, _num(ltpc.cp)
         depth = last.depth
         if feed.HasField("firstDepth"):
             top = feed.firstDepth
-            depth = Depth((DepthLevel(top.bidP, top.bidQ),) if top.bidP > 0.0 else (),
-                          (DepthLevel(top.askP, top.askQ),) if top.askP > 0.0 else ())
+            depth = Depth((DepthLevel(top.bidP, top.bidQ),) if 0.0 < top.bidP < _INF else (),
+                          (DepthLevel(top.askP, top.askQ),) if 0.0 < top.askP < _INF else ())
         price, close = last.last, last.close
         return Tick(instrument, _QUOTE, price, received_at, last.ltq, 0.0, feed.vtt, 0, 0, 0.0, 0.0, 0.0, close,
-                    price - close if close else 0.0, int(feed.oi), 0, 0, None, None, depth)
+                    price - close if close else 0.0, _whole(feed.oi), 0, 0, None, None, depth)
 
     def _market_info(self, response: Any) -> None:
         if response.HasField("marketInfo"):

@@ -188,7 +188,10 @@ class KiteDecoder:
         return out
 
     def _text(self, frame: str, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
-        message = self._decode_text(frame)
+        try:
+            message = self._decode_text(frame)
+        except msgspec.DecodeError:
+            raise StreamingError("a Kite text frame that is not a JSON message", broker=BROKER) from None
         if message.type == "order" and isinstance(message.data, Mapping):
             order = kite_order_to_order(self._ctx, message.data)
             return [OrderUpdate(order=order, received_at=received_at, raw=message.data)]

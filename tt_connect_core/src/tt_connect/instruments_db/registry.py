@@ -6,7 +6,9 @@ with several clients and brokers in one process.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from tt_connect.errors import InstrumentNotFoundError, InstrumentsNotReadyError
@@ -16,7 +18,7 @@ from tt_connect.instruments_db.keyindex import SeriesKey
 if TYPE_CHECKING:
     from tt_connect.instruments_db.catalogue import BrokerInstruments
 
-__all__ = ["active_brokers", "register_catalogue"]
+__all__ = ["active_brokers", "register_catalogue", "registrations_kept"]
 
 _lock = threading.Lock()
 _catalogues: dict[str, BrokerInstruments] = {}
@@ -56,12 +58,31 @@ def _validate(instrument: Instrument) -> None:
 
 def register_catalogue(catalogue: BrokerInstruments) -> None:
     """Make a broker's (re)loaded catalogue part of the active master."""
-    global _ordered, _indexes
     with _lock:
         _catalogues[catalogue.broker] = catalogue
-        _ordered = tuple(_catalogues.values())
-        _indexes = tuple((c.keys.plain, c.keys.series) for c in _ordered)
+        _publish()
         set_validator(_validate)
+
+
+def _publish() -> None:
+    global _ordered, _indexes
+    _ordered = tuple(_catalogues.values())
+    _indexes = tuple((c.keys.plain, c.keys.series) for c in _ordered)
+
+
+@contextlib.contextmanager
+def registrations_kept() -> Iterator[None]:
+    """Register catalogues freely inside, and find the active master as it was after (a test's throwaway
+    masters, the fuzz tier's: a later miss is explained by the catalogue registered last)."""
+    with _lock:
+        saved = dict(_catalogues)
+    try:
+        yield
+    finally:
+        with _lock:
+            _catalogues.clear()
+            _catalogues.update(saved)
+            _publish()
 
 
 def active_brokers() -> list[str]:

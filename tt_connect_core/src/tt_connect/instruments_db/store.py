@@ -65,7 +65,8 @@ SELECT ?, upper(coalesce(CAST(exchange AS VARCHAR), '')), CAST(segment AS VARCHA
        CASE WHEN upper(CAST(kind AS VARCHAR)) = 'OPT' THEN CAST(strike AS DOUBLE) END,
        CASE WHEN upper(CAST(kind AS VARCHAR)) = 'OPT' THEN upper(CAST(option_type AS VARCHAR)) END,
        greatest(coalesce(CAST(lot_size AS INTEGER), 1), 1),
-       CASE WHEN coalesce(CAST(tick_size AS DOUBLE), 0) > 0 THEN CAST(tick_size AS DOUBLE) ELSE 0.05 END,
+       CASE WHEN coalesce(CAST(tick_size AS DOUBLE), 0) > 0 AND isfinite(CAST(tick_size AS DOUBLE))
+            THEN CAST(tick_size AS DOUBLE) ELSE 0.05 END,
        nullif(CAST(isin AS VARCHAR), ''), CAST(name AS VARCHAR),
        coalesce(CAST(broker_token AS VARCHAR), ''), CAST(broker_symbol AS VARCHAR),
        CAST(broker_exchange AS VARCHAR), CAST(broker_segment AS VARCHAR), {freeze_qty}
@@ -75,7 +76,8 @@ _NOT_CONTRACTS = """
 DELETE FROM broker_instruments WHERE broker = ? AND (
     kind NOT IN ('EQ', 'IDX', 'FUT', 'OPT') OR symbol = '' OR broker_token = ''
     OR exchange NOT IN ('NSE', 'BSE', 'NFO', 'BFO', 'CDS', 'BCD', 'MCX')
-    OR (kind = 'OPT' AND (coalesce(strike, 0) <= 0 OR coalesce(option_type, '') NOT IN ('CE', 'PE')
+    OR (kind = 'OPT' AND (coalesce(strike, 0) <= 0 OR NOT isfinite(strike)
+                          OR coalesce(option_type, '') NOT IN ('CE', 'PE')
                           OR expiry IS NULL))
     OR (kind = 'FUT' AND expiry IS NULL))
 """
@@ -414,6 +416,9 @@ class Store:
                 counted = cur.execute("SELECT count(*) FROM broker_instruments WHERE broker = ?",
                                       [broker]).fetchone()
                 count = int(counted[0]) if counted else 0
+                if not count:  # a file cut after its header, or the wrong file: keep the master it would replace
+                    raise InstrumentError(f"{broker}: the instrument file lists no contract (cut short, or not "
+                                          "the broker's master?)", broker=broker)
                 cur.execute("INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?)",
                             [broker, loaded_at, source.origin, count])
                 cur.execute("COMMIT")

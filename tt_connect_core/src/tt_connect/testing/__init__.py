@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tt_connect.testing.cases import RequestCase, ResponseCase
+    from tt_connect.testing.cases import FrameCase, RequestCase, ResponseCase
     from tt_connect.testing.controls import FaultInjector, MarketControls, ServerErrorInjector, WhitelistControls
     from tt_connect.testing.outcomes import OUTCOMES, Outcome
     from tt_connect.testing.polling import eventually, eventually_sync
@@ -24,6 +24,7 @@ __all__ = [
     "OUTCOMES",
     "DriverConformance",
     "FaultInjector",
+    "FrameCase",
     "MarketControls",
     "Outcome",
     "RequestCase",
@@ -37,7 +38,8 @@ __all__ = [
 ]
 
 _HOMES = {
-    "RequestCase": "cases", "ResponseCase": "cases", "FaultInjector": "controls", "MarketControls": "controls",
+    "FrameCase": "cases", "RequestCase": "cases", "ResponseCase": "cases", "FaultInjector": "controls",
+    "MarketControls": "controls",
     "ServerErrorInjector": "controls", "WhitelistControls": "controls", "eventually": "polling",
     "eventually_sync": "polling",
     "OUTCOMES": "outcomes", "Outcome": "outcomes", "requires": "requirements", "StaticContext": "static_context",

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tt_connect.driver_api import BrokerApi, Call, DriverContext
 
-__all__ = ["RequestCase", "ResponseCase", "first_call", "sent_fields"]
+__all__ = ["FrameCase", "RequestCase", "ResponseCase", "first_call", "sent_fields"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,19 @@ class ResponseCase:
     expected: Any = None
     status: int = 200
     error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class FrameCase:
+    """Feed frames as the broker sends them, fed in order to one fresh decoder (a snapshot, then deltas).
+
+    ``order_socket`` feeds them to the decoder of the broker's separate order-update socket
+    (``BrokerStream.order_updates``, AngelOne) instead of the market socket's.
+    """
+
+    name: str
+    frames: Sequence[str | bytes]
+    order_socket: bool = False
 
 
 def sent_fields(call: Call[Any]) -> dict[str, Any]:

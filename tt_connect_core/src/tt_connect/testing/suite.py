@@ -36,12 +36,14 @@ from tt_connect.client import AsyncTTConnect
 from tt_connect.driver_api import BrokerApi, DriverContext, ErrorMap
 from tt_connect.enums import Exchange
 from tt_connect.instruments import Equity, Future, Index, Instrument
-from tt_connect.testing.cases import RequestCase, ResponseCase
+from tt_connect.testing.cases import FrameCase, RequestCase, ResponseCase
 from tt_connect.testing.requirements import MARKER, missing
 from tt_connect.testing.tiers.behaviour import BehaviourTier
 from tt_connect.testing.tiers.cross_broker import CrossBrokerTier
 from tt_connect.testing.tiers.faults import FaultTier
 from tt_connect.testing.tiers.fuzz import FuzzTier
+from tt_connect.testing.tiers.fuzz_frames import FrameFuzzTier
+from tt_connect.testing.tiers.fuzz_instruments import InstrumentFuzzTier
 from tt_connect.testing.tiers.static import StaticTier
 
 __all__ = ["DriverConformance"]
@@ -51,7 +53,8 @@ _FAST_RETRIES = {"retry_base_delay": 0.05, "retry_max_delay": 1.0}
 client (and a rate limiter) of its own, so consecutive tests may meet the emulator's window."""
 
 
-class DriverConformance(StaticTier, FuzzTier, BehaviourTier, FaultTier, CrossBrokerTier):
+class DriverConformance(StaticTier, FuzzTier, FrameFuzzTier, InstrumentFuzzTier, BehaviourTier, FaultTier,
+                        CrossBrokerTier):
     """Subclass in a driver's tests; override the fixtures marked "override"."""
 
     broker: ClassVar[str] = ""
@@ -89,6 +92,17 @@ class DriverConformance(StaticTier, FuzzTier, BehaviourTier, FaultTier, CrossBro
     def response_cases(self) -> Sequence[ResponseCase]:
         """Override: the static response cases."""
         return ()
+
+    @pytest.fixture
+    def stream_frames(self) -> Sequence[FrameCase]:
+        """Override: feed frames as the broker sends them, for the frame fuzz tier (needs ``static_context``)."""
+        return ()
+
+    @pytest.fixture
+    def instrument_files(self) -> Sequence[bytes] | None:
+        """Override: the instrument master as downloaded (compressed as the driver's source says), one blob per
+        file of the source ``static_config`` makes, for the instrument fuzz tier."""
+        return None
 
     @pytest.fixture
     def static_config(self) -> Mapping[str, Any]:

@@ -127,7 +127,7 @@ class UpstoxEmulator(EmulatorHost):
                 "multi": [RateWindow(4), RateWindow(40, 60.0), RateWindow(160, 1800.0)]}
 
     def rate_class(self, request: web.Request) -> str | None:
-        if not request.path.startswith(("/v2/", "/v3/")) or "/login/" in request.path:
+        if not request.path.startswith(("/v2/", "/v3/")) or "/login/" in request.path or "/feed/" in request.path:
             return None
         return "multi" if "/order/multi/" in request.path else "standard"
 

@@ -39,7 +39,8 @@ from tt_connect_zerodha.emulator.wire import (
 __all__ = ["KiteEmulator", "main"]
 
 _UNMETERED = ("/session/", "/connect/login", "/api/login", "/api/twofa", "/redirect", "/ws")
-"""Login pages, session calls and the socket: no rate class, no injected failures."""
+"""Login pages, session calls and the socket: no injected failures; of them only the session calls (on
+api.kite.trade) have a rate class."""
 
 
 class KiteEmulator(EmulatorHost):
@@ -143,6 +144,8 @@ class KiteEmulator(EmulatorHost):
 
     def rate_class(self, request: web.Request) -> str | None:
         path = request.path
+        if path.startswith("/session/"):
+            return "default"  # api.kite.trade's session calls are "all other endpoints", 10/s per api_key
         if path.startswith(_UNMETERED) or path == "/instruments" or path.startswith("/instruments/N"):
             return None
         if path.startswith("/quote"):
