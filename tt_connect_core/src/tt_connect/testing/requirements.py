@@ -21,10 +21,12 @@ import pytest
 from tt_connect.driver_api import Capabilities, Operation
 from tt_connect.enums import Exchange
 
-__all__ = ["MARKER", "missing", "requires"]
+__all__ = ["FAULT_NEEDS", "MARKER", "missing", "requires"]
 
 MARKER = "requires"
 Requirement = Operation | str
+FAULT_NEEDS = frozenset({"faults", "server_errors", "market_hours", "ip_whitelist", "rate_windows"})
+"""The needs checked against the emulator's fault injector: a test with one of them gets the ``faults`` fixture."""
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -37,7 +37,7 @@ from tt_connect.driver_api import BrokerApi, DriverContext, ErrorMap
 from tt_connect.enums import Exchange
 from tt_connect.instruments import Equity, Future, Index, Instrument
 from tt_connect.testing.cases import FrameCase, RequestCase, ResponseCase
-from tt_connect.testing.requirements import MARKER, missing
+from tt_connect.testing.requirements import FAULT_NEEDS, MARKER, missing
 from tt_connect.testing.tiers.behaviour import BehaviourTier
 from tt_connect.testing.tiers.cross_broker import CrossBrokerTier
 from tt_connect.testing.tiers.faults import FaultTier
@@ -145,8 +145,8 @@ class DriverConformance(StaticTier, FuzzTier, FrameFuzzTier, InstrumentFuzzTier,
         from tt_connect.drivers import load_driver
 
         capabilities = load_driver(self.broker).plugin.capabilities()
-        faults = request.getfixturevalue("faults") if any(isinstance(n, str) and n in (
-            "faults", "server_errors", "market_hours", "ip_whitelist") for n in needs) else None
+        faults = request.getfixturevalue("faults") if any(isinstance(n, str) and n in FAULT_NEEDS
+                                                          for n in needs) else None
         absent = missing(capabilities, needs, faults)
         if absent:
             pytest.skip(f"{self.broker} lacks {', '.join(absent)}")
