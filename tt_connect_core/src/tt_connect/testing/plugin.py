@@ -31,15 +31,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the suite's coroutine tests for pytest-asyncio (strict mode runs only marked ones)."""
+    """Mark every suite test ``conformance`` (so ``-m conformance`` selects a driver's whole class, its
+    static and fuzz tiers included, with no ``pytestmark`` in its module) and the coroutine ones for
+    pytest-asyncio (strict mode runs only marked ones)."""
     for item in items:
         cls = getattr(item, "cls", None)
-        function = getattr(item, "function", None)
-        if cls is None or not getattr(cls, "conformance_suite", False) or not inspect.iscoroutinefunction(function):
+        if cls is None or not getattr(cls, "conformance_suite", False):
             continue
-        if item.get_closest_marker("asyncio") is None:
+        if item.get_closest_marker("conformance") is None:
+            item.add_marker(pytest.mark.conformance)
+        if inspect.iscoroutinefunction(getattr(item, "function", None)) and item.get_closest_marker("asyncio") is None:
             item.add_marker(pytest.mark.asyncio)
-        item.add_marker(pytest.mark.conformance)
 
 
 @pytest.fixture(scope="class")
