@@ -119,7 +119,8 @@ def test_the_same_strategy_runs_on_paper_over_the_kite_emulators_market(
     if "zerodha" not in sections:
         pytest.skip("the zerodha driver is not installed")
     config = tmp_path / "tt-connect.toml"
-    _write_config(config, "paper", {**sections, "paper": {"market": "zerodha", "charges": True}})
+    paper = {"market": "zerodha", "charges": True, "market_hours": "always"}  # the emulator trades at any hour
+    _write_config(config, "paper", {**sections, "paper": paper})
     summary = _run(config, env)
     assert summary["broker"] == "paper" and summary["entered"] is True
     assert summary["ticks"] > 0, "the live stream delivered no ticks"

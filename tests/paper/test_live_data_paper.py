@@ -4,6 +4,9 @@ The account (orders, fills, positions, funds) is the paper engine's; instruments
 ticks and history are the emulator's, read through its real driver. To make the book exact the
 tests freeze the emulator's market (volatility 0: prices and sizes stop moving) and then move a
 price by hand, as the exchange would.
+
+Live-data paper keeps the exchange's hours by default; the emulators trade at any hour, so these
+tests set ``market_hours="always"`` (tests/paper/test_paper_driver_hours.py pins the default).
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def kite_settings(kite: Any) -> dict[str, Any]:
 
 
 def paper_on(kite: Any, **extra: Any) -> AsyncTTConnect:
-    config = {"market": "zerodha", "zerodha": kite_settings(kite), **extra}
+    config = {"market": "zerodha", "zerodha": kite_settings(kite), "market_hours": "always", **extra}
     return AsyncTTConnect("paper", config, instruments_db=":memory:", session_store="memory")
 
 
@@ -180,7 +183,7 @@ async def test_the_live_driver_logs_in_by_itself_and_no_secret_reaches_the_logs(
     store = MemoryStore()
     logins = kite.session_routes.web_logins
     try:
-        config = {"market": "zerodha", "zerodha": kite_settings(kite)}
+        config = {"market": "zerodha", "zerodha": kite_settings(kite), "market_hours": "always"}
         async with AsyncTTConnect("paper", config, instruments_db=":memory:", session_store=store) as broker:
             await broker.place_order(instrument=stock(), qty=1, side=Side.BUY, product=ProductType.MIS,
                                      order_type=OrderType.MARKET)
@@ -223,7 +226,7 @@ def angel() -> Iterator[Any]:
 
 
 async def test_on_angelone_a_market_order_walks_the_depth_and_a_limit_fills_on_the_cross(angel: Any) -> None:
-    config = {"market": "angelone", "angelone": angel.driver_config()}
+    config = {"market": "angelone", "angelone": angel.driver_config(), "market_hours": "always"}
     async with AsyncTTConnect("paper", config, instruments_db=":memory:", session_store="memory") as broker:
         quote = (await broker.quote([stock()]))[stock()]
         assert quote.depth is not None and quote.depth.bids
@@ -255,7 +258,7 @@ async def test_on_angelone_a_market_order_walks_the_depth_and_a_limit_fills_on_t
 def test_the_blocking_client_takes_the_same_config(kite: Any) -> None:
     from tt_connect import TTConnect
 
-    config = {"market": "zerodha", "zerodha": kite_settings(kite)}
+    config = {"market": "zerodha", "zerodha": kite_settings(kite), "market_hours": "always"}
     with TTConnect("paper", config, instruments_db=":memory:", session_store="memory") as broker:
         order_id = broker.place_order(instrument=stock(), qty=2, side=Side.BUY, product=ProductType.MIS,
                                       order_type=OrderType.MARKET)

@@ -3,6 +3,9 @@
 One pass per driver: its master is the catalogue, its quote's depth fills a market order, a limit
 below the market rests and is cancelled, the position and funds are the paper engine's, and its
 stream delivers ticks to a paper subscriber.
+
+Live-data paper keeps the exchange's hours by default; the emulators trade at any hour, so these
+tests set ``market_hours="always"`` (tests/paper/test_paper_driver_hours.py pins the default).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def live(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
 async def test_paper_trades_on_each_drivers_market(live: tuple[str, Any]) -> None:
     broker_name, emulator = live
     settings = {k: v for k, v in emulator.driver_config().items() if k != "broker"}
-    config = {"market": broker_name, broker_name: settings}
+    config = {"market": broker_name, broker_name: settings, "market_hours": "always"}
     async with AsyncTTConnect("paper", config, instruments_db=":memory:", session_store="memory") as broker:
         stock = Equity(exchange="NSE", symbol="RELIANCE")
         assert broker._rt.market.name == broker_name

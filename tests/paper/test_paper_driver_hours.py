@@ -35,3 +35,12 @@ async def test_a_bad_square_off_time_is_refused_by_name() -> None:
     with pytest.raises(BrokerInputError, match="square_off_at"):
         async with AsyncTTConnect("paper", {"square_off_at": "3pm"}, instruments_db=":memory:") as broker:
             await broker.funds()
+
+
+def test_live_data_paper_keeps_the_exchange_hours_unless_told_otherwise() -> None:
+    from tt_connect.paper.driver import PaperConfig
+
+    assert PaperConfig().hours() == "always", "the synthetic market never closes: the demo runs at any hour"
+    assert PaperConfig(market="zerodha").hours() == "exchange", "on live data the paper market closes with it"
+    assert PaperConfig(market="zerodha", market_hours="always").hours() == "always"
+    assert PaperConfig(market_hours="exchange").hours() == "exchange"

@@ -67,6 +67,8 @@ class PaperConfig(DriverConfig, frozen=True, kw_only=True):
         ``"exchange"``: open and close with the NSE/BSE calendar (holidays, sessions), refuse regular
         orders outside them (AMOs wait for the open), square off MIS, settle T+1 and expiries
         (docs/calendar.md). ``"always"``: a market that never closes, for tests and demos at any hour.
+        Unset: ``"exchange"`` on a live broker's market (its data stops at the close too), ``"always"``
+        on the synthetic one (the demo runs at any hour).
     square_off_at
         The intraday (MIS) auto square-off time, ``HH:MM`` IST.
     market
@@ -87,13 +89,17 @@ class PaperConfig(DriverConfig, frozen=True, kw_only=True):
     capital: float = 1_000_000.0
     state_file: str | None = None
     tick_interval: float = 0.25
-    market_hours: Literal["exchange", "always"] = "always"
+    market_hours: Literal["exchange", "always"] | None = None
     square_off_at: str = "15:20"
     market: str = "synthetic"
     market_config: dict[str, Any] = msgspec.field(default_factory=dict)
     slippage_bps: float = 0.0
     charges: bool = False
     max_quote_age: float = 1.0
+
+    def hours(self) -> str:
+        """``market_hours`` as set, else the market's default: the exchange's on live data, always on synthetic."""
+        return self.market_hours or ("always" if self.market == "synthetic" else "exchange")
 
     @classmethod
     def normalise(cls, raw: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -218,7 +224,7 @@ class PaperDriver(DriverPlugin[PaperConfig]):
             square_off = _dt.time.fromisoformat(config.square_off_at)
         except ValueError:
             raise BrokerInputError(f"square_off_at must be HH:MM, got {config.square_off_at!r}") from None
-        calendar = MarketCalendar() if config.market_hours == "exchange" else None
+        calendar = MarketCalendar() if config.hours() == "exchange" else None
         if config.market == "synthetic":
             engine = PaperEngine(list(_universe(_today(), config.seed)), seed=config.seed, capital=config.capital,
                                  state_file=config.state_file, charges=config.charges, calendar=calendar,
