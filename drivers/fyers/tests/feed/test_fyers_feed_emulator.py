@@ -111,7 +111,7 @@ async def test_acknowledgements_keep_the_feed_flowing(permissive_validator: None
 async def test_order_updates_arrive_as_canonical_orders(host: FeedHost, engine: StreamEngine) -> None:
     updates: list[OrderUpdate] = []
     sub = await engine.subscribe([], on_order_update=updates.append)
-    equity, (_, symbol, token) = _equity(host), host.listing[0]
+    equity, (_, _, token) = _equity(host), host.listing[0]
     await asyncio.sleep(0.1)
     order = host.engine.place(token=token, side="BUY", qty=3, order_type="MARKET", product="CNC", tag="feedtest1")
     await _eventually(lambda: any(u.order.order_id == order.order_id and u.order.status is OrderStatus.COMPLETE

@@ -16,7 +16,6 @@ from tt_connect.models import DepthLevel
 from tt_connect.testing import StaticContext
 from tt_connect.timeutil import IST
 from tt_connect_fyers.feed import encoder
-from tt_connect_fyers.feed.decoder import HsmDecoder
 from tt_connect_fyers.feed.protocol import NO_VALUE, QUOTE_FIELDS, hsm_key
 from tt_connect_fyers.feed.stream import FyersStream
 
@@ -146,7 +145,7 @@ def test_index_topics_carry_their_six_values(ctx: StaticContext, stream: FyersSt
 
 def test_precision_and_multiplier_scale_prices(ctx: StaticContext, stream: FyersStream) -> None:
     stream.subscribe([SBIN], StreamMode.QUOTE)
-    record = encoder.snapshot_record(1, "sf|nse_cm|3045", [832512] + QUOTE[1:], precision=4, multiplier=2)
+    record = encoder.snapshot_record(1, "sf|nse_cm|3045", [832512, *QUOTE[1:]], precision=4, multiplier=2)
     [tick] = stream.decoder(ctx).decode(encoder.data_frame(1, [record]), NOW)
     assert tick.last_price == pytest.approx(41.6256)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from tt_connect.driver_api import BrokerSymbol, DriverContext, StreamRejected
 from tt_connect.enums import StreamMode
@@ -27,7 +27,6 @@ from tt_connect.instruments import AnyInstrument
 from tt_connect.logs import get_logger
 from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
 from tt_connect.timeutil import IST
-
 from tt_connect_fyers.feed.encoder import ack_frame
 from tt_connect_fyers.feed.protocol import (
     AUTH,
@@ -61,6 +60,8 @@ _U32 = struct.Struct(">I")
 _DATA_HEAD = struct.Struct(">IH")
 _UPDATE_HEAD = struct.Struct(">HB")
 _LITE = struct.Struct(">Hi")
+_LITE_FRAME = struct.Struct(">2xBIHBHi")
+"""A data frame of one lite record: type, message number, count, kind, topic id, last price."""
 _SNAP_HEAD = struct.Struct(">HB")
 _SCALE = struct.Struct(">2xHB")
 _QUOTE_N, _INDEX_N, _DEPTH_N = len(QUOTE_FIELDS), len(INDEX_FIELDS), len(DEPTH_FIELDS)
@@ -68,6 +69,9 @@ _LTP, _QUOTE, _FULL = StreamMode.LTP, StreamMode.QUOTE, StreamMode.FULL
 _SF, _IF, _DP = 0, 1, 2
 _KINDS = {"sf": _SF, "if": _IF, "dp": _DP}
 _MAX_TOPICS = 1_000_000
+_NO_VALUE = NO_VALUE
+_MAX_TIMES = 8192
+_MISSING = object()
 
 
 class Wanted:
@@ -93,23 +97,34 @@ class _Book:
         self.instrument = instrument
         self.wanted = wanted
         self.index = False
-        self.values: tuple[int, ...] | None = None
+        self.values: Sequence[int] | None = None
         self.divisor = 100.0
         self.depth: Depth | None = None
-        self.depth_values: tuple[int, ...] = ()
+        self.depth_values: Sequence[int] = ()
         self.depth_divisor = 100.0
         self.ltt_raw = -1
         self.ltt: _dt.datetime | None = None
         self.eft_raw = -1
         self.eft: _dt.datetime | None = None
 
-    def times(self, ltt_raw: int, eft_raw: int) -> None:
+    def times(self, ltt_raw: int, eft_raw: int, memo: dict[int, _dt.datetime | None]) -> None:
+        """Read both times through the decoder's memo: every instrument ticks in the same few seconds."""
         if ltt_raw != self.ltt_raw:
             self.ltt_raw = ltt_raw
-            self.ltt = _epoch(ltt_raw)
+            found = memo.get(ltt_raw, _MISSING)
+            if found is _MISSING:
+                if len(memo) >= _MAX_TIMES:
+                    memo.clear()
+                found = memo[ltt_raw] = _epoch(ltt_raw)
+            self.ltt = found  # type: ignore[assignment]
         if eft_raw != self.eft_raw:
             self.eft_raw = eft_raw
-            self.eft = _epoch(eft_raw)
+            found = memo.get(eft_raw, _MISSING)
+            if found is _MISSING:
+                if len(memo) >= _MAX_TIMES:
+                    memo.clear()
+                found = memo[eft_raw] = _epoch(eft_raw)
+            self.eft = found  # type: ignore[assignment]
 
 
 def _epoch(raw: int) -> _dt.datetime | None:
@@ -121,16 +136,14 @@ def _epoch(raw: int) -> _dt.datetime | None:
         return None
 
 
-def _merge(old: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...]:
+def _merge(old: Sequence[int], new: Sequence[int]) -> Sequence[int]:
     """Apply an update: a NO_VALUE keeps the old value; values past the snapshot's count are ignored."""
     size = len(old)
-    if len(new) < size:
-        new = new + old[len(new):]
-    elif len(new) > size:
-        new = new[:size]
-    if NO_VALUE not in new:
-        return new
-    return tuple(o if v == NO_VALUE else v for v, o in zip(new, old, strict=True))
+    if len(new) != size:
+        new = (*new, *old[len(new):]) if len(new) < size else new[:size]
+        if NO_VALUE not in new:
+            return new
+    return [o if v == _NO_VALUE else v for v, o in zip(new, old)]
 
 
 def _fill(values: tuple[int, ...], size: int) -> tuple[int, ...]:
@@ -139,11 +152,15 @@ def _fill(values: tuple[int, ...], size: int) -> tuple[int, ...]:
     return out + (0,) * (size - len(out))
 
 
-def _depth(values: tuple[int, ...], divisor: float) -> Depth:
+def _depth(values: Sequence[int], d: float) -> Depth:
+    """Five levels a side from the 30 depth values (prices, then sizes, then order counts)."""
+    (b1, b2, b3, b4, b5, a1, a2, a3, a4, a5, bq1, bq2, bq3, bq4, bq5, aq1, aq2, aq3, aq4, aq5,
+     bo1, bo2, bo3, bo4, bo5, ao1, ao2, ao3, ao4, ao5) = values
     level = DepthLevel
-    return Depth(
-        tuple(level(values[i] / divisor, values[10 + i], values[20 + i]) for i in range(5)),
-        tuple(level(values[5 + i] / divisor, values[15 + i], values[25 + i]) for i in range(5)))
+    return Depth((level(b1 / d, bq1, bo1), level(b2 / d, bq2, bo2), level(b3 / d, bq3, bo3), level(b4 / d, bq4, bo4),
+                  level(b5 / d, bq5, bo5)),
+                 (level(a1 / d, aq1, ao1), level(a2 / d, aq2, ao2), level(a3 / d, aq3, ao3), level(a4 / d, aq4, ao4),
+                  level(a5 / d, aq5, ao5)))
 
 
 class HsmDecoder:
@@ -162,6 +179,7 @@ class HsmDecoder:
         self._depths: dict[int, _Book] = {}
         """dp topic id -> its instrument's book."""
         self._books: dict[AnyInstrument, _Book] = {}
+        self._times: dict[int, _dt.datetime | None] = {}
         self.replies: list[str | bytes] = []
         self.ack_count = 0
         self._unacked = 0
@@ -173,12 +191,30 @@ class HsmDecoder:
 
     def decode(self, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
         """Decode one WebSocket message (a data frame most of the time)."""
+        size = len(frame)
+        if size == 16 and frame[2] == DATA:  # one lite record, the commonest frame in lite mode
+            _, number, count, record, topic_id, ltp = _LITE_FRAME.unpack_from(frame)  # type: ignore[arg-type]
+            if count == 1 and record == LITE_RECORD:
+                if self.ack_count:
+                    self._count(number)
+                book = self._quotes.get(topic_id)
+                values = book.values if book is not None else None
+                if values is None or book.wanted.mode is None:  # type: ignore[union-attr]
+                    self.skipped += 1
+                    return []
+                if ltp != _NO_VALUE:
+                    if type(values) is not list:
+                        values = book.values = list(values)  # type: ignore[union-attr]
+                    values[0] = ltp
+                return [Tick(book.instrument, _LTP, values[0] / book.divisor, received_at)]  # type: ignore[union-attr]
+        if size > 8 and frame[2] == DATA and not isinstance(frame, str):
+            return self._data(frame, received_at)
         if isinstance(frame, str) or len(frame) < 3:
             return []  # the server speaks binary; a stray text or a bare heartbeat carries nothing
         kind = frame[2]
         try:
             if kind == DATA:
-                return self._data(frame, received_at)
+                raise IndexError("a data frame shorter than its header")
             if kind == AUTH:
                 self._auth(frame)
             elif kind in (SUBSCRIBE, UNSUBSCRIBE, MODE, PAUSE, RESUME):
@@ -195,10 +231,7 @@ class HsmDecoder:
     def _data(self, frame: bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
         number, count = _DATA_HEAD.unpack_from(frame, 3)
         if self.ack_count:
-            self._unacked += 1
-            if self._unacked >= self.ack_count:
-                self._unacked = 0
-                self.replies.append(ack_frame(number))
+            self._count(number)
         out: list[Tick | OrderUpdate] = []
         offset = 9
         quotes = self._quotes
@@ -211,7 +244,15 @@ class HsmDecoder:
                     offset += 4 + 4 * n
                     book = quotes.get(topic_id)
                     if book is not None:
-                        tick = self._quote_update(book, values, received_at)
+                        old = book.values
+                        mode = book.wanted.mode
+                        if old is None or mode is None:
+                            self.skipped += 1
+                            continue
+                        if _NO_VALUE in values or len(values) != len(old):
+                            values = _merge(old, values)
+                        book.values = values
+                        tick: Tick | None = self._tick(book, values, mode, received_at)
                     else:
                         book = self._depths.get(topic_id)
                         if book is None:
@@ -227,13 +268,16 @@ class HsmDecoder:
                     if book is None or book.values is None or book.wanted.mode is None:
                         self.skipped += 1
                         continue
-                    if ltp != NO_VALUE:
-                        book.values = (ltp, *book.values[1:])
-                    out.append(Tick(book.instrument, _LTP, book.values[0] / book.divisor, received_at))
+                    values = book.values
+                    if ltp != _NO_VALUE:
+                        if type(values) is not list:
+                            values = book.values = list(values)
+                        values[0] = ltp
+                    out.append(Tick(book.instrument, _LTP, values[0] / book.divisor, received_at))
                 elif record == SNAPSHOT_RECORD:
-                    offset, tick = self._snapshot(frame, offset + 1, received_at)
-                    if tick is not None:
-                        out.append(tick)
+                    offset, snapped = self._snapshot(frame, offset + 1, received_at)
+                    if snapped is not None:
+                        out.append(snapped)
                 else:
                     raise StreamingError(f"Fyers sent an unknown HSM record kind {record} in a data frame of "
                                          f"{len(frame)} bytes", broker=BROKER)
@@ -243,9 +287,16 @@ class HsmDecoder:
                                  broker=BROKER) from None
         return out
 
+    def _count(self, number: int) -> None:
+        """Queue an acknowledgement of data frame ``number`` once ``ack_count`` frames went unacknowledged."""
+        self._unacked += 1
+        if self._unacked >= self.ack_count:
+            self._unacked = 0
+            self.replies.append(ack_frame(number))
+
     # -- records ---------------------------------------------------------------------------
 
-    def _quote_update(self, book: _Book, raw: tuple[int, ...], received_at: _dt.datetime) -> Tick | None:
+    def _quote_update(self, book: _Book, raw: Sequence[int], received_at: _dt.datetime) -> Tick | None:
         old = book.values
         mode = book.wanted.mode
         if old is None or mode is None:
@@ -254,7 +305,7 @@ class HsmDecoder:
         book.values = values = raw if len(raw) == len(old) and NO_VALUE not in raw else _merge(old, raw)
         return self._tick(book, values, mode, received_at)
 
-    def _depth_update(self, book: _Book, raw: tuple[int, ...], received_at: _dt.datetime) -> Tick | None:
+    def _depth_update(self, book: _Book, raw: Sequence[int], received_at: _dt.datetime) -> Tick | None:
         old = book.depth_values
         if not old:
             self.skipped += 1
@@ -268,7 +319,7 @@ class HsmDecoder:
             return None
         return self._tick(book, book.values, mode, received_at)
 
-    def _tick(self, book: _Book, values: tuple[int, ...], mode: StreamMode, received_at: _dt.datetime) -> Tick:
+    def _tick(self, book: _Book, values: Sequence[int], mode: StreamMode, received_at: _dt.datetime) -> Tick:
         d = book.divisor
         if book.index:
             ltp, pc, eft, hi, lo, op = values
@@ -276,8 +327,7 @@ class HsmDecoder:
             if mode is _LTP:
                 return Tick(book.instrument, _LTP, last, received_at)
             if eft != book.eft_raw:
-                book.eft_raw = eft
-                book.eft = _epoch(eft)
+                book.times(book.ltt_raw, eft, self._times)
             return Tick(book.instrument, _QUOTE, last, received_at, 0, 0.0, 0, 0, 0, op / d, hi / d, lo / d, close,
                         last - close if close else 0.0, 0, 0, 0, None, book.eft)
         (ltp, volume, ltt, eft, _bq1, _aq1, _bp1, _ap1, ltq, buy_qty, sell_qty, atp, oi, lo, hi, _yh, _yl, _lc, _uc,
@@ -286,7 +336,7 @@ class HsmDecoder:
         if mode is _LTP:
             return Tick(book.instrument, _LTP, last, received_at)
         if ltt != book.ltt_raw or eft != book.eft_raw:
-            book.times(ltt, eft)
+            book.times(ltt, eft, self._times)
         close = pc / d
         # Positional: instrument, mode, last_price, received_at, last_quantity, average_price, volume,
         # buy_quantity, sell_quantity, open, high, low, close, change, oi, oi_day_high, oi_day_low,

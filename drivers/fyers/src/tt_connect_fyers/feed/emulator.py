@@ -25,7 +25,6 @@ from aiohttp import web
 from tt_connect.emulation import EmulatorHost, StreamClient
 from tt_connect.paper.engine import PaperOrder, PaperQuote
 from tt_connect.timeutil import IST
-
 from tt_connect_fyers.feed.encoder import (
     auth_reply,
     custom_frame,
@@ -33,6 +32,7 @@ from tt_connect_fyers.feed.encoder import (
     lite_record,
     reply_frame,
     snapshot_record,
+    unchanged,
     update_record,
 )
 from tt_connect_fyers.feed.protocol import (
@@ -40,7 +40,6 @@ from tt_connect_fyers.feed.protocol import (
     AUTH,
     LITE_MODE,
     MODE,
-    NO_VALUE,
     PAUSE,
     PING,
     RESUME,
@@ -258,7 +257,7 @@ def _order_request(client: StreamClient, message: str | bytes) -> None:
 
 def _values(host: EmulatorHost, kind: str, quote: PaperQuote, precision: int) -> list[int]:
     """A topic's wire values for a paper quote (prices as integers of 10**-precision)."""
-    scale = 10 ** precision
+    scale: int = 10 ** precision
 
     def p(value: float) -> int:
         return round(value * scale)
@@ -290,15 +289,15 @@ async def publish(host: EmulatorHost, feed: FeedState, client: StreamClient) -> 
     records = []
     for topic, topic_id in state["topic_ids"].items():
         token, kind = feed.topics[topic]
+        precision = feed.listed[token].precision
         if state["lite"]:
             if kind != "dp":
-                records.append(lite_record(topic_id, round(host.engine.ltp(token) * 10 ** feed.listed[token].precision)))
+                records.append(lite_record(topic_id, round(host.engine.ltp(token) * 10 ** precision)))
             continue
-        values = _values(host, kind, host.engine.quote(token), feed.listed[token].precision)
+        values = _values(host, kind, host.engine.quote(token), precision)
         before = sent.get(topic)
         sent[topic] = values
-        records.append(update_record(topic_id, values if before is None else
-                                     [NO_VALUE if old == new else new for old, new in zip(before, values, strict=True)]))
+        records.append(update_record(topic_id, values if before is None else unchanged(before, values)))
     if records:
         state["number"] += 1
         client.push(data_frame(state["number"], records))
