@@ -12,8 +12,10 @@ from tt_connect_fyers.auth import FyersAuth
 from tt_connect_fyers.capabilities import fyers_capabilities
 from tt_connect_fyers.config import MASTER_FIELDS, FyersConfig
 from tt_connect_fyers.errors import fyers_error_map
+from tt_connect_fyers.feed.stream import FyersStream
 from tt_connect_fyers.instruments import fyers_instrument_source
 from tt_connect_fyers.limits import fyers_rate_limits
+from tt_connect_fyers.parsing import fyers_order_to_order
 
 __all__ = ["FyersDriver"]
 
@@ -42,3 +44,6 @@ class FyersDriver(DriverPlugin[FyersConfig]):
 
     def rate_limits(self, config: FyersConfig) -> RateLimits:
         return fyers_rate_limits()
+
+    def stream(self, config: FyersConfig) -> FyersStream:
+        return FyersStream(config, parse_order=fyers_order_to_order)

@@ -115,4 +115,18 @@ class FeedHost(EmulatorHost):
         await feed_emulator.on_message(self, self.feed, client, message)
 
     def order_frame(self, order: PaperOrder, client: StreamClient) -> str | bytes | None:
-        return feed_emulator.order_frame(self.feed, order, client, "XA00001")
+        return feed_emulator.order_frame(client, lambda: self.rest_order(order))
+
+    def rest_order(self, order: PaperOrder) -> dict[str, Any]:
+        """The REST book's spelling of a paper order (the full emulator's ``wire.fyers_order``)."""
+        listed = self.feed.listed[order.token]
+        status = {"OPEN": 6, "TRIGGER_PENDING": 6, "COMPLETE": 2, "CANCELLED": 1, "REJECTED": 5}.get(order.status, 4)
+        return {"clientId": "XA00001", "id": order.order_id, "qty": order.qty, "filledQty": order.filled_qty,
+                "remainingQuantity": order.qty - order.filled_qty, "limitPrice": order.price,
+                "stopPrice": order.trigger_price, "tradedPrice": round(order.average_price, 2),
+                "type": {"LIMIT": 1, "MARKET": 2, "SL_M": 3, "SL": 4}[order.order_type], "fyToken": listed.fy_token,
+                "symbol": listed.ticker, "exchange": 10, "segment": 10, "productType": "CNC", "status": status,
+                "side": 1 if order.side == "BUY" else -1, "orderValidity": order.validity,
+                "orderDateTime": order.placed_at.astimezone(IST).strftime("%d-%b-%Y %H:%M:%S"),
+                "orderTag": f"1:{order.tag}" if order.tag else "2:Untagged", "exchOrdId": order.exchange_order_id,
+                "message": order.message, "offlineOrder": False, "pan": "", "lp": 0.0}

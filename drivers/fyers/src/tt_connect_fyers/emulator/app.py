@@ -28,11 +28,13 @@ import msgspec
 import pyotp
 from aiohttp import web
 from tt_connect.emulation import EmulatorHost, ErrorKind, RateWindow, Refusal, StreamClient
-from tt_connect.paper.engine import PaperRejection
+from tt_connect.paper.engine import PaperOrder, PaperRejection
 from tt_connect.timeutil import Clock
 
 from tt_connect_fyers.emulator import auth, market, orders
-from tt_connect_fyers.emulator.wire import MASTER_NAMES, FyersListing, failure, ok, refuse
+from tt_connect_fyers.emulator.wire import MASTER_NAMES, FyersListing, failure, fyers_order, ok, refuse
+from tt_connect_fyers.feed import emulator as feed_emulator
+from tt_connect_fyers.feed.emulator import FeedState
 
 __all__ = ["FyersEmulator", "main"]
 
@@ -84,6 +86,10 @@ class FyersEmulator(EmulatorHost):
         self.auth_code = self.sessions.issue_code(auth.AUTH_CODE, self.fy_id)
         """One code announced for scripts (the SDK's ``set_token``); redeemable once, like a redirect's."""
         self.access_token = self.issue_token(self.fy_id)
+        self.feed = FeedState(hsm_user=self.user_of_hsm_key, socket_user=self.user_of_socket_header)
+        """The two sockets' view of the market (:mod:`tt_connect_fyers.feed.emulator`)."""
+        for token, ticker in self.listing.ticker.items():
+            self.feed.add(token, self.listing.fy_token[token], ticker)
 
     # -- host protocol ----------------------------------------------------------------------
 
@@ -140,14 +146,18 @@ class FyersEmulator(EmulatorHost):
         auth.add_routes(self, app)
         orders.add_routes(self, app)
         market.add_routes(self, app)
+        feed_emulator.add_routes(self, self.feed, app)
 
     async def publish(self, client: StreamClient) -> None:
-        """No socket is served here: the HSM and order sockets come with :mod:`tt_connect_fyers.feed`."""
-        return None
+        """The HSM and order sockets are :mod:`tt_connect_fyers.feed`'s."""
+        await feed_emulator.publish(self, self.feed, client)
 
     async def on_stream_message(self, client: StreamClient, message: str | bytes) -> None:
-        """No socket is served here (see :meth:`publish`)."""
-        return None
+        await feed_emulator.on_message(self, self.feed, client, message)
+
+    def order_frame(self, order: PaperOrder, client: StreamClient) -> str | bytes | None:
+        return feed_emulator.order_frame(client, lambda: fyers_order(
+            self.listing, order, self.fy_id, self.order_extra.get(order.order_id, {})))
 
     # -- tokens -----------------------------------------------------------------------------
 
@@ -176,6 +186,11 @@ class FyersEmulator(EmulatorHost):
         """The user whose live token carries ``hsm_key`` (for the data socket's auth frame)."""
         token = self.hsm_keys.get(hsm_key)
         return self.sessions.user_of(token) if token else None
+
+    def user_of_socket_header(self, authorization: str) -> str | None:
+        """The user of the order socket's ``authorization: <app_id>:<token>`` header."""
+        app_id, _, token = authorization.partition(":")
+        return self.sessions.user_of(token) if app_id == self.app_id and token else None
 
     def bearer(self, request: web.Request) -> str:
         """The access token of ``Authorization: <app_id>:<token>``; refused when the app id is not ours."""

@@ -17,14 +17,13 @@ order change pushed as ``{"s": "ok", "orders": {...}}`` in the socket's raw snak
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
 from aiohttp import web
 from tt_connect.emulation import EmulatorHost, StreamClient
-from tt_connect.paper.engine import PaperOrder, PaperQuote
-from tt_connect.timeutil import IST
+from tt_connect.paper.engine import PaperQuote
 from tt_connect_fyers.feed.encoder import (
     auth_reply,
     custom_frame,
@@ -35,6 +34,7 @@ from tt_connect_fyers.feed.encoder import (
     unchanged,
     update_record,
 )
+from tt_connect_fyers.feed.order_stream import ORDER_KEYS
 from tt_connect_fyers.feed.protocol import (
     ACK,
     AUTH,
@@ -53,9 +53,7 @@ __all__ = ["FeedState", "add_routes", "on_message", "order_frame", "order_row", 
 
 _U16 = struct.Struct(">H")
 _U64 = struct.Struct(">Q")
-_STATUS_CODES = {"OPEN": 6, "TRIGGER_PENDING": 6, "COMPLETE": 2, "CANCELLED": 1, "REJECTED": 5}
-_TYPE_CODES = {"LIMIT": 1, "MARKET": 2, "SL_M": 3, "SL": 4}
-_PRODUCTS = {"CNC": "CNC", "MIS": "INTRADAY", "NRML": "MARGIN", "MTF": "MTF"}
+_RAW_KEYS = {rest: raw for raw, rest in ORDER_KEYS.items()}
 _UNACKED_WINDOWS = 3
 
 
@@ -306,33 +304,20 @@ async def publish(host: EmulatorHost, feed: FeedState, client: StreamClient) -> 
 # -- order updates ---------------------------------------------------------------------------
 
 
-def order_row(feed: FeedState, order: PaperOrder, client_id: str = "") -> dict[str, Any]:
-    """A paper order in the order socket's raw keys (``map.json`` ``order_mapper`` left side)."""
-    listed = feed.listed[order.token]
-    status = _STATUS_CODES.get(order.status, 4)
-    stamp = order.placed_at.astimezone(IST).strftime("%d-%b-%Y %H:%M:%S")
-    final = order.status in ("COMPLETE", "CANCELLED", "REJECTED")
-    fy = listed.fy_token
-    return {
-        "client_id": client_id, "id": order.order_id, "id_parent": "", "id_exchange": order.exchange_order_id,
-        "qty": order.qty, "qty_remaining": 0 if final else order.qty - order.filled_qty,
-        "qty_filled": order.filled_qty, "price_limit": order.price, "price_stop": order.trigger_price,
-        "price_traded": round(order.average_price, 2), "ord_type": _TYPE_CODES.get(order.order_type, 2),
-        "fy_token": fy, "exchange": int(fy[:2]), "segment": int(fy[2:4]), "symbol": listed.ticker,
-        "instrument": 0 if fy[2:4] == "10" else 11, "oms_msg": order.message, "offline_flag": order.variety == "AMO",
-        "time_oms": stamp, "time_epoch_oms": int(order.placed_at.timestamp()),
-        "update_time_epoch_oms": int(order.updated_at.timestamp()), "validity": order.validity,
-        "product_type": _PRODUCTS.get(order.product, order.product), "tran_side": 1 if order.side == "BUY" else -1,
-        "org_ord_status": status, "ord_status": status, "status_msg": order.message, "ord_source": "ITS",
-        "symbol_exch": listed.ticker.partition(":")[2], "symbol_desc": listed.ticker, "ordertag": order.tag,
-        "lot_size": 1, "tick_size": 0.05, "take_profit": 0.0, "stop_loss": 0.0, "leg_type": 0,
-    }
+def order_row(rest: Mapping[str, Any]) -> dict[str, Any]:
+    """An order of the REST book (``orderBook[]``) in the order socket's raw snake_case keys.
+
+    The inverse of ``map.json``'s ``order_mapper`` (REST-only keys such as ``pan`` or ``lp`` are not
+    sent), plus the raw keys the SDK does not rename (``ord_status``, ``status_msg``, epochs).
+    """
+    raw = {_RAW_KEYS[key]: value for key, value in rest.items() if key in _RAW_KEYS}
+    raw["ord_status"] = rest.get("status")
+    raw["status_msg"] = rest.get("message", "")
+    return raw
 
 
-def order_frame(feed: FeedState, order: PaperOrder, client: StreamClient, client_id: str = "") -> str | None:
+def order_frame(client: StreamClient, rest_row: Callable[[], Mapping[str, Any]]) -> str | None:
     """An order change as the order socket pushes it, to a socket that subscribed ``orders``."""
     if client.state.get("kind") != "fyers_orders" or "orders" not in client.state["lists"]:
         return None
-    if order.token not in feed.listed:
-        return None
-    return msgspec.json.encode({"s": "ok", "orders": order_row(feed, order, client_id)}).decode()
+    return msgspec.json.encode({"s": "ok", "orders": order_row(rest_row())}).decode()

@@ -16,14 +16,14 @@ from typing import Any, Protocol
 
 import msgspec
 from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session, StreamRejected
-from tt_connect.driver_api import fields as _fields
-from tt_connect.enums import OrderStatus, OrderType, ProductType, Side, StreamMode, Validity, Variety
-from tt_connect.errors import InstrumentError, TTConnectError
+from tt_connect.enums import StreamMode
+from tt_connect.errors import TTConnectError
 from tt_connect.models import Order, OrderUpdate, Tick
-from tt_connect.timeutil import IST
+
+from tt_connect_fyers.parsing import fyers_order_to_order
 
 __all__ = ["ORDER_KEYS", "FyersOrderDecoder", "FyersOrderUpdates", "OrderParser", "rest_order_row",
-           "socket_order", "subscribe_message"]
+           "subscribe_message"]
 
 BROKER = "fyers"
 OrderParser = Callable[[DriverContext, Mapping[str, Any]], Order]
@@ -41,19 +41,6 @@ ORDER_KEYS: Mapping[str, str] = {
 }
 """Raw order-socket key -> the REST order book's key (``map.json`` ``order_mapper``, plus ``id_fyers`` kept)."""
 
-_number = _fields.number_reader(BROKER)
-_integer = _fields.integer_reader(BROKER)
-_STATUSES: Mapping[int, OrderStatus] = {1: OrderStatus.CANCELLED, 2: OrderStatus.COMPLETE, 4: OrderStatus.PENDING,
-                                        5: OrderStatus.REJECTED, 6: OrderStatus.OPEN, 7: OrderStatus.CANCELLED}
-"""v3 status codes; undocumented ones (20, 90 on the socket) read as PENDING: not final."""
-_TYPES: Mapping[int, OrderType] = {1: OrderType.LIMIT, 2: OrderType.MARKET, 3: OrderType.SL_M, 4: OrderType.SL}
-_PRODUCTS: Mapping[str, ProductType] = {"CNC": ProductType.CNC, "INTRADAY": ProductType.MIS, "CO": ProductType.MIS,
-                                        "BO": ProductType.MIS, "MARGIN": ProductType.NRML, "MTF": ProductType.MTF}
-_SEGMENTS: Mapping[str, str] = {"1010": "NSE_CM", "1011": "NSE_FO", "1012": "NSE_CD", "1020": "NSE_COM",
-                                "1210": "BSE_CM", "1211": "BSE_FO", "1212": "BSE_CD", "1120": "MCX_COM"}
-"""fyToken's exchange and segment digits -> the symbol-master file the instrument is listed in."""
-
-
 def subscribe_message(lists: Sequence[str] = ("orders",), on: bool = True) -> str:
     """``SUB_ORD`` for ``orders``/``trades``/``positions``/``edis``/``pricealerts``/``login``; ``SUB_T`` -1 drops."""
     return msgspec.json.encode({"T": "SUB_ORD", "SLIST": list(lists), "SUB_T": 1 if on else -1}).decode()
@@ -62,53 +49,6 @@ def subscribe_message(lists: Sequence[str] = ("orders",), on: bool = True) -> st
 def rest_order_row(raw: Mapping[str, Any]) -> dict[str, Any]:
     """A socket order renamed to the REST book's keys (unknown keys are kept as they came)."""
     return {ORDER_KEYS.get(key, key): value for key, value in raw.items()}
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _time(value: object) -> _dt.datetime | None:
-    """``orderDateTime`` is ``DD-Mon-YYYY HH:MM:SS`` IST (REST samples)."""
-    if isinstance(value, int | float) and value > 0:
-        return _dt.datetime.fromtimestamp(value, IST)
-    if isinstance(value, str) and value:
-        try:
-            return _dt.datetime.strptime(value.strip(), "%d-%b-%Y %H:%M:%S").replace(tzinfo=IST)
-        except ValueError:
-            return None
-    return None
-
-
-def socket_order(ctx: DriverContext, row: Mapping[str, Any]) -> Order:
-    """Read one order in the REST book's spelling (the socket's, renamed) into a canonical Order."""
-    fy_token = _text(row.get("fyToken"))
-    segment = _SEGMENTS.get(fy_token[:4])
-    if segment is None:
-        raise InstrumentError(f"Fyers order names an unknown fyToken {fy_token!r:.30}", broker=BROKER)
-    order_type = _TYPES.get(_integer(row.get("type") or 0))
-    product = _PRODUCTS.get(_text(row.get("productType")).upper())
-    side = _integer(row.get("side") or 0)
-    if order_type is None or product is None or side not in (1, -1):
-        raise InstrumentError("Fyers order carries an unknown order type, product or side", broker=BROKER)
-    qty, filled = _integer(row.get("qty") or 0), _integer(row.get("filledQty") or 0)
-    status = _STATUSES.get(_integer(row.get("status") or 0), OrderStatus.PENDING)
-    if status is OrderStatus.OPEN and filled:
-        status = OrderStatus.PARTIALLY_FILLED
-    elif status is OrderStatus.OPEN and order_type.needs_trigger:
-        status = OrderStatus.TRIGGER_PENDING
-    return Order(
-        order_id=_text(row.get("id")), instrument=ctx.by_token(segment, fy_token),
-        side=Side.BUY if side == 1 else Side.SELL, qty=qty, order_type=order_type, product=product, status=status,
-        validity=Validity.IOC if _text(row.get("orderValidity")).upper() == "IOC" else Validity.DAY,
-        variety=Variety.AMO if row.get("offlineOrder") in (True, "true", "True", 1) else Variety.REGULAR,
-        price=_number(row.get("limitPrice") or 0), trigger_price=_number(row.get("stopPrice") or 0),
-        average_price=_number(row.get("tradedPrice") or 0), filled_qty=filled,
-        pending_qty=0 if status.is_terminal else _integer(row.get("remainingQuantity") or 0),
-        cancelled_qty=qty - filled if status is OrderStatus.CANCELLED else 0,
-        tag=_text(row.get("orderTag")), exchange_order_id=_text(row.get("exchOrdId")),
-        status_message=_text(row.get("message")) if status in (OrderStatus.REJECTED, OrderStatus.CANCELLED) else "",
-        placed_at=_time(row.get("orderDateTime")), raw=dict(row))
 
 
 class FyersOrderDecoder:
@@ -158,8 +98,9 @@ class FyersOrderUpdates(BrokerStream):
     carries_order_updates = True
 
     def __init__(self, config: _Credentials, parse_order: OrderParser | None = None) -> None:
+        """``parse_order`` reads a REST-spelled order (default: the REST translator's own parser)."""
         self._config = config
-        self._parse = parse_order or socket_order
+        self._parse = parse_order or fyers_order_to_order
 
     def url(self, session: Session | None) -> str:
         return self._config.order_ws_url
