@@ -9,8 +9,9 @@ SDK's path is ``FyersDataSocket.__response_msg``, what its socket thread hands e
 updates its per-topic dicts and calls ``on_message`` with a dict per tick.
 
 fyers-apiv3 3.2.0 pins aiohttp 3.9.3, so it never shares our venv: the SDK decodes in a worker
-process of its own interpreter (``FYERS_SDK_PYTHON``, else ``.nox/fyers_sdk/bin/python``, else a
-venv this script makes once under ``.nox/fyers_sdk_bench``). Both decode the same frames in
+process of its own interpreter (``FYERS_SDK_PYTHON`` or ``TT_CONNECT_FYERS_SDK_PYTHON``, else the venv
+``nox -s fyers_sdk`` builds, else a venv this script makes once under ``.nox/fyers_sdk_bench``).
+Both decode the same frames in
 alternating rounds (ours, then the worker's, each timed inside its process in CPU time, so a busy
 machine's scheduling does not land on one side); the best of seven is kept.
 Prints a table and one JSON line.
@@ -140,11 +141,11 @@ def _sdk_worker(path: str) -> None:
 
 
 def _sdk_python() -> str:
-    found = os.environ.get("FYERS_SDK_PYTHON")
+    found = os.environ.get("FYERS_SDK_PYTHON") or os.environ.get("TT_CONNECT_FYERS_SDK_PYTHON")
     if found:
         return found
-    for name in ("fyers_sdk", "fyers_sdk_bench"):
-        candidate = ROOT / ".nox" / name / "bin" / "python"
+    for place in ("fyers_sdk/fyers-apiv3", "fyers_sdk_bench"):
+        candidate = ROOT / ".nox" / place / "bin" / "python"
         if candidate.exists() and subprocess.run([str(candidate), "-c", "import fyers_apiv3"],
                                                  capture_output=True).returncode == 0:
             return str(candidate)

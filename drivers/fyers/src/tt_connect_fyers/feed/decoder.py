@@ -27,6 +27,7 @@ from tt_connect.instruments import AnyInstrument
 from tt_connect.logs import get_logger
 from tt_connect.models import Depth, DepthLevel, OrderUpdate, Tick
 from tt_connect.timeutil import IST
+
 from tt_connect_fyers.feed.encoder import ack_frame
 from tt_connect_fyers.feed.protocol import (
     AUTH,

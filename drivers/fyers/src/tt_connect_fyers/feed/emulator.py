@@ -24,6 +24,7 @@ import msgspec
 from aiohttp import web
 from tt_connect.emulation import EmulatorHost, StreamClient
 from tt_connect.paper.engine import PaperQuote
+
 from tt_connect_fyers.feed.encoder import (
     auth_reply,
     custom_frame,

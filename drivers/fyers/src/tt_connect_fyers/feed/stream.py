@@ -16,6 +16,7 @@ from typing import Protocol
 from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session, StreamRejected
 from tt_connect.enums import StreamMode
 from tt_connect.errors import InstrumentError
+
 from tt_connect_fyers.feed.decoder import HsmDecoder, Wanted
 from tt_connect_fyers.feed.encoder import auth_frame, mode_frame, subscribe_frame, unsubscribe_frame
 from tt_connect_fyers.feed.order_stream import FyersOrderUpdates, OrderParser
