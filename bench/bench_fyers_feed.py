@@ -11,9 +11,8 @@ updates its per-topic dicts and calls ``on_message`` with a dict per tick.
 fyers-apiv3 3.2.0 pins aiohttp 3.9.3, so it never shares our venv: the SDK decodes in a worker
 process of its own interpreter (``FYERS_SDK_PYTHON`` or ``TT_CONNECT_FYERS_SDK_PYTHON``, else the venv
 ``nox -s fyers_sdk`` builds, else a venv this script makes once under ``.nox/fyers_sdk_bench``).
-Both decode the same frames in
-alternating rounds (ours, then the worker's, each timed inside its process in CPU time, so a busy
-machine's scheduling does not land on one side); the best of seven is kept.
+Both decode the same frames in alternating rounds (ours, then the worker's, each timed inside its
+process in CPU time, so a busy machine's scheduling does not land on one side); the best of seven is kept.
 Prints a table and one JSON line.
 """
 
