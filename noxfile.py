@@ -57,6 +57,22 @@ def conformance(session: nox.Session) -> None:
     session.run("pytest", "-m", "conformance", *session.posargs)
 
 
+@nox.session(name="fyers_sdk")
+def fyers_sdk(session: nox.Session) -> None:
+    """The official Fyers SDK against the Fyers emulator. fyers-apiv3 3.2.0 pins aiohttp 3.9.3, requests 2.31.0
+    and websocket-client 1.6.1, so it gets a venv of its own inside this session's; the test (in this session's
+    venv, with our aiohttp) starts the emulator and drives the SDK's interpreter."""
+    install_all(session, *TEST_DEPS)
+    sdk = Path(session.virtualenv.location) / "fyers-apiv3"
+    python = sdk / "bin" / "python"
+    if not python.exists():
+        session.run("python", "-m", "venv", str(sdk))
+        session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "fyers-apiv3==3.2.0", external=True)
+    session.run("pytest", "drivers/fyers/tests/test_fyers_official_sdk.py", *session.posargs,
+                env={"TT_CONNECT_FYERS_SDK_PYTHON": str(python)})
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff over the whole repository."""

@@ -66,7 +66,7 @@ _CANONICAL_CASE = "CASE fseg " + " ".join(f"WHEN '{name}' THEN '{exchange}'"
 _SERIES_RANK = "CASE series " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(EQUITY_SERIES)) + " ELSE 9 END"
 
 FYERS_SELECT = f"""
-WITH classified AS (
+WITH classified AS MATERIALIZED (
     SELECT *,
            CASE WHEN seg = '10' AND inst_type = '10' THEN 'IDX'
                 WHEN seg = '10' AND inst_type IN ('0', '9') THEN 'EQ'
@@ -74,7 +74,6 @@ WITH classified AS (
                 WHEN seg IN ('11', '12', '20') AND inst_type IN ({_in(_OPT_TYPES)}) THEN 'OPT' END AS kind,
            {_CANONICAL_CASE} AS canonical_exchange,
            split_part(ticker, ':', 1) AS prefix,
-           regexp_extract(ticker, '-([^-]+)$', 1) AS series,
            TRY_CAST(TRY_CAST(lot AS DOUBLE) AS INTEGER) AS lot_size,
            TRY_CAST(tick AS DOUBLE) AS tick_size
     FROM (SELECT *, {_SEGMENT_CASE} AS fseg FROM {{source}})
@@ -95,8 +94,10 @@ SELECT * EXCLUDE (series_rank) FROM (
            lot_size, tick_size, nullif(isin, '') AS isin, details AS name,
            fy_token AS broker_token, ticker AS broker_symbol, prefix AS broker_exchange, fseg AS broker_segment,
            CASE WHEN kind = 'EQ' AND prefix = 'NSE' THEN {_SERIES_RANK} ELSE 0 END AS series_rank
-    FROM (SELECT *, CASE WHEN kind = 'IDX' THEN upper(details)
-                         ELSE regexp_extract(ticker, '^[^:]+:(.*)-[^-]+$', 1) END AS canonical
+    FROM (SELECT *, split_part(ticker, '-', -1) AS series,
+                    CASE WHEN kind = 'IDX' THEN upper(details)
+                         ELSE ticker[length(prefix) + 2 : length(ticker) - length(split_part(ticker, '-', -1)) - 1]
+                    END AS canonical
           FROM classified WHERE kind IN ('EQ', 'IDX') AND canonical_exchange IS NOT NULL)
     WHERE coalesce(canonical, '') <> '' AND (kind <> 'EQ' OR prefix <> 'NSE' OR series IN ({_in(EQUITY_SERIES)}))
     QUALIFY row_number() OVER (PARTITION BY kind, canonical_exchange, canonical ORDER BY series_rank, fy_token) = 1

@@ -122,6 +122,16 @@ class FyersEmulator(EmulatorHost):
             "totp_secret": self.totp_secret,
         }
 
+    def driver_config(self, **overrides: Any) -> dict[str, Any]:
+        """The announcement as a config, with a live token and an unused auth code: dead or spent ones are
+        replaced, as the account holder would log in again, so every new client of a long-running emulator
+        can start."""
+        if self.sessions.user_of(self.access_token) is None:
+            self.access_token = self.issue_token(self.fy_id)
+        if self.sessions.redeem_code(auth.AUTH_CODE, self.auth_code, consume=False) is None:
+            self.auth_code = self.sessions.issue_code(auth.AUTH_CODE, self.fy_id)
+        return super().driver_config(**overrides)
+
     def error_response(self, kind: ErrorKind, message: str, status: int) -> web.Response:
         code, default_status = _KIND_CODES[kind]
         if kind is ErrorKind.RATE_LIMIT:

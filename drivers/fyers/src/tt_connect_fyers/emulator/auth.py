@@ -118,4 +118,4 @@ def add_routes(emulator: FyersEmulator, app: web.Application) -> None:
     r.add_post("/vagator/v2/verify_pin", verify_pin)
     r.add_post("/api/v3/token", token)
     r.add_get("/api/v3/profile", emulator.api(profile, body="query"))
-    r.add_post("/api/v3/logout", emulator.api(logout, body="json"))
+    r.add_post("/api/v3/logout", emulator.api(logout, body="none"))  # the SDK sends the body "null"
