@@ -69,7 +69,8 @@ def fyers_sdk(session: nox.Session) -> None:
         session.run("python", "-m", "venv", str(sdk))
         session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "fyers-apiv3==3.2.0", external=True)
-    session.run("pytest", "drivers/fyers/tests/test_fyers_official_sdk.py", *session.posargs,
+    session.run("pytest", "drivers/fyers/tests/test_fyers_official_sdk.py",
+                "drivers/fyers/tests/feed/test_fyers_sdk_sockets.py", *session.posargs,
                 env={"TT_CONNECT_FYERS_SDK_PYTHON": str(python)})
 
 

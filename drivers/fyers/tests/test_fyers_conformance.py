@@ -1,5 +1,5 @@
 """The conformance suite for the Fyers driver: static request/response tiers, fuzz, behaviour, faults and the
-cross-broker tier on the emulator. The streaming tests wait for :mod:`tt_connect_fyers.feed`."""
+cross-broker tier on the emulator, the streaming tiers over the HSM data socket and the order socket."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from tt_connect.timeutil import IST
 
 pytestmark = pytest.mark.conformance
 
-FEED = "feed lands with tt_connect_fyers.feed"
 
 
 def _limit_order() -> OrderRequest:
@@ -105,18 +104,6 @@ class TestFyersConformance(DriverConformance):
             "1 April 2026: a given access token that dies raises SessionExpiredError, as the cross-broker table's "
             "session_dead row says (the opt-in unofficial web login renews silently: test_fyers_auth)",
     }
-
-    @pytest.mark.skip(reason=FEED)
-    async def test_stream_delivers_ticks_with_the_instrument_attached(self) -> None:
-        raise AssertionError("skipped")
-
-    @pytest.mark.skip(reason=FEED)
-    async def test_order_updates_arrive_on_the_stream(self) -> None:
-        raise AssertionError("skipped")
-
-    @pytest.mark.skip(reason=FEED)
-    async def test_the_stream_recovers_after_the_socket_is_killed(self) -> None:
-        raise AssertionError("skipped")
 
     @pytest.fixture
     def static_context(self, ctx: FakeContext) -> FakeContext:
