@@ -136,11 +136,15 @@ def test_lite_records_are_ltp_ticks(ctx: StaticContext, stream: FyersStream) -> 
 def test_index_topics_carry_their_six_values(ctx: StaticContext, stream: FyersStream) -> None:
     assert stream.subscribe([NIFTY], StreamMode.FULL) == [encoder.subscribe_frame(["if|nse_cm|Nifty 50"])]
     values = [2435055, 2420010, 1736137801, 2441000, 2419000, 2425000]
-    [tick] = stream.decoder(ctx).decode(
-        encoder.data_frame(1, [encoder.snapshot_record(3, "if|nse_cm|Nifty 50", values)]), NOW)
+    decoder = stream.decoder(ctx)
+    [tick] = decoder.decode(encoder.data_frame(1, [encoder.snapshot_record(3, "if|nse_cm|Nifty 50", values)]), NOW)
     assert tick.instrument == Index(exchange=Exchange.NSE, symbol="NIFTY 50") and tick.mode is StreamMode.QUOTE
     assert (tick.last_price, tick.close, tick.high, tick.low, tick.open) == (24350.55, 24200.1, 24410.0, 24190.0,
                                                                               24250.0)
+    assert tick.exchange_timestamp == _dt.datetime.fromtimestamp(1736137801, IST)
+    moved = [2445000, NO_VALUE, 1736137802, 2445000, NO_VALUE, NO_VALUE]
+    [tick] = decoder.decode(encoder.data_frame(2, [encoder.update_record(3, moved)]), NOW)
+    assert (tick.last_price, tick.close, tick.high, tick.low) == (24450.0, 24200.1, 24450.0, 24190.0)
 
 
 def test_precision_and_multiplier_scale_prices(ctx: StaticContext, stream: FyersStream) -> None:

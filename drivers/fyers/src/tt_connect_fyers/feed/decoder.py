@@ -17,8 +17,10 @@ an unsubscribed topic's late records are dropped. A frame that does not parse ra
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import struct
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from tt_connect.driver_api import BrokerSymbol, DriverContext, StreamRejected
 from tt_connect.enums import StreamMode
@@ -66,6 +68,21 @@ _LITE_FRAME = struct.Struct(">2xBIHBHi")
 _SNAP_HEAD = struct.Struct(">HB")
 _SCALE = struct.Struct(">2xHB")
 _QUOTE_N, _INDEX_N, _DEPTH_N = len(QUOTE_FIELDS), len(INDEX_FIELDS), len(DEPTH_FIELDS)
+_USED = tuple(QUOTE_FIELDS.index(name) for name in (
+    "ltp", "vol_traded_today", "last_traded_time", "exch_feed_time", "last_traded_qty", "tot_buy_qty",
+    "tot_sell_qty", "avg_trade_price", "OI", "low_price", "high_price", "open_price", "prev_close_price"))
+"""The quote values a Tick carries; the top of book, year range and circuit limits are not kept."""
+_QUOTE_USED = struct.Struct(">" + "".join("i" if i in _USED else "4x" for i in range(_QUOTE_N)))
+_used = operator.itemgetter(*_USED)
+"""Pick the kept values from a full row of 21."""
+
+
+def _pick(values: Sequence[int]) -> tuple[int, ...]:
+    """The kept values of a row of any length (missing trailing values read as unchanged)."""
+    if len(values) < _QUOTE_N:
+        values = (*values, *(NO_VALUE,) * (_QUOTE_N - len(values)))
+    picked: tuple[int, ...] = _used(values)
+    return picked
 _LTP, _QUOTE, _FULL = StreamMode.LTP, StreamMode.QUOTE, StreamMode.FULL
 _SF, _IF, _DP = 0, 1, 2
 _KINDS = {"sf": _SF, "if": _IF, "dp": _DP}
@@ -236,15 +253,22 @@ class HsmDecoder:
         out: list[Tick | OrderUpdate] = []
         offset = 9
         quotes = self._quotes
+        values: Sequence[int]
+        row: Any
         try:
             for _ in range(count):
                 record = frame[offset]
                 if record == UPDATE_RECORD:
                     topic_id, n = _UPDATE_HEAD.unpack_from(frame, offset + 1)
-                    values = _INTS[n].unpack_from(frame, offset + 4)
-                    offset += 4 + 4 * n
                     book = quotes.get(topic_id)
                     if book is not None:
+                        if n == _QUOTE_N and not book.index:  # the 13 of 21 values a Tick carries, read in C
+                            values = _QUOTE_USED.unpack_from(frame, offset + 4)
+                        else:
+                            values = _INTS[n].unpack_from(frame, offset + 4)
+                            if not book.index:
+                                values = _pick(values)
+                        offset += 4 + 4 * n
                         old = book.values
                         mode = book.wanted.mode
                         if old is None or mode is None:
@@ -255,6 +279,8 @@ class HsmDecoder:
                         book.values = values
                         tick: Tick | None = self._tick(book, values, mode, received_at)
                     else:
+                        values = _INTS[n].unpack_from(frame, offset + 4)
+                        offset += 4 + 4 * n
                         book = self._depths.get(topic_id)
                         if book is None:
                             self.skipped += 1
@@ -269,12 +295,12 @@ class HsmDecoder:
                     if book is None or book.values is None or book.wanted.mode is None:
                         self.skipped += 1
                         continue
-                    values = book.values
+                    row = book.values
                     if ltp != _NO_VALUE:
-                        if type(values) is not list:
-                            values = book.values = list(values)
-                        values[0] = ltp
-                    out.append(Tick(book.instrument, _LTP, values[0] / book.divisor, received_at))
+                        if type(row) is not list:
+                            row = book.values = list(row)
+                        row[0] = ltp
+                    out.append(Tick(book.instrument, _LTP, row[0] / book.divisor, received_at))
                 elif record == SNAPSHOT_RECORD:
                     offset, snapped = self._snapshot(frame, offset + 1, received_at)
                     if snapped is not None:
@@ -331,8 +357,7 @@ class HsmDecoder:
                 book.times(book.ltt_raw, eft, self._times)
             return Tick(book.instrument, _QUOTE, last, received_at, 0, 0.0, 0, 0, 0, op / d, hi / d, lo / d, close,
                         last - close if close else 0.0, 0, 0, 0, None, book.eft)
-        (ltp, volume, ltt, eft, _bq1, _aq1, _bp1, _ap1, ltq, buy_qty, sell_qty, atp, oi, lo, hi, _yh, _yl, _lc, _uc,
-         op, pc) = values
+        ltp, volume, ltt, eft, ltq, buy_qty, sell_qty, atp, oi, lo, hi, op, pc = values
         last = ltp / d
         if mode is _LTP:
             return Tick(book.instrument, _LTP, last, received_at)
@@ -380,7 +405,7 @@ class HsmDecoder:
             self._quotes.clear()
         self._quotes[topic_id] = book
         book.index = kind == _IF
-        book.values = _fill(values, _INDEX_N if book.index else _QUOTE_N)
+        book.values = _fill(values, _INDEX_N) if book.index else _used(_fill(values, _QUOTE_N))
         book.divisor = divisor
         book.ltt_raw = book.eft_raw = -1
         mode = book.wanted.mode
