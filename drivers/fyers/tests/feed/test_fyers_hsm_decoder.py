@@ -247,3 +247,16 @@ def test_a_truncated_data_frame_is_a_streaming_error(ctx: StaticContext, stream:
     frame = encoder.data_frame(1, [encoder.snapshot_record(1, "sf|nse_cm|3045", QUOTE)])
     with pytest.raises(StreamingError):
         stream.decoder(ctx).decode(frame[:-9], NOW)
+
+
+def test_a_topic_id_given_to_another_topic_follows_the_new_snapshot(ctx: StaticContext, stream: FyersStream) -> None:
+    stream.subscribe([SBIN], StreamMode.FULL)
+    decoder = stream.decoder(ctx)
+    decoder.decode(encoder.data_frame(1, [encoder.snapshot_record(1, "sf|nse_cm|3045", QUOTE)]), NOW)
+    decoder.decode(encoder.data_frame(2, [encoder.snapshot_record(2, "dp|nse_cm|3045", DEPTH)]), NOW)
+    decoder.decode(encoder.data_frame(3, [encoder.snapshot_record(2, "sf|nse_cm|3045", QUOTE),
+                                          encoder.snapshot_record(1, "dp|nse_cm|3045", DEPTH)]), NOW)
+    [tick] = decoder.decode(encoder.data_frame(4, [encoder.update_record(2, [80300])]), NOW)
+    assert tick.last_price == 803.0 and tick.depth is not None
+    [tick] = decoder.decode(encoder.data_frame(5, [encoder.update_record(1, [80290, *DEPTH[1:]])]), NOW)
+    assert tick.last_price == 803.0 and tick.depth is not None and tick.depth.bids[0].price == 802.9

@@ -389,10 +389,13 @@ class HsmDecoder:
         kind = _KINDS.get(name[:2])
         book = self._book(name) if kind is not None else None
         if book is None:
+            self._quotes.pop(topic_id, None)
+            self._depths.pop(topic_id, None)
             self.skipped += 1
             return offset, None
         divisor = float(10 ** min(precision, 12) * (multiplier or 1))
         if kind == _DP:
+            self._quotes.pop(topic_id, None)  # a topic id the server gave another topic before
             self._depths[topic_id] = book
             book.depth_values = _fill(values, _DEPTH_N)
             book.depth_divisor = divisor
@@ -403,6 +406,7 @@ class HsmDecoder:
             return offset, self._tick(book, book.values, mode, received_at)
         if len(self._quotes) >= _MAX_TOPICS:
             self._quotes.clear()
+        self._depths.pop(topic_id, None)
         self._quotes[topic_id] = book
         book.index = kind == _IF
         book.values = _fill(values, _INDEX_N) if book.index else _used(_fill(values, _QUOTE_N))
