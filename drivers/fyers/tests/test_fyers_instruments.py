@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -65,10 +64,10 @@ def _select(directory: Path, names: tuple[str, ...]) -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def masters(tmp_path: Path) -> Iterator[Path]:
+def masters(tmp_path: Path) -> Path:
     for name, lines in FILES.items():
         (tmp_path / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    yield tmp_path
+    return tmp_path
 
 
 def test_every_segment_is_classified_and_named_the_canonical_way(masters: Path) -> None:
