@@ -11,7 +11,6 @@ from tests.examples.test_example_strategy import _run, _write_config
 pytest.importorskip("tt_connect_fyers")
 
 
-@pytest.mark.xfail(strict=True, reason="the strategy streams ticks: feed lands with tt_connect_fyers.feed")
 def test_the_same_strategy_trades_and_ends_flat_on_fyers(tmp_path: Path) -> None:
     from tt_connect_fyers.emulator import FyersEmulator
 

@@ -5,7 +5,7 @@ Fyers v3 has no endpoint for one order's history (the core emulates it from the 
 (emulated as DAY plus a cancel) and no iceberg orders. Cover orders (product ``CO``) are intraday;
 bracket orders (``BO``) exist but have no canonical variety. GTT and OCO triggers take CNC, MARGIN
 or MTF. Candles: 1, 3, 5, 10, 15, 30, 60 minutes and days, with open interest (``oi_flag``).
-Streaming (the HSM data socket, the order socket) lands with :mod:`tt_connect_fyers.feed`.
+Streaming (the HSM data socket in every mode, the order socket) is :mod:`tt_connect_fyers.feed`.
 """
 
 from __future__ import annotations
