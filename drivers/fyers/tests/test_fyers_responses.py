@@ -103,3 +103,12 @@ def test_candles_read_oi_when_present(ctx: FakeContext) -> None:
     assert [c.oi for c in candles] == [77, 0] and candles[0].timestamp == start
     with pytest.raises(BrokerUnavailableError):
         _parse(call, {"candles": [[stamp, 1, 2]]})
+
+
+def test_an_unacknowledged_placement_is_an_unknown_outcome(ctx: FakeContext) -> None:
+    from test_fyers_conformance import _limit_order
+
+    call = API.place_order(ctx, _limit_order())
+    with pytest.raises(BrokerUnavailableError, match="acknowledgement"):
+        _parse(call, {"code": 201, "message": "request sent"})
+    assert _parse(call, {"code": 1101, "id": "25010600000001"}) == "25010600000001"

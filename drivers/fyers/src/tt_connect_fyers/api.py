@@ -25,7 +25,13 @@ from tt_connect.driver_api import (
     reply_object,
 )
 from tt_connect.enums import StreamMode, Variety
-from tt_connect.errors import GttNotFoundError, OrderNotFoundError, TTConnectError, UnsupportedOperationError
+from tt_connect.errors import (
+    BrokerUnavailableError,
+    GttNotFoundError,
+    OrderNotFoundError,
+    TTConnectError,
+    UnsupportedOperationError,
+)
 from tt_connect.instruments import Instrument
 from tt_connect.models import (
     BasketMargin,
@@ -138,7 +144,12 @@ class FyersApi(BrokerApi):
 
     @staticmethod
     def _id(payload: Any, what: str) -> str:
-        return fields.ident(reply_object(payload, broker=BROKER, what=what).get("id"), broker=BROKER, field="order id")
+        """The order id of a write's reply. Code 201 is "sent, not acknowledged" (v3 reference): without an id
+        that is an unknown outcome, which the core resolves through the order's tag."""
+        reply = reply_object(payload, broker=BROKER, what=what)
+        if reply.get("code") == 201 and not fields.text(reply.get("id")):
+            raise BrokerUnavailableError(f"Fyers sent the {what} without an acknowledgement (code 201)", broker=BROKER)
+        return fields.ident(reply.get("id"), broker=BROKER, field="order id")
 
     # -- account and portfolio ---------------------------------------------------------------
 
