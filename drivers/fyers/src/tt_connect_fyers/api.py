@@ -24,7 +24,7 @@ from tt_connect.driver_api import (
     parse_rows,
     reply_object,
 )
-from tt_connect.enums import StreamMode, Variety
+from tt_connect.enums import CandleInterval, StreamMode, Variety
 from tt_connect.errors import (
     BrokerUnavailableError,
     GttNotFoundError,
@@ -53,6 +53,7 @@ from tt_connect.models import (
     Quote,
     Trade,
 )
+from tt_connect.timeutil import IST
 
 from tt_connect_fyers.limits import DATA, NON_TRADING, ORDERS
 from tt_connect_fyers.mapping import (
@@ -283,6 +284,11 @@ class FyersApi(BrokerApi):
                                   "range_to": str(int(end.timestamp())), "cont_flag": "1"}
         if request.oi:
             params["oi_flag"] = "1"
+        if request.interval is CandleInterval.DAY:  # a day's candle is stamped at its start: compare days
+            first, last = start.astimezone(IST).date(), end.astimezone(IST).date()
+            return Call(self._request("GET", "/history", "market.history", rate_class=DATA, data=True, params=params),
+                        lambda payload: [c for c in fyers_candles_to_candles(payload)
+                                         if first <= c.timestamp.astimezone(IST).date() <= last])
         return Call(self._request("GET", "/history", "market.history", rate_class=DATA, data=True, params=params),
                     lambda payload: [c for c in fyers_candles_to_candles(payload) if start <= c.timestamp <= end])
 
