@@ -1,9 +1,10 @@
-"""Developer sessions: tests, lint, typecheck, conformance, bench, demo, build.
+"""Developer sessions: tests, lint, typecheck, conformance, bench, demo, build, fyers_sdk.
 
 Every session installs the core, every driver under ``drivers/`` and every add-on
 under ``contrib/`` in editable mode, so a new directory is picked up without
 editing this file; ``build`` finds the distributions the same way. The tests of
 ``contrib/redis`` start a real ``redis-server`` (found on PATH; ``.ci/run`` installs it).
+``fyers_sdk`` runs the official Fyers SDK, whose pins clash with ours, from a venv of its own.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 import pytest
-from tt_connect import AsyncTTConnect
+from tt_connect.client import AsyncTTConnect
 from tt_connect.driver_api import AuthKind, BrokerFailure, HttpRequest, HttpResponse, NeedRedirect, NeedTotp
 from tt_connect.errors import AuthenticationError, ConfigurationError, SessionExpiredError
 from tt_connect.timeutil import IST
@@ -19,7 +19,7 @@ from tt_connect_fyers.auth import FyersAuth, app_id_hash, fyers_token_to_session
 from tt_connect_fyers.config import FyersConfig
 from tt_connect_fyers.emulator import FyersEmulator
 
-APP = {"app_id": "XC4XXXXXXM-100", "app_secret": "S3CRETVALUE", "redirect_url": "http://127.0.0.1:8765/fyers"}
+APP: dict[str, Any] = {"app_id": "XC4XXXXXXM-100", "app_secret": "S3CRETVALUE", "redirect_url": "http://127.0.0.1:8765/fyers"}
 NOW = _dt.datetime(2025, 1, 6, 8, 0, tzinfo=IST)
 
 

@@ -148,3 +148,17 @@ async def test_the_rate_windows_answer_429_with_fyers_headers(http: aiohttp.Clie
                     assert (await reply.json())["code"] == -429
         assert statuses[:10] == [200] * 10 and 429 in statuses[10:], "10 requests a second per user"
         assert emulator.rate_limited == statuses.count(429)
+
+
+async def test_tokens_die_at_six_in_the_morning_on_the_emulators_clock(http: aiohttp.ClientSession) -> None:
+    from tt_connect.timeutil import IST, ManualClock
+
+    clock = ManualClock(_dt.datetime(2025, 1, 6, 15, 0, tzinfo=IST))
+    with FyersEmulator(tick_interval=0.05, clock=clock) as emulator:
+        token = emulator.access_token
+        assert token_claims(token)["exp"] == int(_dt.datetime(2025, 1, 7, 6, 0, tzinfo=IST).timestamp())
+        status, _ = await _call(http, "GET", f"{emulator.base_url}/api/v3/profile", headers=_auth(emulator, token))
+        assert status == 200
+        clock.advance(15 * 3600 + 60)
+        status, body = await _call(http, "GET", f"{emulator.base_url}/api/v3/profile", headers=_auth(emulator, token))
+        assert (status, body["code"]) == (401, -8)

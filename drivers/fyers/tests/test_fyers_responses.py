@@ -103,3 +103,24 @@ def test_candles_read_oi_when_present(ctx: FakeContext) -> None:
     assert [c.oi for c in candles] == [77, 0] and candles[0].timestamp == start
     with pytest.raises(BrokerUnavailableError):
         _parse(call, {"candles": [[stamp, 1, 2]]})
+
+
+def test_an_unacknowledged_placement_is_an_unknown_outcome(ctx: FakeContext) -> None:
+    from test_fyers_conformance import _limit_order
+
+    call = API.place_order(ctx, _limit_order())
+    with pytest.raises(BrokerUnavailableError, match="acknowledgement"):
+        _parse(call, {"code": 201, "message": "request sent"})
+    assert _parse(call, {"code": 1101, "id": "25010600000001"}) == "25010600000001"
+
+
+def test_a_daily_candle_stamped_before_the_start_time_is_kept(ctx: FakeContext) -> None:
+    from tt_connect.enums import CandleInterval
+    from tt_connect.models import HistoryRequest
+
+    start = _dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST)
+    call = API.history(ctx, HistoryRequest(instrument=sbin(), interval=CandleInterval.DAY, start=start,
+                                           end=start + _dt.timedelta(days=2)))
+    midnight = int(_dt.datetime(2025, 1, 6, tzinfo=IST).timestamp())
+    candles = _parse(call, {"candles": [[midnight - 86400, 1, 2, 0.5, 1.5, 10], [midnight, 1, 2, 0.5, 1.5, 10]]})
+    assert [c.timestamp.date() for c in candles] == [_dt.date(2025, 1, 6)]

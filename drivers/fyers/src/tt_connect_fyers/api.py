@@ -24,8 +24,14 @@ from tt_connect.driver_api import (
     parse_rows,
     reply_object,
 )
-from tt_connect.enums import StreamMode, Variety
-from tt_connect.errors import GttNotFoundError, OrderNotFoundError, TTConnectError, UnsupportedOperationError
+from tt_connect.enums import CandleInterval, StreamMode, Variety
+from tt_connect.errors import (
+    BrokerUnavailableError,
+    GttNotFoundError,
+    OrderNotFoundError,
+    TTConnectError,
+    UnsupportedOperationError,
+)
 from tt_connect.instruments import Instrument
 from tt_connect.models import (
     BasketMargin,
@@ -47,6 +53,7 @@ from tt_connect.models import (
     Quote,
     Trade,
 )
+from tt_connect.timeutil import IST
 
 from tt_connect_fyers.limits import DATA, NON_TRADING, ORDERS
 from tt_connect_fyers.mapping import (
@@ -138,7 +145,12 @@ class FyersApi(BrokerApi):
 
     @staticmethod
     def _id(payload: Any, what: str) -> str:
-        return fields.ident(reply_object(payload, broker=BROKER, what=what).get("id"), broker=BROKER, field="order id")
+        """The order id of a write's reply. Code 201 is "sent, not acknowledged" (v3 reference): without an id
+        that is an unknown outcome, which the core resolves through the order's tag."""
+        reply = reply_object(payload, broker=BROKER, what=what)
+        if reply.get("code") == 201 and not fields.text(reply.get("id")):
+            raise BrokerUnavailableError(f"Fyers sent the {what} without an acknowledgement (code 201)", broker=BROKER)
+        return fields.ident(reply.get("id"), broker=BROKER, field="order id")
 
     # -- account and portfolio ---------------------------------------------------------------
 
@@ -272,6 +284,11 @@ class FyersApi(BrokerApi):
                                   "range_to": str(int(end.timestamp())), "cont_flag": "1"}
         if request.oi:
             params["oi_flag"] = "1"
+        if request.interval is CandleInterval.DAY:  # a day's candle is stamped at its start: compare days
+            first, last = start.astimezone(IST).date(), end.astimezone(IST).date()
+            return Call(self._request("GET", "/history", "market.history", rate_class=DATA, data=True, params=params),
+                        lambda payload: [c for c in fyers_candles_to_candles(payload)
+                                         if first <= c.timestamp.astimezone(IST).date() <= last])
         return Call(self._request("GET", "/history", "market.history", rate_class=DATA, data=True, params=params),
                     lambda payload: [c for c in fyers_candles_to_candles(payload) if start <= c.timestamp <= end])
 

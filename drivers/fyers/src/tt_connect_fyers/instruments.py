@@ -17,7 +17,8 @@ Each row is classified by its own exchange and segment integers and its instrume
 * segments 11, 12, 20: futures types (11 FUTIDX, 12 FUTIVX, 13 FUTSTK, 16 FUTCUR, 17 FUTIRT, 18 FUTIRC,
   25 FUTIRD, 30 FUTCOM, 33 FUTBAS, 34 FUTBLN, 35 FUTENR) -> FUT and options types (14 OPTIDX, 15 OPTSTK,
   19 OPTCUR, 31/37 OPTFUT, 32 OPTCOM, 36 OPTBLN) -> OPT, on the underlying symbol column, the expiry
-  the IST date of the epoch (arithmetic, so no time-zone extension is needed).
+  the IST date of the epoch (arithmetic, so no time-zone extension is needed), named by the underlying
+  (the symbol details of 100k option rows would only weigh on the load).
 
 ``broker_token`` = fyToken (unique across segments), ``broker_segment`` = the file's segment name
 (``NSE_CM``...; a fyToken's first four digits say it), ``broker_symbol`` = the ticker every order and
@@ -66,39 +67,44 @@ _CANONICAL_CASE = "CASE fseg " + " ".join(f"WHEN '{name}' THEN '{exchange}'"
 _SERIES_RANK = "CASE series " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(EQUITY_SERIES)) + " ELSE 9 END"
 
 FYERS_SELECT = f"""
-WITH classified AS MATERIALIZED (
-    SELECT *,
-           CASE WHEN seg = '10' AND inst_type = '10' THEN 'IDX'
-                WHEN seg = '10' AND inst_type IN ('0', '9') THEN 'EQ'
-                WHEN seg IN ('11', '12', '20') AND inst_type IN ({_in(_FUT_TYPES)}) THEN 'FUT'
-                WHEN seg IN ('11', '12', '20') AND inst_type IN ({_in(_OPT_TYPES)}) THEN 'OPT' END AS kind,
-           {_CANONICAL_CASE} AS canonical_exchange,
+WITH classified AS (
+    -- only the columns the output needs, and only rows with a canonical kind and exchange: the rest of the
+    -- 21 columns (sessions, dates, reserved) and NSE's commodities are never materialised
+    SELECT fy_token, CASE WHEN kind IN ('EQ', 'IDX') THEN details END AS details, nullif(isin, '') AS isin,
+           ticker, under, strike, opt, kind, fseg, canonical_exchange,
            split_part(ticker, ':', 1) AS prefix,
-           TRY_CAST(TRY_CAST(lot AS DOUBLE) AS INTEGER) AS lot_size,
-           TRY_CAST(tick AS DOUBLE) AS tick_size
-    FROM (SELECT *, {_SEGMENT_CASE} AS fseg FROM {{source}})
+           TRY_CAST(TRY_CAST(lot AS DOUBLE) AS INTEGER) AS lot_size, TRY_CAST(tick AS DOUBLE) AS tick_size,
+           CASE WHEN kind IN ('FUT', 'OPT')
+                THEN DATE '1970-01-01' + CAST((TRY_CAST(expiry AS BIGINT) + 19800) // 86400 AS INTEGER) END AS day
+    FROM (
+        SELECT *,
+               CASE WHEN seg = '10' AND inst_type = '10' THEN 'IDX'
+                    WHEN seg = '10' AND inst_type IN ('0', '9') THEN 'EQ'
+                    WHEN seg IN ('11', '12', '20') AND inst_type IN ({_in(_FUT_TYPES)}) THEN 'FUT'
+                    WHEN seg IN ('11', '12', '20') AND inst_type IN ({_in(_OPT_TYPES)}) THEN 'OPT' END AS kind,
+               {_CANONICAL_CASE} AS canonical_exchange
+        FROM (SELECT *, {_SEGMENT_CASE} AS fseg FROM {{source}})
+    )
+    WHERE kind IS NOT NULL AND canonical_exchange IS NOT NULL
 )
 SELECT canonical_exchange AS exchange, fseg AS segment, kind, under AS symbol, under AS underlying,
-       DATE '1970-01-01' + CAST((TRY_CAST(expiry AS BIGINT) + 19800) // 86400 AS INTEGER) AS expiry,
-       CASE WHEN kind = 'OPT' THEN TRY_CAST(strike AS DOUBLE) END AS strike,
-       CASE WHEN kind = 'OPT' THEN opt END AS option_type,
-       lot_size, tick_size, nullif(isin, '') AS isin, details AS name,
+       day AS expiry, CASE WHEN kind = 'OPT' THEN TRY_CAST(strike AS DOUBLE) END AS strike,
+       CASE WHEN kind = 'OPT' THEN opt END AS option_type, lot_size, tick_size, isin, under AS name,
        fy_token AS broker_token, ticker AS broker_symbol, prefix AS broker_exchange, fseg AS broker_segment
 FROM classified
-WHERE kind IN ('FUT', 'OPT') AND canonical_exchange IS NOT NULL AND coalesce(under, '') <> ''
-      AND TRY_CAST(expiry AS BIGINT) > 0
+WHERE kind IN ('FUT', 'OPT') AND coalesce(under, '') <> '' AND day > DATE '1970-01-01'
 UNION ALL
 SELECT * EXCLUDE (series_rank) FROM (
     SELECT canonical_exchange AS exchange, fseg AS segment, kind, canonical AS symbol, canonical AS underlying,
            CAST(NULL AS DATE) AS expiry, CAST(NULL AS DOUBLE) AS strike, CAST(NULL AS VARCHAR) AS option_type,
-           lot_size, tick_size, nullif(isin, '') AS isin, details AS name,
+           lot_size, tick_size, isin, details AS name,
            fy_token AS broker_token, ticker AS broker_symbol, prefix AS broker_exchange, fseg AS broker_segment,
            CASE WHEN kind = 'EQ' AND prefix = 'NSE' THEN {_SERIES_RANK} ELSE 0 END AS series_rank
     FROM (SELECT *, split_part(ticker, '-', -1) AS series,
                     CASE WHEN kind = 'IDX' THEN upper(details)
                          ELSE ticker[length(prefix) + 2 : length(ticker) - length(split_part(ticker, '-', -1)) - 1]
                     END AS canonical
-          FROM classified WHERE kind IN ('EQ', 'IDX') AND canonical_exchange IS NOT NULL)
+          FROM classified WHERE kind IN ('EQ', 'IDX'))
     WHERE coalesce(canonical, '') <> '' AND (kind <> 'EQ' OR prefix <> 'NSE' OR series IN ({_in(EQUITY_SERIES)}))
     QUALIFY row_number() OVER (PARTITION BY kind, canonical_exchange, canonical ORDER BY series_rank, fy_token) = 1
 )
