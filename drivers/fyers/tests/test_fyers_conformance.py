@@ -31,7 +31,6 @@ from tt_connect.timeutil import IST
 pytestmark = pytest.mark.conformance
 
 
-
 def _limit_order() -> OrderRequest:
     return OrderRequest(instrument=sbin(), qty=10, side=Side.BUY, product=ProductType.CNC,
                         order_type=OrderType.LIMIT, price=800.5, tag="conformancetag1")
