@@ -1,9 +1,10 @@
-"""Developer sessions: tests, lint, typecheck, conformance, bench, demo, build.
+"""Developer sessions: tests, lint, typecheck, conformance, bench, demo, build, fyers_sdk.
 
 Every session installs the core, every driver under ``drivers/`` and every add-on
 under ``contrib/`` in editable mode, so a new directory is picked up without
 editing this file; ``build`` finds the distributions the same way. The tests of
 ``contrib/redis`` start a real ``redis-server`` (found on PATH; ``.ci/run`` installs it).
+``fyers_sdk`` runs the official Fyers SDK, whose pins clash with ours, from a venv of its own.
 """
 
 from __future__ import annotations
@@ -55,6 +56,23 @@ def conformance(session: nox.Session) -> None:
     """Run only the driver conformance suite, for every installed driver."""
     install_all(session, *TEST_DEPS)
     session.run("pytest", "-m", "conformance", *session.posargs)
+
+
+@nox.session(name="fyers_sdk")
+def fyers_sdk(session: nox.Session) -> None:
+    """The official Fyers SDK against the Fyers emulator. fyers-apiv3 3.2.0 pins aiohttp 3.9.3, requests 2.31.0
+    and websocket-client 1.6.1, so it gets a venv of its own inside this session's; the test (in this session's
+    venv, with our aiohttp) starts the emulator and drives the SDK's interpreter."""
+    install_all(session, *TEST_DEPS)
+    sdk = Path(session.virtualenv.location) / "fyers-apiv3"
+    python = sdk / "bin" / "python"
+    if not python.exists():
+        session.run("python", "-m", "venv", str(sdk))
+        session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "fyers-apiv3==3.2.0", external=True)
+    session.run("pytest", "drivers/fyers/tests/test_fyers_official_sdk.py",
+                "drivers/fyers/tests/feed/test_fyers_sdk_sockets.py", *session.posargs,
+                env={"TT_CONNECT_FYERS_SDK_PYTHON": str(python)})
 
 
 @nox.session

@@ -143,3 +143,45 @@ async def test_a_handshake_refused_403_renews_the_dead_session_and_the_feed_resu
     finally:
         await engine.close()
         await transport.close()
+
+
+class AckingSpec(FakeSpec):
+    """A feed that wants every third frame acknowledged (Fyers' HSM acks), through the decoder's ``replies``."""
+
+    def decoder(self, ctx: DriverContext) -> FakeDecoder:
+        return AckingDecoder(ctx)
+
+
+class AckingDecoder(FakeDecoder):
+    def __init__(self, ctx: DriverContext) -> None:
+        super().__init__(ctx)
+        self.replies: list[str | bytes] = []
+        self.frames = 0
+
+    def decode(self, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
+        self.frames += 1
+        if self.frames % 3 == 0:
+            self.replies.append(json.dumps({"ack": self.frames}))
+        return super().decode(frame, received_at)
+
+
+async def test_frames_a_decoder_queues_in_replies_are_sent_back_in_order(feed: FeedServer) -> None:
+    from tt_connect.streaming import StreamEngine
+
+    from tests.streaming.conftest import context
+
+    items = stocks(1)
+    transport = AiohttpTransport()
+    engine = StreamEngine(broker="fake", spec=AckingSpec(feed.url), transport=transport, ctx=context(items),
+                          session=SessionHolder(), backoff_base=0.01, backoff_max=0.05)
+    try:
+        await engine.subscribe(items, on_tick=lambda tick: None)
+
+        def acks() -> list[int]:
+            return [json.loads(m)["ack"] for m in feed.live[0].received if "ack" in m] if feed.live else []
+
+        await eventually(lambda: len(acks()) >= 3, what="three acknowledgements")
+        assert acks()[:3] == [3, 6, 9]
+    finally:
+        await engine.close()
+        await transport.close()

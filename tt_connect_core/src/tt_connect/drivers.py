@@ -105,6 +105,7 @@ _SHIPPED_DRIVERS: dict[str, str] = {
     "angelone": "tt-connect-angelone",
     "dhan": "tt-connect-dhan",
     "flattrade": "tt-connect-noren",
+    "fyers": "tt-connect-fyers",
     "noren": "tt-connect-noren",
     "shoonya": "tt-connect-noren",
     "upstox": "tt-connect-upstox",

@@ -37,7 +37,9 @@ class FrameDecoder(Protocol):
     """Turns one WebSocket message into canonical events (hot path: no per-field slicing).
 
     A decoder is made per connection and lives as long as that socket: per-token state (a
-    snapshot followed by deltas) starts afresh on every reconnect.
+    snapshot followed by deltas) starts afresh on every reconnect. A decoder may also have a
+    ``replies`` list: frames the connection sends back right after the frame that queued them
+    (acknowledgements a broker asks for, Fyers' HSM socket).
     """
 
     def decode(self, frame: str | bytes, received_at: _dt.datetime) -> list[Tick | OrderUpdate]: ...

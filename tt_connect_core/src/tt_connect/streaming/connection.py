@@ -236,6 +236,8 @@ class FeedConnection:
         stale_after = spec.stale_after if spec.stale_after and spec.stale_after > 0 else None
         loop = asyncio.get_running_loop()
         pinger = None
+        # Frames a decoder asks to send back (Fyers' HSM acknowledgements), after the frame that queued them.
+        replies: list[str | bytes] | None = getattr(decoder, "replies", None)
         ping = spec.ping() if spec.ping_interval else None
         if ping is not None and spec.ping_interval:
             pinger = loop.create_task(self._ping(socket, ping, spec.ping_interval),
@@ -253,6 +255,8 @@ class FeedConnection:
                         # Several frames may already be buffered; yield so subscribers' delivery
                         # tasks run before the next frame would conflate their pending ticks.
                         await asyncio.sleep(0)
+                    if replies:
+                        await self._send_replies(socket, replies)
         except TimeoutError:
             raise StreamingError(f"no frame for {stale_after}s: the feed is stale, reconnecting") from None
         finally:
@@ -260,6 +264,13 @@ class FeedConnection:
                 pinger.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await pinger
+
+    async def _send_replies(self, socket: WsConnection, replies: list[str | bytes]) -> None:
+        batch = replies[:]
+        replies.clear()
+        async with self._send_lock:
+            for message in batch:
+                await socket.send(message)
 
     async def _ping(self, socket: WsConnection, message: str | bytes, interval: float) -> None:
         while True:
