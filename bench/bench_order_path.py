@@ -304,6 +304,28 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2))
     print(json.dumps({"order_path": document}))
+    from results import record
+
+    record("order_path", figures(document), document)
+
+
+def figures(document: dict[str, Any]) -> list[Any]:
+    """The bench JSON's figures: each call's async and sync rates beside raw aiohttp (and "before", if run)."""
+    from results import figure
+
+    out = []
+    for side in ("after", "before"):
+        if side not in document:
+            continue
+        label = "" if side == "after" else "before: "
+        for op, f in document[side].items():
+            out += [figure(f"{label}{op} sequential", f["async_seq"], "calls/s", baseline=f["raw_seq"],
+                           baseline_name="raw aiohttp"),
+                    figure(f"{label}{op} {INFLIGHT} in flight", f["async_50"], "calls/s", baseline=f["raw_50"],
+                           baseline_name="raw aiohttp"),
+                    figure(f"{label}{op} sync sequential", f["sync_seq"], "calls/s", baseline=f["async_seq"],
+                           baseline_name="async sequential")]
+    return out
 
 
 if __name__ == "__main__":

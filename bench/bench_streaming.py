@@ -25,7 +25,7 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -119,7 +119,7 @@ def _fixture() -> tuple[list[Any], Any, type]:
 
 
 async def measure_latency(seconds: float, separate_process: bool) -> dict[str, float]:
-    from tt_connect.driver_api import BrokerSymbol, DriverContext, Session
+    from tt_connect.driver_api import BrokerStream, BrokerSymbol, DriverContext, Session
     from tt_connect.enums import StreamMode
     from tt_connect.models import Tick
     from tt_connect.streaming import StreamEngine
@@ -127,24 +127,18 @@ async def measure_latency(seconds: float, separate_process: bool) -> dict[str, f
 
     items, ctx, decoder_class = _fixture()
 
-    class Spec:
+    class Spec(BrokerStream):
+        """The contract's defaults (no handshake, no ping, no order socket) and one URL."""
+
         max_instruments_per_connection = 100
         max_connections = 1
         stale_after = 10.0
-        ping_interval = None
-        carries_order_updates = False
 
         def __init__(self, url: str) -> None:
             self._url = url
 
         def url(self, session: Session | None) -> str:
             return self._url
-
-        def headers(self, session: Session | None) -> Mapping[str, str]:
-            return {}
-
-        def ping(self) -> None:
-            return None
 
         def subscribe(self, symbols: Sequence[BrokerSymbol], mode: StreamMode) -> list[str | bytes]:
             return ["sub"]
@@ -247,6 +241,14 @@ def main() -> None:
           f"({decode['fake_decoder_us_per_frame']:.2f} us per {PER_FRAME}-tick frame)")
     print(json.dumps({"bench": "streaming", "rate": RATE, "seconds": args.seconds, "latency": runs,
                       "decode": decode}))
+    from results import figure, record
+
+    figures = []
+    for name, run in runs.items():
+        for q in ("p50", "p99", "p999"):
+            figures.append(figure(f"{RATE} ticks/s, {name}, {q}", run[f"{q}_ms"], "ms", better="lower"))
+    figures.append(figure("fake decoder", decode["fake_decoder_ticks_per_s"], "ticks/s"))
+    record("streaming", figures, {"rate": RATE, "seconds": args.seconds, "latency": runs, "decode": decode})
 
 
 if __name__ == "__main__":
