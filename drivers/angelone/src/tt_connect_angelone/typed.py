@@ -14,7 +14,6 @@ other shape goes to ``angel_time``.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -99,9 +98,20 @@ class AngelPositionRow(msgspec.Struct):
     multiplier: float = 0.0
 
 
-_MONTHS = {name: number for number, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_SHAPE = re.compile(r"\d\d-[A-Za-z]{3}-\d{4} \d\d:\d\d:\d\d", re.ASCII)
+_DATES: dict[str, _dt.date | None] = {}
+"""``DD-Mon-YYYY`` -> its date (read by ``strptime`` itself, once a day): few distinct dates ever come."""
+
+
+def _date(text: str) -> _dt.date | None:
+    found = _DATES.get(text, _MISSING)
+    if found is _MISSING:
+        try:
+            found = _dt.datetime.strptime(text, "%d-%b-%Y").date()
+        except ValueError:
+            found = None
+        if len(_DATES) < 4096:
+            _DATES[text] = found
+    return found  # type: ignore[no-any-return]
 
 
 def fast_time(value: Text, seen: dict[str, _dt.datetime | None]) -> _dt.datetime | None:
@@ -121,14 +131,18 @@ _MISSING: Any = object()
 
 
 def _read_time(value: str) -> _dt.datetime | None:
-    month = _MONTHS.get(value[3:6].lower()) if _SHAPE.fullmatch(value) else None
-    if month is None:
-        return angel_time(value)
-    try:
-        return _dt.datetime(int(value[7:11]), month, int(value[:2]), int(value[12:14]), int(value[15:17]),
-                            int(value[18:20]), 0, IST)
-    except ValueError:  # 31-Feb: the lenient reader decides
-        return angel_time(value)
+    """``DD-Mon-YYYY HH:MM:SS``: the date as ``strptime`` reads it (cached), the time by ``fromisoformat``.
+
+    Anything else, or a part either refuses, goes to ``angel_time``, which decides as it always has.
+    """
+    if len(value) == 20 and value[11] == " " and value[14] == ":" and value[17] == ":":
+        day = _date(value[:11])
+        if day is not None:
+            try:
+                return _dt.datetime.combine(day, _dt.time.fromisoformat(value[12:]), IST)
+            except ValueError:
+                pass
+    return angel_time(value)
 
 
 def _t(value: Text) -> str:
