@@ -315,6 +315,7 @@ class Runtime:
         account_store, self._account_store = self._account_store, None
         self.executor = None
         async with contextlib.AsyncExitStack() as steps:  # callbacks run last-in, first-out
+            steps.callback(self.journal.close)  # its file stays open between orders
             if transport is not None:
                 steps.push_async_callback(transport.close)
             if account_store is not None:
