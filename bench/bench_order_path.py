@@ -5,7 +5,9 @@ differs between the clients is their own cost. Each figure is measured by a *wor
 interleaved, on the same server:
 
 - ``raw``: one ``aiohttp.ClientSession`` (reused), the same method, URL, headers and form body the
-  driver sends, the reply read with ``response.json()`` (plus the one dict lookup a caller needs);
+  driver sends, the reply read with ``response.json()`` (plus the one dict lookup a caller needs), over
+  the same pool as tt-connect's transport (20 connections per host; with 50 in flight, also over
+  aiohttp's default pool, reported beside it);
 - ``async``: ``AsyncTTConnect('zerodha', ...)``: request builder, checks, tag, journal, executor,
   transport, parse, order-event hook; the driver's client-side rate classes are lifted by the
   benchmark-only extension :class:`Unlimited` (a ``ttc_rate_limits`` hook answering "no classes",
@@ -50,6 +52,10 @@ from tt_connect.hookspecs import hookimpl  # noqa: E402
 
 OPS = ("place_order", "modify_order", "cancel_order", "positions")
 INFLIGHT = 50
+POOL = 20
+"""Connections per host of tt-connect's transport (``AiohttpTransport(limit_per_host=20)``); raw aiohttp gets the
+same pool, so 50 in flight compares the clients' cost, not their pool sizes. ``raw_50_own_pool`` is raw aiohttp
+with its default pool (100 connections, no per-host limit), reported beside it."""
 API_KEY = "benchkey"
 TOKEN = "benchtoken"
 
@@ -95,11 +101,12 @@ def ttc_calls(client: Any) -> dict[str, Callable[[], Any]]:
 class RawKite:
     """What a hand-written client does for the same calls: one session, a form body, ``json()``."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, limit_per_host: int = POOL) -> None:
         import aiohttp
 
         self._url = url
-        self._http = aiohttp.ClientSession(headers={"X-Kite-Version": "3",
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit_per_host=limit_per_host),
+                                           headers={"X-Kite-Version": "3",
                                                     "Authorization": f"token {API_KEY}:{TOKEN}"})
 
     async def close(self) -> None:
@@ -169,21 +176,24 @@ async def measure(url: str, n: int, rounds: int, journal: str) -> dict[str, dict
     from tt_connect import AsyncTTConnect
 
     config, options = ttc_arguments(url, journal)
-    raw = RawKite(url)
+    raw, raw_own = RawKite(url), RawKite(url, limit_per_host=0)
     results: dict[str, dict[str, float]] = {op: {} for op in OPS}
     size = max(n // rounds, INFLIGHT)
     async with AsyncTTConnect("zerodha", config, **options) as client:
         await client.order(ORDER_ID)  # the core knows the order, as it would after placing it
-        mine, theirs = ttc_calls(client), raw.calls()
+        mine, theirs, own = ttc_calls(client), raw.calls(), raw_own.calls()
         for op in OPS:
             await rate(theirs[op], 50, 1)
+            await rate(own[op], 100, INFLIGHT)
             await rate(mine[op], 50, 1)  # warm up the pool and the caches
             for _ in range(rounds):
                 for key, call, inflight in (("raw_seq", theirs[op], 1), ("async_seq", mine[op], 1),
-                                            ("raw_50", theirs[op], INFLIGHT), ("async_50", mine[op], INFLIGHT)):
+                                            ("raw_50", theirs[op], INFLIGHT), ("async_50", mine[op], INFLIGHT),
+                                            ("raw_50_own_pool", own[op], INFLIGHT)):
                     count = size if inflight == 1 else size * 2
                     keep(results[op], key, await rate(call, count, inflight))
     await raw.close()
+    await raw_own.close()
     return results
 
 
@@ -263,7 +273,8 @@ def ratios(figures: dict[str, float]) -> dict[str, float]:
             "inflight_vs_raw": figures["async_50"] / figures["raw_50"],
             "sync_vs_async": figures["sync_seq"] / figures["async_seq"],
             "cpu_seq_vs_raw": figures["raw_seq_cpu_us"] / figures["async_seq_cpu_us"],
-            "cpu_50_vs_raw": figures["raw_50_cpu_us"] / figures["async_50_cpu_us"]}
+            "cpu_50_vs_raw": figures["raw_50_cpu_us"] / figures["async_50_cpu_us"],
+            "inflight_vs_raw_own_pool": figures["async_50"] / figures["raw_50_own_pool"]}
 
 
 def report(label: str, results: dict[str, dict[str, float]]) -> dict[str, Any]:
@@ -277,6 +288,8 @@ def report(label: str, results: dict[str, dict[str, float]]) -> dict[str, Any]:
               f"{f['async_50']:>10,.0f}{r['inflight_vs_raw']:>6.2f}x{f['sync_seq']:>10,.0f}"
               f"{r['sync_vs_async']:>10.2f}x")
         out[op] = {**{k: round(v, 1) for k, v in f.items()}, **{k: round(v, 3) for k, v in r.items()}}
+    print("50 in flight against raw aiohttp with its default pool: " + ", ".join(
+        f"{op} {ratios(f)['inflight_vs_raw_own_pool']:.2f}x" for op, f in results.items()))
     print(f"client CPU us per call (this process's own; ratio = raw / ours)\n{'call':<14}{'raw seq':>10}"
           f"{'async seq':>11}{'ratio':>7}{'raw 50':>10}{'async 50':>10}{'ratio':>7}{'sync seq':>10}")
     for op, f in results.items():
@@ -353,6 +366,8 @@ def figures(document: dict[str, Any]) -> list[Any]:
                            baseline_name="raw aiohttp"),
                     figure(f"{label}{op} {INFLIGHT} in flight", f["async_50"], "calls/s", baseline=f["raw_50"],
                            baseline_name="raw aiohttp"),
+                    figure(f"{label}{op} {INFLIGHT} in flight vs raw's own pool", f["async_50"], "calls/s",
+                           baseline=f["raw_50_own_pool"], baseline_name="raw aiohttp, default pool"),
                     figure(f"{label}{op} sync sequential", f["sync_seq"], "calls/s", baseline=f["async_seq"],
                            baseline_name="async sequential"),
                     figure(f"{label}{op} client CPU sequential", f["async_seq_cpu_us"], "us/call", better="lower",
