@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tt_connect.compliance import journal as journal_module
 from tt_connect.compliance import OrderJournal
+from tt_connect.compliance import journal as journal_module
 from tt_connect.timeutil import IST
 
 
