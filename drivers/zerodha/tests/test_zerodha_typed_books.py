@@ -91,3 +91,14 @@ def test_a_malformed_book_is_still_mapped_to_the_error_tree(ctx: FakeContext) ->
     assert body != mock_bytes("orders.json")
     with pytest.raises(BrokerUnavailableError, match="'x'"):
         read_reply("zerodha", api, kite_error_map(), api.orders(ctx), HttpResponse(status=200, body=body))
+
+
+@pytest.mark.parametrize(("status", "filled", "pending"), [("OPEN", 1, 1), ("OPEN", 0, 1), ("COMPLETE", 1, 0),
+                                                           ("TRIGGER PENDING", 0, 1), ("SOMETHING NEW", 0, 1),
+                                                           (None, 0, 1)])
+def test_every_status_reads_as_the_lenient_parser_reads_it(ctx: FakeContext, status: str | None, filled: int,
+                                                            pending: int) -> None:
+    rows = msgspec.json.decode(mock_bytes("orders.json"))["data"][:1]
+    rows[0].update(status=status, filled_quantity=filled, pending_quantity=pending)
+    fast = typed_book(ctx, "orders", rows, "orders")
+    assert fast == [kite_order_to_order(ctx, rows[0])]

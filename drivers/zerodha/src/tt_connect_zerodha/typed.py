@@ -20,16 +20,16 @@ from typing import Any
 
 import msgspec
 from tt_connect.driver_api import DriverContext, parse_rows
-from tt_connect.enums import OrderType, ProductType, Side, Validity, Variety
+from tt_connect.enums import OrderStatus, OrderType, ProductType, Side, Validity, Variety
 from tt_connect.models import Holding, Order, Position, Trade
 from tt_connect.timeutil import IST
 
 from tt_connect_zerodha.mapping import (
     BROKER,
+    KITE_STATUSES,
     kite_order_type,
     kite_product,
     kite_side,
-    kite_status_to_status,
     kite_validity,
     kite_variety,
 )
@@ -159,15 +159,20 @@ def _order(ctx: DriverContext, pair: tuple[KiteOrderRow, Mapping[str, Any]]) -> 
     key = (row.transaction_type, row.order_type, row.product, row.validity, row.variety)
     side, order_type, product, validity, variety = _KINDS.get(key) or _kinds(key)
     filled, pending = row.filled_quantity, row.pending_quantity
+    # kite_status_to_status, inlined: a live order with fills is PARTIALLY_FILLED
+    status = KITE_STATUSES.get(row.status, OrderStatus.PENDING) if row.status is not None else OrderStatus.PENDING
+    if status is OrderStatus.OPEN and filled > 0 and pending > 0:
+        status = OrderStatus.PARTIALLY_FILLED
     placed = _ist(row.order_timestamp)
     return Order(
         order_id=row.order_id, instrument=instrument, side=side,
         qty=row.quantity, order_type=order_type, product=product,
-        status=kite_status_to_status(row.status, filled, pending), validity=validity, variety=variety,
+        status=status, validity=validity, variety=variety,
         price=row.price, trigger_price=row.trigger_price, average_price=row.average_price, filled_qty=filled,
         pending_qty=pending, cancelled_qty=row.cancelled_quantity, disclosed_qty=row.disclosed_quantity,
-        tag="" if row.tag is None else row.tag, status_message=_s(row.status_message),
-        exchange_order_id=_s(row.exchange_order_id), placed_at=placed,
+        tag="" if row.tag is None else row.tag,
+        status_message="" if row.status_message is None else row.status_message,
+        exchange_order_id="" if row.exchange_order_id is None else row.exchange_order_id, placed_at=placed,
         updated_at=_ist(row.exchange_update_timestamp) or _ist(row.exchange_timestamp) or placed, raw=raw)
 
 
