@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -16,7 +17,9 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch  # what quote_plus leaves as it is
 
 
+@functools.lru_cache(maxsize=4096)
 def _quoted(text: str) -> str:
+    """One field name or value, quoted; remembered, since an order form's names and most values recur."""
     return text if _PLAIN(text) else quote_plus(text)
 
 
