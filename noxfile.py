@@ -96,10 +96,17 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: instrument master, streaming latency, ticker decoders (prints tables + JSON)."""
+    """Benchmarks: every ``bench_*.py`` (tables), and one JSON file with every figure (bench/results.py).
+
+    The file is ``$TTC_BENCH_JSON`` or ``bench/results/bench.json``; compare two with
+    ``python bench/compare.py A.json B.json``.
+    """
     install_all(session, *TEST_DEPS, "kiteconnect")
+    out = Path(session.env.get("TTC_BENCH_JSON") or ROOT / "bench" / "results" / "bench.json")
+    out.unlink(missing_ok=True)
     for script in sorted((ROOT / "bench").glob("bench_*.py")):
-        session.run("python", str(script.relative_to(ROOT)), *session.posargs)
+        session.run("python", str(script.relative_to(ROOT)), *session.posargs, env={"TTC_BENCH_JSON": str(out)})
+    session.log(f"every figure: {out}")
 
 
 @nox.session

@@ -128,6 +128,10 @@ def main() -> None:
         summary[kind] = {"ours_per_s": round(ours), "smartapi_per_s": round(theirs) if theirs else None,
                          "ratio": round(ratio, 2) if ratio else None}
     print(json.dumps(summary))
+    from results import figure, record
+
+    record("angel_feed", [figure(f"{kind} decode", v["ours_per_s"], "ticks/s", baseline=v["smartapi_per_s"],
+                                 baseline_name="smartapi-python") for kind, v in summary.items()], summary)
 
 
 if __name__ == "__main__":

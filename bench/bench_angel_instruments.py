@@ -125,6 +125,9 @@ def main() -> None:
     verdict = "meets" if full["median_s"] <= TARGET_S else "MISSES"
     print(f"full load {verdict} the {TARGET_S} s target")
     print(json.dumps(summary))
+    from results import load_figures, record
+
+    record("angel_instruments", load_figures(summary, ["duckdb", "store", "master", "master-file"]), summary)
 
 
 if __name__ == "__main__":

@@ -113,6 +113,11 @@ def main() -> None:
         summary[kind] = {"ours_us": round(ours, 3), "sdk_us": round(theirs, 3), "ratio": round(theirs / ours, 2),
                          "ratio_range": [round(ratios[0], 2), round(ratios[-1], 2)]}
     print(json.dumps(summary))
+    from results import figure, record
+
+    record("dhan_feed", [figure(f"{kind} decode", summary[kind]["ours_us"], "us/frame", better="lower",
+                                baseline=summary[kind]["sdk_us"], baseline_name="dhanhq")
+                         for kind in ("full", "quote", "ticker")], summary)
 
 
 if __name__ == "__main__":

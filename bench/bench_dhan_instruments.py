@@ -113,6 +113,11 @@ def main() -> None:
         verdict = "meets" if full["median_s"] <= TARGET_S and full["peak_rss_mb"] <= TARGET_MB else "MISSES"
         print(f"{layout}: full load {verdict} the {TARGET_S} s / {TARGET_MB} MB target")
     print(json.dumps(summary))
+    from results import load_figures, record
+
+    kinds = ["store", "master", "master-file"]
+    record("dhan_instruments", load_figures(summary, [f"detailed_{k}" for k in kinds])
+           + load_figures(summary, [f"compact_{k}" for k in kinds]), summary)
 
 
 if __name__ == "__main__":

@@ -176,6 +176,17 @@ def main() -> None:
         result["tt_connect_0_9_1"] = theirs
         result["load_speedup"] = ratio
     print(json.dumps(result))
+    from results import figure, record
+
+    figures = [figure("full load, in memory", ours["load_s"], "s", better="lower",
+                      baseline=theirs["load_s"] if theirs else None, baseline_name="tt-connect 0.9.1"),
+               figure("full load, file-backed (default)", ours["file_load_s"], "s", better="lower"),
+               figure("peak RSS", ours["peak_rss_mb"], "MB", better="lower"),
+               figure("Option construct + validate median", ours["construct_median_us"], "us", better="lower"),
+               figure("Option construct + validate p99", ours["construct_p99_us"], "us", better="lower"),
+               figure("option chain warm median", ours["chain_warm_median_ms"], "ms", better="lower"),
+               figure("option chain first call", ours["chain_cold_ms"], "ms", better="lower")]
+    record("kite_instruments", figures, result)
 
 
 if __name__ == "__main__":

@@ -304,6 +304,17 @@ def main() -> None:
               f"{row['ratio_merged'] or 0:>7.2f}{mine_wire or 0:>11,.0f}{sdk_wire_rate or 0:>10,.0f}"
               f"{row['ratio_wire'] or 0:>7.2f}")
     print(json.dumps(summary))
+    from results import figure, record
+
+    figures = []
+    for label, row in summary.items():
+        figures.append(figure(f"{label} decode", row["ours_per_s"], "msg/s", baseline=row["sdk_raw_per_s"],
+                              baseline_name="NorenRestApiOAuth"))
+        figures.append(figure(f"{label} decode vs SDK+merge", row["ours_per_s"], "msg/s",
+                              baseline=row["sdk_merged_per_s"], baseline_name="NorenRestApiOAuth + merge"))
+        figures.append(figure(f"{label} wire", row["ours_wire_per_s"], "msg/s", baseline=row["sdk_wire_per_s"],
+                              baseline_name="websocket-client + SDK"))
+    record("noren_feed", figures, summary)
 
 
 if __name__ == "__main__":

@@ -122,6 +122,9 @@ def main() -> None:
         verdict = "meets" if full["median_s"] <= TARGET_S and full["peak_rss_mb"] <= TARGET_MB else "MISSES"
         print(f"full load {verdict} the {TARGET_S} s / {TARGET_MB} MB target")
     print(json.dumps(summary))
+    from results import load_figures, record
+
+    record("noren_instruments", load_figures(summary, ["duckdb", "master", "master-file"]), summary)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ differs between the clients is their own cost. Each figure is measured by a *wor
 interleaved, on the same server:
 
 - ``raw``: one ``aiohttp.ClientSession`` (reused), the same method, URL, headers and form body the
-  driver sends, the reply read with ``response.json()`` (plus the one dict lookup a caller needs);
+  driver sends, the reply read with ``response.json()`` (plus the one dict lookup a caller needs), over
+  the same pool as tt-connect's transport (20 connections per host; with 50 in flight, also over
+  aiohttp's default pool, reported beside it);
 - ``async``: ``AsyncTTConnect('zerodha', ...)``: request builder, checks, tag, journal, executor,
   transport, parse, order-event hook; the driver's client-side rate classes are lifted by the
   benchmark-only extension :class:`Unlimited` (a ``ttc_rate_limits`` hook answering "no classes",
@@ -14,7 +16,10 @@ interleaved, on the same server:
 - ``sync``: the blocking ``TTConnect`` over the same calls (sequential only).
 
 for ``place_order``, ``modify_order``, ``cancel_order`` and ``positions()``, one call at a time and with
-50 in flight. Each figure is the best of ``--repeat`` runs (noise on a shared machine only slows a run).
+50 in flight. A worker measures ``--rounds`` short rounds, raw and ours in turn; each figure is the best
+of the rounds of ``--repeat`` workers (noise on a shared machine only slows a run). Beside each rate, the
+client's CPU microseconds per call (``time.process_time`` of the worker: the server is another process,
+so it is the client's own cost, which other load on the machine disturbs far less than the wall clock).
 
 ``--before PATH`` also runs the worker against another checkout (e.g. a worktree of the commit before a
 change), by putting its ``tt_connect_core/src`` and ``drivers/zerodha/src`` first
@@ -47,6 +52,10 @@ from tt_connect.hookspecs import hookimpl  # noqa: E402
 
 OPS = ("place_order", "modify_order", "cancel_order", "positions")
 INFLIGHT = 50
+POOL = 20
+"""Connections per host of tt-connect's transport (``AiohttpTransport(limit_per_host=20)``); raw aiohttp gets the
+same pool, so 50 in flight compares the clients' cost, not their pool sizes. ``raw_50_own_pool`` is raw aiohttp
+with its default pool (100 connections, no per-host limit), reported beside it."""
 API_KEY = "benchkey"
 TOKEN = "benchtoken"
 
@@ -92,11 +101,12 @@ def ttc_calls(client: Any) -> dict[str, Callable[[], Any]]:
 class RawKite:
     """What a hand-written client does for the same calls: one session, a form body, ``json()``."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, limit_per_host: int = POOL) -> None:
         import aiohttp
 
         self._url = url
-        self._http = aiohttp.ClientSession(headers={"X-Kite-Version": "3",
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit_per_host=limit_per_host),
+                                           headers={"X-Kite-Version": "3",
                                                     "Authorization": f"token {API_KEY}:{TOKEN}"})
 
     async def close(self) -> None:
@@ -128,48 +138,66 @@ class RawKite:
 # -- timing ------------------------------------------------------------------------------------
 
 
-async def rate(call: Callable[[], Awaitable[Any]], n: int, inflight: int) -> float:
-    """Calls per second: ``n`` calls, ``inflight`` at a time (each worker sends its share in turn)."""
+async def rate(call: Callable[[], Awaitable[Any]], n: int, inflight: int) -> tuple[float, float]:
+    """Calls per second and client CPU microseconds per call: ``n`` calls, ``inflight`` at a time.
+
+    The CPU time is this process's own (``time.process_time``): the server is another process, so it
+    is what the client itself costs, and a busy machine disturbs it far less than the wall clock.
+    """
     async def worker(count: int) -> None:
         for _ in range(count):
             await call()
 
     share = n // inflight
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker(share) for _ in range(inflight)))
-    return share * inflight / (time.perf_counter() - started)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return share * inflight / wall, cpu / (share * inflight) * 1e6
 
 
-def sync_rate(call: Callable[[], Any], n: int) -> float:
-    started = time.perf_counter()
+def sync_rate(call: Callable[[], Any], n: int) -> tuple[float, float]:
+    cpu, started = time.process_time(), time.perf_counter()
     for _ in range(n):
         call()
-    return n / (time.perf_counter() - started)
+    return n / (time.perf_counter() - started), (time.process_time() - cpu) / n * 1e6
 
 
-async def measure(url: str, n: int, repeat: int, journal: str) -> dict[str, dict[str, float]]:
-    """Every figure of one worker: {op: {raw_seq, async_seq, raw_50, async_50, sync_seq}} in calls/s."""
+def keep(figures: dict[str, float], key: str, measured: tuple[float, float]) -> None:
+    """Keep the best of the rounds: the highest rate and the least CPU per call."""
+    figures[key] = max(figures.get(key, 0.0), measured[0])
+    figures[f"{key}_cpu_us"] = min(figures.get(f"{key}_cpu_us", float("inf")), measured[1])
+
+
+async def measure(url: str, n: int, rounds: int, journal: str) -> dict[str, dict[str, float]]:
+    """Every figure of one worker: {op: {raw_seq, async_seq, raw_50, async_50, sync_seq (+ _cpu_us)}}.
+
+    ``rounds`` short rounds of ``n // rounds`` calls, raw and ours in turn, so both see the same moments.
+    """
     from tt_connect import AsyncTTConnect
 
     config, options = ttc_arguments(url, journal)
-    raw = RawKite(url)
+    raw, raw_own = RawKite(url), RawKite(url, limit_per_host=0)
     results: dict[str, dict[str, float]] = {op: {} for op in OPS}
+    size = max(n // rounds, INFLIGHT)
     async with AsyncTTConnect("zerodha", config, **options) as client:
         await client.order(ORDER_ID)  # the core knows the order, as it would after placing it
-        mine, theirs = ttc_calls(client), raw.calls()
+        mine, theirs, own = ttc_calls(client), raw.calls(), raw_own.calls()
         for op in OPS:
             await rate(theirs[op], 50, 1)
+            await rate(own[op], 100, INFLIGHT)
             await rate(mine[op], 50, 1)  # warm up the pool and the caches
-            for _ in range(repeat):
+            for _ in range(rounds):
                 for key, call, inflight in (("raw_seq", theirs[op], 1), ("async_seq", mine[op], 1),
-                                            ("raw_50", theirs[op], INFLIGHT), ("async_50", mine[op], INFLIGHT)):
-                    count = n if inflight == 1 else n * 2
-                    results[op][key] = max(results[op].get(key, 0.0), await rate(call, count, inflight))
+                                            ("raw_50", theirs[op], INFLIGHT), ("async_50", mine[op], INFLIGHT),
+                                            ("raw_50_own_pool", own[op], INFLIGHT)):
+                    count = size if inflight == 1 else size * 2
+                    keep(results[op], key, await rate(call, count, inflight))
     await raw.close()
+    await raw_own.close()
     return results
 
 
-def measure_sync(url: str, n: int, repeat: int, journal: str, results: dict[str, dict[str, float]]) -> None:
+def measure_sync(url: str, n: int, rounds: int, journal: str, results: dict[str, dict[str, float]]) -> None:
     from tt_connect import TTConnect
 
     config, options = ttc_arguments(url, journal)
@@ -179,8 +207,8 @@ def measure_sync(url: str, n: int, repeat: int, journal: str, results: dict[str,
         calls = ttc_calls(client)
         for op in OPS:
             sync_rate(calls[op], 50)
-            for _ in range(repeat):
-                results[op]["sync_seq"] = max(results[op].get("sync_seq", 0.0), sync_rate(calls[op], n))
+            for _ in range(rounds):
+                keep(results[op], "sync_seq", sync_rate(calls[op], max(n // rounds, 50)))
     finally:
         client.close()
 
@@ -218,8 +246,8 @@ def worker_main(args: argparse.Namespace) -> None:
         if args.profile:
             profile(args.url, args.n, where, args.profile)
             return
-        results = asyncio.run(measure(args.url, args.n, args.repeat, where))
-        measure_sync(args.url, args.n, args.repeat, where, results)
+        results = asyncio.run(measure(args.url, args.n, args.rounds, where))
+        measure_sync(args.url, args.n, args.rounds, where, results)
     print(json.dumps(results))
 
 
@@ -229,20 +257,24 @@ def run_worker(checkout: Path | None, url: str, args: argparse.Namespace) -> dic
         paths = [str(checkout / "tt_connect_core" / "src"), str(checkout / "drivers" / "zerodha" / "src")]
         env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")])
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", "--url", url, "--n", str(args.n),
-               "--repeat", "1", "--journal", args.journal]
+               "--rounds", str(args.rounds), "--journal", args.journal]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     result: dict[str, dict[str, float]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
 def best(runs: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
-    return {op: {key: max(run[op][key] for run in runs) for key in runs[0][op]} for op in runs[0]}
+    return {op: {key: (min if key.endswith("_cpu_us") else max)(run[op][key] for run in runs) for key in runs[0][op]}
+            for op in runs[0]}
 
 
 def ratios(figures: dict[str, float]) -> dict[str, float]:
     return {"seq_vs_raw": figures["async_seq"] / figures["raw_seq"],
             "inflight_vs_raw": figures["async_50"] / figures["raw_50"],
-            "sync_vs_async": figures["sync_seq"] / figures["async_seq"]}
+            "sync_vs_async": figures["sync_seq"] / figures["async_seq"],
+            "cpu_seq_vs_raw": figures["raw_seq_cpu_us"] / figures["async_seq_cpu_us"],
+            "cpu_50_vs_raw": figures["raw_50_cpu_us"] / figures["async_50_cpu_us"],
+            "inflight_vs_raw_own_pool": figures["async_50"] / figures["raw_50_own_pool"]}
 
 
 def report(label: str, results: dict[str, dict[str, float]]) -> dict[str, Any]:
@@ -256,13 +288,24 @@ def report(label: str, results: dict[str, dict[str, float]]) -> dict[str, Any]:
               f"{f['async_50']:>10,.0f}{r['inflight_vs_raw']:>6.2f}x{f['sync_seq']:>10,.0f}"
               f"{r['sync_vs_async']:>10.2f}x")
         out[op] = {**{k: round(v, 1) for k, v in f.items()}, **{k: round(v, 3) for k, v in r.items()}}
+    print("50 in flight against raw aiohttp with its default pool: " + ", ".join(
+        f"{op} {ratios(f)['inflight_vs_raw_own_pool']:.2f}x" for op, f in results.items()))
+    print(f"client CPU us per call (this process's own; ratio = raw / ours)\n{'call':<14}{'raw seq':>10}"
+          f"{'async seq':>11}{'ratio':>7}{'raw 50':>10}{'async 50':>10}{'ratio':>7}{'sync seq':>10}")
+    for op, f in results.items():
+        r = ratios(f)
+        print(f"{op:<14}{f['raw_seq_cpu_us']:>10.1f}{f['async_seq_cpu_us']:>11.1f}{r['cpu_seq_vs_raw']:>6.2f}x"
+              f"{f['raw_50_cpu_us']:>10.1f}{f['async_50_cpu_us']:>10.1f}{r['cpu_50_vs_raw']:>6.2f}x"
+              f"{f['sync_seq_cpu_us']:>10.1f}")
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="calls per sequential run (twice that with 50 in flight)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the best is kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="worker processes per checkout (the best is kept)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of n/rounds calls in a worker, raw and ours in turn (the best is kept)")
     parser.add_argument("--before", default="",
                         help="another checkout to measure in the same run ('' for none)")
     parser.add_argument("--journal", choices=("on", "off"), default="on", help="the order journal (default on)")
@@ -304,6 +347,36 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2))
     print(json.dumps({"order_path": document}))
+    from results import record
+
+    record("order_path", figures(document), document)
+
+
+def figures(document: dict[str, Any]) -> list[Any]:
+    """The bench JSON's figures: each call's async and sync rates beside raw aiohttp (and "before", if run)."""
+    from results import figure
+
+    out = []
+    for side in ("after", "before"):
+        if side not in document:
+            continue
+        label = "" if side == "after" else "before: "
+        for op, f in document[side].items():
+            out += [figure(f"{label}{op} sequential", f["async_seq"], "calls/s", baseline=f["raw_seq"],
+                           baseline_name="raw aiohttp"),
+                    figure(f"{label}{op} {INFLIGHT} in flight", f["async_50"], "calls/s", baseline=f["raw_50"],
+                           baseline_name="raw aiohttp"),
+                    figure(f"{label}{op} {INFLIGHT} in flight vs raw's own pool", f["async_50"], "calls/s",
+                           baseline=f["raw_50_own_pool"], baseline_name="raw aiohttp, default pool"),
+                    figure(f"{label}{op} sync sequential", f["sync_seq"], "calls/s", baseline=f["async_seq"],
+                           baseline_name="async sequential"),
+                    figure(f"{label}{op} client CPU sequential", f["async_seq_cpu_us"], "us/call", better="lower",
+                           baseline=f["raw_seq_cpu_us"], baseline_name="raw aiohttp"),
+                    figure(f"{label}{op} client CPU {INFLIGHT} in flight", f["async_50_cpu_us"], "us/call",
+                           better="lower", baseline=f["raw_50_cpu_us"], baseline_name="raw aiohttp"),
+                    figure(f"{label}{op} sync client CPU", f["sync_seq_cpu_us"], "us/call", better="lower",
+                           baseline=f["async_seq_cpu_us"], baseline_name="async sequential")]
+    return out
 
 
 if __name__ == "__main__":

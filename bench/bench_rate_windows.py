@@ -89,6 +89,14 @@ async def main() -> None:
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "rate_windows.json").write_text(json.dumps(rows, indent=2))
+    from results import figure, record
+
+    figures = []
+    for r in rows:
+        figures.append(figure(f"{r['broker']} burst wall", r["wall_s"], "s", better="lower", baseline=r["ideal_s"],
+                              baseline_name="ideal (virtual clock)"))
+        figures.append(figure(f"{r['broker']} 429s", r["rate_limited"], "responses", better="lower"))
+    record("rate_windows", figures, rows)
 
 
 if __name__ == "__main__":

@@ -399,6 +399,17 @@ def main() -> None:
           "second (what arrives closer together at the emulator is transit delay)")
     print("goal: with the shared window, at most 10 requests in any second (so no 429)")
     print(json.dumps({"bench": "redis_hub", **summary}))
+    from results import figure, record
+
+    record("redis_hub", [figure("direct p50", direct["p50_ms"], "ms", better="lower"),
+                         figure("direct p99", direct["p99_ms"], "ms", better="lower"),
+                         figure("bus p50", bus["p50_ms"], "ms", better="lower"),
+                         figure("bus p99", bus["p99_ms"], "ms", better="lower", baseline=direct["p99_ms"],
+                                baseline_name="direct socket p99"),
+                         figure("shared window, busiest second", orders["shared_window"]["requests_busiest_second"],
+                                "requests", better="lower"),
+                         figure("shared window, 429s", orders["shared_window"]["refused_429"], "responses",
+                                better="lower")], summary)
 
 
 if __name__ == "__main__":

@@ -128,6 +128,11 @@ def main() -> None:
         verdict = "meets" if min(ratios) >= TARGET_RATIO else "MISSES"
         print(f"lowest ratio {min(ratios):.1f}x: {verdict} the {TARGET_RATIO:.0f}x target")
     print(json.dumps(summary))
+    from results import figure, record
+
+    record("upstox_feed", [figure(f"{key} decode", v["ours_ticks_per_s"], "ticks/s", baseline=v["sdk_ticks_per_s"],
+                                  baseline_name="upstox SDK path")
+                           for key, v in summary.items() if isinstance(v, dict)], summary)
 
 
 if __name__ == "__main__":

@@ -343,6 +343,7 @@ class Runtime:
         account_store, self._account_store = self._account_store, None
         self.executor = None
         async with contextlib.AsyncExitStack() as steps:  # callbacks run last-in, first-out
+            steps.callback(self.journal.close)  # its file stays open between orders
             if self.market is not self:
                 steps.push_async_callback(self.market.close if self.closed else self.market.disconnect)
             if transport is not None:

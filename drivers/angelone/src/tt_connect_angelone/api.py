@@ -87,7 +87,6 @@ from tt_connect_angelone.parsing import (
     angel_envelope_to_data,
     angel_holding_to_holding,
     angel_order_to_order,
-    angel_position_to_position,
     angel_profile_to_profile,
     angel_quote_to_quote,
     angel_rms_to_funds,
@@ -106,6 +105,7 @@ from tt_connect_angelone.triggers import (
     margin_body,
     rule_body,
 )
+from tt_connect_angelone.typed import typed_book
 
 __all__ = ["GTT_PAGE", "QUOTE_BATCH", "AngelOneApi"]
 
@@ -197,9 +197,7 @@ class AngelOneApi(BrokerApi):
 
     def positions(self, ctx: DriverContext) -> Call[list[Position]]:
         return Call(self._get(f"{_SECURE}/order/v1/getPosition", "order.positions", POSITIONS),
-                    lambda payload: parse_rows(rows_of(payload, "positions"),
-                                               lambda r: angel_position_to_position(ctx, r), broker=BROKER,
-                                               what="positions"))
+                    lambda payload: typed_book(ctx, "positions", rows_of(payload, "positions"), "positions"))
 
     def day_positions(self, ctx: DriverContext) -> Call[list[Position]]:
         """Today's buys and sells, read from the same flat list (see ``angel_day_position``)."""
@@ -210,9 +208,8 @@ class AngelOneApi(BrokerApi):
     # -- order book ------------------------------------------------------------------------
 
     def orders(self, ctx: DriverContext) -> Call[list[Order]]:
-        return Call(self._book(), lambda payload: parse_rows(rows_of(payload, "order book"),
-                                                             lambda r: angel_order_to_order(ctx, r),
-                                                             broker=BROKER, what="order book"))
+        return Call(self._book(), lambda payload: typed_book(ctx, "orders", rows_of(payload, "order book"),
+                                                             "order book"))
 
     def order(self, ctx: DriverContext, order_id: str) -> Call[Order]:
         """Read one order: ``details/{uniqueorderid}`` (10/s) once the core has seen the order, else the book.

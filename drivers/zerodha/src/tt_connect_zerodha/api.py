@@ -66,16 +66,13 @@ from tt_connect_zerodha.parsing import (
     kite_candles_to_candles,
     kite_funds_to_funds,
     kite_gtt_to_gtt,
-    kite_holding_to_holding,
     kite_margin_to_margin,
-    kite_order_to_order,
-    kite_position_to_position,
     kite_profile_to_profile,
     kite_quote_to_quote,
     kite_reply_to_list,
     kite_reply_to_object,
-    kite_trade_to_trade,
 )
+from tt_connect_zerodha.typed import typed_book
 
 __all__ = ["QUOTE_BATCH", "ZerodhaApi"]
 
@@ -162,10 +159,9 @@ class ZerodhaApi(BrokerApi):
                            form=form or None, params=params or None, is_write=True)
 
     @staticmethod
-    def _book(ctx: DriverContext, parse_row: Callable[[DriverContext, Mapping[str, Any]], Any],
-              what: str) -> Callable[[Any], Any]:
-        return lambda payload: parse_rows(kite_reply_to_list(payload, what), lambda row: parse_row(ctx, row),
-                                          broker=BROKER, what=what)
+    def _book(ctx: DriverContext, kind: str, what: str) -> Callable[[Any], Any]:
+        """A book's parser: the typed path (:mod:`~tt_connect_zerodha.typed`), lenient when the rows need it."""
+        return lambda payload: typed_book(ctx, kind, kite_reply_to_list(payload, what), what)
 
     # -- account and portfolio -------------------------------------------------------------
 
@@ -179,10 +175,10 @@ class ZerodhaApi(BrokerApi):
 
     def holdings(self, ctx: DriverContext) -> Call[list[Holding]]:
         return Call(self._get("/portfolio/holdings", "portfolio.holdings"),
-                    self._book(ctx, kite_holding_to_holding, "holdings"))
+                    self._book(ctx, "holdings", "holdings"))
 
     def _position_book(self, ctx: DriverContext, book: str) -> Call[list[Position]]:
-        parse = self._book(ctx, kite_position_to_position, f"{book} positions")
+        parse = self._book(ctx, "positions", f"{book} positions")
         return Call(self._get("/portfolio/positions", "portfolio.positions"),
                     lambda payload: parse(kite_reply_to_object(payload, "positions").get(book)))
 
@@ -197,18 +193,18 @@ class ZerodhaApi(BrokerApi):
     # -- order book ------------------------------------------------------------------------
 
     def orders(self, ctx: DriverContext) -> Call[list[Order]]:
-        return Call(self._get("/orders", "orders.list"), self._book(ctx, kite_order_to_order, "orders"))
+        return Call(self._get("/orders", "orders.list"), self._book(ctx, "orders", "orders"))
 
     def order_history(self, ctx: DriverContext, order_id: str) -> Call[list[Order]]:
         return Call(self._get(f"/orders/{_path(order_id)}", "orders.history"),
-                    self._book(ctx, kite_order_to_order, "order history"))
+                    self._book(ctx, "orders", "order history"))
 
     def trades(self, ctx: DriverContext) -> Call[list[Trade]]:
-        return Call(self._get("/trades", "trades.list"), self._book(ctx, kite_trade_to_trade, "trades"))
+        return Call(self._get("/trades", "trades.list"), self._book(ctx, "trades", "trades"))
 
     def order_trades(self, ctx: DriverContext, order_id: str) -> Call[list[Trade]]:
         return Call(self._get(f"/orders/{_path(order_id)}/trades", "orders.trades"),
-                    self._book(ctx, kite_trade_to_trade, "order trades"))
+                    self._book(ctx, "trades", "order trades"))
 
     # -- orders ----------------------------------------------------------------------------
 
@@ -368,7 +364,10 @@ class ZerodhaApi(BrokerApi):
         return Call(self._write("DELETE", f"/gtt/triggers/{_path(gtt_id)}", "gtt.delete"), _trigger_id)
 
     def gtts(self, ctx: DriverContext) -> Call[list[Gtt]]:
-        return Call(self._get("/gtt/triggers", "gtt.list"), self._book(ctx, kite_gtt_to_gtt, "GTT triggers"))
+        return Call(self._get("/gtt/triggers", "gtt.list"),
+                    lambda payload: parse_rows(kite_reply_to_list(payload, "GTT triggers"),
+                                               lambda row: kite_gtt_to_gtt(ctx, row), broker=BROKER,
+                                               what="GTT triggers"))
 
     def gtt(self, ctx: DriverContext, gtt_id: str) -> Call[Gtt]:
         return Call(self._get(f"/gtt/triggers/{_path(gtt_id)}", "gtt.get"),

@@ -165,6 +165,19 @@ async def settle(store: WindowStore, key: str, ticket: str) -> None:
     await asyncio.shield(store.settle(key, ticket))
 
 
+class _Unlimited(contextlib.AbstractAsyncContextManager[None]):
+    """The slot of a class without limits: enters and leaves at once."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+_UNLIMITED = _Unlimited()
+
+
 class RateLimiter:
     """Enforces a broker's :class:`RateLimits` for one client (one api key).
 
@@ -208,13 +221,18 @@ class RateLimiter:
             bucket = self._buckets[spec.name] = _Bucket(spec, key)
         return bucket
 
-    @contextlib.asynccontextmanager
-    async def slot(self, rate_class: str, cost: int = 1) -> AsyncIterator[None]:
-        """Hold a slot of the class for the body (send the request and await its reply inside it)."""
+    def slot(self, rate_class: str, cost: int = 1) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold a slot of the class for the body (send the request and await its reply inside it).
+
+        A class without limits gets a shared no-op context: no generator is made for it.
+        """
         bucket = self._bucket(rate_class)
         if bucket is None:
-            yield
-            return
+            return _UNLIMITED
+        return self._held(bucket, cost)
+
+    @contextlib.asynccontextmanager
+    async def _held(self, bucket: _Bucket, cost: int) -> AsyncIterator[None]:
         if bucket.waiting >= bucket.spec.max_queue:
             raise RateLimitQueueFullError(
                 f"{bucket.waiting} calls are already waiting for the {bucket.spec.name!r} rate limit; "

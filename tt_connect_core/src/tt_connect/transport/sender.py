@@ -6,6 +6,7 @@ so both meter and log requests the same way and neither has to reach into the ot
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,6 +21,13 @@ from tt_connect.transport.rate_limit import RateLimiter
 __all__ = ["Sender"]
 
 _log = get_logger("tt_connect.transport")
+_ids = itertools.count(1)
+_run = uuid.uuid4().hex[:6]
+
+
+def _request_id() -> str:
+    """An id for one request's log line: this process's random prefix and a counter (no system call)."""
+    return f"{_run}{next(_ids) & 0xFFFFFF:06x}"
 
 
 class Sender:
@@ -37,7 +45,7 @@ class Sender:
             request = msgspec.structs.replace(request, headers={**(request.headers or {}), **headers})
         async with self.limiter.slot(request.rate_class, request.cost):
             started = time.perf_counter()
-            request_id = uuid.uuid4().hex[:12]
+            request_id = _request_id()
             try:
                 response = await self.transport.send(request, timeout=self.timeout)
             except TTConnectError as exc:
@@ -56,7 +64,7 @@ class Sender:
         # broker needs (it counts the request's arrival), never looser.
         async with self.limiter.slot(request.rate_class, request.cost):
             response = await self.transport.download(request, timeout=max(self.timeout, 120.0), progress=progress)
-        self._log(request, response.status, uuid.uuid4().hex[:12], started)
+        self._log(request, response.status, _request_id(), started)
         return response
 
     def _log(self, request: HttpRequest, status: int | None, request_id: str, started: float,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import threading
@@ -23,6 +24,26 @@ def _encode(number: int, alphabet: str, width: int) -> str:
     return "".join(reversed(out))
 
 
+@functools.lru_cache(maxsize=64)
+def _salted(alphabet: str) -> str:
+    """The process's salt in ``alphabet`` (the same for every tag)."""
+    return _encode(_salt, alphabet, 3)
+
+
+_last_ms: dict[str, tuple[int, str]] = {}
+"""Per alphabet, the last millisecond encoded and its text (tags placed together share it)."""
+
+
+def _millis(alphabet: str) -> str:
+    now = int(time.time() * 1000)
+    last = _last_ms.get(alphabet)
+    if last is not None and last[0] == now:
+        return last[1]
+    text = _encode(now, alphabet, 8)
+    _last_ms[alphabet] = (now, text)
+    return text
+
+
 def make_order_tag(max_length: int, alphabet: str, prefix: str = "") -> str:
     """Return a tag unique in this process and, with overwhelming odds, across processes.
 
@@ -35,6 +56,5 @@ def make_order_tag(max_length: int, alphabet: str, prefix: str = "") -> str:
         raise ValueError("an order tag needs at least 8 characters after the prefix and a 10-symbol alphabet")
     with _lock:
         count = next(_counter)
-    core = (_encode(int(time.time() * 1000), alphabet, 8) + _encode(_salt, alphabet, 3)
-            + _encode(count, alphabet, 5))
+    core = _millis(alphabet) + _salted(alphabet) + _encode(count, alphabet, 5)
     return prefix + core[-width:]
