@@ -4,7 +4,8 @@ Every session installs the core, every driver under ``drivers/`` and every add-o
 under ``contrib/`` in editable mode, so a new directory is picked up without
 editing this file; ``build`` finds the distributions the same way. The tests of
 ``contrib/redis`` start a real ``redis-server`` (found on PATH; ``.ci/run`` installs it).
-``fyers_sdk`` runs the official Fyers SDK, whose pins clash with ours, from a venv of its own.
+The official Fyers SDK's pins clash with ours: ``tests`` (and ``fyers_sdk``, its tests alone) run it from a
+venv of its own.
 """
 
 from __future__ import annotations
@@ -44,11 +45,26 @@ def install_all(session: nox.Session, *extra: str) -> None:
     session.install("-e", CORE, *packages("drivers/*", "examples/*", "contrib/*"), *extra)
 
 
+def fyers_sdk_python(session: nox.Session) -> str:
+    """The interpreter of a venv of its own (inside this session's) holding the official Fyers SDK.
+
+    fyers-apiv3 3.2.0 pins aiohttp 3.9.3, requests 2.31.0 and websocket-client 1.6.1, so it cannot share
+    our venv; its tests (in our venv, with our aiohttp) start the emulator and drive that interpreter.
+    """
+    sdk = Path(session.virtualenv.location) / "fyers-apiv3"
+    python = sdk / "bin" / "python"
+    if not python.exists():
+        session.run("python", "-m", "venv", str(sdk))
+        session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "fyers-apiv3==3.2.0", external=True)
+    return str(python)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite (core, drivers, conformance)."""
+    """Run the whole test suite (core, drivers, conformance, the official SDKs against the emulators)."""
     install_all(session, *TEST_DEPS)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *session.posargs, env={"TT_CONNECT_FYERS_SDK_PYTHON": fyers_sdk_python(session)})
 
 
 @nox.session
@@ -60,19 +76,11 @@ def conformance(session: nox.Session) -> None:
 
 @nox.session(name="fyers_sdk")
 def fyers_sdk(session: nox.Session) -> None:
-    """The official Fyers SDK against the Fyers emulator. fyers-apiv3 3.2.0 pins aiohttp 3.9.3, requests 2.31.0
-    and websocket-client 1.6.1, so it gets a venv of its own inside this session's; the test (in this session's
-    venv, with our aiohttp) starts the emulator and drives the SDK's interpreter."""
+    """Only the official Fyers SDK's tests against the Fyers emulator (``tests`` runs them too)."""
     install_all(session, *TEST_DEPS)
-    sdk = Path(session.virtualenv.location) / "fyers-apiv3"
-    python = sdk / "bin" / "python"
-    if not python.exists():
-        session.run("python", "-m", "venv", str(sdk))
-        session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "fyers-apiv3==3.2.0", external=True)
     session.run("pytest", "drivers/fyers/tests/test_fyers_official_sdk.py",
                 "drivers/fyers/tests/feed/test_fyers_sdk_sockets.py", *session.posargs,
-                env={"TT_CONNECT_FYERS_SDK_PYTHON": str(python)})
+                env={"TT_CONNECT_FYERS_SDK_PYTHON": fyers_sdk_python(session)})
 
 
 @nox.session
