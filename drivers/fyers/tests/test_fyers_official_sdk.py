@@ -21,7 +21,7 @@ from tt_connect_fyers.emulator import FyersEmulator
 SCRIPT = Path(__file__).parent / "sdk" / "fyers_official_vs_emulator.py"
 SDK_PYTHON = os.environ.get("TT_CONNECT_FYERS_SDK_PYTHON", "")
 
-pytestmark = pytest.mark.skipif(not SDK_PYTHON, reason="the official SDK has a venv of its own: run nox -s tests (or nox -s fyers_sdk)")
+pytestmark = pytest.mark.skipif(not SDK_PYTHON, reason="the official SDK runs from a venv of its own: nox -s tests")
 
 
 def test_the_official_sdk_works_against_the_emulator(tmp_path: Path) -> None:
