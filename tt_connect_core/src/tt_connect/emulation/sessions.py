@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import secrets
+import string
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from tt_connect.timeutil import Clock, next_daily
 
 __all__ = ["IssuedToken", "SessionBook", "verify_totp"]
 
+_CODE_ALPHABET = string.ascii_letters + string.digits
 _CODE_LIFETIME = _dt.timedelta(minutes=5)
 
 
@@ -97,8 +99,12 @@ class SessionBook:
             self._generation += 1
 
     def issue_code(self, purpose: str, user_id: str) -> str:
-        """Issue a one-time code (a request token, a login request id) valid for five minutes."""
-        code = secrets.token_urlsafe(18)
+        """Issue a one-time code (a request token, a login request id) valid for five minutes.
+
+        Letters and digits only, as the brokers' codes are: a url-safe token may start with ``-``, which
+        a command line (``tt-connect login --paste CODE``) reads as an option.
+        """
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(32))
         with self._lock:
             self._codes[code] = (purpose, user_id, self._clock.now() + _CODE_LIFETIME)
         return code
