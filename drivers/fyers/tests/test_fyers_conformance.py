@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 import msgspec
 import pytest
 from fyers_fakes import FakeContext, nifty_call, reliance, sbin
+from fyers_frames import SubscribedHooks, order_socket_frames, stream_frames
+from tt_connect.driver_api import StreamRejected
 from tt_connect.enums import CandleInterval, OrderType, ProductType, Side, StreamMode, Variety
 from tt_connect.models import (
     CancelRequest,
@@ -21,11 +23,14 @@ from tt_connect.models import (
     ModifyRequest,
     Order,
     OrderRequest,
+    OrderUpdate,
     Position,
     Profile,
+    Tick,
     Trade,
 )
-from tt_connect.testing import DriverConformance, RequestCase, ResponseCase
+from tt_connect.testing import DriverConformance, FrameCase, RequestCase, ResponseCase
+from tt_connect.testing.tiers.fuzz_instruments import InstrumentFuzzTier
 from tt_connect.timeutil import IST
 
 pytestmark = pytest.mark.conformance
@@ -111,6 +116,25 @@ class TestFyersConformance(DriverConformance):
     @pytest.fixture
     def static_config(self) -> dict[str, Any]:
         return {"app_id": "XC4XXXXXXM-100", "access_token": "token"}
+
+    @pytest.fixture
+    def driver_hooks(self, static_config: dict[str, Any]) -> tuple[Any, Any]:
+        """The suite's hooks, whose stream has the frame cases' instruments subscribed: the HSM decoder drops
+        the records of topics nobody asked for, which would leave the frame fuzz tier no tick to check."""
+        hook, config = _driver_hooks(static_config)
+        return SubscribedHooks(hook), config
+
+    @pytest.fixture
+    def stream_frames(self) -> list[FrameCase]:
+        """Every HSM reply kind, full and lite snapshots then updates, an index, depth (fyers_frames), and the
+        order socket's JSON messages."""
+        return [*stream_frames(), order_socket_frames()]
+
+    @pytest.fixture
+    def instrument_files(self, driver_hooks: tuple[Any, Any], permissive_validator: None) -> list[bytes]:
+        """The emulator's seven symbol masters (NSE_CM and NSE_FO list the paper universe, the rest are empty as
+        the emulator serves them), in the order of the source's files."""
+        return _listing_blobs(*driver_hooks)
 
     @pytest.fixture
     def request_cases(self, permissive_validator: None) -> list[RequestCase]:
@@ -221,3 +245,71 @@ class TestFyersConformance(DriverConformance):
                          body=_body({"s": "error", "code": -99, "message": "RMS:Margin Shortfall",
                                      "id": "25010600000002"}), error_code="-99"),
         ]
+
+
+def _driver_hooks(settings: dict[str, Any]) -> tuple[Any, Any]:
+    """The Fyers plugin's hooks and its parsed config, as the suite's ``driver_hooks`` builds them."""
+    from tt_connect.config import parse_driver_config
+    from tt_connect.drivers import load_driver, make_plugin_manager
+
+    loaded = load_driver("fyers")
+    config = parse_driver_config(loaded.description.config_type, settings, broker="fyers")
+    return make_plugin_manager(loaded).hook, config
+
+
+def _listing_blobs(hook: Any, config: Any) -> list[bytes]:
+    from tt_connect.paper.engine import PaperEngine
+    from tt_connect.paper.universe import build_universe
+    from tt_connect_fyers.emulator.wire import FyersListing
+
+    listing = FyersListing(PaperEngine(build_universe(_dt.date(2025, 1, 6))))
+    return [listing.master_csv(file.name) for file in hook.ttc_instrument_source(config=config).files]
+
+
+class TestFyersDerivativesMasterFuzz(InstrumentFuzzTier):
+    """The instrument fuzz tier on the F&O master alone: the tier damages the columns of the source's first file
+    only (NSE_CM, which has no strike, expiry or underlying), so the option columns get a run of their own."""
+
+    broker = "fyers"
+
+    @pytest.fixture
+    def driver_hooks(self) -> tuple[Any, Any]:
+        """A config whose only symbol master is NSE_FO."""
+        from tt_connect_fyers.config import MASTER_FIELDS
+
+        urls = {name: "" for name in MASTER_FIELDS.values()} | {"instruments_nse_fo_url": "http://127.0.0.1:9/NSE_FO.csv"}
+        return _driver_hooks({"app_id": "XC4XXXXXXM-100", "access_token": "token", **urls})
+
+    @pytest.fixture
+    def instrument_files(self, driver_hooks: tuple[Any, Any], permissive_validator: None) -> list[bytes]:
+        blobs = _listing_blobs(*driver_hooks)
+        assert len(blobs) == 1 and blobs[0].count(b"\n") > 1000, "the F&O master should list the paper options"
+        return blobs
+
+
+def test_the_frame_cases_decode_to_ticks_of_every_mode_and_an_order_update(
+        ctx: FakeContext, driver_hooks_for_frames: tuple[Any, Any]) -> None:
+    """The fuzz tier only checks what comes out; this proves the intact frames make ticks at all (a stream whose
+    topics nobody subscribed drops every record, and the tier would pass on nothing)."""
+    hook, config = driver_hooks_for_frames
+    stream = hook.ttc_stream(config=config)
+    events: list[Tick | OrderUpdate] = []
+    refusals = 0
+    for case in [*stream_frames(), order_socket_frames()]:
+        decoder = (stream.order_updates if case.order_socket else stream).decoder(ctx)
+        for frame in case.frames:
+            try:
+                events += decoder.decode(frame, _dt.datetime(2025, 1, 6, 10, 0, tzinfo=IST))
+            except StreamRejected:
+                refusals += 1
+    ticks = [e for e in events if isinstance(e, Tick)]
+    assert {t.mode for t in ticks} == {StreamMode.LTP, StreamMode.QUOTE, StreamMode.FULL}
+    assert any(t.depth is not None for t in ticks) and any(t.instrument == nifty_call() for t in ticks)
+    assert sum(isinstance(e, OrderUpdate) for e in events) == 1
+    assert refusals == 3, "a refused login (auth reply and message) and an expired order-socket token"
+
+
+@pytest.fixture
+def driver_hooks_for_frames(permissive_validator: None) -> tuple[Any, Any]:
+    hook, config = _driver_hooks({"app_id": "XC4XXXXXXM-100", "access_token": "token"})
+    return SubscribedHooks(hook), config

@@ -125,3 +125,24 @@ def test_the_emulators_masters_load_through_the_select(tmp_path: Path) -> None:
         assert kinds == {"EQ", "IDX", "FUT", "OPT"}
         assert {r["symbol"] for r in rows if r["kind"] == "IDX"} == {
             row.symbol for row in emulator.engine.rows.values() if row.kind == "IDX"}
+
+
+@pytest.mark.parametrize("expiry", ["999999999999999", "9223372036854775807", "-9223372036854775807",
+                                    "99999999999999", "253402300800", "0", "-1", "x"])
+def test_a_row_whose_expiry_no_date_can_hold_is_dropped_alone(tmp_path: Path, expiry: str) -> None:
+    """An epoch past any calendar (or before 1970) drops its own row: it must neither fail the whole master
+    (DuckDB's INTEGER cast or addition overflowing) nor load a DATE past year 9999, which DuckDB hands to
+    Python as a string."""
+    lines = [*FILES["NSE_FO"], _row("101125013099999", "NIFTY FAR FUT", 11, "NSE:NIFTYFARFUT", 10, 11, "NIFTY",
+                                    expiry=expiry, lot=75)]
+    (tmp_path / "NSE_FO.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = _select(tmp_path, ("NSE_FO",))
+    assert {r["broker_symbol"] for r in rows} == {"NSE:NIFTY25JANFUT", "NSE:NIFTY25JAN24000CE"}
+    assert all(isinstance(r["expiry"], _dt.date) for r in rows)
+
+
+def test_the_last_expiry_a_date_can_hold_still_loads(tmp_path: Path) -> None:
+    last = int(_dt.datetime(9999, 12, 31, 15, 30, tzinfo=_IST).timestamp())
+    line = _row("101125013099999", "NIFTY FAR FUT", 11, "NSE:NIFTYFARFUT", 10, 11, "NIFTY", expiry=str(last), lot=75)
+    (tmp_path / "NSE_FO.csv").write_text(line + "\n", encoding="utf-8")
+    assert [r["expiry"] for r in _select(tmp_path, ("NSE_FO",))] == [_dt.date(9999, 12, 31)]

@@ -32,6 +32,7 @@ import datetime as _dt
 from collections.abc import Mapping
 
 from tt_connect.driver_api import InstrumentFile, InstrumentSource
+from tt_connect.timeutil import IST
 
 from tt_connect_fyers.mapping import SEGMENT_CODES
 
@@ -64,6 +65,9 @@ _SEGMENT_CASE = "CASE " + " ".join(f"WHEN exch = '{e}' AND seg = '{s}' THEN '{na
                                    for name, (e, s) in SEGMENT_CODES.items()) + " END"
 _CANONICAL_CASE = "CASE fseg " + " ".join(f"WHEN '{name}' THEN '{exchange}'"
                                           for name, exchange in _EXCHANGES.items()) + " END"
+_LAST_EPOCH = int(_dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=IST).timestamp())
+"""The last expiry epoch whose IST date Python can hold: a row past it (or at or before 1970) is dropped, not
+cast (an INTEGER overflow would fail the whole master; a DATE past 9999 reaches Python as a string)."""
 _SERIES_RANK = "CASE series " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(EQUITY_SERIES)) + " ELSE 9 END"
 
 FYERS_SELECT = f"""
@@ -74,7 +78,7 @@ WITH classified AS (
            ticker, under, strike, opt, kind, fseg, canonical_exchange,
            split_part(ticker, ':', 1) AS prefix,
            TRY_CAST(TRY_CAST(lot AS DOUBLE) AS INTEGER) AS lot_size, TRY_CAST(tick AS DOUBLE) AS tick_size,
-           CASE WHEN kind IN ('FUT', 'OPT')
+           CASE WHEN kind IN ('FUT', 'OPT') AND TRY_CAST(expiry AS BIGINT) BETWEEN 1 AND {_LAST_EPOCH}
                 THEN DATE '1970-01-01' + CAST((TRY_CAST(expiry AS BIGINT) + 19800) // 86400 AS INTEGER) END AS day
     FROM (
         SELECT *,
