@@ -323,15 +323,6 @@ class HsmDecoder:
 
     # -- records ---------------------------------------------------------------------------
 
-    def _quote_update(self, book: _Book, raw: Sequence[int], received_at: _dt.datetime) -> Tick | None:
-        old = book.values
-        mode = book.wanted.mode
-        if old is None or mode is None:
-            self.skipped += 1
-            return None
-        book.values = values = raw if len(raw) == len(old) and NO_VALUE not in raw else _merge(old, raw)
-        return self._tick(book, values, mode, received_at)
-
     def _depth_update(self, book: _Book, raw: Sequence[int], received_at: _dt.datetime) -> Tick | None:
         old = book.depth_values
         if not old:
