@@ -383,3 +383,17 @@ async def test_series_queries_and_miss_suggestions_survive_close(clock: ManualCl
         Option(exchange=Exchange.NFO, symbol="BANKNIFTY", expiry=dt.date(2025, 1, 15),
                strike=49000, option_type=OptionType.PE)
     assert strike.value.suggestions == ("50000",)
+
+
+async def test_a_miss_is_explained_by_the_master_loaded_last_even_a_reloaded_one(clock: ManualClock) -> None:
+    from tt_connect.instruments_db.registry import registrations_kept
+
+    with registrations_kept():
+        await loaded(clock)  # alpha lists SBIN (a cash symbol) and BANKNIFTY options
+        other = COLUMNS + "21,NFO,NFO-OPT,OPT,BANKNIFTY,2025-01-29,48000,CE,30,0.05,BANKNIFTY\n"
+        await loaded(clock, other, "gamma")  # gamma lists BANKNIFTY too, with other strikes
+        await loaded(clock)  # alpha reloaded (a second client, the morning refresh): it explains misses again
+        with pytest.raises(InstrumentNotFoundError, match="nearest strikes|nearest expiries|alpha") as miss:
+            Option(exchange=Exchange.NFO, symbol="BANKNIFTY", expiry=dt.date(2025, 1, 29),
+                   strike=51000, option_type=OptionType.CE)
+        assert miss.value.suggestions == ("50000", "50500"), "alpha's strikes, not gamma's"

@@ -59,6 +59,7 @@ def _validate(instrument: Instrument) -> None:
 def register_catalogue(catalogue: BrokerInstruments) -> None:
     """Make a broker's (re)loaded catalogue part of the active master."""
     with _lock:
+        _catalogues.pop(catalogue.broker, None)  # a reload moves to the end: misses are explained by the latest
         _catalogues[catalogue.broker] = catalogue
         _publish()
         set_validator(_validate)
