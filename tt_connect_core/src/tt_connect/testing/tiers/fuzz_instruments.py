@@ -33,6 +33,8 @@ __all__ = ["InstrumentFuzzTier", "master_mutations"]
 _HTML = b"<html><head><title>503 Service Unavailable</title></head><body>maintenance</body></html>"
 _WRONG: tuple[str, ...] = ("x", "NaN", "inf", "-inf", "1e999", "", "-1")
 _WRONG_JSON: tuple[bytes, ...] = (b'"x"', b'"NaN"', b"1e999", b"null", b"[]", b"{}", b"-1", b'"inf"')
+_HUGE: tuple[str, ...] = ("999999999999999", "-9223372036854775808", "99999999999999999999")
+"""Integers past every calendar and every 64-bit cast (an expiry epoch, a token, a lot): one per column."""
 _BAD = (
     "SELECT count(*) FROM broker_instruments WHERE broker = ? AND NOT ("
     "isfinite(tick_size) AND tick_size > 0 AND (strike IS NULL OR isfinite(strike)) AND lot_size >= 1)")
@@ -76,6 +78,9 @@ def _csv(content: bytes, rng: random.Random) -> Iterator[tuple[str, bytes]]:
             wrong = rng.choice(_WRONG)
             yield f"column {name!r} all {wrong!r}", text([header, *(
                 [*r[:column], wrong, *r[column + 1:]] if len(r) > column else r for r in rows[1:])])
+            huge = rng.choice(_HUGE)
+            yield f"column {name!r} all {huge}", text([header, *(
+                [*r[:column], huge, *r[column + 1:]] if len(r) > column else r for r in rows[1:])])
 
 
 def _json(content: bytes, rng: random.Random) -> Iterator[tuple[str, bytes]]:
@@ -95,6 +100,9 @@ def _json(content: bytes, rng: random.Random) -> Iterator[tuple[str, bytes]]:
         wrong = msgspec.Raw(rng.choice(_WRONG_JSON))
         typed = [{**r, key: wrong} if isinstance(r, dict) else r for r in records]
         yield f"key {key!r} all {bytes(wrong).decode()}", msgspec.json.encode(typed)
+        huge = msgspec.Raw(rng.choice(_HUGE).encode())
+        yield f"key {key!r} all {bytes(huge).decode()}", msgspec.json.encode(
+            [{**r, key: huge} if isinstance(r, dict) else r for r in records])
 
 
 def master_mutations(file: InstrumentFile, blob: bytes, *, seed: int, whole_only: bool = False
