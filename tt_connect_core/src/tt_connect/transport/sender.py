@@ -51,7 +51,8 @@ class Sender:
             except TTConnectError as exc:
                 self._log(request, None, request_id, started, error=type(exc).__name__)
                 raise
-        self._log(request, response.status, response.header("x-request-id") or request_id, started)
+        if _log.enabled("info"):  # the line's fields (a header lookup, the latency) only when it is written
+            self._log(request, response.status, response.header("x-request-id") or request_id, started)
         return response
 
     async def download(self, request: HttpRequest, headers: Mapping[str, str] | None,
