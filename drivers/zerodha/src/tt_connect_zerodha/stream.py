@@ -208,16 +208,25 @@ class KiteDecoder:
         known, times, lookup, to_time = self._known, self._times, self._lookup, self._time
         tick, level, book, append = Tick, DepthLevel, Depth, out.append
         packets = _FULL_RUN.iter_unpack(memoryview(frame)[2:])
+        # The ticks of one frame mostly share their two timestamps: the previous packet's are reused.
+        ltt_seen = stamp_seen = -1
+        ltt_at: _dt.datetime | None = None
+        stamp_at: _dt.datetime | None = None
         for (_length, token, last, last_qty, average, volume, buy_qty, sell_qty, open_, high, low, close_, ltt,
              oi, oi_high, oi_low, stamp,
              q0, p0, n0, q1, p1, n1, q2, p2, n2, q3, p3, n3, q4, p4, n4,  # bids: quantity, price, orders
              q5, p5, n5, q6, p6, n6, q7, p7, n7, q8, p8, n8, q9, p9, n9) in packets:
-            entry = known.get(token, _MISSING)
-            if entry is _MISSING:
+            try:
+                entry = known[token]
+            except KeyError:
                 entry = lookup(token)
             if entry is None:
                 continue
             instrument, div = entry
+            if ltt != ltt_seen:
+                ltt_seen, ltt_at = ltt, times.get(ltt) or to_time(ltt)
+            if stamp != stamp_seen:
+                stamp_seen, stamp_at = stamp, times.get(stamp) or to_time(stamp)
             price, close = last / div, close_ / div
             depth = book(
                 (level(p0 / div, q0, n0),
@@ -232,8 +241,7 @@ class KiteDecoder:
                  level(p9 / div, q9, n9)))
             append(tick(instrument, _FULL_MODE, price, received_at, last_qty, average / div, volume, buy_qty,
                         sell_qty, open_ / div, high / div, low / div, close, price - close if close else 0.0,
-                        oi, oi_high, oi_low, times.get(ltt) or to_time(ltt), times.get(stamp) or to_time(stamp),
-                        depth))
+                        oi, oi_high, oi_low, ltt_at, stamp_at, depth))
 
     def _text(self, frame: str, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
         try:
