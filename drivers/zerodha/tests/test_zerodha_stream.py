@@ -60,6 +60,19 @@ def test_official_full_packet_matches_the_official_decoding(ctx: FakeContext) ->
     assert tick.depth.asks == tuple(DepthLevel(**level) for level in expected["depth"]["sell"])
 
 
+def test_frames_of_full_packets_only_decode_as_packet_by_packet(ctx: FakeContext) -> None:
+    """The all-full fast path (one iter_unpack) gives exactly the ticks of the packet-by-packet loop."""
+    full = packet("ticker_full.packet")
+    unknown = struct.pack(">I", (999 << 8) | 2) + full[4:]  # a full packet of a token no segment knows
+    mixed = ticks(KiteDecoder(ctx), frame(full, unknown, full, struct.pack(">II", 408065, 100)))
+    fast = ticks(KiteDecoder(ctx), frame(full, unknown, full))
+    assert len(fast) == 2 and fast == mixed[:2] and mixed[2].mode is StreamMode.LTP
+    # lengths 8 and 360 fill exactly two full packets' room: read packet by packet, never as full packets
+    odd = frame(struct.pack(">II", 408065, 100), bytes(360))
+    assert len(odd) == 2 + 2 * (2 + 184)
+    assert [t.mode for t in ticks(KiteDecoder(ctx), odd)] == [StreamMode.LTP]
+
+
 def test_official_quote_packet_matches_the_official_decoding(ctx: FakeContext) -> None:
     expected = mock_json("ticker_quote.json")
     (tick,) = ticks(KiteDecoder(ctx), frame(packet("ticker_quote.packet")))

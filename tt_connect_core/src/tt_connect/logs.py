@@ -105,6 +105,13 @@ class _Redacting:
             self._stdlib.log(level, "%s", _render_fields(event, fields),
                              extra={"ttc_event": event, "ttc_fields": fields}, stacklevel=3)
 
+    def enabled(self, method: str) -> bool:
+        """Whether an event of this level would be emitted: a hot path skips building fields nobody reads."""
+        level = _LEVELS[method]
+        if structlog.is_configured():
+            return level >= _threshold
+        return self._stdlib.isEnabledFor(level)
+
     def debug(self, event: str, **kw: Any) -> None:
         self._emit("debug", event, kw)
 

@@ -30,7 +30,7 @@ from tt_connect.drivers import load_driver, make_plugin_manager
 from tt_connect.errors import ClientClosedError, ConfigurationError, DriverError, TTConnectError
 from tt_connect.instruments import AnyInstrument, Instrument
 from tt_connect.logs import get_logger
-from tt_connect.models import Gtt, Order, OrderUpdate, Tick
+from tt_connect.models import Gtt, Order, OrderRequest, OrderUpdate, Tick
 from tt_connect.order_state import OrderReads, OrderRegistry
 from tt_connect.request_builder import OrderBuilder
 from tt_connect.request_builder.capabilities import require
@@ -157,8 +157,7 @@ class Runtime:
         self.builder = OrderBuilder(broker=self.name, capabilities=self.capabilities,
                                     tag_max_length=self.api.tag_max_length, tag_alphabet=self.api.tag_alphabet,
                                     check_contract=lambda request: self.catalogue().check_order(request),
-                                    validate=lambda request: hook.ttc_validate_order(broker=self.name,
-                                                                                     request=request),
+                                    validate=self._validate_order,
                                     freeze_of=lambda instrument: self.catalogue().freeze_quantity(instrument),
                                     algo_id_field=self.api.algo_id_field, default_algo_id=options.algo_id)
         from tt_connect.compliance import OrderJournal, OrderRateLimiter
@@ -399,6 +398,18 @@ class Runtime:
         require(self.capabilities, operation, self.name)
         executor, ctx = await self.ready()
         return [await executor.call(call) for call in self.build(operation, lambda: list(make(ctx)))]
+
+    def _validate_order(self, request: OrderRequest) -> None:
+        """The extensions' risk hook; skipped (one list copy, no hook call) when no extension implements it."""
+        hook = self.pm.hook.ttc_validate_order
+        if hook.get_hookimpls():
+            hook(broker=self.name, request=request)
+
+    def order_event(self, event: str, order_id: str) -> None:
+        """Tell the extensions an order was placed, modified or cancelled (nothing to call when none listens)."""
+        hook = self.pm.hook.ttc_order_event
+        if hook.get_hookimpls():
+            hook(broker=self.name, event=event, order=None, order_id=order_id)
 
     def later(self, delay: float, action: Callable[[], Awaitable[object]], what: str) -> None:
         """Run ``action`` after ``delay`` seconds while the client is open (an emulated TTL's cancel)."""

@@ -8,8 +8,6 @@ trigger) the core has already read.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 from tt_connect.driver_api import Operation
@@ -23,6 +21,13 @@ from tt_connect.request_builder.market import batches
 from tt_connect.runtime import Runtime
 
 __all__ = ["Trading"]
+
+
+def _failed(outcome: dict[str, Any], exc: TTConnectError) -> None:
+    """What the journal records of an order action that raised."""
+    outcome.update(error=type(exc).__name__, message=exc.message, code=exc.code)
+    if isinstance(exc, OrderStatusUnknownError):
+        outcome["tag"] = exc.tag
 
 
 class Trading:
@@ -41,11 +46,20 @@ class Trading:
         plan = rt.builder.place(**arguments)
         request = plan.request
         call = rt.build(Operation.PLACE_ORDER, lambda: self._api.place_order(ctx, request))
-        rate_slot = rt.order_rate.slot(request.instrument.exchange.value)
-        async with rate_slot, self._journaled("place", request) as outcome:
-            order_id = await executor.place_order(call, tag=request.tag, find_by_tag=self._find_by_tag)
-            outcome["order_id"] = order_id
-        rt.pm.hook.ttc_order_event(broker=rt.name, event="placed", order=None, order_id=order_id)
+        # The journal is written inline (no context-manager generator per order), inside the rate slot.
+        async with rt.order_rate.slot(request.instrument.exchange.value):
+            outcome: dict[str, Any] = {}
+            started = rt.clock.now()
+            try:
+                order_id = await executor.place_order(call, tag=request.tag, find_by_tag=self._find_by_tag)
+                outcome["order_id"] = order_id
+            except TTConnectError as exc:
+                _failed(outcome, exc)
+                raise
+            finally:
+                rt.journal.record("place", request=request, outcome=outcome, started=started,
+                                  finished=rt.clock.now())
+        rt.order_event("placed", order_id)
         if plan.cancel_after is not None:
             rt.later(plan.cancel_after, lambda: self._expire(order_id), "ttl_cancel")
         return order_id
@@ -54,22 +68,6 @@ class Trading:
         """The exchange a modification or cancellation counts against (the order's, when the core knows it)."""
         known = self._rt.registry.order(order_id)
         return known.instrument.exchange.value if known is not None else "unknown"
-
-    @contextlib.asynccontextmanager
-    async def _journaled(self, action: str, request: Any) -> AsyncIterator[dict[str, Any]]:
-        """Record one order action in the journal, whatever its outcome (the body fills ``outcome``)."""
-        outcome: dict[str, Any] = {}
-        started = self._rt.clock.now()
-        try:
-            yield outcome
-        except TTConnectError as exc:
-            outcome.update(error=type(exc).__name__, message=exc.message, code=exc.code)
-            if isinstance(exc, OrderStatusUnknownError):
-                outcome["tag"] = exc.tag
-            raise
-        finally:
-            self._rt.journal.record(action, request=request, outcome=outcome, started=started,
-                                    finished=self._rt.clock.now())
 
     async def _find_by_tag(self, tag: str) -> str | None:
         for order in await self._rt.reads.orders():
@@ -98,11 +96,19 @@ class Trading:
             current = current or await rt.reads.known(request.order_id)
             rt.builder.check_modify(request, current)
         call = rt.build(Operation.MODIFY_ORDER, lambda: self._api.modify_order(ctx, request))
-        rate_slot = rt.order_rate.slot(self._exchange_of(request.order_id))
-        async with rate_slot, self._journaled("modify", request) as outcome:
-            result: str = await executor.call(call)
-            outcome["order_id"] = result
-        rt.pm.hook.ttc_order_event(broker=rt.name, event="modified", order=None, order_id=result)
+        async with rt.order_rate.slot(self._exchange_of(request.order_id)):
+            outcome: dict[str, Any] = {}
+            started = rt.clock.now()
+            try:
+                result: str = await executor.call(call)
+                outcome["order_id"] = result
+            except TTConnectError as exc:
+                _failed(outcome, exc)
+                raise
+            finally:
+                rt.journal.record("modify", request=request, outcome=outcome, started=started,
+                                  finished=rt.clock.now())
+        rt.order_event("modified", result)
         return result
 
     async def cancel_order(self, **arguments: Any) -> str:
@@ -111,11 +117,19 @@ class Trading:
         request = rt.builder.cancel(**arguments)
         await self._known(Operation.CANCEL_ORDER, request.order_id)
         call = rt.build(Operation.CANCEL_ORDER, lambda: self._api.cancel_order(ctx, request))
-        rate_slot = rt.order_rate.slot(self._exchange_of(request.order_id))
-        async with rate_slot, self._journaled("cancel", request) as outcome:
-            result: str = await executor.call(call)
-            outcome["order_id"] = result
-        rt.pm.hook.ttc_order_event(broker=rt.name, event="cancelled", order=None, order_id=result)
+        async with rt.order_rate.slot(self._exchange_of(request.order_id)):
+            outcome: dict[str, Any] = {}
+            started = rt.clock.now()
+            try:
+                result: str = await executor.call(call)
+                outcome["order_id"] = result
+            except TTConnectError as exc:
+                _failed(outcome, exc)
+                raise
+            finally:
+                rt.journal.record("cancel", request=request, outcome=outcome, started=started,
+                                  finished=rt.clock.now())
+        rt.order_event("cancelled", result)
         return result
 
     # -- GTT triggers ----------------------------------------------------------------------

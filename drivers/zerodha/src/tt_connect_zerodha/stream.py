@@ -58,7 +58,11 @@ _INDEX_QUOTE = struct.Struct(">7I")
 _INDEX_FULL = struct.Struct(">8I")
 _QUOTE = struct.Struct(">11I")
 _FULL = struct.Struct(">16I" + "IIH2x" * 10)
-assert _FULL.size == 184 and _QUOTE.size == 44 and _INDEX_FULL.size == 32 and _INDEX_QUOTE.size == 28
+_FULL_RUN = struct.Struct(">H16I" + "IIH2x" * 10)
+"""One length-prefixed full packet: a frame of full packets only is ``iter_unpack``-ed in one C loop."""
+_FULL_STEP = _FULL_RUN.size
+assert _FULL.size == 184 and _FULL_STEP == 186
+assert _QUOTE.size == 44 and _INDEX_FULL.size == 32 and _INDEX_QUOTE.size == 28
 
 _LTP_MODE, _QUOTE_MODE, _FULL_MODE = StreamMode.LTP, StreamMode.QUOTE, StreamMode.FULL
 _TIME_CACHE_LIMIT = 4096
@@ -75,20 +79,24 @@ class KiteDecoder:
 
     def __init__(self, ctx: DriverContext) -> None:
         self._ctx = ctx
-        self._known: dict[int, tuple[AnyInstrument, float] | None] = {}
+        self._known: dict[int, tuple[AnyInstrument, int] | None] = {}
         self._times: dict[int, _dt.datetime] = {}
         self._decode_text = msgspec.json.Decoder(_TextFrame).decode
 
-    def _lookup(self, token: int) -> tuple[AnyInstrument, float] | None:
-        """Resolve a token once; a token no segment knows is remembered as None and skipped."""
+    def _lookup(self, token: int) -> tuple[AnyInstrument, int] | None:
+        """Resolve a token once; a token no segment knows is remembered as None and skipped.
+
+        The divisor is kept as an int: ``int / int`` is the same correctly rounded float as ``int / float``
+        for every uint32 price (both operands are exact doubles) and costs a third less (no mixed-type dispatch).
+        """
         code = token & 0xFF
-        found: tuple[AnyInstrument, float] | None = None
+        found: tuple[AnyInstrument, int] | None = None
         for segment in SEGMENT_CANDIDATES.get(code, ()):
             try:
                 instrument = self._ctx.by_token(segment, str(token))
             except InstrumentError:
                 continue
-            found = (instrument, DIVISORS.get(code, 100.0))
+            found = (instrument, int(DIVISORS.get(code, 100.0)))
             break
         self._known[token] = found
         return found
@@ -118,6 +126,10 @@ class KiteDecoder:
         append = out.append
         count = header(frame, 0)[0]
         offset = 2
+        if (count and size == 2 + count * _FULL_STEP and frame[2::_FULL_STEP].count(0) == count
+                and frame[3::_FULL_STEP].count(184) == count):  # every length field says 184: full packets only
+            self._full_run(frame, received_at, out)
+            return out
         for _ in range(count):
             if offset + 2 > size:
                 break
@@ -186,6 +198,50 @@ class KiteDecoder:
                     change=last - close if close else 0.0,
                     exchange_timestamp=to_time(v[7]) if length == 32 else None))
         return out
+
+    def _full_run(self, frame: bytes, received_at: _dt.datetime, out: list[Tick | OrderUpdate]) -> None:
+        """Decode a frame of full packets only (the caller checked every length field).
+
+        Each packet is unpacked straight into locals by ``iter_unpack`` (no per-field tuple indexing); the
+        ticks are the ones the packet-by-packet loop builds.
+        """
+        known, times, lookup, to_time = self._known, self._times, self._lookup, self._time
+        tick, level, book, append = Tick, DepthLevel, Depth, out.append
+        packets = _FULL_RUN.iter_unpack(memoryview(frame)[2:])
+        # The ticks of one frame mostly share their two timestamps: the previous packet's are reused.
+        ltt_seen = stamp_seen = -1
+        ltt_at: _dt.datetime | None = None
+        stamp_at: _dt.datetime | None = None
+        for (_length, token, last, last_qty, average, volume, buy_qty, sell_qty, open_, high, low, close_, ltt,
+             oi, oi_high, oi_low, stamp,
+             q0, p0, n0, q1, p1, n1, q2, p2, n2, q3, p3, n3, q4, p4, n4,  # bids: quantity, price, orders
+             q5, p5, n5, q6, p6, n6, q7, p7, n7, q8, p8, n8, q9, p9, n9) in packets:
+            try:
+                entry = known[token]
+            except KeyError:
+                entry = lookup(token)
+            if entry is None:
+                continue
+            instrument, div = entry
+            if ltt != ltt_seen:
+                ltt_seen, ltt_at = ltt, times.get(ltt) or to_time(ltt)
+            if stamp != stamp_seen:
+                stamp_seen, stamp_at = stamp, times.get(stamp) or to_time(stamp)
+            price, close = last / div, close_ / div
+            depth = book(
+                (level(p0 / div, q0, n0),
+                 level(p1 / div, q1, n1),
+                 level(p2 / div, q2, n2),
+                 level(p3 / div, q3, n3),
+                 level(p4 / div, q4, n4)),
+                (level(p5 / div, q5, n5),
+                 level(p6 / div, q6, n6),
+                 level(p7 / div, q7, n7),
+                 level(p8 / div, q8, n8),
+                 level(p9 / div, q9, n9)))
+            append(tick(instrument, _FULL_MODE, price, received_at, last_qty, average / div, volume, buy_qty,
+                        sell_qty, open_ / div, high / div, low / div, close, price - close if close else 0.0,
+                        oi, oi_high, oi_low, ltt_at, stamp_at, depth))
 
     def _text(self, frame: str, received_at: _dt.datetime) -> list[Tick | OrderUpdate]:
         try:

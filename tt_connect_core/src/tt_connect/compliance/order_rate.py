@@ -16,7 +16,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from tt_connect.transport.rate_limit import MemoryWindowStore, WindowStore, settle, take
+from tt_connect.transport.rate_limit import _UNLIMITED, MemoryWindowStore, WindowStore, settle, take
 
 __all__ = ["OrderRateLimiter"]
 
@@ -43,12 +43,17 @@ class OrderRateLimiter:
         self._store = store
         self._scope = f"{scope}:orders"
 
-    @contextlib.asynccontextmanager
-    async def slot(self, exchange: str) -> AsyncIterator[None]:
-        """Hold one order's place in ``exchange``'s window while the body sends it and awaits the reply."""
+    def slot(self, exchange: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold one order's place in ``exchange``'s window while the body sends it and awaits the reply.
+
+        With no rate (``per_second <= 0``) a shared no-op context: no generator is made per order.
+        """
         if self.per_second <= 0:
-            yield
-            return
+            return _UNLIMITED
+        return self._held(exchange)
+
+    @contextlib.asynccontextmanager
+    async def _held(self, exchange: str) -> AsyncIterator[None]:
         windows = ((float(int(self.per_second)), self.window),)
         key = f"{self._scope}:{exchange}"
         async with self._locks.setdefault(exchange, asyncio.Lock()):

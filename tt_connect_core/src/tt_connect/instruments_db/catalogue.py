@@ -136,6 +136,9 @@ class BrokerInstruments:
         self._store = store
         self.keys = keys if isinstance(keys, KeyIndex) else KeyIndex.from_keys(keys)
         self._details: dict[InstrumentKey, tuple[Any, ...]] = {}
+        self._resolved: dict[InstrumentKey, BrokerSymbol] = {}
+        """Resolved BrokerSymbols (frozen), per contract: an order resolves its contract, and building the
+        dataclass again costs more than the rest of the lookup."""
         self._by_token: dict[tuple[str, str], InstrumentKey] = {}
         self._by_symbol: dict[tuple[str, str], InstrumentKey] = {}
         self._built: dict[InstrumentKey, AnyInstrument] = {}
@@ -175,9 +178,12 @@ class BrokerInstruments:
         return built
 
     def resolve(self, instrument: Instrument) -> BrokerSymbol:
-        row = self._row(instrument)
-        return BrokerSymbol(token=row[2], symbol=row[3], exchange=row[4], segment=row[5],
-                            lot_size=row[0], tick_size=row[1])
+        found = self._resolved.get(instrument.key) if isinstance(instrument, Instrument) else None
+        if found is None:
+            row = self._row(instrument)
+            found = self._resolved[instrument.key] = BrokerSymbol(
+                token=row[2], symbol=row[3], exchange=row[4], segment=row[5], lot_size=row[0], tick_size=row[1])
+        return found
 
     def _lookup(self, cache: dict[tuple[str, str], InstrumentKey], column: str, first: str,
                 second: str) -> AnyInstrument:
@@ -375,8 +381,8 @@ class BrokerInstruments:
         if not isinstance(request, OrderRequest):
             raise InvalidOrderError(f"check_order takes an OrderRequest, got {type(request).__name__}",
                                     broker=self.broker)
-        lot = self.lot_size(request.instrument)
-        tick = self.tick_size(request.instrument)
+        row = self._row(request.instrument)
+        lot, tick = int(row[0]), float(row[1])
         if request.qty <= 0 or request.qty % lot:
             raise InvalidOrderError(
                 f"qty {request.qty} of {request.instrument} is not a multiple of its lot size {lot}",

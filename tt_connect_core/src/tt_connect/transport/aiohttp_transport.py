@@ -23,9 +23,15 @@ def _quoted(text: str) -> str:
     return text if _PLAIN(text) else quote_plus(text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _text_pair(name: str, value: str) -> str:
+    """``name=value`` quoted; most of an order form's pairs (exchange, product, side...) recur as they are."""
+    return f"{_quoted(name)}={_quoted(value)}"
+
+
 def _pair(name: Any, value: Any) -> str:
     if type(name) is str and type(value) is str:
-        return f"{_quoted(name)}={_quoted(value)}"
+        return _text_pair(name, value)
     return urlencode([(name, value)], doseq=True)  # anything else exactly as aiohttp's FormData has it
 
 

@@ -19,7 +19,7 @@ import email.utils
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -210,14 +210,16 @@ class RestExecutor:
                     delay = max(delay, min(exc.retry_after, self._retry.max_delay))
                 await self._sleep(delay)
 
-    async def call(self, call: Call[T]) -> T:
+    def call(self, call: Call[T]) -> Coroutine[Any, Any, T]:
         """Send a call; reads are retried on transient failures, writes only on a 429.
 
-        A :class:`PagedCall` is sent page after page, each page retried on its own.
+        A :class:`PagedCall` is sent page after page, each page retried on its own. Await the result (a
+        coroutine, as of an ``async def``): it is the retrying coroutine itself, one frame fewer for every
+        resume of an order's request.
         """
         if isinstance(call, PagedCall):
-            return await self._pages(call)  # type: ignore[return-value]
-        return await self._retrying(lambda: self._attempt(call), is_write=call.request.is_write)
+            return self._pages(call)  # type: ignore[return-value]
+        return self._retrying(lambda: self._attempt(call), is_write=call.request.is_write)
 
     async def _pages(self, call: PagedCall[Any]) -> list[Any]:
         rows: list[Any] = []

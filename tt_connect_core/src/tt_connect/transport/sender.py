@@ -45,13 +45,13 @@ class Sender:
             request = msgspec.structs.replace(request, headers={**(request.headers or {}), **headers})
         async with self.limiter.slot(request.rate_class, request.cost):
             started = time.perf_counter()
-            request_id = _request_id()
             try:
                 response = await self.transport.send(request, timeout=self.timeout)
             except TTConnectError as exc:
-                self._log(request, None, request_id, started, error=type(exc).__name__)
+                self._log(request, None, _request_id(), started, error=type(exc).__name__)
                 raise
-        self._log(request, response.status, response.header("x-request-id") or request_id, started)
+        if _log.enabled("info"):  # the line's fields (an id, a header lookup, the latency) only when it is written
+            self._log(request, response.status, response.header("x-request-id") or _request_id(), started)
         return response
 
     async def download(self, request: HttpRequest, headers: Mapping[str, str] | None,

@@ -17,11 +17,11 @@ _salt = int.from_bytes(os.urandom(4), "big")
 
 def _encode(number: int, alphabet: str, width: int) -> str:
     base = len(alphabet)
-    out = []
-    for _ in range(width):
+    text = ""
+    for _ in range(width):  # a few characters: prepending beats a list, reversed() and join
         number, digit = divmod(number, base)
-        out.append(alphabet[digit])
-    return "".join(reversed(out))
+        text = alphabet[digit] + text
+    return text
 
 
 @functools.lru_cache(maxsize=64)
