@@ -30,7 +30,6 @@ import msgspec
 from tt_connect.driver_api import (
     AuthKind,
     BrokerAuth,
-    BrokerFailure,
     HttpRequest,
     HttpResponse,
     LoginFlow,
@@ -38,8 +37,9 @@ from tt_connect.driver_api import (
     NeedRedirect,
     NeedTotp,
     Session,
+    login_reply_body,
 )
-from tt_connect.errors import AuthenticationError, TTConnectError
+from tt_connect.errors import AuthenticationError
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import IST
 
@@ -68,23 +68,17 @@ def token_expiry(token: str) -> _dt.datetime | None:
     return _dt.datetime.fromtimestamp(exp, IST) if isinstance(exp, int) and not isinstance(exp, bool) else None
 
 
+def _dhan_error(reply: HttpResponse, body: Mapping[str, Any]) -> tuple[str | None, object] | None:
+    """A Dhan login reply fails on HTTP >= 300; ``errorCode``/``errorMessage`` (or ``message``) say why."""
+    if reply.status < 300:
+        return None
+    code = body.get("errorCode")
+    return (code if isinstance(code, str) else None), body.get("errorMessage") or body.get("message")
+
+
 def _reply_body(reply: LoginReply, what: str) -> Mapping[str, Any]:
     """Return the JSON object of a successful login step's reply; an error reply raises BrokerFailure."""
-    if not isinstance(reply, HttpResponse):
-        raise AuthenticationError(f"Dhan {what}: expected an HTTP reply, got {type(reply).__name__}", broker=BROKER)
-    try:
-        body = reply.json()
-    except TTConnectError:
-        raise BrokerFailure(f"Dhan {what} failed: HTTP {reply.status} with a body that is not JSON",
-                            http_status=reply.status) from None
-    if not isinstance(body, Mapping):
-        raise BrokerFailure(f"Dhan {what} failed: HTTP {reply.status}", http_status=reply.status)
-    if reply.status < 300:
-        return body
-    code = body.get("errorCode")
-    message = body.get("errorMessage") or body.get("message") or f"HTTP {reply.status}"
-    raise BrokerFailure(f"Dhan {what} failed: {message}", code=code if isinstance(code, str) else None,
-                        http_status=reply.status, raw=dict(body))
+    return login_reply_body(reply, broker=BROKER, label="Dhan", step=what, error=_dhan_error)
 
 
 def dhan_token_to_session(body: Mapping[str, Any], client_id: str, now: _dt.datetime) -> Session:

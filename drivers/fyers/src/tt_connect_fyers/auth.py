@@ -33,7 +33,6 @@ import msgspec
 from tt_connect.driver_api import (
     AuthKind,
     BrokerAuth,
-    BrokerFailure,
     HttpRequest,
     HttpResponse,
     LoginFlow,
@@ -41,8 +40,9 @@ from tt_connect.driver_api import (
     NeedRedirect,
     NeedTotp,
     Session,
+    login_reply_body,
 )
-from tt_connect.errors import AuthenticationError, TTConnectError
+from tt_connect.errors import AuthenticationError
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import IST, next_daily
 
@@ -104,23 +104,17 @@ def fyers_token_to_session(token: str, fallback_user: str, now: _dt.datetime) ->
                    feed_token=feed)
 
 
+def _fyers_error(reply: HttpResponse, body: Mapping[str, Any]) -> tuple[str | None, object] | None:
+    """A Fyers login reply fails on HTTP >= 400 or ``"s"`` other than ``"ok"``; ``code``/``message`` say why."""
+    if reply.status < 400 and body.get("s", "ok") == "ok":
+        return None
+    code = body.get("code")
+    return (str(code) if code is not None else None), body.get("message")
+
+
 def _reply_body(reply: LoginReply, what: str) -> Mapping[str, Any]:
     """Return the JSON object of a login step's reply; an error reply raises BrokerFailure."""
-    if not isinstance(reply, HttpResponse):
-        raise AuthenticationError(f"Fyers {what}: expected an HTTP reply, got {type(reply).__name__}", broker=BROKER)
-    try:
-        body = reply.json()
-    except TTConnectError:
-        raise BrokerFailure(f"Fyers {what} failed: HTTP {reply.status} with a body that is not JSON",
-                            http_status=reply.status) from None
-    if not isinstance(body, Mapping):
-        raise BrokerFailure(f"Fyers {what} failed: HTTP {reply.status}", http_status=reply.status)
-    if reply.status < 400 and body.get("s", "ok") == "ok":
-        return body
-    code = body.get("code")
-    message = body.get("message") or f"HTTP {reply.status}"
-    raise BrokerFailure(f"Fyers {what} failed: {message}", code=str(code) if code is not None else None,
-                        http_status=reply.status, raw=dict(body))
+    return login_reply_body(reply, broker=BROKER, label="Fyers", step=what, error=_fyers_error)
 
 
 def _code_from(answer: LoginReply) -> str:
