@@ -113,7 +113,7 @@ class TestFyersConformance(DriverConformance):
         return {"app_id": "XC4XXXXXXM-100", "access_token": "token"}
 
     @pytest.fixture
-    def request_cases(self, permissive_validator: None) -> list[RequestCase]:
+    def request_cases(self, static_instruments: None) -> list[RequestCase]:
         start, end = _dt.datetime(2025, 1, 1, 9, 15, tzinfo=IST), _dt.datetime(2025, 1, 3, 15, 30, tzinfo=IST)
         return [
             RequestCase(name="place_order limit", build=lambda api, ctx: api.place_order(ctx, _limit_order()),
@@ -175,7 +175,7 @@ class TestFyersConformance(DriverConformance):
         ]
 
     @pytest.fixture
-    def response_cases(self, permissive_validator: None) -> list[ResponseCase]:
+    def response_cases(self, static_instruments: None) -> list[ResponseCase]:
         candle = [int(_dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST).timestamp()), 800.0, 801.0, 799.0, 800.5, 1000]
         return [
             ResponseCase(name="profile", build=lambda a, c: a.profile(c),
