@@ -20,13 +20,10 @@ raises :class:`BrokerFailure`; the core maps it with the driver's error map. Dha
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from tt_connect.driver_api import (
     AuthKind,
     BrokerAuth,
@@ -37,6 +34,7 @@ from tt_connect.driver_api import (
     NeedRedirect,
     NeedTotp,
     Session,
+    jwt_claims,
     login_reply_body,
 )
 from tt_connect.errors import AuthenticationError
@@ -57,14 +55,7 @@ TOKEN_ID = "tokenId"
 
 def token_expiry(token: str) -> _dt.datetime | None:
     """Read a JWT's ``exp`` claim (not verified: only Dhan can), or None for a token that has none."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        claims = msgspec.json.decode(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        return None
-    exp = claims.get("exp") if isinstance(claims, dict) else None
+    exp = jwt_claims(token).get("exp")
     return _dt.datetime.fromtimestamp(exp, IST) if isinstance(exp, int) and not isinstance(exp, bool) else None
 
 

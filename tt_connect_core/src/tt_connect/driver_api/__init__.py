@@ -33,6 +33,7 @@ from tt_connect.driver_api.auth import (
     NeedTotp,
     Session,
     StepError,
+    jwt_claims,
     login_reply_body,
 )
 from tt_connect.driver_api.capabilities import EMULABLE, Capabilities, Operation, SegmentCapabilities, Support
@@ -106,6 +107,7 @@ __all__ = [
     "WsClosed",
     "WsConnection",
     "fields",
+    "jwt_claims",
     "login_reply_body",
     "parse_rows",
     "reply_list",

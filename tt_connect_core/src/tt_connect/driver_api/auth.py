@@ -9,6 +9,8 @@ by the user on a headless server).
 from __future__ import annotations
 
 import abc
+import base64
+import binascii
 import datetime as _dt
 from collections.abc import Callable, Generator, Mapping
 from enum import StrEnum
@@ -22,7 +24,7 @@ from tt_connect.errors import AuthenticationError, TTConnectError
 from tt_connect.redact import REDACTED
 
 __all__ = ["AuthKind", "BrokerAuth", "LoginFlow", "LoginReply", "LoginStep", "NeedRedirect", "NeedTotp", "Session",
-           "StepError", "login_reply_body"]
+           "StepError", "jwt_claims", "login_reply_body"]
 
 
 class AuthKind(StrEnum):
@@ -98,6 +100,22 @@ LoginStep: TypeAlias = HttpRequest | NeedTotp | NeedRedirect
 LoginReply: TypeAlias = HttpResponse | str | Mapping[str, str]
 LoginFlow: TypeAlias = Generator[LoginStep, LoginReply, Session]
 """A sans-I/O login: yields steps, receives their replies, returns the Session."""
+
+def jwt_claims(token: str) -> Mapping[str, Any]:
+    """Read a JWT's claims (not verified: only the broker can); empty for a token that is not a JWT.
+
+    Brokers put a token's expiry (``exp``) and sometimes a socket key in its claims, and a driver
+    reads them to build its Session.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        claims = msgspec.json.decode(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
 
 StepError: TypeAlias = Callable[[HttpResponse, Mapping[str, Any]], tuple[str | None, object] | None]
 """A broker's reading of a login step's JSON object: None for success, else ``(code, message)``
