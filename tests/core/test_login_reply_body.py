@@ -1,4 +1,7 @@
-"""login_reply_body: the one reader of a JSON login step's reply every driver shares."""
+"""login_reply_body: the one reader of a JSON login step's reply every driver shares.
+
+The step's name is no word another test registers as a secret ("token" is one): redaction is process-wide.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ def _acme_error(reply: HttpResponse, body: Mapping[str, Any]) -> tuple[str | Non
 
 
 def _read(reply: Any) -> Mapping[str, Any]:
-    return login_reply_body(reply, broker="acme", label="Acme", step="token exchange", error=_acme_error)
+    return login_reply_body(reply, broker="acme", label="Acme", step="consent swap", error=_acme_error)
 
 
 def test_a_success_returns_the_object() -> None:
@@ -27,13 +30,13 @@ def test_a_success_returns_the_object() -> None:
 def test_a_reply_that_is_not_http_is_an_authentication_error() -> None:
     with pytest.raises(AuthenticationError) as caught:
         _read("code")
-    assert str(caught.value).startswith("Acme token exchange: expected an HTTP reply, got str")
+    assert str(caught.value).startswith("Acme consent swap: expected an HTTP reply, got str")
     assert caught.value.broker == "acme"
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    (b"<html>", "Acme token exchange failed: HTTP 502 with a body that is not JSON"),
-    (b"[1, 2]", "Acme token exchange failed: HTTP 502"),
+    (b"<html>", "Acme consent swap failed: HTTP 502 with a body that is not JSON"),
+    (b"[1, 2]", "Acme consent swap failed: HTTP 502"),
 ])
 def test_a_body_that_is_not_an_object_fails_with_the_status(body: bytes, message: str) -> None:
     with pytest.raises(BrokerFailure) as caught:
@@ -46,10 +49,10 @@ def test_an_error_reply_carries_its_code_message_and_body() -> None:
     with pytest.raises(BrokerFailure) as caught:
         _read(HttpResponse(status=401, body=b'{"code": "E1", "why": "bad key"}'))
     assert (caught.value.message, caught.value.code, caught.value.http_status, caught.value.raw) == (
-        "Acme token exchange failed: bad key", "E1", 401, {"code": "E1", "why": "bad key"})
+        "Acme consent swap failed: bad key", "E1", 401, {"code": "E1", "why": "bad key"})
 
 
 def test_an_error_without_a_message_names_the_status() -> None:
     with pytest.raises(BrokerFailure) as caught:
         _read(HttpResponse(status=200, body=b'{"ok": false}'))
-    assert caught.value.message == "Acme token exchange failed: HTTP 200"
+    assert caught.value.message == "Acme consent swap failed: HTTP 200"
