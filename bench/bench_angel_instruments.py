@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -85,22 +82,10 @@ def child_master(path: str, database: str = ":memory:") -> None:
     print(json.dumps({"seconds": elapsed, "rows": report.rows, "peak_rss_mb": _rss_mb(), "rss_before_mb": before}))
 
 
-def _run(kind: str, path: Path) -> dict[str, float]:
-    if kind == "master-file":  # the default: a DuckDB file in the cache dir, loaded for the first time today
-        with tempfile.TemporaryDirectory() as work:
-            return _run_child(["master", str(path), str(Path(work) / "instruments.duckdb")])
-    return _run_child([kind, str(path)])
-
-
-def _run_child(args: list[str]) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> None:
     sys.path.insert(0, str(HERE))
     from angel_scrip_master import write
+    from load_runs import measure
 
     CACHE.mkdir(exist_ok=True)
     master = CACHE / "angel_scrip_master.json"
@@ -113,13 +98,7 @@ def main() -> None:
     for kind, label in (("duckdb", "driver SELECT, one file, DuckDB"), ("store", "core Store.load (SELECT + insert)"),
                         ("master", "full load (InstrumentMaster.load)"),
                         ("master-file", "full load, file-backed (default)")):
-        runs = [_run(kind, master) for _ in range(RUNS)]
-        seconds = [r["seconds"] for r in runs]
-        peak = max(r["peak_rss_mb"] for r in runs)
-        median = statistics.median(seconds)
-        print(f"{label:<34}{median:>10.3f}{min(seconds):>9.3f}{int(runs[0]['rows']):>9}{peak:>13.0f}")
-        summary[kind] = {"median_s": round(median, 4), "min_s": round(min(seconds), 4), "rows": int(runs[0]["rows"]),
-                         "peak_rss_mb": round(peak)}
+        summary[kind] = measure(__file__, kind, [str(master)], RUNS, label, 34)
     full = summary["master"]
     assert isinstance(full, dict)
     verdict = "meets" if full["median_s"] <= TARGET_S else "MISSES"

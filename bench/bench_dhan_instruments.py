@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -72,22 +69,10 @@ def child_master(layout: str, path: str, database: str = ":memory:") -> None:
     print(json.dumps({"seconds": time.perf_counter() - started, "rows": report.rows, "peak_rss_mb": _rss_mb()}))
 
 
-def _run(kind: str, layout: str, path: Path) -> dict[str, float]:
-    if kind == "master-file":
-        with tempfile.TemporaryDirectory() as work:
-            return _child(["master", layout, str(path), str(Path(work) / "instruments.duckdb")])
-    return _child([kind, layout, str(path)])
-
-
-def _child(args: list[str]) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> None:
     sys.path.insert(0, str(HERE))
     from dhan_scrip_master import write
+    from load_runs import measure
 
     CACHE.mkdir(exist_ok=True)
     compact, detailed = CACHE / "api-scrip-master.csv", CACHE / "api-scrip-master-detailed.csv"
@@ -99,14 +84,7 @@ def main() -> None:
         summary[f"{layout}_file_mb"] = round(path.stat().st_size / 1e6, 1)
         for kind, label in (("store", "core Store.load"), ("master", "full load, in memory"),
                             ("master-file", "full load, file-backed (default)")):
-            runs = [_run(kind, layout, path) for _ in range(RUNS)]
-            seconds = [r["seconds"] for r in runs]
-            peak = max(r["peak_rss_mb"] for r in runs)
-            median = statistics.median(seconds)
-            print(f"{layout + ': ' + label:<44}{median:>10.3f}{min(seconds):>9.3f}{int(runs[0]['rows']):>9}"
-                  f"{peak:>13.0f}")
-            summary[f"{layout}_{kind}"] = {"median_s": round(median, 4), "min_s": round(min(seconds), 4),
-                                           "rows": int(runs[0]["rows"]), "peak_rss_mb": round(peak)}
+            summary[f"{layout}_{kind}"] = measure(__file__, kind, [layout, str(path)], RUNS, f"{layout}: {label}", 44)
     for layout in ("detailed", "compact"):
         full = summary[f"{layout}_master"]
         assert isinstance(full, dict)

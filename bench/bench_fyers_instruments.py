@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -71,22 +68,10 @@ def child_master(directory: str, database: str = ":memory:") -> None:
     print(json.dumps({"seconds": time.perf_counter() - started, "rows": report.rows, "peak_rss_mb": _rss_mb()}))
 
 
-def _run(kind: str) -> dict[str, float]:
-    if kind == "master-file":
-        with tempfile.TemporaryDirectory() as work:
-            return _child(["master", str(CACHE), str(Path(work) / "instruments.duckdb")])
-    return _child([kind, str(CACHE)])
-
-
-def _child(args: list[str]) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> None:
     sys.path.insert(0, str(HERE))
     from fyers_symbol_master import ROWS, write
+    from load_runs import measure
 
     if not all((CACHE / f"{name}.csv").exists() for name in ROWS):
         write(CACHE)
@@ -96,13 +81,7 @@ def main() -> None:
     print(f"{'measure':<40}{'median s':>10}{'min s':>9}{'rows':>9}{'peak RSS MB':>13}")
     for kind, label in (("store", "core Store.load"), ("master", "full load, in memory"),
                         ("master-file", "full load, file-backed (default)")):
-        runs = [_run(kind) for _ in range(RUNS)]
-        seconds = [r["seconds"] for r in runs]
-        peak = max(r["peak_rss_mb"] for r in runs)
-        median = statistics.median(seconds)
-        print(f"{label:<40}{median:>10.3f}{min(seconds):>9.3f}{int(runs[0]['rows']):>9}{peak:>13.0f}")
-        summary[kind] = {"median_s": round(median, 4), "min_s": round(min(seconds), 4), "rows": int(runs[0]["rows"]),
-                         "peak_rss_mb": round(peak)}
+        summary[kind] = measure(__file__, kind, [str(CACHE)], RUNS, label, 40)
     for kind in ("master", "master-file"):
         full = summary[kind]
         assert isinstance(full, dict)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,21 +79,9 @@ def child_master(directory: str, database: str = ":memory:") -> None:
     print(json.dumps({"seconds": elapsed, "rows": report.rows, "peak_rss_mb": _rss_mb(), "rss_before_mb": before}))
 
 
-def _run(kind: str, directory: Path) -> dict[str, float]:
-    if kind == "master-file":
-        with tempfile.TemporaryDirectory() as work:
-            return _run_child(["master", str(directory), str(Path(work) / "instruments.duckdb")])
-    return _run_child([kind, str(directory)])
-
-
-def _run_child(args: list[str]) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> None:
     sys.path.insert(0, str(HERE))
+    from load_runs import measure
     from noren_symbol_files import FILES, write
 
     if not all((CACHE / f"{exchange}_symbols.txt.zip").exists() for exchange in FILES):
@@ -107,16 +94,9 @@ def main() -> None:
              ("master-file", "full load, file-backed (default)")]
     for kind, label in kinds:
         try:
-            runs = [_run(kind, CACHE) for _ in range(RUNS)]
+            summary[kind] = measure(__file__, kind, [str(CACHE)], RUNS, label, 38)
         except subprocess.CalledProcessError as exc:
             print(f"{label:<38} failed: {exc.stderr.strip().splitlines()[-1] if exc.stderr else exc}")
-            continue
-        seconds = [r["seconds"] for r in runs]
-        peak = max(r["peak_rss_mb"] for r in runs)
-        median = statistics.median(seconds)
-        print(f"{label:<38}{median:>10.3f}{min(seconds):>9.3f}{int(runs[0]['rows']):>9}{peak:>13.0f}")
-        summary[kind] = {"median_s": round(median, 4), "min_s": round(min(seconds), 4), "rows": int(runs[0]["rows"]),
-                         "peak_rss_mb": round(peak)}
     full = summary.get("master")
     if isinstance(full, dict):
         verdict = "meets" if full["median_s"] <= TARGET_S and full["peak_rss_mb"] <= TARGET_MB else "MISSES"

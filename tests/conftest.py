@@ -9,14 +9,6 @@ from tt_connect import instruments
 
 
 @pytest.fixture
-def permissive_validator() -> Iterator[None]:
-    """Let instruments be built without a loaded master (for pure unit tests)."""
-    previous = instruments.set_validator(lambda _instrument: None)
-    yield
-    instruments.set_validator(previous)
-
-
-@pytest.fixture
 def no_validator() -> Iterator[None]:
     """Simulate a process in which no client has loaded an instrument master yet."""
     previous = instruments.set_validator(None)

@@ -214,7 +214,7 @@ def test_a_template_broker_api_refuses_everything_with_unsupported_operation() -
         api.profile(None)  # type: ignore[arg-type]
 
 
-@pytest.mark.usefixtures("permissive_validator")
+@pytest.mark.usefixtures("static_instruments")
 def test_capability_matrix_refuses_what_a_segment_does_not_support() -> None:
     from tt_connect.instruments import Equity
     from tt_connect.models import OrderRequest

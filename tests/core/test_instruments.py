@@ -17,7 +17,7 @@ from tt_connect.instruments import (
     set_validator,
 )
 
-pytestmark = pytest.mark.usefixtures("permissive_validator")
+pytestmark = pytest.mark.usefixtures("static_instruments")
 
 
 def nifty_call() -> Option:

@@ -20,7 +20,7 @@ from tt_connect.models import (
     Tick,
 )
 
-pytestmark = pytest.mark.usefixtures("permissive_validator")
+pytestmark = pytest.mark.usefixtures("static_instruments")
 
 NOW = dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST)
 

@@ -101,7 +101,7 @@ class TestDhanConformance(DriverConformance):
         ]
 
     @pytest.fixture
-    def instrument_files(self, permissive_validator: None) -> list[bytes]:
+    def instrument_files(self, static_instruments: None) -> list[bytes]:
         """The emulator's compact scrip master (the source's default file)."""
         from tt_connect.paper.engine import PaperEngine
         from tt_connect.paper.universe import build_universe
@@ -114,7 +114,7 @@ class TestDhanConformance(DriverConformance):
         return {"client_id": "1000000003", "access_token": "token", "api_url": "https://api.dhan.co/v2"}
 
     @pytest.fixture
-    def request_cases(self, permissive_validator: None) -> list[RequestCase]:
+    def request_cases(self, static_instruments: None) -> list[RequestCase]:
         start, end = _dt.datetime(2025, 1, 1, 9, 15, tzinfo=IST), _dt.datetime(2025, 1, 3, 15, 30, tzinfo=IST)
         return [
             RequestCase(name="place_order limit", build=lambda api, ctx: api.place_order(ctx, _limit_order()),
@@ -157,7 +157,7 @@ class TestDhanConformance(DriverConformance):
         ]
 
     @pytest.fixture
-    def response_cases(self, permissive_validator: None) -> list[ResponseCase]:
+    def response_cases(self, static_instruments: None) -> list[ResponseCase]:
         return [
             ResponseCase(name="profile", build=lambda a, c: a.profile(c),
                          body=_body({"dhanClientId": "1000000003", "tokenValidity": "07/01/2025 10:00",

@@ -68,7 +68,7 @@ def test_nse_equities_keep_tradable_series_only() -> None:
 
 
 @pytest.mark.parametrize("detailed", [False, True], ids=["compact", "detailed"])
-def test_the_emulators_masters_list_every_paper_contract(permissive_validator: None, detailed: bool) -> None:
+def test_the_emulators_masters_list_every_paper_contract(static_instruments: None, detailed: bool) -> None:
     engine = PaperEngine(build_universe(LOADED_AT.date()))
     listing = DhanListing(engine)
     data = listing.detailed_csv() if detailed else listing.compact_csv()

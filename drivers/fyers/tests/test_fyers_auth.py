@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import msgspec
 import pytest
 from tt_connect.client import AsyncTTConnect
-from tt_connect.driver_api import AuthKind, BrokerFailure, HttpRequest, HttpResponse, NeedRedirect, NeedTotp
+from tt_connect.driver_api import AuthKind, BrokerFailure, HttpRequest, HttpResponse, NeedRedirect, NeedTotp, jwt_claims
 from tt_connect.errors import AuthenticationError, ConfigurationError, SessionExpiredError
 from tt_connect.timeutil import IST
-from tt_connect_fyers.auth import FyersAuth, app_id_hash, fyers_token_to_session, token_claims
+from tt_connect_fyers.auth import FyersAuth, app_id_hash, fyers_token_to_session
 from tt_connect_fyers.config import FyersConfig
 from tt_connect_fyers.emulator import FyersEmulator
 
@@ -55,8 +55,8 @@ def test_the_auth_code_flow_asks_for_the_redirect_then_validates_the_code(emulat
         flow.send(_reply({"s": "ok", "code": 200, "message": "", "access_token": token, "refresh_token": "r"}))
     session = done.value.value
     assert session.user_id == "XY0001" and session.access_token == token
-    assert session.feed_token == token_claims(token)["hsm_key"], "the data socket's key rides on the session"
-    assert session.expires_at == _dt.datetime.fromtimestamp(token_claims(token)["exp"], IST)
+    assert session.feed_token == jwt_claims(token)["hsm_key"], "the data socket's key rides on the session"
+    assert session.expires_at == _dt.datetime.fromtimestamp(jwt_claims(token)["exp"], IST)
 
 
 def test_a_refused_redirect_and_a_refused_exchange_are_errors() -> None:

@@ -131,13 +131,13 @@ class TestFyersConformance(DriverConformance):
         return [*stream_frames(), order_socket_frames()]
 
     @pytest.fixture
-    def instrument_files(self, driver_hooks: tuple[Any, Any], permissive_validator: None) -> list[bytes]:
+    def instrument_files(self, driver_hooks: tuple[Any, Any], static_instruments: None) -> list[bytes]:
         """The emulator's seven symbol masters (NSE_CM and NSE_FO list the paper universe, the rest are empty as
         the emulator serves them), in the order of the source's files."""
         return _listing_blobs(*driver_hooks)
 
     @pytest.fixture
-    def request_cases(self, permissive_validator: None) -> list[RequestCase]:
+    def request_cases(self, static_instruments: None) -> list[RequestCase]:
         start, end = _dt.datetime(2025, 1, 1, 9, 15, tzinfo=IST), _dt.datetime(2025, 1, 3, 15, 30, tzinfo=IST)
         return [
             RequestCase(name="place_order limit", build=lambda api, ctx: api.place_order(ctx, _limit_order()),
@@ -199,7 +199,7 @@ class TestFyersConformance(DriverConformance):
         ]
 
     @pytest.fixture
-    def response_cases(self, permissive_validator: None) -> list[ResponseCase]:
+    def response_cases(self, static_instruments: None) -> list[ResponseCase]:
         candle = [int(_dt.datetime(2025, 1, 6, 9, 15, tzinfo=IST).timestamp()), 800.0, 801.0, 799.0, 800.5, 1000]
         return [
             ResponseCase(name="profile", build=lambda a, c: a.profile(c),
@@ -281,7 +281,7 @@ class TestFyersDerivativesMasterFuzz(InstrumentFuzzTier):
         return _driver_hooks({"app_id": "XC4XXXXXXM-100", "access_token": "token", **urls})
 
     @pytest.fixture
-    def instrument_files(self, driver_hooks: tuple[Any, Any], permissive_validator: None) -> list[bytes]:
+    def instrument_files(self, driver_hooks: tuple[Any, Any], static_instruments: None) -> list[bytes]:
         blobs = _listing_blobs(*driver_hooks)
         assert len(blobs) == 1 and blobs[0].count(b"\n") > 1000, "the F&O master should list the paper options"
         return blobs
@@ -310,6 +310,6 @@ def test_the_frame_cases_decode_to_ticks_of_every_mode_and_an_order_update(
 
 
 @pytest.fixture
-def driver_hooks_for_frames(permissive_validator: None) -> tuple[Any, Any]:
+def driver_hooks_for_frames(static_instruments: None) -> tuple[Any, Any]:
     hook, config = _driver_hooks({"app_id": "XC4XXXXXXM-100", "access_token": "token"})
     return SubscribedHooks(hook), config

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
-from tt_connect_fyers.auth import token_claims
+from tt_connect.driver_api import jwt_claims
 from tt_connect_fyers.emulator import FyersEmulator
 
 
@@ -39,7 +39,7 @@ async def _call(http: aiohttp.ClientSession, method: str, url: str, **kwargs: An
 
 def test_the_access_token_is_a_jwt_with_exp_and_hsm_key(emulator: FyersEmulator) -> None:
     token = emulator.driver_config()["access_token"]
-    claims = token_claims(token)
+    claims = jwt_claims(token)
     assert claims["fy_id"] == emulator.fy_id and claims["sub"] == "access_token"
     assert claims["exp"] > time.time()
     assert emulator.user_of_hsm_key(claims["hsm_key"]) == emulator.fy_id
@@ -156,7 +156,7 @@ async def test_tokens_die_at_six_in_the_morning_on_the_emulators_clock(http: aio
     clock = ManualClock(_dt.datetime(2025, 1, 6, 15, 0, tzinfo=IST))
     with FyersEmulator(tick_interval=0.05, clock=clock) as emulator:
         token = emulator.access_token
-        assert token_claims(token)["exp"] == int(_dt.datetime(2025, 1, 7, 6, 0, tzinfo=IST).timestamp())
+        assert jwt_claims(token)["exp"] == int(_dt.datetime(2025, 1, 7, 6, 0, tzinfo=IST).timestamp())
         status, _ = await _call(http, "GET", f"{emulator.base_url}/api/v3/profile", headers=_auth(emulator, token))
         assert status == 200
         clock.advance(15 * 3600 + 60)

@@ -16,8 +16,6 @@ is given the shortest stated validity, 24 hours from login.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
 from collections.abc import Generator, Mapping
 from typing import Any
@@ -34,6 +32,7 @@ from tt_connect.driver_api import (
     LoginStep,
     NeedTotp,
     Session,
+    jwt_claims,
 )
 from tt_connect.errors import AuthenticationError
 from tt_connect.redact import register_secret
@@ -86,15 +85,7 @@ def _bare_jwt(token: str) -> str:
 
 def jwt_expiry(token: str) -> _dt.datetime | None:
     """Return the ``exp`` claim of a JWT (not verified: only the broker can), or None when it has none."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    payload = parts[1] + "=" * (-len(parts[1]) % 4)
-    try:
-        claims = msgspec.json.decode(base64.urlsafe_b64decode(payload))
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        return None
-    exp = claims.get("exp") if isinstance(claims, dict) else None
+    exp = jwt_claims(token).get("exp")
     if isinstance(exp, bool) or not isinstance(exp, (int, float)):
         return None
     return _dt.datetime.fromtimestamp(exp, IST)

@@ -20,17 +20,13 @@ raises :class:`BrokerFailure`; the core maps it with the driver's error map. Dha
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from tt_connect.driver_api import (
     AuthKind,
     BrokerAuth,
-    BrokerFailure,
     HttpRequest,
     HttpResponse,
     LoginFlow,
@@ -38,8 +34,10 @@ from tt_connect.driver_api import (
     NeedRedirect,
     NeedTotp,
     Session,
+    jwt_claims,
+    login_reply_body,
 )
-from tt_connect.errors import AuthenticationError, TTConnectError
+from tt_connect.errors import AuthenticationError
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import IST
 
@@ -57,34 +55,21 @@ TOKEN_ID = "tokenId"
 
 def token_expiry(token: str) -> _dt.datetime | None:
     """Read a JWT's ``exp`` claim (not verified: only Dhan can), or None for a token that has none."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        claims = msgspec.json.decode(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        return None
-    exp = claims.get("exp") if isinstance(claims, dict) else None
+    exp = jwt_claims(token).get("exp")
     return _dt.datetime.fromtimestamp(exp, IST) if isinstance(exp, int) and not isinstance(exp, bool) else None
+
+
+def _dhan_error(reply: HttpResponse, body: Mapping[str, Any]) -> tuple[str | None, object] | None:
+    """A Dhan login reply fails on HTTP >= 300; ``errorCode``/``errorMessage`` (or ``message``) say why."""
+    if reply.status < 300:
+        return None
+    code = body.get("errorCode")
+    return (code if isinstance(code, str) else None), body.get("errorMessage") or body.get("message")
 
 
 def _reply_body(reply: LoginReply, what: str) -> Mapping[str, Any]:
     """Return the JSON object of a successful login step's reply; an error reply raises BrokerFailure."""
-    if not isinstance(reply, HttpResponse):
-        raise AuthenticationError(f"Dhan {what}: expected an HTTP reply, got {type(reply).__name__}", broker=BROKER)
-    try:
-        body = reply.json()
-    except TTConnectError:
-        raise BrokerFailure(f"Dhan {what} failed: HTTP {reply.status} with a body that is not JSON",
-                            http_status=reply.status) from None
-    if not isinstance(body, Mapping):
-        raise BrokerFailure(f"Dhan {what} failed: HTTP {reply.status}", http_status=reply.status)
-    if reply.status < 300:
-        return body
-    code = body.get("errorCode")
-    message = body.get("errorMessage") or body.get("message") or f"HTTP {reply.status}"
-    raise BrokerFailure(f"Dhan {what} failed: {message}", code=code if isinstance(code, str) else None,
-                        http_status=reply.status, raw=dict(body))
+    return login_reply_body(reply, broker=BROKER, label="Dhan", step=what, error=_dhan_error)
 
 
 def dhan_token_to_session(body: Mapping[str, Any], client_id: str, now: _dt.datetime) -> Session:

@@ -21,19 +21,15 @@ is renewed by logging in again. A failed step raises :class:`BrokerFailure`; the
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import msgspec
 from tt_connect.driver_api import (
     AuthKind,
     BrokerAuth,
-    BrokerFailure,
     HttpRequest,
     HttpResponse,
     LoginFlow,
@@ -41,16 +37,17 @@ from tt_connect.driver_api import (
     NeedRedirect,
     NeedTotp,
     Session,
+    jwt_claims,
+    login_reply_body,
 )
-from tt_connect.errors import AuthenticationError, TTConnectError
+from tt_connect.errors import AuthenticationError
 from tt_connect.redact import register_secret
 from tt_connect.timeutil import IST, next_daily
 
 from tt_connect_fyers.config import FyersConfig
 from tt_connect_fyers.mapping import BROKER
 
-__all__ = ["AUTH_CODE", "DAILY_EXPIRY", "LOGIN_RATE_CLASS", "FyersAuth", "app_id_hash", "fyers_token_to_session",
-           "token_claims"]
+__all__ = ["AUTH_CODE", "DAILY_EXPIRY", "LOGIN_RATE_CLASS", "FyersAuth", "app_id_hash", "fyers_token_to_session"]
 
 AUTH_CODE = "auth_code"
 """The redirect's query parameter carrying the one-time code."""
@@ -66,18 +63,6 @@ def app_id_hash(app_id: str, app_secret: str) -> str:
     return hashlib.sha256(f"{app_id}:{app_secret}".encode()).hexdigest()
 
 
-def token_claims(token: str) -> Mapping[str, Any]:
-    """Read a JWT's claims (not verified: only Fyers can); empty for a token that is not a JWT."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return {}
-    try:
-        claims = msgspec.json.decode(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        return {}
-    return claims if isinstance(claims, dict) else {}
-
-
 def _expiry(claims: Mapping[str, Any]) -> _dt.datetime | None:
     exp = claims.get("exp")
     if isinstance(exp, int) and not isinstance(exp, bool) and exp > 0:
@@ -90,7 +75,7 @@ def fyers_token_to_session(token: str, fallback_user: str, now: _dt.datetime) ->
     if not token.strip():
         raise AuthenticationError("Fyers' token reply carries no access_token", broker=BROKER)
     register_secret(token)
-    claims = token_claims(token)
+    claims = jwt_claims(token)
     created = now.astimezone(IST)
     expires = _expiry(claims) or next_daily(created, DAILY_EXPIRY)
     hsm_key = claims.get("hsm_key")
@@ -104,23 +89,17 @@ def fyers_token_to_session(token: str, fallback_user: str, now: _dt.datetime) ->
                    feed_token=feed)
 
 
+def _fyers_error(reply: HttpResponse, body: Mapping[str, Any]) -> tuple[str | None, object] | None:
+    """A Fyers login reply fails on HTTP >= 400 or ``"s"`` other than ``"ok"``; ``code``/``message`` say why."""
+    if reply.status < 400 and body.get("s", "ok") == "ok":
+        return None
+    code = body.get("code")
+    return (str(code) if code is not None else None), body.get("message")
+
+
 def _reply_body(reply: LoginReply, what: str) -> Mapping[str, Any]:
     """Return the JSON object of a login step's reply; an error reply raises BrokerFailure."""
-    if not isinstance(reply, HttpResponse):
-        raise AuthenticationError(f"Fyers {what}: expected an HTTP reply, got {type(reply).__name__}", broker=BROKER)
-    try:
-        body = reply.json()
-    except TTConnectError:
-        raise BrokerFailure(f"Fyers {what} failed: HTTP {reply.status} with a body that is not JSON",
-                            http_status=reply.status) from None
-    if not isinstance(body, Mapping):
-        raise BrokerFailure(f"Fyers {what} failed: HTTP {reply.status}", http_status=reply.status)
-    if reply.status < 400 and body.get("s", "ok") == "ok":
-        return body
-    code = body.get("code")
-    message = body.get("message") or f"HTTP {reply.status}"
-    raise BrokerFailure(f"Fyers {what} failed: {message}", code=str(code) if code is not None else None,
-                        http_status=reply.status, raw=dict(body))
+    return login_reply_body(reply, broker=BROKER, label="Fyers", step=what, error=_fyers_error)
 
 
 def _code_from(answer: LoginReply) -> str:

@@ -85,7 +85,7 @@ async def test_the_feed_reconnects_and_resubscribes_after_the_socket_dies(host: 
     await sub.unsubscribe()
 
 
-async def test_acknowledgements_keep_the_feed_flowing(permissive_validator: None) -> None:
+async def test_acknowledgements_keep_the_feed_flowing(static_instruments: None) -> None:
     host = FeedHost(tick_interval=0.02, ack_count=2).start()
     try:
         token = host.login()

@@ -38,7 +38,7 @@ def stream() -> FyersStream:
 
 
 @pytest.fixture
-def ctx(permissive_validator: None) -> StaticContext:
+def ctx(static_instruments: None) -> StaticContext:
     context = StaticContext("fyers")
     context.list(Equity(exchange=Exchange.NSE, symbol="SBIN"), SBIN)
     context.list(Index(exchange=Exchange.NSE, symbol="NIFTY 50"), NIFTY)

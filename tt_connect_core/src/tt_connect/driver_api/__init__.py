@@ -32,6 +32,9 @@ from tt_connect.driver_api.auth import (
     NeedRedirect,
     NeedTotp,
     Session,
+    StepError,
+    jwt_claims,
+    login_reply_body,
 )
 from tt_connect.driver_api.capabilities import EMULABLE, Capabilities, Operation, SegmentCapabilities, Support
 from tt_connect.driver_api.config import DriverConfig
@@ -97,12 +100,15 @@ __all__ = [
     "RateLimits",
     "SegmentCapabilities",
     "Session",
+    "StepError",
     "StreamRejected",
     "Support",
     "Transport",
     "WsClosed",
     "WsConnection",
     "fields",
+    "jwt_claims",
+    "login_reply_body",
     "parse_rows",
     "reply_list",
     "reply_object",

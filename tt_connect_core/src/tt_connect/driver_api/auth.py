@@ -9,17 +9,22 @@ by the user on a headless server).
 from __future__ import annotations
 
 import abc
+import base64
+import binascii
 import datetime as _dt
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import msgspec
 
+from tt_connect.driver_api.errors import BrokerFailure
 from tt_connect.driver_api.wire import HttpRequest, HttpResponse
+from tt_connect.errors import AuthenticationError, TTConnectError
 from tt_connect.redact import REDACTED
 
-__all__ = ["AuthKind", "BrokerAuth", "LoginFlow", "LoginReply", "LoginStep", "NeedRedirect", "NeedTotp", "Session"]
+__all__ = ["AuthKind", "BrokerAuth", "LoginFlow", "LoginReply", "LoginStep", "NeedRedirect", "NeedTotp", "Session",
+           "StepError", "jwt_claims", "login_reply_body"]
 
 
 class AuthKind(StrEnum):
@@ -95,6 +100,53 @@ LoginStep: TypeAlias = HttpRequest | NeedTotp | NeedRedirect
 LoginReply: TypeAlias = HttpResponse | str | Mapping[str, str]
 LoginFlow: TypeAlias = Generator[LoginStep, LoginReply, Session]
 """A sans-I/O login: yields steps, receives their replies, returns the Session."""
+
+def jwt_claims(token: str) -> Mapping[str, Any]:
+    """Read a JWT's claims (not verified: only the broker can); empty for a token that is not a JWT.
+
+    Brokers put a token's expiry (``exp``) and sometimes a socket key in its claims, and a driver
+    reads them to build its Session.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        claims = msgspec.json.decode(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+StepError: TypeAlias = Callable[[HttpResponse, Mapping[str, Any]], tuple[str | None, object] | None]
+"""A broker's reading of a login step's JSON object: None for success, else ``(code, message)``
+(a falsy message becomes ``HTTP <status>``)."""
+
+
+def login_reply_body(reply: LoginReply, *, broker: str, label: str, step: str,
+                     error: StepError) -> Mapping[str, Any]:
+    """Return the JSON object of a successful login step's reply, or raise for any other reply.
+
+    One skeleton for every JSON login step, so each driver only says what an error looks like:
+    a reply that is not HTTP raises :class:`AuthenticationError`; a body that is not JSON, not an
+    object, or that ``error`` reads as an error raises :class:`BrokerFailure` (``"<label> <step>
+    failed: ..."``, with the HTTP status, and the body as ``raw`` for the error map).
+    """
+    if not isinstance(reply, HttpResponse):
+        raise AuthenticationError(f"{label} {step}: expected an HTTP reply, got {type(reply).__name__}",
+                                  broker=broker)
+    try:
+        body = reply.json()
+    except TTConnectError:
+        raise BrokerFailure(f"{label} {step} failed: HTTP {reply.status} with a body that is not JSON",
+                            http_status=reply.status) from None
+    if not isinstance(body, Mapping):
+        raise BrokerFailure(f"{label} {step} failed: HTTP {reply.status}", http_status=reply.status)
+    found = error(reply, body)
+    if found is None:
+        return body
+    code, message = found
+    raise BrokerFailure(f"{label} {step} failed: {message or f'HTTP {reply.status}'}", code=code,
+                        http_status=reply.status, raw=dict(body))
 
 
 class BrokerAuth(abc.ABC):

@@ -9,12 +9,15 @@ Installing ``tt-connect`` makes it available to every pytest run (nothing to lis
   ``emulator_options`` (e.g. ``{"tick_interval": 0.05}``) to configure it;
 - ``emulator_config``: that emulator's announcement, which is a valid config for the driver;
 - ``static_instruments``: instruments may be built with no master loaded (for static cases);
+- ``loopback_only``: resolving any host but the loopback fails, so no test (nor an official SDK
+  it drives) can leave 127.0.0.1;
 - pytest-asyncio markers on the suite's coroutine tests, so it runs in strict mode too.
 """
 
 from __future__ import annotations
 
 import inspect
+import socket
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -22,7 +25,7 @@ import pytest
 
 from tt_connect.testing.requirements import MARKER
 
-__all__ = ["emulator", "emulator_config", "static_instruments"]
+__all__ = ["emulator", "emulator_config", "loopback_only", "static_instruments"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,3 +76,19 @@ def static_instruments() -> Iterator[None]:
     previous = instruments.set_validator(lambda _instrument: None)
     yield
     instruments.set_validator(previous)
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", b"127.0.0.1", None)
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse to resolve any host but the loopback, so no test (nor an SDK it drives) can leave 127.0.0.1."""
+    real = socket.getaddrinfo
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in _LOOPBACK:
+            raise OSError(f"test tried to reach {host!r}: only 127.0.0.1 is allowed")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)

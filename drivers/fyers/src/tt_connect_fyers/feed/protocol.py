@@ -13,12 +13,10 @@ fyToken, the exchange token is the fyToken from its eleventh digit on.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import struct
 from collections.abc import Mapping
 
-import msgspec
+from tt_connect.driver_api import jwt_claims
 
 __all__ = [
     "ACK", "AUTH", "CHANNEL", "CUSTOM", "DATA", "DEPTH_FIELDS", "DEPTH_SCALED", "EXCHANGE_SEGMENTS", "FULL_MODE",
@@ -91,15 +89,7 @@ def topic_parts(fy_token: str) -> tuple[str, str] | None:
 
 def hsm_key(access_token: str) -> str | None:
     """The ``hsm_key`` claim of an access-token JWT (the data socket's credential), or None."""
-    token = access_token.split(":", 1)[-1]
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        claims = msgspec.json.decode(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError, msgspec.DecodeError):
-        return None
-    key = claims.get("hsm_key") if isinstance(claims, dict) else None
+    key = jwt_claims(access_token.split(":", 1)[-1]).get("hsm_key")
     return key if isinstance(key, str) and key else None
 
 
