@@ -84,17 +84,32 @@ async def test_without_the_lock_the_same_start_logs_in_twice(server: FakeBrokerS
 async def test_a_second_holder_waits_until_the_first_lets_go(tmp_path: Path) -> None:
     first, second = FileLoginLock(tmp_path), FileLoginLock(tmp_path)
     order: list[str] = []
+    held, release = asyncio.Event(), asyncio.Event()
 
-    async def hold(lock: FileLoginLock, name: str, seconds: float) -> None:
-        async with lock.hold("zerodha", "AB1234"):
-            order.append(f"{name} in")
-            await asyncio.sleep(seconds)
-            order.append(f"{name} out")
+    async def hold_first() -> None:
+        async with first.hold("zerodha", "AB1234"):
+            order.append("first in")
+            held.set()
+            await release.wait()
+            order.append("first out")
 
-    first_task = asyncio.create_task(hold(first, "first", 0.2))
-    await asyncio.sleep(0.05)
-    await asyncio.gather(first_task, hold(second, "second", 0.0))
+    async def hold_second() -> None:
+        await held.wait()
+        waiting = asyncio.create_task(_enter(second, order))
+        for _ in range(20):  # the second polls the lock meanwhile and must not get in
+            await asyncio.sleep(0)
+        assert not waiting.done() and order == ["first in"]
+        release.set()
+        await waiting
+
+    await asyncio.gather(hold_first(), hold_second())
     assert order == ["first in", "first out", "second in", "second out"]
+
+
+async def _enter(lock: FileLoginLock, order: list[str]) -> None:
+    async with lock.hold("zerodha", "AB1234"):
+        order.append("second in")
+    order.append("second out")
 
 
 def _lock_files(directory: Path) -> list[Path]:
