@@ -29,6 +29,7 @@ EMULATORS = {
     "shoonya": ("tt_connect_noren.emulator", "shoonya"),
     "flattrade": ("tt_connect_noren.emulator", "flattrade"),
     "noren": ("tt_connect_noren.emulator", "noren"),
+    "fyers": ("tt_connect_fyers.emulator", "FyersEmulator"),
 }
 
 
