@@ -8,6 +8,7 @@ trigger) the core has already read.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tt_connect.driver_api import Operation
@@ -46,23 +47,32 @@ class Trading:
         plan = rt.builder.place(**arguments)
         request = plan.request
         call = rt.build(Operation.PLACE_ORDER, lambda: self._api.place_order(ctx, request))
-        # The journal is written inline (no context-manager generator per order), inside the rate slot.
-        async with rt.order_rate.slot(request.instrument.exchange.value):
-            outcome: dict[str, Any] = {}
-            started = rt.clock.now()
-            try:
-                order_id = await executor.place_order(call, tag=request.tag, find_by_tag=self._find_by_tag)
-                outcome["order_id"] = order_id
-            except TTConnectError as exc:
-                _failed(outcome, exc)
-                raise
-            finally:
-                rt.journal.record("place", request=request, outcome=outcome, started=started,
-                                  finished=rt.clock.now())
+        order_id = await self._journalled(
+            "place", request.instrument.exchange.value, request,
+            lambda: executor.place_order(call, tag=request.tag, find_by_tag=self._find_by_tag))
         rt.order_event("placed", order_id)
         if plan.cancel_after is not None:
             rt.later(plan.cancel_after, lambda: self._expire(order_id), "ttl_cancel")
         return order_id
+
+    async def _journalled(self, kind: str, exchange: str, request: Any, send: Callable[[], Awaitable[str]]) -> str:
+        """Send one order call inside its exchange's rate slot and journal it, whatever the outcome.
+
+        Inline, not a context-manager generator: this is the order path, and the three order calls share it.
+        """
+        rt = self._rt
+        async with rt.order_rate.slot(exchange):
+            outcome: dict[str, Any] = {}
+            started = rt.clock.now()
+            try:
+                order_id = await send()
+                outcome["order_id"] = order_id
+                return order_id
+            except TTConnectError as exc:
+                _failed(outcome, exc)
+                raise
+            finally:
+                rt.journal.record(kind, request=request, outcome=outcome, started=started, finished=rt.clock.now())
 
     def _exchange_of(self, order_id: str) -> str:
         """The exchange a modification or cancellation counts against (the order's, when the core knows it)."""
@@ -96,18 +106,8 @@ class Trading:
             current = current or await rt.reads.known(request.order_id)
             rt.builder.check_modify(request, current)
         call = rt.build(Operation.MODIFY_ORDER, lambda: self._api.modify_order(ctx, request))
-        async with rt.order_rate.slot(self._exchange_of(request.order_id)):
-            outcome: dict[str, Any] = {}
-            started = rt.clock.now()
-            try:
-                result: str = await executor.call(call)
-                outcome["order_id"] = result
-            except TTConnectError as exc:
-                _failed(outcome, exc)
-                raise
-            finally:
-                rt.journal.record("modify", request=request, outcome=outcome, started=started,
-                                  finished=rt.clock.now())
+        result = await self._journalled("modify", self._exchange_of(request.order_id), request,
+                                        lambda: executor.call(call))
         rt.order_event("modified", result)
         return result
 
@@ -117,18 +117,8 @@ class Trading:
         request = rt.builder.cancel(**arguments)
         await self._known(Operation.CANCEL_ORDER, request.order_id)
         call = rt.build(Operation.CANCEL_ORDER, lambda: self._api.cancel_order(ctx, request))
-        async with rt.order_rate.slot(self._exchange_of(request.order_id)):
-            outcome: dict[str, Any] = {}
-            started = rt.clock.now()
-            try:
-                result: str = await executor.call(call)
-                outcome["order_id"] = result
-            except TTConnectError as exc:
-                _failed(outcome, exc)
-                raise
-            finally:
-                rt.journal.record("cancel", request=request, outcome=outcome, started=started,
-                                  finished=rt.clock.now())
+        result = await self._journalled("cancel", self._exchange_of(request.order_id), request,
+                                        lambda: executor.call(call))
         rt.order_event("cancelled", result)
         return result
 
